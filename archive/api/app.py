@@ -1,0 +1,71 @@
+"""The FastAPI application factory. Services are built once per app and kept on `app.state`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from archive.api import routes_documents, routes_health, routes_ingest, routes_search
+from archive.api.routes_documents import RangeNotSatisfiable
+from archive.bootstrap import build_services
+from archive.config import Settings
+from archive.errors import BackendUnavailable, InvalidRequest, NotFound
+from archive.jobs import JobStore
+from archive.service import ArchiveService
+
+log = logging.getLogger("archive.api")
+
+
+def create_app(settings: Settings | None = None, service: ArchiveService | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Technical-equipment records archive",
+        version="0.1.0",
+        description="Scanned dossiers of military technical equipment: search, dossiers by serial number, originals.",
+    )
+    app.state.settings = settings
+    app.state.service = service or build_services(settings)
+    app.state.jobs = JobStore(settings.jobs_db)
+    for module in (routes_health, routes_search, routes_documents, routes_ingest):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _error(status: int, detail, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(InvalidRequest)
+    async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
+        return _error(422, str(exc))
+
+    @app.exception_handler(BackendUnavailable)
+    async def unavailable(_: Request, exc: BackendUnavailable) -> JSONResponse:
+        return _error(503, str(exc))
+
+    @app.exception_handler(RangeNotSatisfiable)
+    async def bad_range(_: Request, exc: RangeNotSatisfiable) -> JSONResponse:
+        return _error(416, str(exc), {"Content-Range": f"bytes */{exc.size}"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()])
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _error(500, "internal error; see the server log")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from archive.api.deps import Service
+from archive.models import Equipment, SearchResponse
+from search.types import SearchQuery
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+@router.get("/search", response_model=SearchResponse)
+def search(
+    service: Service,
+    q: str = "",
+    doc_type: str | None = None,
+    unit: str | None = None,
+    serial: str | None = None,
+    designation: str | None = None,
+    classification: str | None = None,
+    repair_level: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    cursor: str | None = None,
+) -> SearchResponse:
+    query = SearchQuery(
+        text=q, doc_type=doc_type, unit=unit, serial=serial, designation=designation, classification=classification,
+        repair_level=repair_level, date_from=date_from, date_to=date_to, limit=limit, cursor=cursor,
+    )
+    return service.search(query)
+
+
+@router.get("/equipment/{serial}", response_model=Equipment)
+def equipment(serial: str, service: Service) -> Equipment:
+    return service.equipment(serial)
+
+
+@router.get("/equipment/{serial}/export")
+def export(serial: str, service: Service) -> Response:
+    filename, data = service.export(serial)
+    return Response(
+        content=data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -1,0 +1,101 @@
+"""Batch ingest: extraction in a process pool (OCR dominates), storing and indexing in this process.
+
+Hashing happens first, so byte-identical files are reported `duplicate` without being OCRed.
+At most two extractions per worker are in flight, so memory stays bounded on any batch size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+from archive.inputs import IngestInput, display_name, expand_inputs, read_input
+from archive.models import IngestResult
+from archive.service import ArchiveService, sha256_hex
+from ingest.errors import IngestError
+from ingest.pipeline import ExtractionOptions, extract
+from ingest.types import Extraction
+
+OnResult = Callable[[IngestResult, int], None]  # the result and the pages it took
+
+
+def _worker_init() -> None:
+    # Parallelism comes from the pool; Tesseract's own threads would only fight over the cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _extract_job(item: IngestInput, options: ExtractionOptions) -> Extraction | str:
+    """Runs in a worker: the extraction, or the reason it failed."""
+    try:
+        return extract(read_input(item, options.limits.max_bytes), options)
+    except IngestError as exc:
+        return str(exc)
+    except Exception as exc:  # a parser crash must fail this file, never the batch
+        return f"unexpected error while reading the file: {type(exc).__name__}: {exc}"
+
+
+def worker_count(requested: int) -> int:
+    return requested if requested > 0 else max(1, os.cpu_count() or 1)
+
+
+class BatchIngest:
+    def __init__(self, service: ArchiveService, *, workers: int = 0) -> None:
+        self.service = service
+        self.workers = worker_count(workers)
+
+    def run(
+        self, paths: Iterable[Path], on_result: OnResult | None = None, on_total: Callable[[int], None] | None = None
+    ) -> list[IngestResult]:
+        options = self.service.extraction
+        items = list(expand_inputs(list(paths), max_bytes=options.limits.max_bytes))
+        if on_total:
+            on_total(len(items))
+        results: list[IngestResult] = []
+
+        def emit(result: IngestResult, pages: int = 0) -> None:
+            results.append(result)
+            if on_result:
+                on_result(result, pages)
+
+        seen: set[str] = set()
+        pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
+        with ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init) as pool:
+            for item in items:
+                early = self._precheck(item, seen)
+                if isinstance(early, IngestResult):
+                    emit(early)
+                    continue
+                data, sha = early
+                seen.add(sha)
+                pending.append((item, data, sha, pool.submit(_extract_job, item, options)))
+                while len(pending) >= 2 * self.workers:
+                    emit(*self._finish(pending.popleft()))
+            while pending:
+                emit(*self._finish(pending.popleft()))
+        return results
+
+    def _precheck(self, item: IngestInput, seen: set[str]) -> IngestResult | tuple[bytes, str]:
+        if item.problem:
+            return IngestResult(path=item.name, status="failed", sha256="", error=item.problem)
+        try:
+            data = read_input(item, self.service.extraction.limits.max_bytes)
+        except (OSError, ValueError) as exc:
+            return IngestResult(path=item.name, status="failed", sha256="", error=f"cannot read the file: {exc}")
+        sha = sha256_hex(data)
+        if sha in seen or self.service.is_stored(sha):
+            return IngestResult(path=item.name, status="duplicate", document_id=sha, sha256=sha)
+        return data, sha
+
+    def _finish(self, entry: tuple[IngestInput, bytes, str, Future]) -> tuple[IngestResult, int]:
+        item, data, sha, future = entry
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the worker process itself died (killed, out of memory)
+            outcome = f"the extraction worker died: {type(exc).__name__}: {exc}"
+        if isinstance(outcome, str):
+            return IngestResult(path=item.name, status="failed", sha256=sha, error=outcome), 0
+        result = self.service.store_extraction(data, display_name(item), outcome, path=item.name)
+        return result, outcome.page_count

@@ -1,0 +1,62 @@
+"""The composition root: the only module that imports concrete adapters.
+
+`build_services(settings)` wires storage, index and extraction options into one
+`ArchiveService` for the API and the CLI alike. Heavy clients are imported inside their factory.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from archive.config import Settings
+from archive.errors import BackendUnavailable
+from archive.service import ArchiveService
+from ingest.limits import ExtractionLimits
+from ingest.pipeline import ExtractionOptions
+from search.errors import SearchError
+from search.ports import SearchIndex
+from storage.errors import StorageError
+from storage.ports import ObjectStore
+
+
+def _local_store(settings: Settings) -> ObjectStore:
+    from storage.local import LocalObjectStore
+
+    return LocalObjectStore(settings.storage_dir)
+
+
+def _s3_store(settings: Settings) -> ObjectStore:
+    raise BackendUnavailable("ARCHIVE_STORAGE=s3 is not available in this build yet; use ARCHIVE_STORAGE=local")
+
+
+def _tantivy_index(settings: Settings) -> SearchIndex:
+    from search.tantivy_index import TantivyIndex
+
+    return TantivyIndex(settings.index_dir)
+
+
+def _elasticsearch_index(settings: Settings) -> SearchIndex:
+    raise BackendUnavailable("ARCHIVE_INDEX=elasticsearch is not available in this build yet; use ARCHIVE_INDEX=tantivy")
+
+
+STORES: dict[str, Callable[[Settings], ObjectStore]] = {"local": _local_store, "s3": _s3_store}
+INDEXES: dict[str, Callable[[Settings], SearchIndex]] = {"tantivy": _tantivy_index, "elasticsearch": _elasticsearch_index}
+
+
+def extraction_options(settings: Settings) -> ExtractionOptions:
+    limits = ExtractionLimits(
+        max_bytes=settings.max_upload_bytes,
+        max_pages=settings.max_pages,
+        max_pixels=settings.max_pixels,
+        ocr_timeout_s=settings.ocr_timeout_s,
+    )
+    return ExtractionOptions(limits=limits, ocr_lang=settings.ocr_lang)
+
+
+def build_services(settings: Settings) -> ArchiveService:
+    try:
+        store = STORES[settings.storage](settings)
+        index = INDEXES[settings.index](settings)
+    except (StorageError, SearchError) as exc:
+        raise BackendUnavailable(str(exc)) from exc
+    return ArchiveService(store, index, extraction_options(settings))

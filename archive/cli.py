@@ -1,0 +1,291 @@
+"""The `archive` command. Click/typer only at the edge: domain errors become messages and exit codes here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from archive.config import Settings
+from archive.errors import ArchiveError, BackendUnavailable, InvalidRequest, NotFound
+from archive.models import IngestResult
+from search.types import SearchQuery
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Records archive of technical-equipment dossiers.")
+err = Console(stderr=True)
+out = Console()
+
+EXIT_NOT_FOUND = 4
+EXIT_UNAVAILABLE = 3
+
+
+def _services(settings: Settings | None = None):
+    from archive.bootstrap import build_services
+
+    return build_services(settings or Settings())
+
+
+def _fail(exc: ArchiveError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    if isinstance(exc, NotFound):
+        return typer.Exit(EXIT_NOT_FOUND)
+    if isinstance(exc, InvalidRequest):
+        return typer.Exit(2)
+    return typer.Exit(EXIT_UNAVAILABLE)
+
+
+def _print_json(payload) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files, folders (recursive) and zip files")],
+    workers: Annotated[int, typer.Option(help="extraction processes; 0 = one per core")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file on stdout")] = False,
+    summary: Annotated[Optional[Path], typer.Option(help="also write the summary as JSON to this file")] = None,
+    manifest: Annotated[Optional[Path], typer.Option(help="CSV manifest (not supported yet: refused)")] = None,
+) -> None:
+    """Ingest scans: each file ends ingested, duplicate, or failed with a reason."""
+    from archive.batch import BatchIngest
+
+    if manifest is not None:
+        err.print("[red]error:[/red] --manifest is not supported by this version yet")
+        raise typer.Exit(2)
+    try:
+        service = _services()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    counts: Counter[str] = Counter()
+    failures: list[IngestResult] = []
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=None, pages=0)
+
+        def on_result(result: IngestResult, pages: int) -> None:
+            counts[result.status] += 1
+            if result.status == "failed":
+                failures.append(result)
+            progress.update(task, advance=1, pages=progress.tasks[task].fields["pages"] + pages)
+            if as_json:
+                _print_json(result.model_dump(mode="json"))
+
+        try:
+            BatchIngest(service, workers=workers).run(paths, on_result, on_total=lambda n: progress.update(task, total=n))
+        except ArchiveError as exc:
+            raise _fail(exc) from exc
+        finally:
+            service.close()
+    _print_ingest_summary(counts, failures, summary)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pages]} pages"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+    )
+
+
+def _print_ingest_summary(counts: Counter[str], failures: list[IngestResult], summary_path: Path | None) -> None:
+    err.print(
+        f"ingested {counts['ingested']}, duplicate {counts['duplicate']}, failed {counts['failed']}"
+    )
+    for failure in failures:
+        err.print(f"  [red]failed[/red] {failure.path}: {failure.error}")
+    if summary_path:
+        summary_path.write_text(
+            json.dumps(
+                {"counts": dict(counts), "failures": [{"path": f.path, "error": f.error} for f in failures]},
+                ensure_ascii=False, indent=2,
+            )
+        )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="words, with or without diacritics")] = "",
+    doc_type: Annotated[Optional[str], typer.Option("--doc-type")] = None,
+    unit: Optional[str] = None,
+    serial: Optional[str] = None,
+    designation: Optional[str] = None,
+    date_from: Annotated[Optional[str], typer.Option("--date-from", help="YYYY-MM-DD")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--date-to", help="YYYY-MM-DD")] = None,
+    limit: int = 20,
+    cursor: Optional[str] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Full-text search over every dossier."""
+    try:
+        q = SearchQuery(
+            text=query, doc_type=doc_type, unit=unit, serial=serial, designation=designation,
+            date_from=_date(date_from, "--date-from"), date_to=_date(date_to, "--date-to"), limit=limit, cursor=cursor,
+        )
+        service = _services()
+        try:
+            result = service.search(q)
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    table = Table(title=f"{result.total} documents", show_lines=False)
+    for column in ("date", "type", "serial", "designation", "unit", "title / snippet"):
+        table.add_column(column)
+    for hit in result.hits:
+        snippet = (hit.highlights[0] if hit.highlights else "").replace("<mark>", "[bold yellow]").replace("</mark>", "[/]")
+        table.add_row(
+            str(hit.document_date or ""), hit.doc_type or "", hit.serial_number or "", hit.designation or "",
+            hit.unit or "", f"{hit.title or ''}\n[dim]{snippet}[/dim]",
+        )
+    out.print(table)
+    for name, values in result.facets.items():
+        out.print(f"[bold]{name}[/bold]: " + ", ".join(f"{v.value} ({v.count})" for v in values[:8]))
+    if result.next_cursor:
+        out.print(f"[dim]more: --cursor {result.next_cursor}[/dim]")
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidRequest(f"{option} must be YYYY-MM-DD, got {value!r}") from exc
+
+
+@app.command()
+def show(serial: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One equipment item: its fields, every document of its dossier and its history."""
+    try:
+        service = _services()
+        try:
+            item = service.equipment(serial)
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(item.model_dump(mode="json"))
+        return
+    out.print(f"[bold]{item.serial_number}[/bold]  {item.name or ''} ({item.designation or '?'})")
+    if item.matched_by != "exact":
+        out.print(f"[yellow]matched by {item.matched_by} serial[/yellow]")
+    for label, value in (
+        ("manufacturer", item.manufacturer), ("country", item.country_of_origin), ("year", item.year_of_manufacture),
+        ("current unit", item.current_unit), ("quality grade", item.quality_grade), ("status", item.status),
+    ):
+        out.print(f"  {label:14} {value if value is not None else '-'}")
+    table = Table(title=f"history ({item.document_count} documents)")
+    for column in ("date", "event", "summary", "document"):
+        table.add_column(column)
+    for event in item.history:
+        table.add_row(str(event.date or "?"), event.event_type, event.summary, event.document_id[:12])
+    out.print(table)
+
+
+@app.command()
+def export(serial: str, output: Annotated[Path, typer.Option("-o", "--output", help="the zip file to write")]) -> None:
+    """The dossier as a zip bundle with a SHA-256 manifest."""
+    try:
+        service = _services()
+        try:
+            _, data = service.export(serial)
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    output.write_bytes(data)
+    err.print(f"wrote {output} ({len(data):,} bytes)")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from storage alone."""
+    try:
+        service = _services()
+        try:
+            count = service.reindex(progress=lambda n: err.print(f"\rindexed {n}", end=""))
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    err.print(f"\nreindexed {count} documents")
+
+
+@app.command()
+def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Re-hash every stored original; exit 1 when any is missing or altered."""
+    try:
+        service = _services()
+        try:
+            report = service.verify()
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(report.model_dump())
+    else:
+        err.print(f"checked {report.checked}: ok {report.ok}, mismatched {len(report.mismatched)}, missing {len(report.missing)}")
+        for document_id in report.mismatched:
+            err.print(f"  [red]mismatch[/red] {document_id}")
+        for document_id in report.missing:
+            err.print(f"  [red]missing[/red] {document_id}")
+    if report.mismatched or report.missing:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from archive.api import create_app
+
+    try:
+        application = create_app(Settings())
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="generate and ingest, then stop")] = False,
+    items: Annotated[int, typer.Option(help="equipment items to generate")] = 30,
+    out_dir: Annotated[Path, typer.Option("--out", help="where the sample scans go")] = Path("demo-data/scans"),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Generate sample dossiers, ingest them, serve the API."""
+    from archive.demo import generate_dossiers
+
+    err.print(f"generating sample dossiers for {items} items into {out_dir} ...")
+    files = generate_dossiers(out_dir, items=items)
+    err.print(f"{len(files)} files generated")
+    ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None)
+    if not no_serve:
+        err.print(f"serving on http://{host}:{port}  (try /docs, /api/v1/search?q=sua+chua+lon)")
+        serve(host=host, port=port)
+
+
+def main() -> None:
+    try:
+        app()
+    except BackendUnavailable as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(EXIT_UNAVAILABLE)
+
+
+if __name__ == "__main__":
+    main()

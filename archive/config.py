@@ -1,0 +1,45 @@
+"""The one settings object. Read from `ARCHIVE_*` environment variables; nothing else reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARCHIVE_", extra="ignore")
+
+    data_dir: Path = Path("./archive-data")
+    storage: Literal["local", "s3"] = "local"
+    index: Literal["tantivy", "elasticsearch"] = "tantivy"
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket: str = "archive"
+    s3_secure: bool = False
+
+    es_url: str = "http://127.0.0.1:9200"
+    es_index: str = "archive-documents"
+
+    ocr_lang: str = "vie+eng"
+    workers: int = Field(default=0, description="ingest processes; 0 = one per core")
+    max_upload_bytes: int = 512 * 1024 * 1024
+    max_pages: int = 2000
+    max_pixels: int = 150_000_000
+    ocr_timeout_s: float = 180.0
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def jobs_db(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"

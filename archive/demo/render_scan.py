@@ -1,0 +1,364 @@
+"""Scanned pages: the layout drawn with Pillow at a scanner's resolution, then aged.
+
+A page goes through the life of a paper record: signed in ink, stamped with the unit's red
+seal (sometimes right over the serial number), photocopied, scanned a little askew, faxed
+or saved as a lossy JPEG. Each file draws one `ScanPlan`; the damage is tuned so that
+Tesseract (`vie`) still reads the fields once the red is suppressed and the page cleaned.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from statistics import NormalDist
+from typing import Iterable, Iterator
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+from archive.demo.catalog import between, pick
+from archive.demo.layout import Layout, font_path
+from archive.demo.pdf_images import ImagePdfWriter
+
+A4_INCHES = (210 / 25.4, 297 / 25.4)
+FAX_DPI = (204, 196)
+PROFILES = ("clean", "photocopy", "noisy", "blurred", "jpeg", "lowres")
+_SOFTEN = ImageFilter.Kernel((3, 3), (0, 1, 0, 1, 8, 1, 0, 1, 0), 12)  # a lens a little out of focus
+SEAL_RED = ((205, 30, 45), (190, 25, 60), (215, 55, 50))
+PEN_BLUE = ((25, 40, 130), (20, 30, 90), (35, 35, 45))
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    kind: str  # scan-pdf | tiff | fax-tiff | jpeg | png
+    dpi: int
+    color: bool
+    profile: str  # one of PROFILES, or "fax"
+    skew: float  # degrees, counter-clockwise
+    seal: str  # none | sign | serial
+    seed: int
+    quality: int  # JPEG quality where JPEG is used
+
+
+def plan_scan(kind: str, rng: random.Random) -> ScanPlan:
+    """Draw the scanner, the damage and the seal for one file."""
+    skew = 0.0 if rng.random() < 0.2 else rng.uniform(-1.5, 1.5)
+    seed = rng.getrandbits(32)
+    if kind == "fax-tiff":
+        return ScanPlan(kind, FAX_DPI[0], False, "fax", skew, "sign" if rng.random() < 0.6 else "none", seed, 0)
+    profiles = {"scan-pdf": PROFILES, "tiff": ("clean", "photocopy", "noisy", "blurred", "lowres"),
+                "jpeg": ("jpeg", "jpeg", "noisy", "clean"), "png": ("clean", "photocopy", "noisy", "lowres")}[kind]
+    profile = pick(rng, profiles)
+    dpi = 150 if profile == "lowres" else pick(rng, (200, 200, 200, 240, 300))
+    color = kind == "jpeg" or rng.random() < 0.55
+    seal = "none"
+    roll = rng.random()
+    if roll < 0.55:
+        seal = "sign"
+    if color and roll < 0.2:
+        seal = "serial"
+    quality = between(rng, 22, 38) if profile == "jpeg" else between(rng, 70, 88)
+    return ScanPlan(kind, dpi, color, profile, skew, seal, seed, quality)
+
+
+def page_size(dpi: int) -> tuple[int, int]:
+    return round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi)
+
+
+@lru_cache(maxsize=512)
+def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(name)), px)
+
+
+def draw_page(ops: Iterable[tuple], dpi: int, mode: str = "L") -> Image.Image:
+    """The page's text and rules on white paper, `dpi` pixels per inch."""
+    scale = dpi / 72
+    image = Image.new(mode, page_size(dpi), "white")
+    draw = ImageDraw.Draw(image)
+    ink = 18 if mode == "L" else (18, 18, 24)
+    for op in ops:
+        kind = op[0]
+        if kind == "text":
+            _, x, y, text, font, size = op
+            draw.text((x * scale, y * scale), text, font=_font(font, max(6, round(size * scale))), fill=ink, anchor="ls")
+        elif kind == "line":
+            _, x1, y1, x2, y2, width = op
+            draw.line([(x1 * scale, y1 * scale), (x2 * scale, y2 * scale)], fill=ink, width=max(1, round(width * scale)))
+        elif kind == "rect":
+            _, x, y, w, h, width = op
+            draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=ink,
+                           width=max(1, round(width * scale)))
+    return image
+
+
+# --- ink: signatures and seals ---------------------------------------------------------------
+
+
+def _smooth(points: list[tuple[float, float]], steps: int = 6) -> list[tuple[float, float]]:
+    """Catmull-Rom through `points`."""
+    out = []
+    padded = [points[0], *points, points[-1]]
+    for i in range(1, len(padded) - 2):
+        p0, p1, p2, p3 = padded[i - 1], padded[i], padded[i + 1], padded[i + 2]
+        for s in range(steps):
+            t = s / steps
+            t2, t3 = t * t, t * t * t
+            out.append(tuple(0.5 * (2 * p1[k] + (-p0[k] + p2[k]) * t + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2
+                                    + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3) for k in (0, 1)))
+    out.append(points[-1])
+    return out
+
+
+def _signature(image: Image.Image, cx: float, cy: float, dpi: int, rng: random.Random) -> None:
+    mm = dpi / 25.4
+    color = pick(rng, PEN_BLUE) if image.mode == "RGB" else 40
+    width = rng.uniform(20, 32) * mm
+    count = between(rng, 8, 13)
+    points = [(cx - width / 2 + i * width / count + rng.uniform(-2, 2) * mm, cy + rng.uniform(-4.5, 4.5) * mm)
+              for i in range(count)]
+    draw = ImageDraw.Draw(image)
+    draw.line(_smooth(points), fill=color, width=max(2, round(0.3 * mm)), joint="curve")
+    if rng.random() < 0.7:  # the flourish under the name
+        y = cy + rng.uniform(3, 6) * mm
+        draw.line(_smooth([(cx - width * 0.45, y), (cx, y + rng.uniform(-1, 1) * mm), (cx + width * 0.5, y - 2 * mm)]),
+                  fill=color, width=max(2, round(0.25 * mm)))
+
+
+def _seal_density(dpi: int, ring_text: str, rng: random.Random) -> Image.Image:
+    """Ink density (0 none .. 255 full) of a round unit seal: two rings, text between, a star."""
+    mm = dpi / 25.4
+    size = round(rng.uniform(36, 42) * mm)
+    seal = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(seal)
+    line = max(2, round(0.7 * mm))
+    draw.ellipse([line, line, size - line, size - line], outline=255, width=line)
+    inner = size * 0.6
+    c = size / 2
+    draw.ellipse([c - inner / 2, c - inner / 2, c + inner / 2, c + inner / 2], outline=255, width=max(1, line // 2))
+    star = [(c + (inner * (0.3 if k % 2 == 0 else 0.12)) * math.sin(k * math.pi / 5),
+             c - (inner * (0.3 if k % 2 == 0 else 0.12)) * math.cos(k * math.pi / 5)) for k in range(10)]
+    draw.polygon(star, fill=255)
+    band = (size / 2 - line * 1.5) - inner / 2
+    font = _font("DV-sans-b", max(8, round(band * 0.62)))
+    radius = inner / 2 + band * 0.45
+    text = f"{ring_text} ★ "
+    advances = [font.getlength(ch) for ch in text]
+    spread = 2 * math.pi * radius
+    stretch = spread / sum(advances)
+    angle = -math.pi / 2 - 0.5 * advances[0] / radius
+    for ch, advance in zip(text, advances):
+        theta = angle + advance * stretch / 2 / radius
+        angle += advance * stretch / radius
+        if ch == " ":
+            continue
+        glyph = Image.new("L", (font.size * 2, font.size * 2), 0)
+        ImageDraw.Draw(glyph).text((font.size, font.size), ch, font=font, fill=255, anchor="mm")
+        glyph = glyph.rotate(-math.degrees(theta + math.pi / 2), resample=Image.BILINEAR)
+        x = c + radius * math.cos(theta) - font.size
+        y = c + radius * math.sin(theta) - font.size
+        seal.paste(255, (round(x), round(y)), glyph)
+    seal = seal.rotate(rng.uniform(0, 360), resample=Image.BILINEAR)
+    patchy = Image.new("L", (4, 4))
+    patchy.putdata([between(rng, 120, 255) for _ in range(16)])
+    seal = ImageChops.multiply(seal, patchy.resize(seal.size, Image.BICUBIC))
+    strength = rng.uniform(0.75, 0.95)
+    return seal.point(lambda v: int(v * strength))
+
+
+def _stamp(image: Image.Image, density: Image.Image, cx: float, cy: float, color: tuple[int, int, int]) -> None:
+    """Multiply the seal's ink onto the page: black text under it stays black."""
+    left, top = round(cx - density.width / 2), round(cy - density.height / 2)
+    box = (max(0, left), max(0, top), min(image.width, left + density.width), min(image.height, top + density.height))
+    if box[0] >= box[2] or box[1] >= box[3]:
+        return
+    ink = density.crop((box[0] - left, box[1] - top, box[2] - left, box[3] - top))
+    if image.mode == "RGB":
+        overlay = Image.merge("RGB", [ink.point(lambda v, c=c: 255 - v * (255 - c) // 255) for c in color])
+    else:
+        luma = int(0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2])
+        overlay = ink.point(lambda v: 255 - v * (255 - luma) // 255)
+    region = image.crop(box)
+    image.paste(ImageChops.multiply(region, overlay), box)
+
+
+# --- ageing ----------------------------------------------------------------------------------
+
+
+def _lut(image: Image.Image, table: list[int]) -> Image.Image:
+    return image.point(table * (3 if image.mode == "RGB" else 1))
+
+
+def _photocopy(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
+    low, high = between(rng, 55, 95), between(rng, 218, 238)
+    image = _lut(image, [low + v * (high - low) // 255 for v in range(256)])
+    light = Image.new("L", (3, 4))
+    light.putdata([between(rng, 215, 255) for _ in range(12)])
+    light = light.resize(image.size, Image.BICUBIC)
+    image = ImageChops.multiply(image, light.convert(image.mode))
+    draw = ImageDraw.Draw(image)
+    gray = lambda v: v if image.mode == "L" else (v, v, v)  # noqa: E731
+    for _ in range(between(rng, 1, 3)):  # copier drum streaks
+        x = rng.uniform(0.05, 0.95) * image.width
+        top = 0 if rng.random() < 0.6 else rng.uniform(0, 0.6) * image.height
+        draw.line([(x, top), (x + rng.uniform(-3, 3), image.height)], fill=gray(between(rng, 120, 185)),
+                  width=between(rng, 1, max(1, dpi // 100)))
+    edge = round(rng.uniform(1, 5) * dpi / 25.4)  # the lid's shadow along one edge
+    side = pick(rng, ("left", "top", "right"))
+    shade = gray(between(rng, 40, 110))
+    if side == "left":
+        draw.rectangle([0, 0, edge, image.height], fill=shade)
+    elif side == "right":
+        draw.rectangle([image.width - edge, 0, image.width, image.height], fill=shade)
+    else:
+        draw.rectangle([0, 0, image.width, edge], fill=shade)
+    return image
+
+
+@lru_cache(maxsize=64)
+def _gaussian_table(sigma: float) -> tuple[int, ...]:
+    """Map a uniform byte to 128 + sigma * z, z standard normal (inverse CDF)."""
+    normal = NormalDist()
+    return tuple(max(0, min(255, round(128 + sigma * normal.inv_cdf((u + 0.5) / 256)))) for u in range(256))
+
+
+def _random_plane(rng: random.Random, size: tuple[int, int]) -> Image.Image:
+    """Uniform random bytes as an L image; seeded, and far faster than Image.effect_noise."""
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+
+
+def _noise(image: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
+    noise = _random_plane(rng, image.size).point(list(_gaussian_table(round(sigma, 1))))
+    if image.mode == "RGB":
+        noise = noise.convert("RGB")
+    return ImageChops.add(image, noise, 1.0, -128)
+
+
+def _specks(image: Image.Image, rng: random.Random, share: float, *, salt: bool = False) -> Image.Image:
+    """Dust: about `share` of the 2x2 cells turned black (or white)."""
+    small = (image.width // 2 + 1, image.height // 2 + 1)
+    # P(first byte < 4) * P(second byte < k) = share
+    limit = max(1, min(255, round(share * 65536 / 4)))
+    first = _random_plane(rng, small).point(lambda v: 255 if v < 4 else 0)
+    second = _random_plane(rng, small).point(lambda v: 255 if v < limit else 0)
+    mask = ImageChops.multiply(first, second).resize((small[0] * 2, small[1] * 2), Image.NEAREST)
+    mask = mask.crop((0, 0, image.width, image.height))
+    level = 255 if salt else 0
+    image.paste(level if image.mode == "L" else (level, level, level), (0, 0, image.width, image.height), mask)
+    return image
+
+
+def _jpeg_artefacts(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    buffer.seek(0)
+    return Image.open(buffer).convert(image.mode)
+
+
+def _skew(image: Image.Image, angle: float) -> Image.Image:
+    if abs(angle) < 0.05:
+        return image
+    fill = 255 if image.mode == "L" else (255, 255, 255)
+    return image.rotate(angle, resample=Image.BILINEAR, fillcolor=fill)
+
+
+def age_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Image:
+    profile, dpi = plan.profile, plan.dpi
+    if profile == "photocopy":
+        image = _photocopy(image, rng, dpi)
+    image = _skew(image, plan.skew)
+    if profile == "blurred":
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.9, 1.3) * dpi / 200))
+    elif profile in ("photocopy", "lowres"):
+        image = image.filter(_SOFTEN)
+    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(10, 16), "blurred": 5, "jpeg": 5, "lowres": 5}[profile]
+    image = _noise(image, rng, sigma)
+    speck = {"clean": 0.0005, "photocopy": 0.001, "noisy": 0.002, "blurred": 0.0005, "jpeg": 0.0005, "lowres": 0.0005}
+    image = _specks(image, rng, speck[profile])
+    if profile == "noisy":
+        image = _specks(image, rng, 0.001, salt=True)
+    if profile == "jpeg" and plan.kind != "jpeg":
+        image = _jpeg_artefacts(image, plan.quality)
+    return image
+
+
+def fax_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Image:
+    """Fine-mode fax: 204 x 196 dpi, bilevel, with transmission specks and dropped lines."""
+    image = _skew(image, plan.skew)
+    image = image.resize((image.width, round(image.height * FAX_DPI[1] / FAX_DPI[0])), Image.BILINEAR)
+    image = _noise(image.filter(_SOFTEN), rng, 8)
+    threshold = between(rng, 150, 175)
+    image = image.point(lambda v: 255 if v > threshold else 0)
+    image = _specks(image, rng, 0.0005)
+    draw = ImageDraw.Draw(image)
+    for _ in range(between(rng, 0, 2)):
+        y = rng.uniform(0.1, 0.95) * image.height
+        draw.line([(0, y), (image.width, y)], fill=255, width=1)
+    return image.convert("1", dither=Image.Dither.NONE)
+
+
+# --- pages of one document -------------------------------------------------------------------
+
+
+def render_pages(layout: Layout, plan: ScanPlan, ring_text: str) -> Iterator[Image.Image]:
+    """Yield the document's pages one at a time, inked, stamped and aged."""
+    rng = random.Random(plan.seed)
+    signs = [a for a in layout.anchors if a[0] == "sign"]
+    serials = [a for a in layout.anchors if a[0] == "serial"]
+    seal_at: tuple[int, float, float] | None = None
+    if plan.seal == "serial" and serials:
+        _, page, x, y = serials[0]
+        seal_at = (page, x + rng.uniform(-10, 10) * 2.835, y + rng.uniform(-5, 5) * 2.835)
+    elif plan.seal != "none" and signs:
+        _, page, x, y = signs[-1]
+        seal_at = (page, x - rng.uniform(8, 16) * 2.835, y + rng.uniform(-3, 3) * 2.835)
+    for index, ops in enumerate(layout.pages):
+        inked = plan.color or (seal_at is not None and seal_at[0] == index)
+        image = draw_page(ops, plan.dpi, "RGB" if inked else "L")
+        scale = plan.dpi / 72
+        for _, page, x, y in signs:
+            if page == index:
+                _signature(image, x * scale, y * scale, plan.dpi, rng)
+        if seal_at and seal_at[0] == index:
+            density = _seal_density(plan.dpi, ring_text, rng)
+            _stamp(image, density, seal_at[1] * scale, seal_at[2] * scale, pick(rng, SEAL_RED))
+        if not plan.color and image.mode == "RGB":
+            image = image.convert("L")
+        yield fax_page(image, plan, rng) if plan.profile == "fax" else age_page(image, plan, rng)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def jpeg_bytes(image: Image.Image, quality: int, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def write_scan(path: Path, pages: Iterator[Image.Image], plan: ScanPlan) -> int:
+    """Write the pages in the plan's file kind; returns the page count."""
+    dpi = (plan.dpi, plan.dpi)
+    if plan.kind == "scan-pdf":
+        count = 0
+        with ImagePdfWriter(path) as pdf:
+            for image in pages:
+                pdf.add_jpeg_page(jpeg_bytes(image, plan.quality, plan.dpi), image.width, image.height,
+                                  gray=image.mode == "L")
+                count += 1
+        return count
+    images = list(pages)
+    first, rest = images[0], images[1:]
+    if plan.kind == "fax-tiff":
+        first.save(path, "TIFF", save_all=True, append_images=rest, compression="group4", dpi=FAX_DPI)
+    elif plan.kind == "tiff":
+        first.save(path, "TIFF", save_all=True, append_images=rest, compression="tiff_adobe_deflate", dpi=dpi)
+    elif plan.kind == "jpeg":
+        first.save(path, "JPEG", quality=plan.quality, dpi=dpi)
+    elif plan.kind == "png":
+        first.save(path, "PNG", dpi=dpi, compress_level=6)
+    else:
+        raise ValueError(plan.kind)
+    return len(images)

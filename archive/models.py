@@ -1,0 +1,169 @@
+"""Domain records as pydantic models: the JSON shapes of CONTRACT.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DocType = Literal[
+    "logbook", "handover", "inspection", "maintenance", "repair", "transfer",
+    "grade_change", "storage", "inventory", "decommission", "other",
+]
+Classification = Literal["unclassified", "confidential", "secret", "top_secret"]
+RepairLevel = Literal["minor", "medium", "major"]
+IngestStatus = Literal["ingested", "duplicate", "failed"]
+
+
+class FieldRecord(BaseModel):
+    value: Any
+    confidence: float = Field(ge=0, le=1)
+    page: int
+    source: str = "extracted"
+
+
+class PageRecord(BaseModel):
+    number: int
+    source: Literal["text", "ocr"]
+    chars: int
+    ocr_confidence: float | None = None
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    document_id: str
+    sha256: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    page_count: int
+    text_source: Literal["text", "ocr", "mixed"]
+    doc_type: DocType = "other"
+    title: str | None = None
+    document_number: str | None = None
+    document_date: date | None = None
+    classification: Classification | None = None
+    serial_number: str | None = None
+    designation: str | None = None
+    name: str | None = None
+    unit: str | None = None
+    manufacturer: str | None = None
+    country_of_origin: str | None = None
+    year_of_manufacture: int | None = None
+    quality_grade: int | None = None
+    repair_level: RepairLevel | None = None
+    from_unit: str | None = None
+    to_unit: str | None = None
+    fields: dict[str, FieldRecord] = Field(default_factory=dict)
+    pages: list[PageRecord] = Field(default_factory=list)
+    ingested_at: datetime
+
+
+class StoredRecord(BaseModel):
+    """What the object store keeps per document: the Document plus its page texts."""
+
+    document: Document
+    page_texts: list[str]
+
+
+class IngestResult(BaseModel):
+    path: str
+    status: IngestStatus
+    document_id: str | None = None
+    sha256: str
+    error: str | None = None
+    document: Document | None = None
+
+
+class DocumentSummary(BaseModel):
+    document_id: str
+    doc_type: str
+    title: str | None
+    document_number: str | None
+    document_date: date | None
+    filename: str
+    page_count: int
+    classification: str | None
+
+
+class HistoryEvent(BaseModel):
+    date: date | None
+    event_type: str
+    summary: str
+    document_id: str
+
+
+class Equipment(BaseModel):
+    serial_number: str
+    designation: str | None = None
+    name: str | None = None
+    manufacturer: str | None = None
+    country_of_origin: str | None = None
+    year_of_manufacture: int | None = None
+    current_unit: str | None = None
+    quality_grade: int | None = None
+    status: str = "in_service"
+    document_count: int = 0
+    documents: list[DocumentSummary] = Field(default_factory=list)
+    history: list[HistoryEvent] = Field(default_factory=list)
+    matched_by: Literal["exact", "lookalike", "fuzzy"] = "exact"
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchHitOut(BaseModel):
+    document_id: str
+    serial_number: str | None
+    doc_type: str | None
+    document_date: date | None
+    designation: str | None
+    unit: str | None
+    title: str | None
+    score: float
+    highlights: list[str]
+
+
+class SearchResponse(BaseModel):
+    total: int
+    hits: list[SearchHitOut]
+    facets: dict[str, list[FacetValue]]
+    next_cursor: str | None
+
+
+class PageTextOut(BaseModel):
+    number: int
+    source: Literal["text", "ocr"]
+    text: str
+
+
+class DocumentText(BaseModel):
+    document_id: str
+    pages: list[PageTextOut]
+
+
+class VerifyReport(BaseModel):
+    checked: int
+    ok: int
+    mismatched: list[str]
+    missing: list[str]
+
+
+class JobItem(BaseModel):
+    filename: str
+    status: Literal["pending", "ingested", "duplicate", "failed"]
+    document_id: str | None = None
+    error: str | None = None
+
+
+class Job(BaseModel):
+    job_id: str
+    state: Literal["queued", "running", "done"]
+    total: int
+    done: int
+    failed: int
+    items: list[JobItem]

@@ -1,0 +1,67 @@
+"""Conversions between an extraction, the stored record and the index record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from archive.models import Document, FieldRecord, PageRecord, StoredRecord
+from ingest.types import Extraction
+from search.types import IndexRecord
+
+_SCALAR_FIELDS = (
+    "doc_type", "title", "document_number", "classification", "serial_number", "designation", "name", "unit",
+    "manufacturer", "country_of_origin", "year_of_manufacture", "quality_grade", "repair_level", "from_unit", "to_unit",
+)
+
+
+def document_from_extraction(extraction: Extraction, *, sha256: str, filename: str, size_bytes: int) -> Document:
+    values = {name: extraction.value(name) for name in _SCALAR_FIELDS}
+    values["doc_type"] = values["doc_type"] or "other"
+    raw_date = extraction.value("document_date")
+    return Document(
+        document_id=sha256,
+        sha256=sha256,
+        filename=filename,
+        content_type=extraction.content_type,
+        size_bytes=size_bytes,
+        page_count=extraction.page_count,
+        text_source=extraction.text_source,
+        document_date=date.fromisoformat(raw_date) if isinstance(raw_date, str) else None,
+        fields={
+            name: FieldRecord(value=found.value, confidence=round(found.confidence, 3), page=found.page, source=found.source)
+            for name, found in extraction.fields.items()
+        },
+        pages=[
+            PageRecord(number=p.number, source=p.source, chars=len(p.text), ocr_confidence=p.ocr_confidence)
+            for p in extraction.pages
+        ],
+        ingested_at=datetime.now(timezone.utc),
+        **values,
+    )
+
+
+def stored_record(document: Document, extraction: Extraction) -> StoredRecord:
+    return StoredRecord(document=document, page_texts=[page.text for page in extraction.pages])
+
+
+def index_record(record: StoredRecord) -> IndexRecord:
+    document = record.document
+    return IndexRecord(
+        document_id=document.document_id,
+        text="\n".join(record.page_texts),
+        title=document.title,
+        filename=document.filename,
+        doc_type=document.doc_type,
+        serial_number=document.serial_number,
+        designation=document.designation,
+        name=document.name,
+        unit=document.unit or document.to_unit,
+        from_unit=document.from_unit,
+        to_unit=document.to_unit,
+        classification=document.classification,
+        repair_level=document.repair_level,
+        document_number=document.document_number,
+        document_date=document.document_date,
+        quality_grade=document.quality_grade,
+        ingested_at=document.ingested_at,
+    )

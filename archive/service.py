@@ -1,0 +1,274 @@
+"""The service layer: the one place that composes extraction, the object store and the index.
+
+Write order is original → record → index, so a crash leaves at worst a stored, unindexed
+record that `reindex` repairs; never an index entry without its record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import replace
+from typing import Callable, Iterator
+
+from archive.equipment import build_equipment
+from archive.errors import BackendUnavailable, InvalidRequest, NotFound
+from archive.models import (
+    Document,
+    DocumentText,
+    Equipment,
+    FacetValue,
+    IngestResult,
+    PageTextOut,
+    SearchHitOut,
+    SearchResponse,
+    StoredRecord,
+    VerifyReport,
+)
+from archive.records import document_from_extraction, index_record, stored_record
+from ingest.consensus import reconcile_serial
+from ingest.errors import IngestError
+from ingest.pipeline import ExtractionOptions, extract
+from ingest.types import Extraction, FieldValue
+from search.errors import IndexUnavailable, InvalidQuery
+from search.ports import SearchIndex
+from search.types import SearchQuery
+from storage import layout
+from storage.errors import ObjectNotFound, StorageError, StorageUnavailable
+from storage.ports import ObjectStore
+
+# An OCR'd serial this unsure may snap to a near-miss serial that the archive already holds.
+FUZZY_SNAP_BELOW = 0.9
+PAGE_IMAGE_WIDTH = 1240  # A4 at 150 dpi: sharp enough to read on screen
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ArchiveService:
+    def __init__(self, store: ObjectStore, index: SearchIndex, extraction: ExtractionOptions) -> None:
+        self.store = store
+        self.index = index
+        self.extraction = extraction
+
+    # ---- ingest -------------------------------------------------------------------------
+
+    def is_stored(self, sha256: str) -> bool:
+        return self.store.exists(layout.record_key(sha256))
+
+    def ingest_bytes(self, data: bytes, filename: str, *, path: str | None = None) -> IngestResult:
+        """Extract in this process and store; for one upload or a test. Batches use `archive.batch`."""
+        sha = sha256_hex(data)
+        if self.is_stored(sha):
+            return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
+        try:
+            extraction = extract(data, self.extraction)
+        except IngestError as exc:
+            return IngestResult(path=path or filename, status="failed", sha256=sha, error=str(exc))
+        return self.store_extraction(data, filename, extraction, path=path)
+
+    def store_extraction(self, data: bytes, filename: str, extraction: Extraction, *, path: str | None = None) -> IngestResult:
+        sha = sha256_hex(data)
+        if self.is_stored(sha):
+            return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
+        extraction = self._confirm_serial(extraction)
+        document = document_from_extraction(extraction, sha256=sha, filename=filename, size_bytes=len(data))
+        record = stored_record(document, extraction)
+        try:
+            if not self.store.exists(layout.original_key(sha)):
+                self.store.put(layout.original_key(sha), data, content_type=extraction.content_type)
+            self.store.put(layout.record_key(sha), record.model_dump_json().encode(), content_type="application/json")
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
+        try:
+            self.index.add([index_record(record)])
+        except IndexUnavailable as exc:
+            raise BackendUnavailable(f"stored, but the index did not answer (run `archive reindex`): {exc}") from exc
+        return IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document)
+
+    def _confirm_serial(self, extraction: Extraction) -> Extraction:
+        """An OCR'd serial that the archive already holds in a look-alike or near-miss form snaps to it."""
+        found = extraction.fields.get("serial_number")
+        if found is None or not isinstance(found.value, str) or extraction.text_source == "text":
+            return extraction
+        candidates = [match.serial_number for match in self.index.find_serial(found.value)]
+        if not candidates:
+            return extraction
+        confirmed = reconcile_serial(found.value, candidates)
+        if confirmed is None:
+            return extraction
+        value, confidence = confirmed
+        if value != found.value and confidence < 0.9 and found.confidence >= FUZZY_SNAP_BELOW:
+            return extraction  # a clean read one character off is more likely a different item
+        fields = dict(extraction.fields)
+        fields["serial_number"] = FieldValue(value, max(confidence, found.confidence), found.page, "confirmed")
+        return replace(extraction, fields=fields)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def record(self, document_id: str) -> StoredRecord:
+        try:
+            raw = self.store.get(layout.record_key(document_id))
+        except ObjectNotFound as exc:
+            raise NotFound(f"no document {document_id}") from exc
+        except StorageUnavailable as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        return StoredRecord.model_validate_json(raw)
+
+    def document(self, document_id: str) -> Document:
+        return self.record(document_id).document
+
+    def document_text(self, document_id: str) -> DocumentText:
+        record = self.record(document_id)
+        pages = [
+            PageTextOut(number=page.number, source=page.source, text=text)
+            for page, text in zip(record.document.pages, record.page_texts)
+        ]
+        return DocumentText(document_id=document_id, pages=pages)
+
+    def original(self, document_id: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        document = self.document(document_id)
+        return self.store.open_range(layout.original_key(document.sha256), start, end)
+
+    def page_png(self, document_id: str, page: int, width: int | None = None) -> bytes:
+        from archive.page_images import render_page_png, thumbnail_png
+
+        document = self.document(document_id)
+        if not 1 <= page <= document.page_count:
+            raise NotFound(f"document {document_id} has pages 1..{document.page_count}")
+        key = layout.page_image_key(document_id, page)
+        try:
+            full = self.store.get(key)
+        except ObjectNotFound:
+            original = self.store.get(layout.original_key(document.sha256))
+            full = render_page_png(original, document.content_type, page, PAGE_IMAGE_WIDTH)
+            self.store.put(key, full, content_type="image/png")
+        return thumbnail_png(full, width) if width else full
+
+    # ---- search and equipment -----------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResponse:
+        if query.limit < 1 or query.limit > 500:
+            raise InvalidRequest("limit must be between 1 and 500")
+        if query.date_from and query.date_to and query.date_from > query.date_to:
+            raise InvalidRequest("date_from is after date_to")
+        try:
+            page = self.index.search(query)
+        except InvalidQuery as exc:
+            raise InvalidRequest(str(exc)) from exc
+        except IndexUnavailable as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        return SearchResponse(
+            total=page.total,
+            hits=[
+                SearchHitOut(
+                    document_id=hit.document_id, serial_number=hit.serial_number, doc_type=hit.doc_type,
+                    document_date=hit.document_date, designation=hit.designation, unit=hit.unit,
+                    title=hit.title, score=round(hit.score, 4), highlights=list(hit.highlights),
+                )
+                for hit in page.hits
+            ],
+            facets={name: [FacetValue(value=f.value, count=f.count) for f in counts] for name, counts in page.facets.items()},
+            next_cursor=page.next_cursor,
+        )
+
+    def equipment(self, serial: str) -> Equipment:
+        if not serial.strip():
+            raise InvalidRequest("empty serial number")
+        try:
+            matches = self.index.find_serial(serial)
+        except IndexUnavailable as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        if not matches:
+            raise NotFound(f"no equipment with serial number {serial}")
+        best = max(matches, key=lambda m: len(m.document_ids))
+        documents = [self.document(document_id) for document_id in best.document_ids]
+        return build_equipment(best.serial_number, documents, matched_by=best.match)
+
+    def export(self, serial: str) -> tuple[str, bytes]:
+        """The dossier as a zip: originals, records, the equipment view and a SHA-256 manifest."""
+        item = self.equipment(serial)
+        buffer = io.BytesIO()
+        manifest: list[str] = []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            def add(name: str, data: bytes) -> None:
+                bundle.writestr(name, data)
+                manifest.append(f"{sha256_hex(data)}  {name}")
+
+            add("equipment.json", item.model_dump_json(indent=2).encode())
+            for summary in item.documents:
+                record = self.record(summary.document_id)
+                original = self.store.get(layout.original_key(record.document.sha256))
+                if sha256_hex(original) != record.document.sha256:
+                    raise BackendUnavailable(f"stored original of {summary.document_id} fails its checksum")
+                stem = f"{(summary.document_date or '0000-00-00')}_{summary.doc_type}_{summary.document_id[:12]}"
+                add(f"documents/{stem}/{record.document.filename}", original)
+                add(f"documents/{stem}/record.json", record.document.model_dump_json(indent=2).encode())
+                add(f"documents/{stem}/text.txt", "\n\f\n".join(record.page_texts).encode())
+            bundle.writestr("manifest-sha256.txt", "\n".join(manifest) + "\n")
+        filename = f"dossier-{item.serial_number}.zip"
+        return filename, buffer.getvalue()
+
+    # ---- maintenance --------------------------------------------------------------------
+
+    def iter_records(self) -> Iterator[StoredRecord]:
+        for key in self.store.list(layout.RECORDS):
+            if key.endswith(".json"):
+                yield StoredRecord.model_validate_json(self.store.get(key))
+
+    def reindex(self, progress: Callable[[int], None] | None = None, batch_size: int = 500) -> int:
+        """Drop the index and rebuild it from storage alone."""
+        self.index.clear()
+        batch, count = [], 0
+        for record in self.iter_records():
+            batch.append(index_record(record))
+            if len(batch) >= batch_size:
+                self.index.add(batch)
+                count += len(batch)
+                batch = []
+                if progress:
+                    progress(count)
+        if batch:
+            self.index.add(batch)
+            count += len(batch)
+        if progress:
+            progress(count)
+        return count
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Re-hash every original that a record points to (fixity)."""
+        checked, ok, mismatched, missing = 0, 0, [], []
+        for record in self.iter_records():
+            sha = record.document.sha256
+            checked += 1
+            try:
+                digest = hashlib.sha256()
+                for chunk in self.store.open_range(layout.original_key(sha)):
+                    digest.update(chunk)
+            except ObjectNotFound:
+                missing.append(record.document.document_id)
+                continue
+            if digest.hexdigest() == sha:
+                ok += 1
+            else:
+                mismatched.append(record.document.document_id)
+            if progress:
+                progress(checked)
+        return VerifyReport(checked=checked, ok=ok, mismatched=mismatched, missing=missing)
+
+    def readiness(self) -> dict[str, str]:
+        status = {}
+        for name, check in (("storage", self.store.ping), ("index", self.index.ping)):
+            try:
+                check()
+                status[name] = "ok"
+            except Exception as exc:  # readiness reports, it never raises
+                status[name] = f"unavailable: {exc}"
+        return status
+
+    def close(self) -> None:
+        self.index.close()
+        self.store.close()
+

@@ -1,0 +1,58 @@
+"""Peak memory while ingesting one long scanned PDF (pages are read, OCRed and dropped one at a time).
+
+    python bench/memory_bench.py --pages 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import WORK, write_result  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=300)
+    parser.add_argument("--dpi", type=int, default=200)
+    args = parser.parse_args()
+    from archive.demo import render_scanned_pdf
+
+    folder = WORK / "memory"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    pdf = folder / f"scan-{args.pages}-pages.pdf"
+    render_scanned_pdf(pdf, pages=args.pages, seed=5, dpi=args.dpi)
+    data_dir = folder / "data"
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir)}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "archive", "ingest", str(pdf), "--workers", "1", "--json"],
+        env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - start
+    # ru_maxrss of waited-for descendants: the largest single process (the ingest CLI or its OCR worker).
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = {
+        "pages": args.pages,
+        "dpi": args.dpi,
+        "file_mib": round(pdf.stat().st_size / 2**20, 1),
+        "peak_rss_mib": round(peak_mib, 1),
+        "seconds": round(elapsed, 1),
+        "aim": "<= 500 MB",
+        "command": f"python bench/memory_bench.py --pages {args.pages}",
+    }
+    print(result)
+    print(f"written to {write_result('memory_300_page_scan', result)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Search benchmark: index N dossier-like documents on disk with TantivyIndex, then time queries.
+
+    python bench/search_bench.py --docs 100000 --docs 1000000 --out bench/results/search.json
+
+Documents come from `archive.demo.document_texts(count, seed)` when it is importable, else
+from the small synthetic maker below (half the corpus is a major-repair record, so the broad
+query "sua chua lon" matches about half). Indexes live under bench/work/ (gitignored) and are
+reused when they already hold the asked number of documents (`--rebuild` forces a fresh one).
+
+Measured, after a warm-up, each over `--queries` runs (time.perf_counter, whole adapter call
+including hit documents, highlights and facets):
+
+- broad:     text "sua chua lon" (no diacritics), limit 20, facets doc_type/unit/designation
+- selective: text "bien ban" + designation + unit filters, limit 20, facets
+- browse:    no text, designation + unit filters (newest first), facets
+- serial:    find_serial on existing serials typed in varied forms ("kb 12345", "KB-12345")
+- serial_miss: find_serial one character off (walks exact → look-alike → fuzzy tiers)
+
+Targets: p50 ≤ 10 ms and p99 ≤ 50 ms for searches at 1M documents; serial p99 ≤ 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import tantivy  # noqa: E402
+
+from search.tantivy_index import TantivyIndex  # noqa: E402
+from search.types import IndexRecord, SearchQuery  # noqa: E402
+
+WORK = ROOT / "bench" / "work"
+BATCH = 20_000
+TARGETS = {"search_p50_ms": 10.0, "search_p99_ms": 50.0, "serial_p99_ms": 5.0}
+
+# -- synthetic dossier texts (used when archive.demo.document_texts is not available) ------------
+
+_UNITS = [f"{kind} {number}" for kind in ("Lữ đoàn", "Trung đoàn", "Sư đoàn", "Tiểu đoàn", "Kho")
+          for number in (201, 202, 203, 215, 241, 302, 308, 312)]
+_EQUIPMENT = [("Xe tăng", "T-54B"), ("Xe tăng", "T-55"), ("Xe tăng", "T-62"), ("Xe tăng", "PT-76"),
+              ("Xe thiết giáp", "BTR-60PB"), ("Xe thiết giáp", "BMP-1"), ("Xe thiết giáp", "M113"),
+              ("Pháo", "D-30"), ("Pháo", "M-46"), ("Pháo", "D-74"), ("Pháo phòng không", "ZU-23-2"),
+              ("Pháo phòng không", "S-60"), ("Xe vận tải", "Ural-4320"), ("Xe vận tải", "ZIL-131"),
+              ("Xe vận tải", "KrAZ-255B"), ("Xe công binh", "MTU-20"), ("Súng cối", "M-43"),
+              ("Đài ra đa", "P-18"), ("Máy thông tin", "R-123"), ("Máy phát điện", "AD-30"),
+              ("Xe chỉ huy", "UAZ-469"), ("Xe cứu kéo", "BTS-4"), ("Xe thiết giáp", "BRDM-2"),
+              ("Pháo tự hành", "2S1"), ("Súng máy", "DShK")]
+_PARTS = ["động cơ", "hộp số", "ly hợp", "xích", "bánh tỳ", "bánh chủ động", "tháp pháo", "nòng pháo",
+          "hệ thống điện", "hệ thống thủy lực", "kính ngắm", "máy thông tin", "bộ tản nhiệt", "bơm nhiên liệu",
+          "hệ thống phanh", "khung gầm", "cơ cấu lái", "ắc quy", "bộ lọc không khí", "hệ thống làm mát"]
+_STATES = ["hoạt động bình thường", "có hiện tượng rò rỉ dầu", "mòn vượt mức cho phép", "cần thay thế",
+           "đã được hiệu chỉnh", "đạt yêu cầu kỹ thuật", "hư hỏng nhẹ", "đã khắc phục"]
+_PREFIXES = ["KB", "XT", "TG", "PB", "HC", "VT", "TT", "CB", "PK", "RD"]
+_OTHER_TYPES = [("inspection", "BIÊN BẢN KIỂM TRA KỸ THUẬT"), ("maintenance", "PHIẾU BẢO DƯỠNG ĐỊNH KỲ"),
+                ("transfer", "QUYẾT ĐỊNH ĐIỀU CHUYỂN TRANG BỊ"), ("logbook", "LÝ LỊCH TRANG BỊ KỸ THUẬT"),
+                ("handover", "BIÊN BẢN GIAO NHẬN"), ("inventory", "BIÊN BẢN KIỂM KÊ")]
+
+
+def _item(number: int) -> tuple[str, str, str, str]:
+    """(serial, name, designation, unit) of equipment item `number`."""
+    rng = random.Random(number * 7919)
+    name, designation = _EQUIPMENT[number % len(_EQUIPMENT)]
+    serial = f"{_PREFIXES[number % len(_PREFIXES)]}-{number // len(_PREFIXES):05d}-{rng.randrange(10, 99)}"
+    return serial, name, designation, rng.choice(_UNITS)
+
+
+def synthetic_texts(count: int, seed: int) -> Iterator[tuple[dict[str, Any], str]]:
+    rng = random.Random(seed)
+    items = max(1, count // 5)
+    start = date(2000, 1, 1)
+    for _ in range(count):
+        serial, name, designation, unit = _item(rng.randrange(items))
+        day = start + timedelta(days=rng.randrange(9000))
+        parts = rng.sample(_PARTS, 4)
+        findings = ". ".join(f"{part.capitalize()} {rng.choice(_STATES)}" for part in parts)
+        number = f"{rng.randrange(1, 999)}/BB-KT"
+        header = (f"BỘ QUỐC PHÒNG\n{unit.upper()}\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                  f"Số: {number}\nHà Nội, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}\n")
+        identity = (f"Tên trang bị: {name} {designation}\nSố hiệu: {serial}\nĐơn vị quản lý: {unit}\n"
+                    f"Số km đã chạy: {rng.randrange(100, 90000)} km. Số giờ hoạt động: {rng.randrange(10, 9000)} giờ.\n")
+        if rng.random() < 0.5:
+            doc_type, repair_level = "repair", "major"
+            title = "BIÊN BẢN NGHIỆM THU SAU SỬA CHỮA LỚN"
+            body = (f"Cấp sửa chữa: Sửa chữa lớn (SCL). Xưởng đã tiến hành sửa chữa lớn {name.lower()} "
+                    f"{designation}. {findings}. Kết luận: đạt cấp chất lượng {rng.randrange(1, 4)}.")
+        else:
+            doc_type, title = rng.choice(_OTHER_TYPES)
+            repair_level = None
+            body = (f"Hôm nay tổ kỹ thuật tiến hành công việc đối với {name.lower()} {designation}. "
+                    f"{findings}. Kết luận: trang bị đạt cấp chất lượng {rng.randrange(1, 5)}.")
+        truth = {"doc_type": doc_type, "serial_number": serial, "designation": designation, "name": name,
+                 "unit": unit, "document_date": day, "document_number": number, "repair_level": repair_level,
+                 "classification": "unclassified", "title": title}
+        yield truth, f"{header}\n{title}\n{identity}{body}\n"
+
+
+def document_source(prefer_demo: bool) -> tuple[str, Callable[[int, int], Iterator[tuple[dict[str, Any], str]]]]:
+    if prefer_demo:
+        try:
+            from archive.demo import document_texts  # type: ignore[attr-defined]
+
+            return "archive.demo.document_texts", document_texts
+        except ImportError:
+            pass
+    return "bench synthetic", synthetic_texts
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def to_record(number: int, truth: dict[str, Any], text: str) -> IndexRecord:
+    first_line = next((line.strip() for line in text.splitlines() if line.strip().isupper() and len(line) > 12), None)
+    return IndexRecord(
+        document_id=f"doc-{number:08d}",
+        text=text,
+        title=_text(truth.get("title")) or first_line,
+        doc_type=_text(truth.get("doc_type")),
+        serial_number=_text(truth.get("serial_number")),
+        designation=_text(truth.get("designation")),
+        name=_text(truth.get("name")),
+        unit=_text(truth.get("unit")),
+        classification=_text(truth.get("classification")),
+        repair_level=_text(truth.get("repair_level")),
+        document_number=_text(truth.get("document_number")),
+        document_date=_as_date(truth.get("document_date")),
+    )
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+class Corpus:
+    """What the queries draw from: serials and (designation, unit) pairs seen while indexing."""
+
+    def __init__(self) -> None:
+        self.serials: list[str] = []
+        self.pairs: dict[tuple[str, str], int] = {}
+
+    def see(self, record: IndexRecord) -> None:
+        if record.serial_number and len(self.serials) < 50_000:
+            self.serials.append(record.serial_number)
+        if record.designation and record.unit:
+            key = (record.designation, record.unit)
+            self.pairs[key] = self.pairs.get(key, 0) + 1
+
+
+def build(path: Path, docs: int, seed: int, source, args) -> tuple[dict[str, Any], Corpus]:
+    corpus = Corpus()
+    if path.exists():
+        shutil.rmtree(path)
+    index = TantivyIndex(path, writer_heap_bytes=args.heap_mb * 1_000_000, writer_threads=args.writer_threads)
+    started = time.perf_counter()
+    batch: list[IndexRecord] = []
+    for number, (truth, text) in enumerate(source(docs, seed)):
+        record = to_record(number, truth, text)
+        corpus.see(record)
+        batch.append(record)
+        if len(batch) >= BATCH:
+            index.add(batch)
+            batch = []
+            done = number + 1
+            elapsed = time.perf_counter() - started
+            print(f"  indexed {done:>9,} docs  {done / elapsed:,.0f} docs/s", file=sys.stderr, flush=True)
+    if batch:
+        index.add(batch)
+    count = index.count()
+    index.close()  # waits for merges: measure the settled index
+    seconds = time.perf_counter() - started
+    facts = {"docs": count, "index_seconds": round(seconds, 1), "docs_per_second": round(count / seconds, 1),
+             "index_bytes": sum(f.stat().st_size for f in path.iterdir() if f.is_file())}
+    (path / "bench-corpus.json").write_text(json.dumps({"serials": corpus.serials, "pairs": [
+        [d, u, n] for (d, u), n in corpus.pairs.items()], "facts": facts}, ensure_ascii=False))
+    return facts, corpus
+
+
+def load_corpus(path: Path) -> tuple[dict[str, Any], Corpus] | None:
+    saved = path / "bench-corpus.json"
+    if not saved.exists():
+        return None
+    data = json.loads(saved.read_text())
+    corpus = Corpus()
+    corpus.serials = data["serials"]
+    corpus.pairs = {(d, u): n for d, u, n in data["pairs"]}
+    return data["facts"], corpus
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def measure(run: Callable[[int], Any], queries: int, warmup: int) -> dict[str, Any]:
+    for i in range(warmup):
+        run(i)
+    samples, last = [], None
+    for i in range(queries):
+        started = time.perf_counter()
+        last = run(i)
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"n": queries, "p50_ms": round(percentile(samples, 50), 3), "p99_ms": round(percentile(samples, 99), 3),
+            "mean_ms": round(statistics.fmean(samples), 3), "max_ms": round(max(samples), 3), "last": last}
+
+
+def variants(serial: str, rng: random.Random) -> str:
+    forms = [serial, serial.lower(), serial.replace("-", " "), serial.replace("-", "").lower()]
+    return rng.choice(forms)
+
+
+def one_off(serial: str, rng: random.Random) -> str:
+    chars = list(serial)
+    positions = [i for i, ch in enumerate(chars) if ch.isdigit()]
+    i = rng.choice(positions)
+    chars[i] = str((int(chars[i]) + rng.randrange(1, 9)) % 10)
+    return "".join(chars)
+
+
+def run_queries(index: TantivyIndex, corpus: Corpus, args) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    pairs = sorted(corpus.pairs, key=lambda pair: -corpus.pairs[pair])[:200]
+    selective_pairs = [rng.choice(pairs) for _ in range(args.queries + args.warmup)]
+    serials = [variants(rng.choice(corpus.serials), rng) for _ in range(args.queries + args.warmup)]
+    misses = [one_off(rng.choice(corpus.serials), rng) for _ in range(args.queries + args.warmup)]
+
+    def broad(i: int):
+        return index.search(SearchQuery(text="sua chua lon", limit=20)).total
+
+    def selective(i: int):
+        designation, unit = selective_pairs[i % len(selective_pairs)]
+        return index.search(SearchQuery(text="bien ban", designation=designation, unit=unit, limit=20)).total
+
+    def browse(i: int):
+        designation, unit = selective_pairs[i % len(selective_pairs)]
+        return index.search(SearchQuery(designation=designation, unit=unit, limit=20)).total
+
+    def serial(i: int):
+        return sum(len(m.document_ids) for m in index.find_serial(serials[i % len(serials)]))
+
+    def serial_miss(i: int):
+        return [m.match for m in index.find_serial(misses[i % len(misses)])][:1]
+
+    results = {}
+    for name, run in (("broad", broad), ("selective", selective), ("browse", browse), ("serial", serial),
+                      ("serial_miss", serial_miss)):
+        results[name] = measure(run, args.queries, args.warmup)
+        print(f"  {name:<12} p50 {results[name]['p50_ms']:8.2f} ms   p99 {results[name]['p99_ms']:8.2f} ms",
+              file=sys.stderr, flush=True)
+    return results
+
+
+# -- reporting -----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
+            "tantivy": getattr(tantivy, "__version__", "unknown"), "platform": platform.platform()}
+
+
+def table(runs: list[dict[str, Any]]) -> str:
+    lines = [f"{'docs':>10} {'index s':>8} {'docs/s':>8}  {'query':<12} {'p50 ms':>8} {'p99 ms':>8} {'matches':>9}"]
+    for run in runs:
+        for i, (name, figures) in enumerate(run["queries"].items()):
+            head = (f"{run['docs']:>10,} {run['index_seconds']:>8} {run['docs_per_second']:>8,.0f}" if i == 0
+                    else " " * 28)
+            lines.append(f"{head}  {name:<12} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f} {str(figures['last']):>9}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, action="append", help="corpus size; repeat for several (default 100000)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "search.json")
+    parser.add_argument("--queries", type=int, default=300, help="measured runs per query kind (≥ 200)")
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--heap-mb", type=int, default=256, help="writer heap")
+    parser.add_argument("--writer-threads", type=int, default=1, help="indexing threads besides the Python feeder")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild indexes even when a matching one exists")
+    parser.add_argument("--synthetic", action="store_true", help="use the bench's own texts, not archive.demo")
+    args = parser.parse_args(argv)
+    sizes = args.docs or [100_000]
+    source_name, source = document_source(prefer_demo=not args.synthetic)
+    print(f"documents from {source_name}", file=sys.stderr)
+
+    runs = []
+    for docs in sizes:
+        path = WORK / f"search-{docs}"
+        loaded = None if args.rebuild else load_corpus(path)
+        if loaded and loaded[0]["docs"] == docs:
+            facts, corpus = loaded
+            print(f"reusing {path} ({docs:,} docs)", file=sys.stderr)
+        else:
+            print(f"indexing {docs:,} docs into {path}", file=sys.stderr)
+            facts, corpus = build(path, docs, args.seed, source, args)
+        index = TantivyIndex(path, writer_threads=1)
+        try:
+            queries = run_queries(index, corpus, args)
+        finally:
+            index.close()
+        runs.append({**facts, "source": source_name, "queries": queries})
+
+    report = {"machine": machine(), "targets": TARGETS, "runs": runs,
+              "command": " ".join([Path(sys.executable).name, *sys.argv])}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(table(runs))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

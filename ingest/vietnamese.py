@@ -1,0 +1,92 @@
+"""Vietnamese text normalisation: one canonical stored form and one folded matching form.
+
+Stored text is NFC with the "old" tone placement on oa/oe/uy (hòa, thúy, khỏe), the form
+most typewritten and OCRed dossiers print. Folded text (lowercase, marks stripped, đ→d) is
+what every search engine matches against when the user types without diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+
+# "oà" → "òa" etc.: in these diphthongs the old convention puts the tone on the first vowel
+# when the syllable ends there (hoà → hòa) and stays on the second when a consonant follows
+# (hoàng, tuyết), so only syllable-final pairs move. The look-ahead also refuses a following
+# combining mark: in NFD "hoặc" is o, a, dot below, breve, c, and its tone must stay put.
+_NEW_TO_OLD = re.compile(
+    rf"([oO])([aAeE])([{_TONES}])(?![a-zA-Zđ\u0100-\u024F\u0300-\u036F])"
+    rf"|([uU])([yY])([{_TONES}])(?![a-zA-Zđ\u0100-\u024F\u0300-\u036F])"
+)
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    if match.group(1):
+        return match.group(1) + match.group(3) + match.group(2)
+    return match.group(4) + match.group(6) + match.group(5)
+
+
+def _is_kept(ch: str) -> bool:
+    return ch in "\n\t" or unicodedata.category(ch)[0] != "C"
+
+
+def normalize_text(text: str) -> str:
+    """NFC with one tone-mark convention; control characters other than newlines and tabs removed."""
+    if not text:
+        return ""
+    cleaned = "".join(ch for ch in text if _is_kept(ch))
+    decomposed = unicodedata.normalize("NFD", cleaned)
+    # Only syllables whose preceding letter is not q/g: "qua"/"gia" glide differently.
+    moved = _NEW_TO_OLD.sub(_move_tone_guarded(decomposed), decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def _move_tone_guarded(source: str):
+    def replace(match: re.Match[str]) -> str:
+        start = match.start()
+        before = source[start - 1].lower() if start > 0 else ""
+        if before in {"q", "g"}:
+            return match.group(0)
+        return _move_tone(match)
+
+    return replace
+
+
+def fold(text: str) -> str:
+    """Lowercase, marks stripped, đ→d: the form used to match text typed without diacritics."""
+    if not text:
+        return ""
+    lowered = text.lower().replace("đ", "d").replace("Đ", "d")
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def fold_iy(text: str) -> str:
+    """Folded text with y→i, so that lý/lí and kỹ/kĩ meet; used for label matching, not display."""
+    return fold(text).replace("y", "i")
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str, iy: bool) -> str:
+    return fold_iy(ch) if iy else fold(ch)
+
+
+def fold_map(text: str, iy: bool = False) -> tuple[str, list[int]]:
+    """Fold `text` character by character and say where each folded character came from.
+
+    Returns the folded string and a list one longer than it: entry k is the index in `text`
+    of folded character k, the last entry is len(text). A match at folded[a:b] is
+    text[offsets[a]:offsets[b]] in the original, which is how extractors match on folded
+    text but return the printed value.
+    """
+    parts: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text or ""):
+        folded = _fold_char(ch, iy)
+        parts.append(folded)
+        offsets.extend([index] * len(folded))
+    offsets.append(len(text or ""))
+    return "".join(parts), offsets

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# System packages the archive needs: Tesseract 5 with Vietnamese data, and DejaVu fonts for the sample dossiers.
+# Installs them when run as root with apt; otherwise prints the exact command and carries on.
+set -euo pipefail
+
+packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core)
+
+missing=()
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null | grep -qx vie; then
+  missing+=(tesseract-ocr-vie)
+fi
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${packages[*]} ..." >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+else
+  echo "Tesseract with Vietnamese data and DejaVu fonts are needed. Install them with:" >&2
+  echo "  sudo apt-get install -y ${packages[*]}" >&2
+fi

@@ -1,0 +1,29 @@
+"""The `SearchIndex` port: the one interface the service layer uses for every search engine."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from search.types import IndexRecord, SearchPage, SearchQuery, SerialMatch
+
+
+class SearchIndex(Protocol):
+    def add(self, records: Sequence[IndexRecord]) -> None:
+        """Insert or replace (by document_id); searchable when this returns."""
+
+    def delete(self, document_id: str) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchPage: ...
+
+    def find_serial(self, serial: str) -> tuple[SerialMatch, ...]:
+        """Serials matching after normalisation; only the best tier (exact, then OCR look-alike, then near miss)."""
+
+    def count(self) -> int: ...
+
+    def clear(self) -> None:
+        """Drop every document (reindex starts from here)."""
+
+    def ping(self) -> None:
+        """Raise `search.errors.IndexUnavailable` when the engine does not answer."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,244 @@
+"""Engine-neutral query helpers: parsing the typed text, filter keys, facet ordering, cursors.
+
+Every search adapter (Tantivy, Elasticsearch) builds its engine query from what these
+functions return, so that text typed with or without diacritics, filters and cursors mean
+the same thing whatever engine answers.
+
+- Text: `parse_text` normalises the typed text (`normalize_text`), keeps "quoted phrases"
+  together and splits the rest on whitespace. Each `QueryTerm` carries the original form
+  (matched against the original text, ranked higher) and the folded form (`match_fold`:
+  lowercase, marks stripped, đ→d, y→i), matched against the folded copy of the text.
+  Every term must match (AND across terms; within a term, original OR folded field).
+- Filters: unit and designation compare by `keyword_key` (normalised, folded, spaces
+  collapsed: "Lu doan 201" finds "Lữ đoàn 201"); serials by `ingest.serials.serial_key`.
+- Cursors: opaque urlsafe base64 JSON holding an offset and a fingerprint of the query, so
+  a cursor used with another query (or a mangled one) is an `InvalidQuery`, not a silent
+  wrong page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from ingest.vietnamese import fold_iy, normalize_text
+from search.errors import InvalidQuery
+from search.types import FACET_FIELDS, FacetCount, SearchQuery
+
+__all__ = [
+    "QueryTerm",
+    "parse_text",
+    "match_fold",
+    "keyword_key",
+    "display_value",
+    "validate_query",
+    "sort_facets",
+    "encode_cursor",
+    "decode_cursor",
+    "HIGHLIGHT_OPEN",
+    "HIGHLIGHT_CLOSE",
+    "TextPrep",
+]
+
+HIGHLIGHT_OPEN = "<mark>"
+HIGHLIGHT_CLOSE = "</mark>"
+
+_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”')
+_CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One unit the user typed: a word, or a quoted phrase (`phrase=True`).
+
+    `text` is the normalised original (NFC, one tone convention); `folded` is `match_fold(text)`.
+    A word such as "T-54B" tokenises into several tokens; adapters match it as a phrase too.
+    """
+
+    text: str
+    folded: str
+    phrase: bool = False
+
+
+def match_fold(text: str) -> str:
+    """The folded matching form every engine indexes and queries: `fold` plus y→i (lý/lí, kỹ/kĩ).
+
+    Folding keeps the length of NFC Vietnamese text (one character in, one out), which
+    lets an adapter map a highlight found in the folded copy back onto the original.
+    """
+    return fold_iy(text)
+
+
+def parse_text(text: str) -> tuple[QueryTerm, ...]:
+    """Split typed text into terms; words with no letter or digit (lone dashes, commas) are dropped."""
+    normalized = normalize_text(text or "")
+    terms: list[QueryTerm] = []
+    position = 0
+    for quoted in _QUOTED.finditer(normalized):
+        terms.extend(_words(normalized[position : quoted.start()]))
+        phrase = " ".join((quoted.group(1) or quoted.group(2) or "").split())
+        if _has_alnum(phrase):
+            terms.append(QueryTerm(phrase, match_fold(phrase), phrase=len(phrase.split()) > 1))
+        position = quoted.end()
+    terms.extend(_words(normalized[position:]))
+    return tuple(terms)
+
+
+def _words(chunk: str) -> Iterable[QueryTerm]:
+    for word in chunk.replace('"', " ").split():
+        word = word.strip(".,;:!?()[]{}'")
+        if _has_alnum(word):
+            yield QueryTerm(word, match_fold(word))
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+class _Memo(dict):
+    """key → function(key), computed on first sight; forgets everything when full."""
+
+    def __init__(self, function: Callable[[str], str], max_words: int) -> None:
+        super().__init__()
+        self._function = function
+        self._max_words = max_words
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self._max_words:
+            self.clear()
+        done = self[word] = self._function(word)
+        return done
+
+
+class TextPrep:
+    """Fast `normalize_text` + `match_fold` for whole documents; one per index.
+
+    Both shared functions work character by character in Python (~0.5 µs a character);
+    indexing a million documents spends most of its time there. Both act within a word, so
+    applying them to each piece between spaces (never splitting at control characters, which
+    `normalize_text` deletes, joining what they separated) and NFC over the whole gives the
+    same string, and dossier vocabulary is small enough to memoise the pieces. The first call
+    and one in `check_every` are also computed whole and compared: if the shared functions
+    ever stop being word-local, this falls back to calling them whole, for good.
+
+    `keyword` and `display` memoise `keyword_key` / `display_value` for the few distinct units
+    and designations.
+    """
+
+    def __init__(self, *, max_words: int = 200_000, check_every: int = 500) -> None:
+        self._pieces = _Memo(_normalize_and_fold, max_words).__getitem__
+        self._folded = _Memo(match_fold, max_words).__getitem__
+        self._check_every = check_every
+        self._calls = 0
+        self.word_local = True
+        self.keyword = _Memo(keyword_key, 100_000).__getitem__
+        self.display = _Memo(display_value, 100_000).__getitem__
+
+    def normalize_and_fold(self, text: str) -> tuple[str, str]:
+        """(`normalize_text(text)`, `match_fold(normalize_text(text))`)."""
+        if not text:
+            return "", ""
+        if not self.word_local:
+            return _normalize_and_fold(text)
+        normalized, folded = zip(*map(self._pieces, text.split(" ")))
+        result = unicodedata.normalize("NFC", " ".join(normalized)), unicodedata.normalize("NFC", " ".join(folded))
+        return self._checked(text, result, _normalize_and_fold)
+
+    def fold(self, text: str) -> str:
+        """`match_fold(text)`."""
+        if not text or not self.word_local:
+            return match_fold(text)
+        result = unicodedata.normalize("NFC", " ".join(map(self._folded, text.split(" "))))
+        return self._checked(text, result, match_fold)
+
+    def _checked(self, text: str, result: Any, whole: Callable[[str], Any]) -> Any:
+        self._calls += 1
+        if self._calls % self._check_every == 1:
+            expected = whole(text)
+            if result != expected:
+                self.word_local = False
+                return expected
+        return result
+
+
+def _normalize_and_fold(text: str) -> tuple[str, str]:
+    normalized = normalize_text(text)
+    return normalized, match_fold(normalized)
+
+
+def keyword_key(value: str | None) -> str:
+    """Filter key for unit and designation: normalised, folded, single spaces."""
+    return " ".join(match_fold(normalize_text(value or "")).split())
+
+
+def display_value(value: str | None) -> str:
+    """Facet and hit form of unit and designation: normalised, single spaces."""
+    return " ".join(normalize_text(value or "").split())
+
+
+def validate_query(query: SearchQuery) -> None:
+    """Raise `InvalidQuery` for what no engine can answer."""
+    if query.limit < 0:
+        raise InvalidQuery(f"limit must be 0 or more, got {query.limit}")
+    unknown = [name for name in query.facets if name not in FACET_FIELDS]
+    if unknown:
+        raise InvalidQuery(f"unknown facet(s) {unknown}; known: {list(FACET_FIELDS)}")
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise InvalidQuery(f"date_from {query.date_from} is after date_to {query.date_to}")
+
+
+def sort_facets(counts: Iterable[tuple[str, int]], size: int | None = None) -> tuple[FacetCount, ...]:
+    """Facet buckets by count descending, then value; empty values dropped."""
+    ordered = sorted(((value, count) for value, count in counts if value and count > 0), key=lambda vc: (-vc[1], vc[0]))
+    if size is not None:
+        ordered = ordered[:size]
+    return tuple(FacetCount(value=value, count=count) for value, count in ordered)
+
+
+def query_fingerprint(query: SearchQuery) -> str:
+    """Short hash of what selects and orders the results (not limit or cursor)."""
+    parts = [
+        normalize_text(query.text or "").strip(),
+        query.doc_type,
+        query.unit,
+        query.serial,
+        query.designation,
+        query.classification,
+        query.repair_level,
+        query.date_from.isoformat() if query.date_from else None,
+        query.date_to.isoformat() if query.date_to else None,
+    ]
+    digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def encode_cursor(offset: int, query: SearchQuery) -> str:
+    """Opaque cursor for the page starting at `offset` of `query`'s results."""
+    payload = {"v": _CURSOR_VERSION, "o": offset, "f": query_fingerprint(query)}
+    raw = json.dumps(payload, separators=(",", ":")).encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str | None, query: SearchQuery) -> int:
+    """The offset a cursor points at (0 without a cursor); `InvalidQuery` when it is not ours."""
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise InvalidQuery("invalid cursor") from exc
+    if not isinstance(payload, dict) or payload.get("v") != _CURSOR_VERSION:
+        raise InvalidQuery("invalid cursor")
+    offset = payload.get("o")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidQuery("invalid cursor")
+    if payload.get("f") != query_fingerprint(query):
+        raise InvalidQuery("cursor belongs to a different query")
+    return offset

@@ -1,0 +1,517 @@
+"""The embedded `SearchIndex` adapter: Tantivy (tantivy-py), on disk or in RAM.
+
+Schema, in short:
+
+- full text in two copies: `text` / `title` / `meta` hold the normalised original, tokenised
+  by `vi_text` (Unicode-aware split on non-alphanumerics + lowercase, so "sửa" stays one
+  token); `*_folded` hold `match_fold` of the same text (marks stripped, đ→d, y→i).
+- keywords (raw tokenizer, fast fields): `document_id`, `doc_type`, `unit`, `designation`
+  (display values, used for facets), `unit_key`, `designation_key` (`keyword_key`, used
+  for filters), `classification`, `repair_level`, `serial_key`, `serial_lookalike`.
+- `document_date` is a tantivy date (UTC midnight), indexed and fast for ranges and sorting.
+
+Query semantics (see `search.query`): every typed term must match (AND across terms); a term
+matches in the original OR the folded copy (OR within a term), the original copy boosted ×2 so
+exact diacritics rank first, titles boosted ×3 more. A word that tokenises into several tokens
+("T-54B" → t, 54b) is a phrase, and also matches the designation and serial keys whole.
+Filters are unscored. Empty text browses the filtered set, newest `document_date` first.
+
+Facets: one `Searcher.aggregate` call with a terms aggregation per asked field over the full
+match set. Highlights: `SnippetGenerator` over the original text; when it highlights nothing
+(the query was typed without diacritics) over the folded copy, mapped back onto the original
+characters (folding keeps the length). Marks are `<mark>…</mark>`, the rest HTML-escaped.
+Cursors are offsets (`search.query.encode_cursor`): tantivy-py has no search_after.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import pathlib
+import threading
+import unicodedata
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from typing import Any, Iterator, Sequence
+
+import tantivy
+
+from ingest.serials import lookalike_key, normalize_serial, serial_key
+from ingest.vietnamese import fold, fold_map
+from search.errors import IndexUnavailable, InvalidQuery, SearchError
+from search.query import (
+    HIGHLIGHT_CLOSE,
+    HIGHLIGHT_OPEN,
+    QueryTerm,
+    TextPrep,
+    decode_cursor,
+    encode_cursor,
+    keyword_key,
+    parse_text,
+    sort_facets,
+    validate_query,
+)
+from search.types import FacetCount, IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
+
+__all__ = ["TantivyIndex"]
+
+TOKENIZER = "vi_text"
+_ORIGINAL_BOOST = 2.0
+_TITLE_BOOST = 3.0
+_KEYWORD_BOOST = 4.0
+_SNIPPET_CHARS = 200
+_FUZZY_MIN_KEY = 4
+_SERIAL_FETCH = 1000
+_OCCUR = tantivy.Occur
+_JOINERS = frozenset("-‐‑./_")
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    """Same as tantivy's "default" (simple split, drop > 40 bytes, lowercase), registered by name
+    so query-side tokenisation in Python is the very analyzer the index used."""
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    return builder.filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase()).build()
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in ("text", "title", "meta"):
+        builder.add_text_field(name, stored=name != "meta", tokenizer_name=TOKENIZER)
+        builder.add_text_field(f"{name}_folded", stored=False, tokenizer_name=TOKENIZER)
+    for name in ("document_id", "doc_type", "unit", "designation"):
+        builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
+    for name in ("unit_key", "designation_key", "classification", "repair_level", "serial_key", "serial_lookalike"):
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("serial_number", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_date_field("document_date", stored=True, indexed=True, fast=True)
+    return builder.build()
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
+
+
+class TantivyIndex:
+    """`SearchIndex` over Tantivy. `path=None` keeps the index in RAM (tests)."""
+
+    def __init__(
+        self,
+        path: pathlib.Path | None = None,
+        *,
+        writer_heap_bytes: int = 128_000_000,
+        writer_threads: int | None = None,
+        facet_size: int = 50,
+    ) -> None:
+        self._path = pathlib.Path(path) if path is not None else None
+        self._heap = writer_heap_bytes
+        self._threads = writer_threads or max(1, min(2, os.cpu_count() or 1))
+        self._facet_size = facet_size
+        self._schema = _schema()
+        self._analyzer = _analyzer()
+        self._prep = TextPrep()
+        self._lock = threading.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._closed = False
+        self._index = self._open()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def _open(self) -> tantivy.Index:
+        try:
+            if self._path is None:
+                index = tantivy.Index(self._schema)
+            else:
+                self._path.mkdir(parents=True, exist_ok=True)
+                index = tantivy.Index(self._schema, path=str(self._path), reuse=True)
+            index.register_tokenizer(TOKENIZER, self._analyzer)
+            index.config_reader(reload_policy="OnCommit")
+        except BaseException as exc:
+            if _is_fatal(exc):
+                raise
+            where = self._path or "RAM"
+            raise IndexUnavailable(f"cannot open the tantivy index at {where} ({exc}); remove it and run `archive reindex`") from exc
+        return index
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                with _translated("close"):
+                    writer.wait_merging_threads()
+
+    def ping(self) -> None:
+        self._check_open()
+        with _translated("ping"):
+            self._index.searcher().num_docs
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise IndexUnavailable("the tantivy index is closed")
+
+    def _writer_locked(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=self._heap, num_threads=self._threads)
+        return self._writer
+
+    @contextmanager
+    def _writing(self, action: str) -> Iterator[tantivy.IndexWriter]:
+        """Writer under the lock; commits and reloads the reader so changes are visible on return."""
+        with self._lock:
+            self._check_open()
+            with _translated(action):
+                writer = self._writer_locked()
+                try:
+                    yield writer
+                    writer.commit()
+                except BaseException:
+                    writer.rollback()
+                    raise
+                self._index.reload()
+
+    # -- writes ----------------------------------------------------------------------
+
+    def add(self, records: Sequence[IndexRecord]) -> None:
+        if not records:
+            return
+        documents = [(record.document_id, self._document(record)) for record in records]
+        with self._writing("add") as writer:
+            for document_id, document in documents:
+                writer.delete_documents_by_term("document_id", document_id)
+                writer.add_document(document)
+
+    def delete(self, document_id: str) -> None:
+        with self._writing("delete") as writer:
+            writer.delete_documents_by_term("document_id", document_id)
+
+    def clear(self) -> None:
+        with self._writing("clear") as writer:
+            writer.delete_all_documents()
+
+    def count(self) -> int:
+        self._check_open()
+        with _translated("count"):
+            return self._index.searcher().num_docs
+
+    def _document(self, record: IndexRecord) -> tantivy.Document:
+        if not record.document_id:
+            raise SearchError("an IndexRecord needs a document_id")
+        doc = tantivy.Document()
+        doc.add_text("document_id", record.document_id)
+        meta = " ".join(value for value in (record.name, record.designation, record.unit, record.from_unit,
+                                            record.to_unit, record.document_number, record.serial_number,
+                                            record.filename) if value)
+        for name, value in (("text", record.text), ("title", record.title), ("meta", meta)):
+            value, folded = self._prep.normalize_and_fold(value or "")
+            if value:
+                doc.add_text(name, value)
+                doc.add_text(f"{name}_folded", folded)
+        prep = self._prep
+        for name, value in (("doc_type", _enum(record.doc_type)), ("unit", prep.display(record.unit or "")),
+                            ("designation", prep.display(record.designation or "")),
+                            ("unit_key", prep.keyword(record.unit or "")),
+                            ("designation_key", prep.keyword(record.designation or "")),
+                            ("classification", _enum(record.classification)),
+                            ("repair_level", _enum(record.repair_level))):
+            if value:
+                doc.add_text(name, value)
+        if record.serial_number and serial_key(record.serial_number):
+            doc.add_text("serial_number", record.serial_number)
+            doc.add_text("serial_key", serial_key(record.serial_number))
+            doc.add_text("serial_lookalike", lookalike_key(record.serial_number))
+        if record.document_date:
+            doc.add_date("document_date", _as_datetime(record.document_date))
+        return doc
+
+    # -- search ----------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        self._check_open()
+        validate_query(query)
+        offset = decode_cursor(query.cursor, query)
+        terms = parse_text(query.text)
+        text_query = self._text_query(terms)
+        filters = self._filters(query)
+        full = _combine(text_query, filters)
+        with _translated("search"):
+            searcher = self._index.searcher()
+            if text_query is None:
+                result = searcher.search(full, max(query.limit, 1), count=True, offset=offset,
+                                         order_by_field="document_date", order=tantivy.Order.Desc)
+            else:
+                result = searcher.search(full, max(query.limit, 1), count=True, offset=offset)
+            total = result.count
+            found = result.hits[: query.limit]
+            hits = self._hits(searcher, found, text_query, has_marks=any(fold(t.text) != t.text.lower() for t in terms))
+            facets = self._facets(searcher, full, query.facets) if query.facets and total else {}
+        after = offset + len(found)
+        next_cursor = encode_cursor(after, query) if query.limit and after < total else None
+        return SearchPage(total=total, hits=hits, facets=facets, next_cursor=next_cursor)
+
+    def _tokens(self, text: str) -> list[str]:
+        return self._analyzer.analyze(text)
+
+    def _field_query(self, field: str, tokens: list[str]) -> tantivy.Query | None:
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return tantivy.Query.term_query(self._schema, field, tokens[0])
+        return tantivy.Query.phrase_query(self._schema, field, tokens)
+
+    def _term_query(self, term: QueryTerm) -> tantivy.Query | None:
+        original, folded = self._tokens(term.text), self._tokens(term.folded)
+        weighted = [
+            ("text", original, _ORIGINAL_BOOST),
+            ("text_folded", folded, 1.0),
+            ("title", original, _ORIGINAL_BOOST * _TITLE_BOOST),
+            ("title_folded", folded, _TITLE_BOOST),
+            ("meta", original, _ORIGINAL_BOOST / 2),
+            ("meta_folded", folded, 0.5),
+        ]
+        should = []
+        for field, tokens, boost in weighted:
+            sub = self._field_query(field, tokens)
+            if sub is not None:
+                should.append(tantivy.Query.boost_query(sub, boost))
+        if not term.phrase:
+            if key := keyword_key(term.text):
+                should.append(tantivy.Query.boost_query(
+                    tantivy.Query.term_query(self._schema, "designation_key", key), _KEYWORD_BOOST))
+            key = serial_key(term.text)
+            if len(key) >= 3 and any(ch.isdigit() for ch in key):
+                should.append(tantivy.Query.boost_query(
+                    tantivy.Query.term_query(self._schema, "serial_key", key), _KEYWORD_BOOST))
+        if not should:
+            return None
+        return tantivy.Query.boolean_query([(_OCCUR.Should, sub) for sub in should])
+
+    def _text_query(self, terms: Sequence[QueryTerm]) -> tantivy.Query | None:
+        try:
+            groups = [group for group in (self._term_query(term) for term in terms) if group is not None]
+        except ValueError as exc:
+            raise InvalidQuery(f"cannot build a query from {[t.text for t in terms]}: {exc}") from exc
+        if not groups:
+            return None
+        return tantivy.Query.boolean_query([(_OCCUR.Must, group) for group in groups])
+
+    def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
+        exact = [
+            ("doc_type", _enum(query.doc_type)),
+            ("unit_key", keyword_key(query.unit) if query.unit else None),
+            ("serial_key", serial_key(query.serial) if query.serial else None),
+            ("designation_key", keyword_key(query.designation) if query.designation else None),
+            ("classification", _enum(query.classification)),
+            ("repair_level", _enum(query.repair_level)),
+        ]
+        asked = {"doc_type": query.doc_type, "unit_key": query.unit, "serial_key": query.serial,
+                 "designation_key": query.designation, "classification": query.classification,
+                 "repair_level": query.repair_level}
+        filters = []
+        for field, value in exact:
+            if value:
+                filters.append(tantivy.Query.term_query(self._schema, field, value))
+            elif asked[field] is not None and asked[field].strip():
+                filters.append(tantivy.Query.empty_query())  # asked for something no record can carry
+        if query.date_from or query.date_to:
+            filters.append(tantivy.Query.range_query(
+                self._schema, "document_date", tantivy.FieldType.Date,
+                _as_datetime(query.date_from) if query.date_from else None,
+                _as_datetime(query.date_to) if query.date_to else None,
+                include_lower=True, include_upper=True))
+        return filters
+
+    def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
+              text_query: tantivy.Query | None, has_marks: bool) -> tuple[SearchHit, ...]:
+        if not found:
+            return ()
+        snippets = None
+        if text_query is not None:
+            snippets = _Highlighter(searcher, text_query, self._schema, self._prep, folded_first=not has_marks)
+        hits = []
+        for key, address in found:
+            doc = searcher.doc(address)
+            document_date = doc.get_first("document_date")
+            hits.append(SearchHit(
+                document_id=doc.get_first("document_id"),
+                score=float(key) if text_query is not None else 0.0,
+                serial_number=doc.get_first("serial_number"),
+                doc_type=doc.get_first("doc_type"),
+                document_date=document_date.date() if document_date else None,
+                designation=doc.get_first("designation"),
+                unit=doc.get_first("unit"),
+                title=doc.get_first("title"),
+                highlights=snippets.highlight(doc) if snippets else (),
+            ))
+        return tuple(hits)
+
+    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query,
+                names: Sequence[str]) -> dict[str, tuple[FacetCount, ...]]:
+        size = self._facet_size
+        request = {name: {"terms": {"field": name, "size": size, "segment_size": max(10 * size, 1000)}}
+                   for name in dict.fromkeys(names)}
+        answer = searcher.aggregate(query, request)
+        return {name: sort_facets(((b["key"], int(b["doc_count"])) for b in answer[name]["buckets"]), size)
+                for name in request}
+
+    # -- serials ---------------------------------------------------------------------
+
+    def find_serial(self, serial: str) -> tuple[SerialMatch, ...]:
+        self._check_open()
+        key = serial_key(serial)
+        if not key:
+            return ()
+        tiers = [
+            ("exact", tantivy.Query.term_query(self._schema, "serial_key", key)),
+            ("lookalike", tantivy.Query.term_query(self._schema, "serial_lookalike", lookalike_key(serial))),
+        ]
+        if len(key) >= _FUZZY_MIN_KEY:
+            tiers.append(("fuzzy", tantivy.Query.fuzzy_term_query(
+                self._schema, "serial_lookalike", lookalike_key(serial), distance=1, transposition_cost_one=True)))
+        with _translated("find_serial"):
+            searcher = self._index.searcher()
+            for match, tier_query in tiers:
+                result = searcher.search(tier_query, _SERIAL_FETCH, count=True)
+                if result.count > _SERIAL_FETCH:
+                    result = searcher.search(tier_query, result.count, count=True)
+                if result.hits:
+                    return _group_serials(searcher, result.hits, match)
+        return ()
+
+
+class _Highlighter:
+    """`<mark>` snippets from the original text, else from the folded copy mapped back.
+
+    A query typed without any diacritics goes straight to the folded copy: there it
+    highlights everything the original would, and more.
+    """
+
+    def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query, schema: tantivy.Schema, prep: TextPrep,
+                 *, folded_first: bool) -> None:
+        self._prep = prep
+        self._folded_first = folded_first
+        self._original = tantivy.SnippetGenerator.create(searcher, query, schema, "text")
+        self._folded = tantivy.SnippetGenerator.create(searcher, query, schema, "text_folded")
+        self._original.set_max_num_chars(_SNIPPET_CHARS)
+        self._folded.set_max_num_chars(_SNIPPET_CHARS)
+
+    def highlight(self, doc: tantivy.Document) -> tuple[str, ...]:
+        text = doc.get_first("text") or ""
+        if not text:
+            return ()
+        if not self._folded_first:
+            snippet = self._original.snippet_from_doc(doc)
+            if snippet.highlighted():
+                return (_render(snippet.fragment(), _char_spans(snippet.fragment(), snippet.highlighted())),)
+        folded = self._prep.fold(text)
+        snippet = self._folded.snippet_from_doc(tantivy.Document(text_folded=folded))
+        if not snippet.highlighted():
+            return ()
+        return (_map_back(text, folded, snippet),)
+
+
+def _map_back(text: str, folded: str, snippet: tantivy.Snippet) -> str:
+    """A snippet of the folded copy, drawn on the original characters it came from."""
+    spans = _char_spans(snippet.fragment(), snippet.highlighted())
+    start = snippet.fragment_range().start
+    if not folded.isascii():
+        start = len(folded.encode("utf-8")[:start].decode("utf-8", "ignore"))
+    end = start + len(snippet.fragment())
+    if len(folded) == len(text):  # the usual case: one folded character per original one
+        return _render(text[start:end], spans)
+    refolded, origin = fold_map(text, iy=True)
+    if refolded != folded:
+        return _render(snippet.fragment(), spans)
+    base, stop = origin[start], _past_marks(text, origin[end])
+    mapped = [(origin[start + a] - base, _past_marks(text, origin[start + b]) - base) for a, b in spans]
+    return _render(text[base:stop], mapped)
+
+
+def _past_marks(text: str, position: int) -> int:
+    """Move an end offset past combining marks, which belong to the character before them."""
+    while position < len(text) and unicodedata.combining(text[position]):
+        position += 1
+    return position
+
+
+def _char_spans(fragment: str, ranges: Sequence[Any]) -> list[tuple[int, int]]:
+    """Tantivy's highlight ranges are byte offsets into the fragment; turn them into characters."""
+    if fragment.isascii():
+        return sorted((span.start, span.end) for span in ranges)
+    encoded = fragment.encode("utf-8")
+    spans = []
+    for span in ranges:
+        start = len(encoded[: span.start].decode("utf-8", "ignore"))
+        end = len(encoded[: span.end].decode("utf-8", "ignore"))
+        spans.append((start, end))
+    return sorted(spans)
+
+
+def _merge_joined(fragment: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One mark for "T-54B" or "KB-15-84" rather than one per token: join spans split by "-./"."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        gap = fragment[merged[-1][1] : start] if merged else None
+        if gap and all(ch in _JOINERS for ch in gap):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _render(fragment: str, spans: Sequence[tuple[int, int]]) -> str:
+    parts, position = [], 0
+    for start, end in _merge_joined(fragment, spans):
+        if start < position:
+            continue
+        parts.append(html.escape(fragment[position:start]))
+        parts.append(HIGHLIGHT_OPEN + html.escape(fragment[start:end]) + HIGHLIGHT_CLOSE)
+        position = end
+    parts.append(html.escape(fragment[position:]))
+    return "".join(parts).strip()
+
+
+def _group_serials(searcher: tantivy.Searcher, hits: list[tuple[Any, Any]], match: str) -> tuple[SerialMatch, ...]:
+    groups: dict[str, list[tuple[date, str]]] = {}
+    for _score, address in hits:
+        doc = searcher.doc(address)
+        stored_date = doc.get_first("document_date")
+        day = stored_date.date() if stored_date else date.max
+        groups.setdefault(normalize_serial(doc.get_first("serial_number") or ""), []).append(
+            (day, doc.get_first("document_id")))
+    return tuple(
+        SerialMatch(serial_number=number, document_ids=tuple(doc_id for _day, doc_id in sorted(members)), match=match)
+        for number, members in sorted(groups.items())
+    )
+
+
+def _combine(text_query: tantivy.Query | None, filters: list[tantivy.Query]) -> tantivy.Query:
+    clauses = [(_OCCUR.Must, text_query)] if text_query is not None else []
+    clauses += [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+    if not clauses:
+        return tantivy.Query.all_query()
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _enum(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+def _as_datetime(day: date) -> datetime:
+    if isinstance(day, datetime):
+        day = day.date()
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    """Tantivy raises ValueError (and pyo3 PanicException, a BaseException) for engine failures."""
+    try:
+        yield
+    except SearchError:
+        raise
+    except BaseException as exc:
+        if _is_fatal(exc):
+            raise
+        raise IndexUnavailable(f"tantivy {action} failed: {exc}") from exc

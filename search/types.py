@@ -1,0 +1,84 @@
+"""Value types that cross the `SearchIndex` port. Engines translate them; nothing engine-specific leaks out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Mapping
+
+FACET_FIELDS: tuple[str, ...] = ("doc_type", "unit", "designation")
+
+
+@dataclass(frozen=True)
+class IndexRecord:
+    """What the index knows of one document. Built by the service layer from the stored record."""
+
+    document_id: str
+    text: str = ""
+    title: str | None = None
+    filename: str | None = None
+    doc_type: str | None = None
+    serial_number: str | None = None
+    designation: str | None = None
+    name: str | None = None
+    unit: str | None = None
+    from_unit: str | None = None
+    to_unit: str | None = None
+    classification: str | None = None
+    repair_level: str | None = None
+    document_number: str | None = None
+    document_date: date | None = None
+    quality_grade: int | None = None
+    ingested_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    doc_type: str | None = None
+    unit: str | None = None
+    serial: str | None = None
+    designation: str | None = None
+    classification: str | None = None
+    repair_level: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = 20
+    cursor: str | None = None
+    facets: tuple[str, ...] = FACET_FIELDS
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: str
+    score: float
+    serial_number: str | None = None
+    doc_type: str | None = None
+    document_date: date | None = None
+    designation: str | None = None
+    unit: str | None = None
+    title: str | None = None
+    highlights: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    hits: tuple[SearchHit, ...]
+    facets: Mapping[str, tuple[FacetCount, ...]] = field(default_factory=dict)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class SerialMatch:
+    """Documents that carry one serial number, and how the asked serial matched it."""
+
+    serial_number: str
+    document_ids: tuple[str, ...]
+    match: Literal["exact", "lookalike", "fuzzy"]

@@ -1,0 +1,27 @@
+"""Where each kind of object lives in the store. Originals are content-addressed by SHA-256."""
+
+from __future__ import annotations
+
+ORIGINALS = "originals/"
+RECORDS = "records/"
+DERIVED = "derived/"
+
+
+def original_key(sha256: str) -> str:
+    return f"{ORIGINALS}{sha256[:2]}/{sha256}"
+
+
+def record_key(document_id: str) -> str:
+    return f"{RECORDS}{document_id[:2]}/{document_id}.json"
+
+
+def page_image_key(document_id: str, page: int) -> str:
+    return f"{DERIVED}{document_id[:2]}/{document_id}/page-{page:04d}.png"
+
+
+def document_id_from_record_key(key: str) -> str:
+    return key.rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def sha256_from_original_key(key: str) -> str:
+    return key.rsplit("/", 1)[-1]

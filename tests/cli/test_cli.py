@@ -1,0 +1,124 @@
+"""The `archive` command, run as a real process against a real data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, DOSSIER_KB_15_84, text_pdf
+
+
+def run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "archive", *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(f"archive {' '.join(args)} exited {completed.returncode}:\n{completed.stderr}")
+    return completed
+
+
+@pytest.fixture
+def scans(tmp_path: Path) -> Path:
+    folder = tmp_path / "scans"
+    (folder / "nested").mkdir(parents=True)
+    for index, (name, lines) in enumerate(DOSSIER_KB_15_84.items()):
+        target = folder / ("nested" if index % 2 else "") / name
+        target.write_bytes(text_pdf(lines))
+    (folder / "notes.txt").write_text("not a scan")
+    return folder
+
+
+def test_ingest_json_lines_then_duplicates(tmp_path, scans):
+    data = tmp_path / "data"
+    first = run(data, "ingest", str(scans), "--json")
+    lines = [json.loads(line) for line in first.stdout.splitlines()]
+    assert sorted(r["status"] for r in lines) == ["failed", "ingested", "ingested", "ingested", "ingested"]
+    failed = next(r for r in lines if r["status"] == "failed")
+    assert failed["path"].endswith("notes.txt") and "unsupported" in failed["error"]
+    ingested = [r for r in lines if r["status"] == "ingested"]
+    assert all(r["document"]["serial_number"] == "KB-15-84" for r in ingested)
+    assert all(len(r["sha256"]) == 64 and r["document_id"] for r in ingested)
+    assert "ingested 4, duplicate 0, failed 1" in first.stderr
+
+    again = run(data, "ingest", str(scans), "--json")
+    statuses = sorted(json.loads(line)["status"] for line in again.stdout.splitlines())
+    assert statuses == ["duplicate", "duplicate", "duplicate", "duplicate", "failed"]
+
+
+def test_zip_input_and_search_show_export_verify_reindex(tmp_path, scans):
+    data = tmp_path / "data"
+    bundle = tmp_path / "batch.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        for path in scans.rglob("*.pdf"):
+            archive.write(path, f"dossier/{path.name}")
+    run(data, "ingest", str(bundle))
+
+    found = json.loads(run(data, "search", "sua chua lon T-54B", "--json").stdout)
+    assert found["hits"][0]["doc_type"] == "repair"
+    filtered = json.loads(run(data, "search", "", "--doc-type", "transfer", "--json").stdout)
+    assert filtered["total"] == 1
+
+    item = json.loads(run(data, "show", "KB-15-84", "--json").stdout)
+    assert item["document_count"] == 4 and item["current_unit"] == "Trung đoàn 141, Sư đoàn 312"
+    human = run(data, "show", "kb1584").stdout
+    assert "KB-15-84" in human and "transfer" in human
+
+    out = tmp_path / "dossier.zip"
+    run(data, "export", "KB-15-84", "-o", str(out))
+    assert "manifest-sha256.txt" in zipfile.ZipFile(out).namelist()
+
+    assert json.loads(run(data, "verify", "--json").stdout) == {"checked": 4, "ok": 4, "mismatched": [], "missing": []}
+
+    index_dir = data / "index"
+    for child in index_dir.iterdir():
+        child.unlink()
+    run(data, "reindex")
+    assert json.loads(run(data, "search", "sua chua lon T-54B", "--json").stdout)["hits"] == found["hits"]
+
+
+def test_verify_reports_a_corrupted_original(tmp_path, scans):
+    data = tmp_path / "data"
+    run(data, "ingest", str(scans))
+    original = next((data / "objects" / "originals").rglob("*"))
+    while original.is_dir():
+        original = next(original.iterdir())
+    original.write_bytes(original.read_bytes() + b"tampered")
+    result = run(data, "verify", "--json", check=False)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["mismatched"] == [original.name]
+
+
+def test_unknown_serial_exits_non_zero_with_a_message(tmp_path):
+    result = run(tmp_path / "data", "show", "NO-SUCH-1", check=False)
+    assert result.returncode == 4 and "no equipment" in result.stderr
+
+
+def test_bad_date_is_a_usage_error(tmp_path):
+    result = run(tmp_path / "data", "search", "x", "--date-from", "yesterday", check=False)
+    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_every_corpus_file_ends_ingested_or_failed_with_a_reason(tmp_path):
+    if not CORPUS.exists():
+        pytest.fail(f"the shared corpus is missing at {CORPUS}")
+    result = run(tmp_path / "data", "ingest", str(CORPUS), "--json", "--workers", "2")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    files = [p for p in CORPUS.iterdir() if p.is_file()]
+    assert len(lines) == len(files)
+    by_name = {Path(r["path"]).name: r for r in lines}
+    for record in lines:
+        assert record["status"] in {"ingested", "failed", "duplicate"}
+        if record["status"] == "failed":
+            assert record["error"], record
+    assert by_name["005-libreoffice-writer-password_libreoffice-writer-password.pdf"]["status"] == "failed"
+    assert "password" in by_name["005-libreoffice-writer-password_libreoffice-writer-password.pdf"]["error"]
+    assert by_name["004-pdflatex-4-pages_pdflatex-4-pages.pdf"]["document"]["page_count"] == 4
+    assert by_name["007-imagemagick-images_smile.tiff"]["status"] == "ingested"
+    assert sum(r["status"] == "ingested" for r in lines) >= 40

@@ -1,0 +1,94 @@
+"""Behaviour every ObjectStore adapter must have. Parametrised over the adapters this build has."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+
+import pytest
+
+from storage.errors import ObjectNotFound, StorageError
+from storage.local import LocalObjectStore
+
+
+@pytest.fixture(params=["local"])
+def store(request, tmp_path):
+    adapter = LocalObjectStore(tmp_path / "objects")
+    yield adapter
+    adapter.close()
+
+
+def test_put_then_get_returns_the_same_bytes(store):
+    store.put("originals/ab/abc", b"hello \x00 world")
+    assert store.get("originals/ab/abc") == b"hello \x00 world"
+    assert store.stat("originals/ab/abc").size == len(b"hello \x00 world")
+    assert store.exists("originals/ab/abc")
+
+
+def test_put_streams_from_a_file_object(store):
+    payload = os.urandom(3 * (1 << 20) + 17)
+    store.put("big", io.BytesIO(payload))
+    assert store.get("big") == payload
+
+
+def test_missing_key_raises_not_found(store):
+    with pytest.raises(ObjectNotFound):
+        store.get("records/no/such.json")
+    with pytest.raises(ObjectNotFound):
+        store.stat("records/no/such.json")
+    assert not store.exists("records/no/such.json")
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [(0, 4, b"01234"), (5, None, b"56789"), (8, 20, b"89"), (3, 3, b"3")])
+def test_ranged_reads(store, start, end, expected):
+    store.put("digits", b"0123456789")
+    assert b"".join(store.open_range("digits", start, end, chunk_size=2)) == expected
+
+
+def test_overwrite_replaces_whole_object(store):
+    store.put("k", b"first version, long")
+    store.put("k", b"second")
+    assert store.get("k") == b"second"
+
+
+def test_list_by_prefix_and_delete(store):
+    for key in ("records/aa/1.json", "records/bb/2.json", "originals/aa/1"):
+        store.put(key, b"{}")
+    assert sorted(store.list("records/")) == ["records/aa/1.json", "records/bb/2.json"]
+    store.delete("records/aa/1.json")
+    assert sorted(store.list("records/")) == ["records/bb/2.json"]
+
+
+def test_keys_cannot_escape_the_store(store):
+    with pytest.raises(StorageError):
+        store.put("../outside", b"x")
+
+
+def test_concurrent_writers_never_leave_a_torn_object(store):
+    payloads = [bytes([i]) * 200_000 for i in range(8)]
+
+    def write(data: bytes) -> None:
+        store.put("contended", data)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in payloads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get("contended") in payloads
+    assert not [k for k in store.list("") if ".tmp-" in k]
+
+
+def test_failed_write_leaves_no_partial_object(store):
+    class Exploding(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            raise OSError("disk went away")
+
+    with pytest.raises(StorageError):
+        store.put("partial", Exploding())
+    assert not store.exists("partial")
+    assert list(store.list("")) == []

@@ -1,0 +1,366 @@
+"""Contract of the `SearchIndex` port: every engine (see conftest `SEARCH_ENGINES`) passes it.
+
+Real engines, no mocks. Each test states one behaviour a technician, clerk or inspector
+relies on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.vietnamese import normalize_text
+from search.errors import IndexUnavailable, InvalidQuery
+from search.query import TextPrep, match_fold
+from search.types import FacetCount, IndexRecord, SearchQuery, SerialMatch
+
+
+def rec(document_id: str, text: str = "", **fields) -> IndexRecord:
+    return IndexRecord(document_id=document_id, text=text, **fields)
+
+
+def ids(page) -> list[str]:
+    return [hit.document_id for hit in page.hits]
+
+
+def search(index, text: str = "", **kwargs):
+    return index.search(SearchQuery(text=text, **kwargs))
+
+
+# -- Vietnamese full text -----------------------------------------------------------------
+
+
+def test_query_without_diacritics_finds_text_with_diacritics(index):
+    index.add([
+        rec("major", "Biên bản sửa chữa lớn xe tăng T-54B của Lữ đoàn 201"),
+        rec("minor", "Biên bản sửa chữa nhỏ xe tăng T-54B của Lữ đoàn 201"),
+        rec("other", "Lý lịch trang bị kỹ thuật xe thiết giáp BTR-60"),
+    ])
+
+    page = search(index, "sua chua lon T-54B")
+
+    assert ids(page) == ["major"]
+    assert page.total == 1
+
+
+def test_every_query_word_must_match(index):
+    index.add([rec("both", "kiểm tra kỹ thuật pháo"), rec("one", "kiểm tra xe tăng")])
+
+    assert ids(search(index, "kiem tra phao")) == ["both"]
+
+
+def test_exact_diacritics_rank_above_folded_only_matches(index):
+    index.add([
+        rec("no-marks", "Bien ban sua chua lon xe tang so 5"),
+        rec("other-marks", "Biên bản sữa chua lợn xe tăng số 5"),
+        rec("exact", "Biên bản sửa chữa lớn xe tăng số 5"),
+    ])
+
+    page = search(index, "sửa chữa lớn")
+
+    assert set(ids(page)) == {"no-marks", "other-marks", "exact"}
+    assert ids(page)[0] == "exact"
+
+
+def test_i_and_y_spellings_meet(index):
+    index.add([rec("ky", "Lý lịch trang bị kỹ thuật")])
+
+    assert ids(search(index, "ki thuat")) == ["ky"]
+
+
+def test_designation_with_dash_matches_as_a_whole(index):
+    index.add([
+        rec("t54b", "Xe tăng T-54B số hiệu KB-15-84"),
+        rec("t54", "Xe tăng T-54 kèm 54B phụ tùng"),
+    ])
+
+    assert ids(search(index, "T-54B")) == ["t54b"]
+    assert ids(search(index, "xe t-54b")) == ["t54b"]
+
+
+def test_title_match_ranks_first(index):
+    index.add([
+        rec("in-text", "Kiểm tra kỹ thuật định kỳ xe tăng: kiểm tra kỹ thuật động cơ, kiểm tra kỹ thuật pháo",
+            title="Biên bản định kỳ"),
+        rec("in-title", "Biên bản định kỳ xe tăng, động cơ và pháo", title="Biên bản kiểm tra kỹ thuật"),
+    ])
+
+    assert ids(search(index, "kiểm tra kỹ thuật")) == ["in-title", "in-text"]
+
+
+def test_highlight_marks_the_word_typed(index):
+    index.add([rec("a", "Ngày 05 tháng 01 năm 2020 tiến hành sửa chữa lớn xe <T-54B> tại xưởng")])
+
+    with_marks = search(index, "sửa chữa").hits[0].highlights
+    without_marks = search(index, "sua chua").hits[0].highlights
+    designation = search(index, "T-54B").hits[0].highlights
+
+    assert any("<mark>sửa</mark>" in h and "<mark>chữa</mark>" in h for h in with_marks)
+    assert any("<mark>sửa</mark>" in h for h in without_marks), without_marks
+    assert any("<mark>T-54B</mark>" in h and "&lt;" in h for h in designation), designation
+
+
+def test_highlight_maps_back_when_folding_changes_the_length(index):
+    index.add([rec("a", "Ghi chú: ký hiệu x\u0301 và y\u0323\u0302 đã sửa chữa lớn")])  # marks with no precomposed form
+
+    highlights = search(index, "sua chua lon").hits[0].highlights
+
+    assert any("<mark>sửa</mark> <mark>chữa</mark> <mark>lớn</mark>" in h for h in highlights), highlights
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+FILTER_CORPUS = [
+    rec("r1", "sửa chữa xe tăng", doc_type="repair", unit="Lữ đoàn 201", serial_number="KB-15-84",
+        designation="T-54B", classification="secret", repair_level="major", document_date=date(2016, 3, 1)),
+    rec("r2", "sửa chữa xe tăng", doc_type="repair", unit="Lữ đoàn 202", serial_number="KB-15-85",
+        designation="T-55", classification="unclassified", repair_level="minor", document_date=date(2019, 7, 9)),
+    rec("i1", "kiểm tra xe tăng", doc_type="inspection", unit="Lữ đoàn 201", serial_number="KB 15 84",
+        designation="T-54B", classification="confidential", document_date=date(2021, 1, 5)),
+    rec("l1", "lý lịch xe tăng", doc_type="logbook", unit="Trung đoàn 5", serial_number="XT-0001",
+        designation="PT-76", classification="unclassified"),
+]
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        ({"doc_type": "repair"}, {"r1", "r2"}),
+        ({"unit": "Lữ đoàn 201"}, {"r1", "i1"}),
+        ({"unit": "lu doan  201"}, {"r1", "i1"}),
+        ({"serial": "kb 15 84"}, {"r1", "i1"}),
+        ({"serial": "KB-15-85"}, {"r2"}),
+        ({"designation": "T-54B"}, {"r1", "i1"}),
+        ({"designation": "pt-76"}, {"l1"}),
+        ({"classification": "unclassified"}, {"r2", "l1"}),
+        ({"repair_level": "major"}, {"r1"}),
+        ({"doc_type": "repair", "unit": "Lữ đoàn 201"}, {"r1"}),
+        ({"doc_type": "transfer"}, set()),
+    ],
+)
+@pytest.mark.parametrize("text", ["", "xe tang"])
+def test_filter_selects_exactly_the_matching_documents(index, criteria, expected, text):
+    index.add(FILTER_CORPUS)
+
+    page = search(index, text, **criteria)
+
+    assert set(ids(page)) == expected
+    assert page.total == len(expected)
+
+
+def test_date_range_is_inclusive_and_skips_undated(index):
+    index.add(FILTER_CORPUS)
+
+    assert set(ids(search(index, date_from=date(2016, 3, 1), date_to=date(2019, 7, 9)))) == {"r1", "r2"}
+    assert set(ids(search(index, date_from=date(2016, 3, 2)))) == {"r2", "i1"}
+    assert set(ids(search(index, "sua chua", date_to=date(2016, 3, 1)))) == {"r1"}
+
+
+def test_date_from_after_date_to_is_invalid(index):
+    with pytest.raises(InvalidQuery):
+        search(index, date_from=date(2020, 1, 2), date_to=date(2020, 1, 1))
+
+
+def test_browse_without_text_lists_newest_first(index):
+    index.add(FILTER_CORPUS)
+
+    assert ids(search(index, "", unit="Lữ đoàn 201")) == ["i1", "r1"]
+    assert ids(search(index, ""))[:3] == ["i1", "r2", "r1"]
+
+
+# -- facets ----------------------------------------------------------------------------------
+
+
+def test_facets_count_the_whole_match_set_not_the_page(index):
+    units = ["Lữ đoàn 201"] * 12 + ["Lữ đoàn 202"] * 7 + ["Trung đoàn 5"] * 7
+    index.add([
+        rec(f"d{n}", "biên bản kiểm tra xe tăng", doc_type="inspection" if n % 2 else "repair",
+            unit=unit, designation="T-54B" if n < 20 else "T-55")
+        for n, unit in enumerate(units)
+    ] + [rec("elsewhere", "lý lịch pháo", doc_type="logbook", unit="Lữ đoàn 201", designation="D-30")])
+
+    page = search(index, "kiem tra", limit=5)
+
+    assert page.total == 26 and len(page.hits) == 5
+    assert page.facets["unit"] == (
+        FacetCount("Lữ đoàn 201", 12), FacetCount("Lữ đoàn 202", 7), FacetCount("Trung đoàn 5", 7))
+    assert page.facets["doc_type"] == (FacetCount("inspection", 13), FacetCount("repair", 13))
+    assert page.facets["designation"] == (FacetCount("T-54B", 20), FacetCount("T-55", 6))
+
+
+def test_only_asked_facets_are_returned(index):
+    index.add(FILTER_CORPUS)
+
+    page = index.search(SearchQuery(text="xe", facets=("unit",)))
+
+    assert set(page.facets) == {"unit"}
+
+
+# -- pagination ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["sua chua lon", ""])
+def test_cursor_walks_every_result_once(index, text):
+    day = date(2020, 1, 1)
+    records = [rec(f"doc-{n:03d}", "Biên bản sửa chữa lớn xe tăng", document_date=day + timedelta(days=n % 7))
+               for n in range(263)]
+    records.append(rec("undated", "Biên bản sửa chữa lớn xe tăng"))
+    for start in range(0, len(records), 50):
+        index.add(records[start : start + 50])  # several segments
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = index.search(SearchQuery(text=text, limit=20, cursor=cursor))
+        assert page.total == 264
+        seen += ids(page)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        assert len(page.hits) == 20
+
+    assert pages == 14
+    assert len(seen) == len(set(seen)) == 264
+
+
+def test_garbage_cursor_is_invalid(index):
+    index.add(FILTER_CORPUS)
+
+    for cursor in ["not-a-cursor", "eyJ2IjoxLCJvIjotMX0", "%%%"]:
+        with pytest.raises(InvalidQuery):
+            search(index, "xe", cursor=cursor)
+
+
+def test_cursor_from_another_query_is_invalid(index):
+    index.add(FILTER_CORPUS)
+    cursor = search(index, "xe", limit=1).next_cursor
+    assert cursor
+
+    with pytest.raises(InvalidQuery):
+        search(index, "tang", limit=1, cursor=cursor)
+
+
+# -- writes ----------------------------------------------------------------------------------
+
+
+def test_add_replaces_a_document_with_the_same_id(index):
+    index.add([rec("a", "bảo dưỡng định kỳ")])
+    index.add([rec("a", "niêm cất dài hạn")])
+    index.add([rec("b", "một"), rec("b", "hai")])
+
+    assert index.count() == 2
+    assert ids(search(index, "bao duong")) == []
+    assert ids(search(index, "niem cat")) == ["a"]
+    assert ids(search(index, "hai")) == ["b"] and ids(search(index, "mot")) == []
+
+
+def test_delete_removes_only_that_document(index):
+    index.add(FILTER_CORPUS)
+
+    index.delete("r1")
+
+    assert index.count() == 3
+    assert "r1" not in ids(search(index, "xe tang"))
+    assert index.find_serial("KB-15-84")[0].document_ids == ("i1",)
+
+
+def test_clear_drops_everything(index):
+    index.add(FILTER_CORPUS)
+
+    index.clear()
+
+    assert index.count() == 0
+    assert search(index, "").total == 0
+    index.add([rec("x", "kiểm kê")])
+    assert index.count() == 1
+
+
+def test_reopened_index_keeps_its_documents(open_index):
+    first = open_index("archive")
+    first.add(FILTER_CORPUS)
+    first.close()
+
+    again = open_index("archive")
+
+    assert again.count() == 4
+    assert set(ids(search(again, "sua chua"))) == {"r1", "r2"}
+    assert again.find_serial("XT-0001")[0].document_ids == ("l1",)
+
+
+def test_ping_answers_while_open_and_fails_after_close(index):
+    index.ping()
+    index.close()
+
+    with pytest.raises(IndexUnavailable):
+        index.ping()
+
+
+# -- serials ---------------------------------------------------------------------------------
+
+SERIAL_CORPUS = [
+    rec("r1", "sửa chữa", serial_number="KB-15-84", document_date=date(2018, 1, 1)),
+    rec("l1", "lý lịch", serial_number="KB 15 84", document_date=date(2010, 1, 1)),
+    rec("x1", "lý lịch", serial_number="XT-2207-A"),
+    rec("o1", "lý lịch", serial_number="OB-9901"),
+]
+
+
+@pytest.mark.parametrize("asked", ["KB-15-84", "kb 15 84", "KB1584", " kb-15-84. "])
+def test_find_serial_exact_after_normalisation(index, asked):
+    index.add(SERIAL_CORPUS)
+
+    assert index.find_serial(asked) == (SerialMatch("KB-15-84", ("l1", "r1"), "exact"),)
+
+
+def test_find_serial_ocr_lookalike(index):
+    index.add(SERIAL_CORPUS)
+
+    assert index.find_serial("KB-I5-84") == (SerialMatch("KB-15-84", ("l1", "r1"), "lookalike"),)
+    assert index.find_serial("0B-99O1") == (SerialMatch("OB-9901", ("o1",), "lookalike"),)
+
+
+def test_find_serial_near_miss_one_character_off(index):
+    index.add(SERIAL_CORPUS)
+
+    assert index.find_serial("XT-2207-B") == (SerialMatch("XT-2207-A", ("x1",), "fuzzy"),)
+    assert index.find_serial("KB-15-8") == (SerialMatch("KB-15-84", ("l1", "r1"), "fuzzy"),)
+
+
+def test_find_serial_returns_only_the_best_tier(index):
+    index.add(SERIAL_CORPUS + [rec("near", "", serial_number="KB-15-83")])
+
+    assert [m.match for m in index.find_serial("KB-15-84")] == ["exact"]
+    assert {m.serial_number for m in index.find_serial("KB-15-86")} == {"KB-15-84", "KB-15-83"}
+
+
+@pytest.mark.parametrize("asked", ["ZZ-0000-Q", "", "  -- "])
+def test_find_serial_unknown_is_empty(index, asked):
+    index.add(SERIAL_CORPUS)
+
+    assert index.find_serial(asked) == ()
+
+
+# -- the shared folding, applied fast ---------------------------------------------------------
+# Engine-neutral, so not parametrised: every adapter indexes through `search.query.TextPrep`,
+# which must give exactly what `normalize_text` and `match_fold` give.
+
+_VIETNAMESE_BITS = list("aăâeêioôơuưyAĂÂEÊOÔƠUƯđĐqgnhtcx \n\t\r\x0b\x85\u00a0\u2028-.,Σσ\u00ad\u200b") + [
+    "\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "oà", "uỳ", "oẻ", "hoà", "quà", "İ", "  ", "\n\n"]
+
+
+@given(st.one_of(st.lists(st.sampled_from(_VIETNAMESE_BITS), max_size=60).map("".join), st.text(max_size=60)))
+@settings(max_examples=400, deadline=None)
+def test_text_prep_equals_the_shared_functions(text):
+    prep = TextPrep(check_every=10**9)  # the whole-text check would hide a difference
+    prep.normalize_and_fold("warm up the sampling counter past its first, checked call")
+    long_text = text + " và thêm vài chữ cho đủ dài " + text
+
+    normalized, folded = prep.normalize_and_fold(long_text)
+
+    assert normalized == normalize_text(long_text)
+    assert folded == match_fold(normalize_text(long_text))
+    assert prep.fold(long_text) == match_fold(long_text)
+    assert prep.word_local

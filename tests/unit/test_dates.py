@@ -1,0 +1,109 @@
+from datetime import date
+
+import pytest
+
+from ingest.dates import find_document_date, iter_dates, parse_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ngày 05 tháng 01 năm 2020", date(2020, 1, 5)),
+        ("ngày 5 tháng 3 năm 2021", date(2021, 3, 5)),
+        ("ngay 5 thang 3 nam 2021", date(2021, 3, 5)),
+        ("NGÀY 12 THÁNG 10 NĂM 1999", date(1999, 10, 12)),
+        ("ngàv 05 tháng 0l năm 2O20", date(2020, 1, 5)),
+        ("ngày05 tháng 01năm 2020", date(2020, 1, 5)),
+        ("Hà Nội, ngày 21 tháng 9 năm 2019", date(2019, 9, 21)),
+        ("05/03/2021", date(2021, 3, 5)),
+        ("05-03-2021", date(2021, 3, 5)),
+        ("05.03.2021", date(2021, 3, 5)),
+        ("5 / 3 / 2021", date(2021, 3, 5)),
+        ("O5/03/2021", date(2021, 3, 5)),
+        ("2021-03-05", date(2021, 3, 5)),
+        ("12/01/2020", date(2020, 1, 12)),  # day first, always
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31/02/2021",
+        "ngày 30 tháng 02 năm 2020",
+        "ngày … tháng … năm …",
+        "ngày ..... tháng ..... năm 20.....",
+        "ngày lO tháng lO năm 2020",  # no real digit in the group: not a date
+        "Số: 125/QĐ-TCKT",
+        "KB-15-84",
+        "",
+    ],
+)
+def test_parse_date_refuses(text):
+    assert parse_date(text) is None
+
+
+def test_iter_dates_offsets_are_in_the_original_text():
+    text = "Đơn vị ký ngày 05 tháng 01 năm 2020 và 07/02/2021"
+    found = list(iter_dates(text))
+    assert [m.value for m in found] == [date(2020, 1, 5), date(2021, 2, 7)]
+    assert text[found[0].start : found[0].end] == "ngày 05 tháng 01 năm 2020"
+    assert text[found[1].start : found[1].end] == "07/02/2021"
+
+
+HEADER = """BỘ QUỐC PHÒNG                              CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+LỮ ĐOÀN 201                                    Độc lập - Tự do - Hạnh phúc
+Số: 47/BB-KT                               Hà Nội, ngày 05 tháng 01 năm 2020
+
+                     BIÊN BẢN KIỂM TRA KỸ THUẬT
+Căn cứ Kế hoạch số 12/KH-KT ngày 02/01/2020 của Lữ đoàn 201;
+TT   Ngày          Nội dung                    Cấp CL
+1    12/03/2015    Nhận trang bị               Cấp 2
+2    20/06/2018    Sửa chữa vừa                Cấp 2
+"""
+
+
+def test_place_and_date_line_wins():
+    found = find_document_date(HEADER)
+    assert found is not None
+    value, confidence, offset = found
+    assert value == date(2020, 1, 5)
+    assert confidence >= 0.9
+    assert HEADER[offset:].startswith("ngày 05 tháng 01 năm 2020")
+
+
+def test_referenced_and_table_dates_are_not_the_document_date():
+    body = HEADER.replace("Hà Nội, ngày 05 tháng 01 năm 2020", "")
+    value, confidence, _ = find_document_date(body)
+    assert value == date(2020, 1, 2)  # only the referenced plan's date is left ...
+    assert confidence < 0.3  # ... and it is barely believed
+    rows_only = "TT   Ngày          Nội dung                    Cấp CL\n1    12/03/2015    Nhận trang bị               Cấp 2\n"
+    assert find_document_date(rows_only) is None
+
+
+def test_hom_nay_line_with_numeric_date():
+    text = "BIÊN BẢN GIAO NHẬN\nHôm nay ngày 03/04/2018 tại Kho K3, chúng tôi gồm:\n"
+    value, confidence, _ = find_document_date(text)
+    assert value == date(2018, 4, 3)
+    assert confidence == 0.85
+
+
+def test_date_on_number_line_is_weaker_than_place_line():
+    text = "Số: 12/QĐ ngày 01/02/2019\nBIÊN BẢN\nThái Nguyên, ngày 3 tháng 2 năm 2019\n"
+    value, confidence, _ = find_document_date(text)
+    assert value == date(2019, 2, 3)
+    only_number = find_document_date("Số: 12/QĐ ngày 01/02/2019\nBIÊN BẢN\n")
+    assert only_number[0] == date(2019, 2, 1) and only_number[1] < confidence
+
+
+def test_ocr_repaired_date_loses_confidence():
+    value, confidence, _ = find_document_date("Ha Noi, ngay 5 thang 3 nam 2O21\n")
+    assert value == date(2021, 3, 5)
+    assert confidence == 0.85
+
+
+def test_blank_date_gives_nothing():
+    assert find_document_date("Hà Nội, ngày … tháng … năm …\n") is None
+    assert find_document_date("") is None

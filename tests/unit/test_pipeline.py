@@ -1,0 +1,129 @@
+"""The extraction pipeline on real inputs: text layers, OCR, limits and hostile bytes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+
+from ingest.errors import CorruptFile, EncryptedFile, LimitExceeded, TooLarge, UnsupportedType
+from ingest.limits import ExtractionLimits
+from ingest.pipeline import ExtractionOptions, extract
+from ingest.preprocess import NO_PREPROCESSING, PreprocessOptions, prepare_for_ocr
+from tests.conftest import SAMPLE_LINES, image_bytes, render_text_image, require_tesseract, text_pdf
+
+
+def test_text_pdf_uses_its_text_layer_and_keeps_diacritics():
+    extraction = extract(text_pdf(SAMPLE_LINES))
+    assert extraction.text_source == "text"
+    assert extraction.page_count == 1
+    assert "BIÊN BẢN KIỂM TRA KỸ THUẬT" in extraction.text
+    assert extraction.value("serial_number") == "KB-15-84"
+    assert extraction.value("doc_type") == "inspection"
+
+
+def test_scanned_tiff_is_ocred_in_vietnamese():
+    require_tesseract()
+    data = image_bytes(render_text_image(SAMPLE_LINES, dpi=300), "TIFF", dpi=(300, 300), compression="tiff_lzw")
+    extraction = extract(data)
+    assert extraction.text_source == "ocr"
+    assert extraction.pages[0].ocr_confidence and extraction.pages[0].ocr_confidence > 60
+    assert "KIỂM TRA" in extraction.text
+    assert extraction.value("serial_number") == "KB-15-84"
+    assert extraction.value("document_date") == "2020-01-05"
+
+
+def test_multi_page_tiff_gives_one_page_each():
+    require_tesseract()
+    first = render_text_image(SAMPLE_LINES[:5], dpi=150)
+    second = render_text_image(["Trang hai", "Số hiệu: KB-15-84"], dpi=150)
+    out = io.BytesIO()
+    first.save(out, format="TIFF", save_all=True, append_images=[second], dpi=(150, 150))
+    extraction = extract(out.getvalue())
+    assert extraction.page_count == 2
+    assert [p.number for p in extraction.pages] == [1, 2]
+    assert "hai" in extraction.pages[1].text
+
+
+def test_red_seal_is_removed_before_ocr():
+    page = render_text_image(SAMPLE_LINES, dpi=200)
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((100, 300, 900, 900), fill=(220, 30, 30))
+    cleaned, _ = prepare_for_ocr(page, 200, PreprocessOptions(upscale_below_dpi=0))
+    plain, _ = prepare_for_ocr(page, 200, NO_PREPROCESSING)
+    seal_area = (300, 500, 400, 600)  # inside the seal, away from text
+    assert cleaned.crop(seal_area).getextrema()[0] > 200  # seal gone: paper white
+    assert plain.crop(seal_area).getextrema()[1] < 150  # without the step it stays dark
+
+
+def test_low_dpi_pages_are_upscaled():
+    page = render_text_image(["x"], dpi=150)
+    prepared, dpi = prepare_for_ocr(page, 150, PreprocessOptions())
+    assert dpi == 300
+    assert prepared.width == page.width * 2
+
+
+def test_adaptive_binarisation_keeps_ink_on_uneven_paper():
+    gradient = Image.linear_gradient("L").resize((600, 600)).point(lambda v: 120 + v // 2)
+    draw = ImageDraw.Draw(gradient)
+    draw.rectangle((280, 280, 300, 300), fill=40)
+    out, _ = prepare_for_ocr(gradient, 300, PreprocessOptions(adaptive_binarize=True))
+    assert out.getpixel((290, 290)) == 0
+    assert out.getpixel((50, 50)) == 255 and out.getpixel((550, 550)) == 255
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"", UnsupportedType),
+        (b"GIF89a\x01\x00\x01\x00", UnsupportedType),
+        (b"%PDF-1.4\n1 0 obj\n<<", CorruptFile),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, CorruptFile),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 10, CorruptFile),
+        (b"II*\x00" + b"\xff" * 30, CorruptFile),
+    ],
+)
+def test_broken_files_fail_with_a_reason(data, error):
+    with pytest.raises(error) as caught:
+        extract(data)
+    assert str(caught.value)
+
+
+def test_truncated_pdf_fails_cleanly():
+    data = text_pdf(SAMPLE_LINES)
+    with pytest.raises(CorruptFile):
+        extract(data[: len(data) // 3])
+
+
+def test_size_limit():
+    with pytest.raises(TooLarge, match="limit"):
+        extract(b"%PDF-" + b"0" * 2000, ExtractionOptions(limits=ExtractionLimits(max_bytes=1000)))
+
+
+def test_decompression_bomb_png_is_refused_before_decoding():
+    # 25000 × 25000 bilevel pixels: about 100 KiB as PNG, 625 million pixels once decoded.
+    bomb = image_bytes(Image.new("1", (25_000, 25_000)), "PNG")
+    assert len(bomb) < 1_000_000
+    with pytest.raises(LimitExceeded, match="too large|limit"):
+        extract(bomb)
+
+
+def test_page_limit_refuses_huge_page_counts():
+    pages = [render_text_image(["x"], dpi=30) for _ in range(5)]
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:])
+    with pytest.raises(LimitExceeded, match="5 pages"):
+        extract(out.getvalue(), ExtractionOptions(limits=ExtractionLimits(max_pages=3)))
+
+
+def test_encrypted_pdf_is_reported_as_such(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(text_pdf(SAMPLE_LINES))))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(EncryptedFile, match="password"):
+        extract(out.getvalue())

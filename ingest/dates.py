@@ -30,8 +30,13 @@ _NUMERIC_DATE = re.compile(
     rf"(?<![0-9a-z/.\-])(?P<d>{_D}{{1,2}})[ \t]*(?P<sep>[/.\-])[ \t]*(?P<m>{_D}{{1,2}})"
     rf"[ \t]*(?P=sep)[ \t]*(?P<y>{_D}{{4}})(?![0-9a-z/\-])"
 )
+# "ngày 21 = 12 năm 1968", "ngày 10 mg 11 năm 2001": OCR lost the word "tháng" but not the numbers.
+_DAMAGED_WORD_DATE = re.compile(
+    rf"\bn[gq][a-z]{{1,2}}[\s,.:]*(?P<d>{_D}{{1,2}})\s+[^\s\d]{{1,5}}\s+(?P<m>{_D}{{1,2}})[\s,.]*"
+    rf"n[a-z]{{1,3}}[\s,.:]*(?P<y>{_D}{{4}})(?![0-9a-z])"
+)
 _ISO_DATE = re.compile(r"(?<![0-9/.\-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![0-9/\-])")
-_PATTERNS = (("word", _WORD_DATE), ("numeric", _NUMERIC_DATE), ("iso", _ISO_DATE))
+_PATTERNS = (("word", _WORD_DATE), ("numeric", _NUMERIC_DATE), ("iso", _ISO_DATE), ("damaged", _DAMAGED_WORD_DATE))
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class DateMatch:
     start: int  # offsets in the original text
     end: int
     kind: str  # "word" | "numeric" | "iso"
-    repaired: bool  # an OCR look-alike letter was read as a digit
+    repaired: bool  # an OCR look-alike letter was read as a digit, or the month word was unreadable
 
 
 def _digits(group: str, minimum_real: int = 1) -> str | None:
@@ -77,7 +82,10 @@ def iter_dates(text: str) -> Iterator[DateMatch]:
                 continue
             taken.append(range(match.start(), match.end()))
             start, end = offsets[match.start()], offsets[match.end()]
-            found.append(DateMatch(parsed[0], start, end, kind, parsed[1]))
+            if kind == "damaged":  # read as a word date whose month word OCR spoiled
+                found.append(DateMatch(parsed[0], start, end, "word", True))
+            else:
+                found.append(DateMatch(parsed[0], start, end, kind, parsed[1]))
     yield from sorted(found, key=lambda m: m.start)
 
 

@@ -95,6 +95,12 @@ def _kind_word(folded: str) -> tuple[bool, bool] | None:
     for word in _KIND_WORDS:
         if len(word) >= 6 and Levenshtein.distance(head[: len(word)], word) <= 1 and head[len(word) : len(word) + 1] in ("", " "):
             return True, True
+    tokens = head.split()
+    for word in _KIND_WORDS:
+        # as many words as the kind word has, each possibly short of a letter: "L LICH" for "LÝ LỊCH"
+        count = len(word.split())
+        if len(word) >= 6 and count > 1 and Levenshtein.distance(" ".join(tokens[:count]), word) <= 1:
+            return True, True
     return None
 
 

@@ -2,25 +2,29 @@
 
 Schema, in short:
 
-- full text in two copies: `text` / `title` / `meta` hold the normalised original, tokenised
-  by `vi_text` (Unicode-aware split on non-alphanumerics + lowercase, so "sửa" stays one
-  token); `*_folded` hold `match_fold` of the same text (marks stripped, đ→d, y→i).
-- keywords (raw tokenizer, fast fields): `document_id`, `doc_type`, `unit`, `designation`
-  (display values, used for facets), `unit_key`, `designation_key` (`keyword_key`, used
-  for filters), `classification`, `repair_level`, `serial_key`, `serial_lookalike`.
+- original text: `text` and `title` hold the normalised original (`normalize_text`),
+  tokenised by `vi_text` (tantivy's simple tokenizer: Unicode-aware split on
+  non-alphanumerics, then lowercase, so "sửa" stays one token; text is NFC first).
+- folded copy: `folded` holds `match_fold` (marks stripped, đ→d, y→i) of the text, the title
+  and the record's fields (name, designation, units, numbers, serial; serial and designation
+  also written whole, "KB1584", "T54B"); `title_folded` the folded title alone, for its boost.
+- keywords (raw tokenizer): `document_id`, `doc_type`, `unit`, `designation` (display values,
+  fast fields, used for facets), `unit_key`, `designation_key` (`keyword_key`, used for
+  filters), `classification`, `repair_level`, `serial_key`, `serial_lookalike`.
 - `document_date` is a tantivy date (UTC midnight), indexed and fast for ranges and sorting.
 
-Query semantics (see `search.query`): every typed term must match (AND across terms); a term
-matches in the original OR the folded copy (OR within a term), the original copy boosted ×2 so
-exact diacritics rank first, titles boosted ×3 more. A word that tokenises into several tokens
-("T-54B" → t, 54b) is a phrase, and also matches the designation and serial keys whole.
-Filters are unscored. Empty text browses the filtered set, newest `document_date` first.
+Query semantics (see `search.query`): AND. Every typed term must match the folded copy (which
+holds every match the original field could give: "OR within a term" comes for free); optional
+clauses only add score: the original field (×2, so exact diacritics rank first; only for
+terms typed with marks), the title (×3), the designation / serial keyword (×4). A word that
+tokenises into several tokens ("T-54B" → t, 54b) is a phrase. Filters are unscored. Empty text
+browses the filtered set, newest `document_date` first (undated last).
 
 Facets: one `Searcher.aggregate` call with a terms aggregation per asked field over the full
-match set. Highlights: `SnippetGenerator` over the original text; when it highlights nothing
-(the query was typed without diacritics) over the folded copy, mapped back onto the original
-characters (folding keeps the length). Marks are `<mark>…</mark>`, the rest HTML-escaped.
-Cursors are offsets (`search.query.encode_cursor`): tantivy-py has no search_after.
+match set. Highlights: `SnippetGenerator` over the original text; for queries typed without
+diacritics, or when the original highlights nothing, over the folded text, mapped back onto
+the original characters. Marks are `<mark>…</mark>`, the rest HTML-escaped. Cursors are
+offsets (`search.query.encode_cursor`): tantivy-py has no search_after.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ _FUZZY_MIN_KEY = 4
 _SERIAL_FETCH = 1000
 _OCCUR = tantivy.Occur
 _JOINERS = frozenset("-‐‑./_")
+_OPEN_SENTINEL, _CLOSE_SENTINEL = "\ue000", "\ue001"
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -75,9 +80,10 @@ def _analyzer() -> tantivy.TextAnalyzer:
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    for name in ("text", "title", "meta"):
-        builder.add_text_field(name, stored=name != "meta", tokenizer_name=TOKENIZER)
-        builder.add_text_field(f"{name}_folded", stored=False, tokenizer_name=TOKENIZER)
+    builder.add_text_field("text", stored=True, tokenizer_name=TOKENIZER)
+    builder.add_text_field("title", stored=True, tokenizer_name=TOKENIZER)
+    builder.add_text_field("folded", stored=False, tokenizer_name=TOKENIZER)
+    builder.add_text_field("title_folded", stored=False, tokenizer_name=TOKENIZER)
     for name in ("document_id", "doc_type", "unit", "designation"):
         builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     for name in ("unit_key", "designation_key", "classification", "repair_level", "serial_key", "serial_lookalike"):
@@ -200,15 +206,17 @@ class TantivyIndex:
             raise SearchError("an IndexRecord needs a document_id")
         doc = tantivy.Document()
         doc.add_text("document_id", record.document_id)
-        meta = " ".join(value for value in (record.name, record.designation, record.unit, record.from_unit,
-                                            record.to_unit, record.document_number, record.serial_number,
-                                            record.filename) if value)
-        for name, value in (("text", record.text), ("title", record.title), ("meta", meta)):
-            value, folded = self._prep.normalize_and_fold(value or "")
+        prep = self._prep
+        for name, value in (("text", record.text), ("title", record.title)):
+            value, folded = prep.normalize_and_fold(value or "")
             if value:
                 doc.add_text(name, value)
-                doc.add_text(f"{name}_folded", folded)
-        prep = self._prep
+                doc.add_text("folded", folded)
+                if name == "title":
+                    doc.add_text("title_folded", folded)
+        _, folded_fields = prep.normalize_and_fold(_fields_text(record))
+        if folded_fields:
+            doc.add_text("folded", folded_fields)
         for name, value in (("doc_type", _enum(record.doc_type)), ("unit", prep.display(record.unit or "")),
                             ("designation", prep.display(record.designation or "")),
                             ("unit_key", prep.keyword(record.unit or "")),
@@ -232,20 +240,29 @@ class TantivyIndex:
         validate_query(query)
         offset = decode_cursor(query.cursor, query)
         terms = parse_text(query.text)
-        text_query = self._text_query(terms)
-        filters = self._filters(query)
-        full = _combine(text_query, filters)
+        text_clauses = self._text_clauses(terms)
+        filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._filters(query)]
+        full = _boolean(text_clauses + filters)
+        # Same documents without the score-only clauses: what facets need, and cheaper.
+        matching = _boolean([clause for clause in text_clauses if clause[0] == _OCCUR.Must] + filters)
+        text_query = _boolean(text_clauses) if text_clauses else None
         with _translated("search"):
             searcher = self._index.searcher()
-            if text_query is None:
-                result = searcher.search(full, max(query.limit, 1), count=True, offset=offset,
+            # Tantivy sizes its top-k heap by offset + limit: keep both within the index.
+            limit = max(1, min(query.limit, searcher.num_docs))
+            if offset >= searcher.num_docs:
+                result = searcher.search(full, 1, count=True)
+                found = []
+            elif text_query is None:
+                result = searcher.search(full, limit, count=True, offset=offset,
                                          order_by_field="document_date", order=tantivy.Order.Desc)
+                found = result.hits[: query.limit]
             else:
-                result = searcher.search(full, max(query.limit, 1), count=True, offset=offset)
+                result = searcher.search(full, limit, count=True, offset=offset)
+                found = result.hits[: query.limit]
             total = result.count
-            found = result.hits[: query.limit]
-            hits = self._hits(searcher, found, text_query, has_marks=any(fold(t.text) != t.text.lower() for t in terms))
-            facets = self._facets(searcher, full, query.facets) if query.facets and total else {}
+            hits = self._hits(searcher, found, text_query, has_marks=any(_has_marks(t.text) for t in terms))
+            facets = self._facets(searcher, matching, query.facets) if total else {name: () for name in query.facets}
         after = offset + len(found)
         next_cursor = encode_cursor(after, query) if query.limit and after < total else None
         return SearchPage(total=total, hits=hits, facets=facets, next_cursor=next_cursor)
@@ -260,41 +277,41 @@ class TantivyIndex:
             return tantivy.Query.term_query(self._schema, field, tokens[0])
         return tantivy.Query.phrase_query(self._schema, field, tokens)
 
-    def _term_query(self, term: QueryTerm) -> tantivy.Query | None:
-        original, folded = self._tokens(term.text), self._tokens(term.folded)
-        weighted = [
-            ("text", original, _ORIGINAL_BOOST),
-            ("text_folded", folded, 1.0),
-            ("title", original, _ORIGINAL_BOOST * _TITLE_BOOST),
-            ("title_folded", folded, _TITLE_BOOST),
-            ("meta", original, _ORIGINAL_BOOST / 2),
-            ("meta_folded", folded, 0.5),
-        ]
-        should = []
-        for field, tokens, boost in weighted:
-            sub = self._field_query(field, tokens)
-            if sub is not None:
-                should.append(tantivy.Query.boost_query(sub, boost))
+    def _term_clauses(self, term: QueryTerm) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """One required clause on the folded copy, plus optional ones that only add score.
+
+        Optional clauses are scored on the documents the required ones found, so they cost
+        little; a union per term would have to be walked whole and made filtered queries slow.
+        """
+        required = self._field_query("folded", self._tokens(term.folded))
+        if required is None:
+            return []
+        clauses = [(_OCCUR.Must, required)]
+        boosts = [("title_folded", self._tokens(term.folded), _TITLE_BOOST)]
+        if _has_marks(term.text):
+            # The folded copy already matches everything the original does; the original adds
+            # score to exact-diacritic matches. A term typed without marks skips it.
+            original = self._tokens(term.text)
+            boosts += [("text", original, _ORIGINAL_BOOST), ("title", original, _ORIGINAL_BOOST * _TITLE_BOOST)]
+        optional = [(field, self._field_query(field, tokens), boost) for field, tokens, boost in boosts]
         if not term.phrase:
             if key := keyword_key(term.text):
-                should.append(tantivy.Query.boost_query(
-                    tantivy.Query.term_query(self._schema, "designation_key", key), _KEYWORD_BOOST))
+                optional.append(("designation_key", tantivy.Query.term_query(self._schema, "designation_key", key),
+                                 _KEYWORD_BOOST))
             key = serial_key(term.text)
             if len(key) >= 3 and any(ch.isdigit() for ch in key):
-                should.append(tantivy.Query.boost_query(
-                    tantivy.Query.term_query(self._schema, "serial_key", key), _KEYWORD_BOOST))
-        if not should:
-            return None
-        return tantivy.Query.boolean_query([(_OCCUR.Should, sub) for sub in should])
+                optional.append(("serial_key", tantivy.Query.term_query(self._schema, "serial_key", key),
+                                 _KEYWORD_BOOST))
+        clauses += [(_OCCUR.Should, tantivy.Query.boost_query(sub, boost)) for _f, sub, boost in optional if sub]
+        return clauses
 
-    def _text_query(self, terms: Sequence[QueryTerm]) -> tantivy.Query | None:
+    def _text_clauses(self, terms: Sequence[QueryTerm]) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        # No bonus for the words found side by side: an optional phrase clause reads positions
+        # for every match and made broad queries five times slower.
         try:
-            groups = [group for group in (self._term_query(term) for term in terms) if group is not None]
+            return [clause for term in terms for clause in self._term_clauses(term)]
         except ValueError as exc:
             raise InvalidQuery(f"cannot build a query from {[t.text for t in terms]}: {exc}") from exc
-        if not groups:
-            return None
-        return tantivy.Query.boolean_query([(_OCCUR.Must, group) for group in groups])
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         exact = [
@@ -392,7 +409,7 @@ class _Highlighter:
         self._prep = prep
         self._folded_first = folded_first
         self._original = tantivy.SnippetGenerator.create(searcher, query, schema, "text")
-        self._folded = tantivy.SnippetGenerator.create(searcher, query, schema, "text_folded")
+        self._folded = tantivy.SnippetGenerator.create(searcher, query, schema, "folded")
         self._original.set_max_num_chars(_SNIPPET_CHARS)
         self._folded.set_max_num_chars(_SNIPPET_CHARS)
 
@@ -405,7 +422,7 @@ class _Highlighter:
             if snippet.highlighted():
                 return (_render(snippet.fragment(), _char_spans(snippet.fragment(), snippet.highlighted())),)
         folded = self._prep.fold(text)
-        snippet = self._folded.snippet_from_doc(tantivy.Document(text_folded=folded))
+        snippet = self._folded.snippet_from_doc(tantivy.Document(folded=folded))
         if not snippet.highlighted():
             return ()
         return (_map_back(text, folded, snippet),)
@@ -461,15 +478,18 @@ def _merge_joined(fragment: str, spans: Sequence[tuple[int, int]]) -> list[tuple
 
 
 def _render(fragment: str, spans: Sequence[tuple[int, int]]) -> str:
+    """HTML-escaped fragment with `<mark>` around the spans (marked with private-use sentinels,
+    escaped in one go, then swapped for the tags)."""
+    fragment = fragment.replace(_OPEN_SENTINEL, "").replace(_CLOSE_SENTINEL, "")
     parts, position = [], 0
     for start, end in _merge_joined(fragment, spans):
         if start < position:
             continue
-        parts.append(html.escape(fragment[position:start]))
-        parts.append(HIGHLIGHT_OPEN + html.escape(fragment[start:end]) + HIGHLIGHT_CLOSE)
+        parts += (fragment[position:start], _OPEN_SENTINEL, fragment[start:end], _CLOSE_SENTINEL)
         position = end
-    parts.append(html.escape(fragment[position:]))
-    return "".join(parts).strip()
+    parts.append(fragment[position:])
+    escaped = html.escape("".join(parts).strip(), quote=False)
+    return escaped.replace(_OPEN_SENTINEL, HIGHLIGHT_OPEN).replace(_CLOSE_SENTINEL, HIGHLIGHT_CLOSE)
 
 
 def _group_serials(searcher: tantivy.Searcher, hits: list[tuple[Any, Any]], match: str) -> tuple[SerialMatch, ...]:
@@ -486,12 +506,22 @@ def _group_serials(searcher: tantivy.Searcher, hits: list[tuple[Any, Any]], matc
     )
 
 
-def _combine(text_query: tantivy.Query | None, filters: list[tantivy.Query]) -> tantivy.Query:
-    clauses = [(_OCCUR.Must, text_query)] if text_query is not None else []
-    clauses += [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
-    if not clauses:
-        return tantivy.Query.all_query()
-    return tantivy.Query.boolean_query(clauses)
+def _boolean(clauses: list[tuple[tantivy.Occur, tantivy.Query]]) -> tantivy.Query:
+    return tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+
+
+def _fields_text(record: IndexRecord) -> str:
+    """The record's fields as searchable text, with serial and designation also written whole
+    ("KB1584", "T54B") so that they match typed without their dashes."""
+    values = [record.name, record.designation, record.unit, record.from_unit, record.to_unit,
+              record.document_number, record.serial_number, record.filename]
+    values += [serial_key(record.serial_number or ""), serial_key(record.designation or "")]
+    return " ".join(value for value in values if value)
+
+
+def _has_marks(word: str) -> bool:
+    """Typed with Vietnamese diacritics (or đ)."""
+    return fold(word) != word.lower()
 
 
 def _enum(value: str | None) -> str:

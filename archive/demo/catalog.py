@@ -216,6 +216,30 @@ CONDITIONS_BY_GRADE: dict[int, tuple[str, ...]] = {
     5: ("Hỏng", "Hỏng, không khắc phục được", "Thiếu đồng bộ"),
 }
 
+SPECS: dict[str, tuple[tuple[str, str, float], ...]] = {  # (parameter, unit, typical value)
+    "tank": (("Khối lượng chiến đấu", "tấn", 36.0), ("Kíp xe", "người", 4), ("Công suất động cơ", "mã lực", 520),
+             ("Tốc độ tối đa", "km/h", 50), ("Cỡ nòng pháo chính", "mm", 100), ("Cơ số đạn", "viên", 43),
+             ("Dung tích thùng nhiên liệu", "lít", 812), ("Hành trình dự trữ", "km", 400)),
+    "apc": (("Khối lượng chiến đấu", "tấn", 10.3), ("Kíp xe", "người", 3), ("Số người chở", "người", 8),
+            ("Công suất động cơ", "mã lực", 180), ("Tốc độ tối đa", "km/h", 80), ("Hành trình dự trữ", "km", 500)),
+    "gun": (("Cỡ nòng", "mm", 122), ("Khối lượng chiến đấu", "kg", 3210), ("Tầm bắn xa nhất", "m", 15400),
+            ("Tốc độ bắn", "phát/phút", 7), ("Góc tầm", "độ", 70), ("Kíp pháo", "người", 7)),
+    "radar": (("Dải sóng", "m", 2), ("Cự ly phát hiện", "km", 250), ("Công suất xung", "kW", 260),
+              ("Tốc độ quay anten", "vòng/phút", 6), ("Thời gian triển khai", "phút", 30), ("Kíp trắc thủ", "người", 5)),
+    "truck": (("Tải trọng", "tấn", 5.0), ("Khối lượng bản thân", "tấn", 6.7), ("Công suất động cơ", "mã lực", 150),
+              ("Công thức bánh xe", "", 6), ("Tốc độ tối đa", "km/h", 80), ("Dung tích thùng nhiên liệu", "lít", 340)),
+    "radio": (("Dải tần số", "MHz", 30), ("Công suất phát", "W", 20), ("Cự ly liên lạc", "km", 20),
+              ("Số kênh nhớ", "kênh", 10), ("Điện áp nguồn", "V", 26), ("Khối lượng", "kg", 20.5)),
+}
+
+ACCESSORIES: tuple[tuple[str, str], ...] = (
+    ("Bộ dụng cụ sửa chữa kèm theo", "bộ"), ("Bộ phụ tùng dự trữ (ZIP)", "bộ"), ("Bạt che", "chiếc"),
+    ("Kích nâng", "chiếc"), ("Dây kéo", "sợi"), ("Bình chữa cháy", "bình"), ("Ắc quy", "bình"),
+    ("Sổ lý lịch trang bị", "quyển"), ("Tài liệu hướng dẫn sử dụng", "quyển"), ("Ống nhòm", "chiếc"),
+    ("Tai nghe, micro", "bộ"), ("Hòm đựng dụng cụ", "chiếc"), ("Xẻng, cuốc", "chiếc"), ("Can đựng dầu", "chiếc"),
+    ("Bộ đèn chiếu sáng", "bộ"), ("Cáp nguồn", "sợi"),
+)
+
 METER: dict[str, tuple[str, str]] = {
     "tank": ("Số giờ động cơ", "giờ"),
     "apc": ("Số km đã chạy", "km"),

@@ -32,6 +32,7 @@ from archive.demo.forms import (
     family_for,
     format_date,
     grade_text,
+    old_tone_marks,
     repair_text,
 )
 
@@ -100,16 +101,13 @@ class _Doc:
 
 
 def _printed_serial(item: Item, rng: random.Random) -> str:
-    serial = item.serial
-    if item.etype.category == "truck" and serial.count("-") == 2 and not serial[0].isdigit() and rng.random() < 0.5:
-        return serial.replace("-", " ", 1)  # "ZIL 131-04521"
-    return serial
+    if item.serial_format == "DES-NNN-NNNNN" and rng.random() < 0.5:
+        return item.serial.replace("-", " ", 1)  # "ZIL 131-04521"
+    return item.serial
 
 
 def _serial_label(d: _Doc, item: Item) -> str:
-    plate = len(item.serial) == 8 and item.serial[2] == "-" and item.serial[:2].isalpha() and item.serial[:2] in (
-        "QA", "QB", "QC", "QD", "QK", "TM", "KA", "KB", "BT", "BH")
-    if plate and item.etype.category in ("truck", "apc") and d.rng.random() < 0.6:
+    if item.serial_format == "PLATE" and d.rng.random() < 0.6:
         return pick(d.rng, PLATE_LABELS)
     return d.label("serial_number")
 
@@ -229,15 +227,34 @@ def _logbook(d: _Doc, dossier: Dossier, event: Event, serial: str) -> None:
     d.fields(rows)
     if item.etype.category in ("tank", "apc", "truck") and d.rng.random() < 0.5:
         d.add("field", "Số động cơ", item.engine_number, "dots" if d.family.fields == "dots" else "colon")
-    d.add("field", "Ngày nhận về đơn vị", body_date(event.date, d.family.date_style)[5:], "colon")
-    d.add("center", "PHẦN II. QUÁ TRÌNH SỬ DỤNG", "b")
+    d.add("field", "Ngày nhận về đơn vị", body_date(event.date, d.family.date_style).removeprefix("ngày "), "colon")
+    if d.rng.random() < 0.6:
+        _specs_table(d, item)
+    d.add("center", f"PHẦN {'III' if d.blocks[-1][0] == 'table' else 'II'}. QUÁ TRÌNH SỬ DỤNG", "b")
     table = [("Ngày, tháng, năm", "Đơn vị", "Nội dung", "Ký xác nhận"),
              (event.date.strftime("%d/%m/%Y"), event.unit.name, "Nhận mới, đưa vào biên chế", "")]
-    for _ in range(between(d.rng, 2, 4)):
+    for _ in range(between(d.rng, 2, 12)):
         table.append(("", "", "", ""))
     d.add("table", (0.2, 0.32, 0.3, 0.18), tuple(table), 1)
     d.add("space", 3)
     d.add("sign", (([("NGƯỜI LẬP", "b")], cat.person(d.rng)), ([("THỦ TRƯỞNG ĐƠN VỊ", "b")], cat.person(d.rng))))
+
+
+def _specs_table(d: _Doc, item: Item) -> None:
+    d.add("center", "PHẦN II. THÔNG SỐ KỸ THUẬT CHỦ YẾU", "b")
+    table = [("TT", "Thông số", "Đơn vị tính", "Giá trị")]
+    for i, (name, unit, value) in enumerate(cat.SPECS[item.etype.category], 1):
+        shown = f"{value * d.rng.uniform(0.95, 1.05):.1f}".replace(".", ",") if isinstance(value, float) else str(value)
+        table.append((str(i), name, unit, shown))
+    d.add("table", (0.08, 0.5, 0.2, 0.22), tuple(table), 1)
+
+
+def _accessories(d: _Doc) -> None:
+    d.add("para", "Danh mục phụ tùng, dụng cụ đồng bộ kèm theo:")
+    table = [("TT", "Tên phụ tùng, dụng cụ", "ĐVT", "Số lượng", "Ghi chú")]
+    for i, (name, unit) in enumerate(d.rng.sample(cat.ACCESSORIES, between(d.rng, 6, 14)), 1):
+        table.append((str(i), name, unit, f"{between(d.rng, 1, 4):02d}", pick(d.rng, ("", "", "Tốt", "Cũ", "Thiếu"))))
+    d.add("table", (0.08, 0.47, 0.13, 0.14, 0.18), tuple(table), 1)
 
 
 def _inspection(d: _Doc, dossier: Dossier, event: Event, serial: str) -> None:
@@ -340,6 +357,8 @@ def _handover(d: _Doc, dossier: Dossier, event: Event, serial: str) -> None:
     d.fields(_identity(d, item, serial, maker=d.rng.random() < 0.3, unit=None, grade=event.grade))
     d.add("field", "Số lượng", "01 (một) chiếc", "colon")
     d.add("field", "Tình trạng đồng bộ", pick(d.rng, ("Đồng bộ", "Đồng bộ, đủ phụ tùng kèm theo", "Thiếu 01 bộ dụng cụ")), "colon")
+    if d.rng.random() < 0.5:
+        _accessories(d)
     d.add("para", "Hồ sơ kèm theo: lý lịch trang bị, sổ theo dõi kỹ thuật.")
     _closing_minutes(d)
     _sign_minutes(d, "ĐẠI DIỆN BÊN GIAO", "ĐẠI DIỆN BÊN NHẬN")
@@ -520,7 +539,19 @@ def compose(dossier: Dossier, position: int) -> Composed:
     BODIES[event.doc_type](d, dossier, event, serial)
     truth = {key: d.truth[key] for key in TRUTH_ORDER if key in d.truth}
     seal_text = f"{issuer.superior} ★ {issuer.header}"
-    return Composed(truth, " ".join(title_lines), tuple(d.blocks), family, serial, seal_text)
+    blocks, title = tuple(d.blocks), " ".join(title_lines)
+    if family.motto_hoa == "HOÀ":  # this office writes "hoà", "thuỷ", "Đại uý"
+        blocks, title = _retext(blocks, old_tone_marks), old_tone_marks(title)
+    return Composed(truth, title, blocks, family, serial, seal_text)
+
+
+def _retext(value: Any, change: Any) -> Any:
+    """Apply `change` to every string inside nested tuples of blocks."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, tuple):
+        return tuple(_retext(item, change) for item in value)
+    return value
 
 
 # --- flat text ------------------------------------------------------------------------------

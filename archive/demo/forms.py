@@ -6,6 +6,8 @@ An issuing body keeps to one family most of the time, as real offices keep their
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 import zlib
 from dataclasses import dataclass
 
@@ -64,7 +66,7 @@ LABELS_D = {
 FAMILIES: tuple[Family, ...] = (
     Family("decree", "serif", "colon", LABELS_A, "decree", "HÒA", "cap", "words", 12.5, "Số: "),
     Family("dotted", "sans", "dots", LABELS_B, "slash", "HOÀ", "dat", "abbr", 11.5, "Số: "),
-    Family("table", "serifcond", "table", LABELS_C, "dash", "HÒA", "num", "both", 12.0, "Số "),
+    Family("table", "serif", "table", LABELS_C, "dash", "HÒA", "num", "both", 11.5, "Số "),
     Family("pairs", "condensed", "pairs", LABELS_D, "plain", "HOÀ", "cap", "both", 12.0, "Số: "),
 )
 
@@ -107,6 +109,25 @@ def grade_text(grade: int, style: str) -> str:
     if style == "dat":
         return f"đạt cấp chất lượng {grade}"
     return str(grade)
+
+
+_NEW_TO_OLD = {  # tone on the first vowel (hòa, thủy) -> on the second (hoà, thuỷ)
+    "ò": ("o", "\u0300"), "ó": ("o", "\u0301"), "ỏ": ("o", "\u0309"), "õ": ("o", "\u0303"), "ọ": ("o", "\u0323"),
+    "ù": ("u", "\u0300"), "ú": ("u", "\u0301"), "ủ": ("u", "\u0309"), "ũ": ("u", "\u0303"), "ụ": ("u", "\u0323"),
+}
+_OLD_STYLE = re.compile(r"([òóỏõọ])([ae])(?!\w)|([ùúủũụ])(y)(?!\w)", re.IGNORECASE)
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first, second = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    base, mark = _NEW_TO_OLD[first.lower()]
+    base = base.upper() if first.isupper() else base
+    return base + unicodedata.normalize("NFC", second + mark)
+
+
+def old_tone_marks(text: str) -> str:
+    """Write open syllables the older way: "Hòa" -> "Hoà", "Đại úy" -> "Đại uý", "HÒA" -> "HOÀ"."""
+    return _OLD_STYLE.sub(_move_tone, text)
 
 
 REPAIR_WORDS = {"minor": "Sửa chữa nhỏ", "medium": "Sửa chữa vừa", "major": "Sửa chữa lớn"}

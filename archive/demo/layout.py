@@ -30,8 +30,6 @@ FONT_DIRS = (
 FONT_FILES: dict[str, tuple[str, str, str, str]] = {  # regular, bold, italic, bold italic
     "serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf"),
     "sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf"),
-    "serifcond": ("DejaVuSerifCondensed.ttf", "DejaVuSerifCondensed-Bold.ttf", "DejaVuSerifCondensed-Italic.ttf",
-                  "DejaVuSerifCondensed-BoldItalic.ttf"),
     "condensed": ("DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf", "DejaVuSansCondensed-Oblique.ttf",
                   "DejaVuSansCondensed-BoldOblique.ttf"),
 }
@@ -228,18 +226,13 @@ def _field(flow: _Flow, label: str, value: str, mode: str) -> None:
         dot_w = text_width(".", font, flow.size)
         dots = "." * max(3, int((tab - LEFT - head_w) / dot_w))
         lead_text = head + dots
-        value_x = max(tab, LEFT + text_width(lead_text, font, flow.size)) + 2 * MM
+        value_x = max(tab, LEFT + text_width(lead_text, font, flow.size)) + 3.5 * MM
         flow.need(flow.lead)
         flow.y += flow.lead
         flow.put(LEFT, flow.y, lead_text, font, flow.size)
         value_font = flow.font("b")
-        room = PAGE_W - RIGHT - value_x
-        size = flow.fit(value, value_font, flow.size, room)
+        size = flow.fit(value, value_font, flow.size, PAGE_W - RIGHT - value_x)
         flow.put(value_x, flow.y, value, value_font, size)
-        tail_x = value_x + text_width(value, value_font, size) + 3 * MM
-        tail = int((PAGE_W - RIGHT - tail_x) / dot_w)
-        if tail > 4:
-            flow.put(tail_x, flow.y, "." * tail, font, flow.size)
         return
     head = f"{label}: "
     head_w = text_width(head, font, flow.size)

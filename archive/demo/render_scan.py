@@ -27,6 +27,7 @@ A4_INCHES = (210 / 25.4, 297 / 25.4)
 FAX_DPI = (204, 196)
 PROFILES = ("clean", "photocopy", "noisy", "blurred", "jpeg", "lowres")
 _SOFTEN = ImageFilter.Kernel((3, 3), (0, 1, 0, 1, 8, 1, 0, 1, 0), 12)  # a lens a little out of focus
+_BACKGROUND_REMOVAL = [255 if v >= 232 else v for v in range(256)]
 SEAL_RED = ((205, 30, 45), (190, 25, 60), (215, 55, 50))
 PEN_BLUE = ((25, 40, 130), (20, 30, 90), (35, 35, 45))
 
@@ -53,12 +54,12 @@ def plan_scan(kind: str, rng: random.Random) -> ScanPlan:
                 "jpeg": ("jpeg", "jpeg", "noisy", "clean"), "png": ("clean", "photocopy", "noisy", "lowres")}[kind]
     profile = pick(rng, profiles)
     dpi = 150 if profile == "lowres" else pick(rng, (200, 200, 200, 240, 300))
-    color = kind == "jpeg" or rng.random() < 0.55
+    color = kind == "jpeg" or rng.random() < (0.5 if kind == "scan-pdf" else 0.3)
     seal = "none"
     roll = rng.random()
     if roll < 0.55:
         seal = "sign"
-    if color and roll < 0.2:
+    if color and roll < 0.2 and profile in ("clean", "blurred", "jpeg"):  # legible under red suppression
         seal = "serial"
     quality = between(rng, 22, 38) if profile == "jpeg" else between(rng, 70, 88)
     return ScanPlan(kind, dpi, color, profile, skew, seal, seed, quality)
@@ -192,7 +193,7 @@ def _lut(image: Image.Image, table: list[int]) -> Image.Image:
 
 
 def _photocopy(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
-    low, high = between(rng, 55, 95), between(rng, 218, 238)
+    low, high = between(rng, 50, 85), between(rng, 220, 240)
     image = _lut(image, [low + v * (high - low) // 255 for v in range(256)])
     light = Image.new("L", (3, 4))
     light.putdata([between(rng, 215, 255) for _ in range(12)])
@@ -236,14 +237,16 @@ def _noise(image: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
     return ImageChops.add(image, noise, 1.0, -128)
 
 
-def _specks(image: Image.Image, rng: random.Random, share: float, *, salt: bool = False) -> Image.Image:
-    """Dust: about `share` of the 2x2 cells turned black (or white)."""
-    small = (image.width // 2 + 1, image.height // 2 + 1)
-    # P(first byte < 4) * P(second byte < k) = share
+def _specks(image: Image.Image, rng: random.Random, share: float, *, cell: int = 2, salt: bool = False) -> Image.Image:
+    """Dust: about `share` of the `cell` x `cell` squares turned black (or white)."""
+    small = (image.width // cell + 1, image.height // cell + 1)
+    # P(first byte < 4) * P(second byte < limit) = share
     limit = max(1, min(255, round(share * 65536 / 4)))
     first = _random_plane(rng, small).point(lambda v: 255 if v < 4 else 0)
     second = _random_plane(rng, small).point(lambda v: 255 if v < limit else 0)
-    mask = ImageChops.multiply(first, second).resize((small[0] * 2, small[1] * 2), Image.NEAREST)
+    mask = ImageChops.multiply(first, second)
+    if cell > 1:
+        mask = mask.resize((small[0] * cell, small[1] * cell), Image.NEAREST)
     mask = mask.crop((0, 0, image.width, image.height))
     level = 255 if salt else 0
     image.paste(level if image.mode == "L" else (level, level, level), (0, 0, image.width, image.height), mask)
@@ -264,34 +267,49 @@ def _skew(image: Image.Image, angle: float) -> Image.Image:
     return image.rotate(angle, resample=Image.BILINEAR, fillcolor=fill)
 
 
-def age_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Image:
-    profile, dpi = plan.profile, plan.dpi
-    if profile == "photocopy":
+def paper_page(ops: tuple, plan: ScanPlan, rng: random.Random) -> Image.Image:
+    """The grey page as it lies on the scanner glass: printed, maybe photocopied, askew.
+
+    A blurred scan is drawn at a lower resolution and enlarged, as a soft lens sees it.
+    """
+    dpi = plan.dpi
+    if plan.profile == "blurred":
+        dpi = round(plan.dpi * rng.uniform(0.5, 0.62))
+    image = draw_page(ops, dpi, "L")
+    if plan.profile == "photocopy":
         image = _photocopy(image, rng, dpi)
     image = _skew(image, plan.skew)
-    if profile == "blurred":
-        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.9, 1.3) * dpi / 200))
-    elif profile in ("photocopy", "lowres"):
+    if dpi != plan.dpi:
+        image = image.resize(page_size(plan.dpi), Image.BICUBIC)
+    return image
+
+
+def scanner_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Image:
+    """Sensor noise, dust, lossy compression, background clean-up."""
+    profile = plan.profile
+    if profile in ("photocopy", "lowres"):
         image = image.filter(_SOFTEN)
-    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(10, 16), "blurred": 5, "jpeg": 5, "lowres": 5}[profile]
+    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(8, 14), "blurred": 5, "jpeg": 5, "lowres": 5}[profile]
     image = _noise(image, rng, sigma)
-    speck = {"clean": 0.0005, "photocopy": 0.001, "noisy": 0.002, "blurred": 0.0005, "jpeg": 0.0005, "lowres": 0.0005}
-    image = _specks(image, rng, speck[profile])
+    speck = {"clean": 0.0003, "photocopy": 0.0008, "noisy": 0.0015, "blurred": 0.0003, "jpeg": 0.0003, "lowres": 0.0004}
+    cell = 2 if plan.dpi >= 200 else 1
+    image = _specks(image, rng, speck[profile], cell=cell)
     if profile == "noisy":
-        image = _specks(image, rng, 0.001, salt=True)
+        image = _specks(image, rng, 0.0008, cell=cell, salt=True)
     if profile == "jpeg" and plan.kind != "jpeg":
         image = _jpeg_artefacts(image, plan.quality)
+    if plan.kind in ("tiff", "png") and profile != "photocopy":
+        image = _lut(image, _BACKGROUND_REMOVAL)  # the scanner's own clean-up: paper becomes white
     return image
 
 
 def fax_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Image:
     """Fine-mode fax: 204 x 196 dpi, bilevel, with transmission specks and dropped lines."""
-    image = _skew(image, plan.skew)
     image = image.resize((image.width, round(image.height * FAX_DPI[1] / FAX_DPI[0])), Image.BILINEAR)
     image = _noise(image.filter(_SOFTEN), rng, 8)
     threshold = between(rng, 150, 175)
     image = image.point(lambda v: 255 if v > threshold else 0)
-    image = _specks(image, rng, 0.0005)
+    image = _specks(image, rng, 0.0004)
     draw = ImageDraw.Draw(image)
     for _ in range(between(rng, 0, 2)):
         y = rng.uniform(0.1, 0.95) * image.height
@@ -302,8 +320,16 @@ def fax_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Im
 # --- pages of one document -------------------------------------------------------------------
 
 
+def _skewed(x: float, y: float, size: tuple[int, int], angle: float) -> tuple[float, float]:
+    """Where point (x, y) lands once the page is rotated by `angle` degrees about its centre."""
+    cx, cy = size[0] / 2, size[1] / 2
+    a = math.radians(angle)
+    dx, dy = x - cx, y - cy
+    return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
+
+
 def render_pages(layout: Layout, plan: ScanPlan, ring_text: str) -> Iterator[Image.Image]:
-    """Yield the document's pages one at a time, inked, stamped and aged."""
+    """Yield the document's pages one at a time: printed, signed, sealed, scanned."""
     rng = random.Random(plan.seed)
     signs = [a for a in layout.anchors if a[0] == "sign"]
     serials = [a for a in layout.anchors if a[0] == "serial"]
@@ -314,19 +340,22 @@ def render_pages(layout: Layout, plan: ScanPlan, ring_text: str) -> Iterator[Ima
     elif plan.seal != "none" and signs:
         _, page, x, y = signs[-1]
         seal_at = (page, x - rng.uniform(8, 16) * 2.835, y + rng.uniform(-3, 3) * 2.835)
+    scale = plan.dpi / 72
     for index, ops in enumerate(layout.pages):
-        inked = plan.color or (seal_at is not None and seal_at[0] == index)
-        image = draw_page(ops, plan.dpi, "RGB" if inked else "L")
-        scale = plan.dpi / 72
+        image = paper_page(ops, plan, rng)
+        sealed = seal_at is not None and seal_at[0] == index
+        if plan.color or sealed:
+            image = image.convert("RGB")
         for _, page, x, y in signs:
             if page == index:
-                _signature(image, x * scale, y * scale, plan.dpi, rng)
-        if seal_at and seal_at[0] == index:
+                _signature(image, *_skewed(x * scale, y * scale, image.size, plan.skew), plan.dpi, rng)
+        if sealed:
             density = _seal_density(plan.dpi, ring_text, rng)
-            _stamp(image, density, seal_at[1] * scale, seal_at[2] * scale, pick(rng, SEAL_RED))
+            cx, cy = _skewed(seal_at[1] * scale, seal_at[2] * scale, image.size, plan.skew)
+            _stamp(image, density, cx, cy, pick(rng, SEAL_RED))
         if not plan.color and image.mode == "RGB":
             image = image.convert("L")
-        yield fax_page(image, plan, rng) if plan.profile == "fax" else age_page(image, plan, rng)
+        yield fax_page(image, plan, rng) if plan.profile == "fax" else scanner_page(image, plan, rng)
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -353,12 +382,13 @@ def write_scan(path: Path, pages: Iterator[Image.Image], plan: ScanPlan) -> int:
     first, rest = images[0], images[1:]
     if plan.kind == "fax-tiff":
         first.save(path, "TIFF", save_all=True, append_images=rest, compression="group4", dpi=FAX_DPI)
-    elif plan.kind == "tiff":
-        first.save(path, "TIFF", save_all=True, append_images=rest, compression="tiff_adobe_deflate", dpi=dpi)
+    elif plan.kind == "tiff":  # LZW for grey pages, JPEG-in-TIFF for colour ones, as scanners do
+        options = {"compression": "jpeg", "quality": plan.quality} if first.mode == "RGB" else {"compression": "tiff_lzw"}
+        first.save(path, "TIFF", save_all=True, append_images=rest, dpi=dpi, **options)
     elif plan.kind == "jpeg":
         first.save(path, "JPEG", quality=plan.quality, dpi=dpi)
     elif plan.kind == "png":
-        first.save(path, "PNG", dpi=dpi, compress_level=6)
+        first.save(path, "PNG", dpi=dpi, compress_level=1)
     else:
         raise ValueError(plan.kind)
     return len(images)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ingest.vietnamese import normalize_text
 from search.errors import IndexUnavailable, InvalidQuery
-from search.query import TextPrep, match_fold
+from search.query import TextPrep, encode_cursor, match_fold
 from search.types import FacetCount, IndexRecord, SearchQuery, SerialMatch
 
 
@@ -81,6 +81,16 @@ def test_designation_with_dash_matches_as_a_whole(index):
     assert ids(search(index, "xe t-54b")) == ["t54b"]
 
 
+def test_serial_and_designation_typed_without_dashes_are_found(index):
+    index.add([
+        rec("item", "Biên bản kiểm tra", serial_number="KB-15-84", designation="T-54B"),
+        rec("other", "Biên bản kiểm tra", serial_number="KB-15-85", designation="T-55"),
+    ])
+
+    assert ids(search(index, "kiem tra KB1584")) == ["item"]
+    assert ids(search(index, "t54b")) == ["item"]
+
+
 def test_title_match_ranks_first(index):
     index.add([
         rec("in-text", "Kiểm tra kỹ thuật định kỳ xe tăng: kiểm tra kỹ thuật động cơ, kiểm tra kỹ thuật pháo",
@@ -89,6 +99,7 @@ def test_title_match_ranks_first(index):
     ])
 
     assert ids(search(index, "kiểm tra kỹ thuật")) == ["in-title", "in-text"]
+    assert ids(search(index, "kiem tra ky thuat")) == ["in-title", "in-text"]
 
 
 def test_highlight_marks_the_word_typed(index):
@@ -232,6 +243,15 @@ def test_garbage_cursor_is_invalid(index):
     for cursor in ["not-a-cursor", "eyJ2IjoxLCJvIjotMX0", "%%%"]:
         with pytest.raises(InvalidQuery):
             search(index, "xe", cursor=cursor)
+
+
+def test_cursor_past_the_end_gives_an_empty_last_page(index):
+    index.add(FILTER_CORPUS)
+    beyond = encode_cursor(10**12, SearchQuery(text="xe"))  # the engine-neutral cursor format
+
+    page = index.search(SearchQuery(text="xe", limit=10**9, cursor=beyond))
+
+    assert page.hits == () and page.total == 4 and page.next_cursor is None
 
 
 def test_cursor_from_another_query_is_invalid(index):

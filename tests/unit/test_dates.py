@@ -107,3 +107,10 @@ def test_ocr_repaired_date_loses_confidence():
 def test_blank_date_gives_nothing():
     assert find_document_date("Hà Nội, ngày … tháng … năm …\n") is None
     assert find_document_date("") is None
+
+
+def test_word_date_whose_month_word_ocr_spoiled():
+    # "tháng" read as "=" or "mg": the numbers still say day, month, year
+    assert find_document_date("Ha Nội, ngày 21 = 12 năm 1968\n")[0] == date(1968, 12, 21)
+    assert find_document_date("4 a Thái Nguyên, ngày 10 mg 11 năm 2001\n")[0] == date(2001, 11, 10)
+    assert find_document_date("Hà Nội, ngày 10 tháng 11 năm 2001\n")[1] > find_document_date("Hà Nội, ngày 10 mg 11 năm 2001\n")[1]

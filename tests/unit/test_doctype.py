@@ -92,3 +92,8 @@ def test_ocr_damaged_keyword_in_title_is_matched_fuzzily():
 def test_heading_without_kind_word_below_the_header():
     text = "BỘ QUỐC PHÒNG\nXƯỞNG SỬA CHỮA 10\nSố: 4/BB\n\nKIỂM KÊ TRANG BỊ NĂM 2020\n"
     assert classify_doc_type(text)[:3:2] == ("inventory", "KIỂM KÊ TRANG BỊ NĂM 2020")
+
+
+def test_title_whose_kind_word_lost_a_letter_to_ocr():
+    text = "TRUNG ĐOÀN 291\nSố: 33/LL-d14\nHa Nội, ngày 11 tháng 4 năm 1981\nL LICH T TRA NG BỊ KỸ THUẬ\nSố hiệu: 610796 .\n"
+    assert classify_doc_type(text)[0] == "logbook"

@@ -1,0 +1,126 @@
+"""What the header block prints: the document number ("Số: 125/QĐ-TCKT") and the secrecy stamp."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from ingest.labels import Line
+
+__all__ = ["HeaderValue", "classification", "document_number"]
+
+
+@dataclass(frozen=True)
+class HeaderValue:
+    field: str
+    value: str
+    confidence: float
+    page: int
+    order: int
+
+
+# --- document number -----------------------------------------------------------------------
+
+# "Số: 125/QĐ-TCKT", and as OCR prints it: "$6: 1370/PBD-KT", "_ Số:.194/BB-KT", "S6 77/QD-SD".
+_SO = r"(?:^|\s{2,}|\t|\|)[\W_]*[s$§][o06]\s*[:.;]?[\s.:]*"
+_NUMBER = r"(?P<num>[0-9oil]{1,6})(?P<rest>\s*[/\-]\s*[^\s,;]+(?:\s*[/\-]\s*[^\s,;]+)*)"
+_DOC_NUMBER = re.compile(_SO + _NUMBER)
+_SO_ALONE = re.compile(_SO + r"$")
+_NUMBER_ALONE = re.compile(r"^[\W_]*" + _NUMBER)
+_NUMBER_DIGITS = str.maketrans("OoIl|", "00111")
+# Kind abbreviations printed with Đ lose the stroke in OCR: QD → QĐ (quyết định), LD201 → LĐ201.
+_KIND_FIXES = ((re.compile(r"(?<![A-Za-z])QD(?![A-Za-z])"), "QĐ"), (re.compile(r"(?<![A-Za-z])([LS])D(?=\d)"), r"\1Đ"))
+
+
+def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) -> HeaderValue | None:
+    if not any(ch.isdigit() for ch in match["num"]):
+        return None
+    printed = line.original(match.start("num"), match.end("num"))
+    rest = re.sub(r"\s*([/\-])\s*", r"\1", line.original(match.start("rest"), match.end("rest")))
+    rest = re.sub(r"[^\w/\-]+$", "", rest)
+    # "46/QD-PKT - oo": a last group without a digit or a capital is OCR specks
+    rest = re.sub(r"[/\-](?=[^/\-]*$)(?![^/\-]*[\dA-ZĐ])[^/\-]*$", "", rest)
+    if marks:  # a text printed with marks lost this one to OCR; an unaccented text is kept as typed
+        for pattern, replacement in _KIND_FIXES:
+            rest = pattern.sub(replacement, rest)
+    digits = printed.translate(_NUMBER_DIGITS)
+    if not re.search(r"[^\W\d_]", rest):
+        return None
+    confidence = (confidence if digits == printed else confidence - 0.15) - 0.1 * (line.page > 1)
+    return HeaderValue("document_number", digits + rest, round(confidence, 2), line.page, line.order)
+
+
+def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
+    """"Số: 125/QĐ-TCKT" in the header block: number / kind - issuer, as printed."""
+    marks = sum(not ch.isascii() and ch.isalpha() for line in lines[:40] for ch in line.text) >= 10
+    for index, line in enumerate(lines):
+        if line.rank > 12:
+            continue
+        match = _DOC_NUMBER.search(line.key)
+        if match is not None:
+            found = _number(line, match, 0.9, marks)
+            if found:
+                yield found
+            continue
+        if _SO_ALONE.search(line.key):  # "Số:" with the number on a line of its own below
+            following = next((l for l in lines[index + 1 : index + 5] if l.text.strip()), None)
+            if following is not None and following.page == line.page:
+                below = _NUMBER_ALONE.match(following.key)
+                found = _number(following, below, 0.8, marks) if below else None
+                if found:
+                    yield found
+
+
+# --- secrecy stamp -------------------------------------------------------------------------
+
+_STAMP = re.compile(r"(?<![a-z])(tuiet\s+mat|toi\s+mat|mat)(?![a-z])")
+_NOT_A_STAMP = re.compile(r"\b(bi|bao|giu)\s*$")  # bí mật, bảo mật, giữ mật
+_STAMP_LABEL = re.compile(r"do\s+mat\s*[:\-]?\s*$")
+_LEVELS = {"mat": "confidential", "toi mat": "secret", "tuiet mat": "top_secret"}
+_ORDER = ("unclassified", "confidential", "secret", "top_secret")
+# OCR specks after a stamp on its own line: "MẬT k cá", "TỐI MẬT |".
+_SPECKS = re.compile(r"^(?:\s+\S{1,3}){0,3}\s*$")
+
+
+def _stamp_in_header_line(line: Line, before: str, after: str, printed: str) -> bool:
+    """An upper-case stamp run into the header line by text extraction: "BỘ QUỐC PHÒNG MẬT"."""
+    at_edge = not before.strip() or not after.strip()
+    letters = [ch for ch in line.text if ch.isalpha()]
+    upper_line = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+    return at_edge and upper_line and printed.isupper() and not _NOT_A_STAMP.search(before)
+
+
+def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
+    before, after = line.key[: match.start()], line.key[match.end() :]
+    labelled = bool(_STAMP_LABEL.search(before))
+    alone_before = labelled or not before.strip() or bool(re.search(r"(\s{2,}|\t|[|(\[])\s*$", before))
+    alone_after = not after.strip() or bool(re.match(r"\s*(\s{2,}|\t|[|)\]])", after))
+    printed = line.original(match.start(), match.end())
+    whole_line = not before.strip() and not after.strip()
+    standalone = alone_before and alone_after and (labelled or whole_line or printed.isupper())
+    level = _LEVELS[re.sub(r"\s+", " ", match.group(1))]
+    if standalone or _stamp_in_header_line(line, before, after, printed):
+        return level, 0.95 if labelled or line.rank < 12 else 0.85
+    # OCR: the stamp alone on its line but for specks around it
+    opens_line = not re.search(r"[^\W\d_]", before)
+    after_printed = line.original(match.end(), len(line.key))
+    specks = _SPECKS.match(after_printed) and not any(w.isupper() and len(w) > 1 for w in after_printed.split())
+    if opens_line and printed.isupper() and specks and line.rank < 15:
+        return level, 0.75
+    return None
+
+
+def classification(lines: list[Line]) -> Iterator[HeaderValue]:
+    found = False
+    for line in lines:
+        if re.search(r"do\s+mat\s*[:\-]?\s*(khong|thuong)", line.key):
+            yield HeaderValue("classification", "unclassified", 0.85, line.page, line.order)
+        for match in _STAMP.finditer(line.key):
+            stamp = _stamp_level(line, match)
+            if stamp is not None:
+                found = True
+                bonus = _ORDER.index(stamp[0]) / 100  # the highest stamp wins among equals
+                yield HeaderValue("classification", stamp[0], round(stamp[1] + bonus, 2), line.page, line.order)
+    if not found:
+        yield HeaderValue("classification", "unclassified", 0.6, 1, 0)

@@ -1,0 +1,404 @@
+"""Printed field labels ("Số hiệu", "Đơn vị quản lý", ...) and the values they introduce.
+
+Labels are found on folded text (marks stripped, đ→d, y→i) so that OCR's lost or confused
+diacritics still match; spaces inside a label are optional ("Sốhiệu", "TênVKTBKT") and a
+label with one or two wrong letters is accepted where a delimiter (":" or a dotted leader)
+says a label ends there. A value is cut from the printed text after the label, trimmed of
+leaders and OCR debris, and stopped at the next label; a label printed alone on its line
+(dotted-leader forms, one-cell-per-line text layers) takes its value from the next line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from rapidfuzz.distance import Levenshtein
+
+from ingest.vietnamese import fold_iy, fold_map
+
+__all__ = ["Hit", "Label", "Line", "LABELS", "clean_value", "is_leader_line", "label_hits", "split_lines", "values_after"]
+
+
+# --- lines ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int  # 1-based
+    number: int  # 0-based line index within the page
+    order: int  # position in the whole document
+    text: str  # as printed (NFC)
+    key: str  # fold_iy(text); key[a:b] is text[offsets[a]:offsets[b]]
+    offsets: tuple[int, ...]
+    rank: int  # 0-based index among the page's non-blank lines
+
+    def original(self, start: int, end: int) -> str:
+        return self.text[self.offsets[start] : self.offsets[end]]
+
+
+def split_lines(pages: Sequence[str]) -> list[Line]:
+    lines: list[Line] = []
+    for page_number, page in enumerate(pages, start=1):
+        rank = 0
+        for number, text in enumerate((page or "").splitlines()):
+            key, offsets = fold_map(text, iy=True)
+            lines.append(Line(page_number, number, len(lines), text, key, tuple(offsets), rank))
+            rank += bool(text.strip())
+    return lines
+
+
+# --- the label table -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Label:
+    field: str  # "" for labels that only end the previous value
+    printed: str
+    rank: int = 0  # 0 preferred wording, 1 fallback wording
+
+    @property
+    def key(self) -> str:
+        return fold_iy(self.printed)
+
+
+LABELS: tuple[Label, ...] = (
+    Label("name", "Tên trang bị"),
+    Label("name", "Tên TBKT"),
+    Label("name", "Tên VKTBKT"),
+    Label("name", "Tên vũ khí trang bị"),
+    Label("name", "Tên vũ khí"),
+    Label("name", "Tên xe"),
+    Label("name", "Tên gọi"),
+    Label("name", "Trang bị", 1),
+    Label("designation", "Ký hiệu"),
+    Label("designation", "Kiểu loại"),
+    Label("designation", "Mã hiệu"),
+    Label("designation", "Kiểu"),
+    Label("designation", "Loại xe", 1),
+    Label("designation", "Nhãn hiệu", 1),
+    Label("serial_number", "Số hiệu trang bị"),
+    Label("serial_number", "Số hiệu"),
+    Label("serial_number", "Số đăng ký"),
+    Label("serial_number", "Số xuất xưởng"),
+    Label("serial_number", "Số seri"),
+    Label("serial_number", "Số máy", 1),
+    Label("serial_number", "Số khung", 1),
+    Label("serial_number", "Biển số", 1),
+    Label("serial_number", "Biển kiểm soát", 1),
+    Label("serial_number", "BKS", 1),
+    Label("manufacturer", "Nhà máy sản xuất"),
+    Label("manufacturer", "Nhà sản xuất"),
+    Label("manufacturer", "Hãng sản xuất"),
+    Label("manufacturer", "Cơ sở sản xuất", 1),
+    Label("country_of_origin", "Nước sản xuất"),
+    Label("country_of_origin", "Quốc gia sản xuất"),
+    Label("country_of_origin", "Xuất xứ", 1),
+    Label("country_of_origin", "Nơi sản xuất", 1),
+    Label("year_of_manufacture", "Năm sản xuất"),
+    Label("year_of_manufacture", "Năm xuất xưởng"),
+    Label("year_of_manufacture", "Năm SX", 1),
+    Label("year_of_manufacture", "Ngày sản xuất", 1),
+    Label("year_of_manufacture", "Ngày xuất xưởng", 1),
+    Label("unit", "Đơn vị quản lý"),
+    Label("unit", "Đơn vị sử dụng"),
+    Label("unit", "Đơn vị có trang bị"),
+    Label("unit", "Đơn vị được trang bị"),
+    Label("unit", "Đơn vị", 1),
+    Label("quality_grade", "Cấp chất lượng"),
+    Label("quality_grade", "Cấp CL", 1),
+    Label("quality_grade", "CCL", 1),
+    Label("repair_level", "Cấp sửa chữa"),
+    Label("repair_level", "Hình thức sửa chữa"),
+    Label("repair_level", "Mức sửa chữa"),
+    Label("repair_level", "Loại sửa chữa"),
+    Label("from_unit", "Đơn vị giao"),
+    Label("from_unit", "Bên giao"),
+    Label("from_unit", "Đơn vị chuyển đi"),
+    Label("from_unit", "Đơn vị đi", 1),
+    Label("to_unit", "Đơn vị nhận"),
+    Label("to_unit", "Bên nhận"),
+    Label("to_unit", "Đơn vị tiếp nhận"),
+    Label("to_unit", "Đơn vị chuyển đến"),
+    Label("to_unit", "Đơn vị đến", 1),
+    Label("", "Đơn vị tính"),
+    Label("", "Số lượng"),
+    Label("", "Ghi chú"),
+    Label("", "Tình trạng"),
+    Label("", "Số TT"),
+    Label("", "Số giờ hoạt động"),
+    Label("", "Số giờ động cơ"),
+    Label("", "Số km"),
+    Label("", "Km đã chạy"),
+    Label("", "Số phát bắn"),
+    Label("", "Đồng bộ"),
+    Label("", "Đại diện"),
+    Label("", "Loại bảo dưỡng"),
+    Label("", "Ngày nhận"),
+    Label("", "Hình thức niêm cất"),
+    Label("", "Thời hạn niêm cất"),
+    Label("", "Hồ sơ kèm theo"),
+    Label("", "Kết luận"),
+    Label("", "Kết quả"),
+)
+_BY_KEY: dict[str, Label] = {label.key: label for label in LABELS}
+_SPACELESS: dict[str, Label] = {key.replace(" ", ""): label for key, label in _BY_KEY.items()}
+assert len(_SPACELESS) == len(_BY_KEY), "two labels differ only by spaces"
+
+
+def _label_pattern(key: str) -> str:
+    # Spaces inside a label are optional: OCR drops them ("Sốhiệu", "Đơnvịsửdụng").
+    return r"[\s.]*".join(re.escape(word) for word in key.split())
+
+
+_ALTERNATION = "|".join(_label_pattern(k) for k in sorted(_BY_KEY, key=len, reverse=True))
+_PAREN = r"\s*\([^)\n]{0,40}\)"
+# Dotted leaders as printed and as OCR reads them: "....", "……", "-----", "____", ". . .".
+_LEADER = r"(?:[.…·_]\s?){2,}|-{3,}|[—–]{2,}"
+_LABEL_RE = re.compile(
+    rf"(?<![a-z0-9])(?P<label>{_ALTERNATION})"
+    rf"(?:(?P<paren>{_PAREN})?(?P<delim>\s*[:：]|[\s,]*(?:{_LEADER})[\s:：]*|\s*\||[ \t]{{2,}}|\t|\s*$|(?P<weak>[.,]?[ ](?=\S)))"
+    rf"|(?P<qual>(?:\s+[a-z]{{1,7}}){{1,3}})(?P<qparen>{_PAREN})?\s*(?P<qdelim>[:：]))"
+)
+_BULLET = re.compile(r"^\s*(?:[-+*•·–]|\d{1,2}\s*[.)/]|[a-z]\s*[.)]|[ivx]{1,4}\s*[.)])?\s*$")
+_AFTER_SEPARATOR = re.compile(rf"(?:\s{{2,}}|\t|[|;,]\s*|(?:{_LEADER})\s*)$")
+# What may precede a label at the start of a line: bullets, row numbers, table rules, specks.
+_LINE_START = re.compile(r"^[\W\d_]{0,10}$")
+LATER_QUALIFIERS = {"moi", "hien", "nai", "sau"}
+EARLIER_QUALIFIERS = {"cu", "truoc", "goc"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A label found on a line and the printed value it introduces (possibly empty)."""
+
+    label: Label
+    line: Line
+    start: int  # key offsets
+    end: int
+    value: str
+    strong: bool  # followed by ":" or a dotted leader
+    fuzzy: bool
+    qualifier: str = ""
+    paren: str = ""
+    weak: bool = False  # a label at the start of a line followed by a single space
+    rest: str = ""  # everything printed after the label up to the next one, uncut
+
+
+@dataclass(frozen=True)
+class _Raw:
+    label: Label
+    start: int
+    end: int
+    strong: bool
+    qualifier: str
+    paren: str
+    weak: bool
+    fuzzy: bool
+
+
+def _weak_allowed(line: Line, start: int, label: Label) -> bool:
+    """"2 |Kiểu VRU-812", "Trang bị Xe tăng T-55": a label opening a line, no delimiter.
+
+    Only at the start of a line, and only when the label is capitalised or a row number or
+    table rule comes before it, so that a sentence wrapped onto "trang bị theo quy định" is
+    not read as a label.
+    """
+    before = line.key[:start]
+    if not _LINE_START.match(before) or not label.field:
+        return False
+    printed = line.original(start, start + 1)
+    return printed.isupper() or bool(re.search(r"[\d|]", before))
+
+
+def _exact_hits(line: Line) -> list[_Raw]:
+    found: list[_Raw] = []
+    for match in _LABEL_RE.finditer(line.key):
+        label = _SPACELESS[re.sub(r"[\s.]+", "", match["label"])]
+        delim = match["delim"] if match["delim"] is not None else match["qdelim"]
+        strong = bool(re.search(rf"[:：]|{_LEADER}", delim))
+        weak = match["weak"] is not None
+        before = line.key[: match.start()]
+        if weak:
+            if not _weak_allowed(line, match.start(), label):
+                continue
+        elif not strong and not (_BULLET.match(before) or _AFTER_SEPARATOR.search(before) or _LINE_START.match(before)):
+            continue
+        qualifier = (match["qual"] or "").strip()
+        group = "paren" if match["paren"] else "qparen" if match["qparen"] else None
+        paren_text = line.original(match.start(group), match.end(group)) if group else ""
+        found.append(_Raw(label, match.start(), match.end(), strong, qualifier, paren_text, weak, False))
+    return found
+
+
+def _fuzzy_label(words: list[str], leader: bool) -> tuple[Label, int] | None:
+    """The label that the last words before a delimiter misprint, and how many words it takes.
+
+    "S0 hieu", "Nam san xuai", "Don Vi SU HUNG", "Sốiệu", "S6 hiéu trang bi": one or two
+    wrong letters, more for long labels and before a dotted leader (which says a label ends
+    there). The longest label that fits wins: "S6 hiéu trang bi" is "Số hiệu trang bị", not
+    "Trang bị".
+    """
+    best: tuple[float, Label, int] | None = None
+    for count in range(1, min(4, len(words)) + 1):
+        found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:])), leader)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = (found[0], found[1], count)
+    return (best[1], best[2]) if best else None
+
+
+@lru_cache(maxsize=8192)
+def _closest_label(spaceless: str, leader: bool) -> tuple[float, Label] | None:
+    if len(spaceless) < 5 or len(spaceless) > 24:
+        return None
+    best: tuple[float, Label] | None = None
+    for folded, label in _SPACELESS.items():
+        if len(folded) < 5 or abs(len(folded) - len(spaceless)) > 2:
+            continue
+        allowed = 2 if len(folded) >= 11 or (leader and len(folded) >= 8) else 1
+        distance = Levenshtein.distance(spaceless, folded, score_cutoff=allowed)
+        if distance > allowed:
+            continue
+        score = len(folded) - 3 * distance
+        if best is None or score > best[0]:
+            best = (score, label)
+    return best
+
+
+_FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})")
+_CHUNK_START = re.compile(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})[^:：|\t]*?$")
+
+
+def _fuzzy_hits(line: Line) -> list[_Raw]:
+    """Labels too damaged to match exactly, where a ":" or a leader marks their end."""
+    found: list[_Raw] = []
+    for end in _FUZZY_END.finditer(line.key):
+        before = line.key[: end.start()]
+        chunk_start = 0
+        boundary = _CHUNK_START.search(before)
+        if boundary:
+            chunk_start = boundary.start() + len(re.match(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})", before[boundary.start() :]).group())
+        words = [(m.start() + chunk_start, m.group()) for m in re.finditer(r"\S+", before[chunk_start:])]
+        words = [(i, w) for i, w in words if re.search(r"[a-z]", w)]
+        if not words:
+            continue
+        leader = ":" not in end.group() and "：" not in end.group()
+        fuzzy = _fuzzy_label([w for _, w in words], leader)
+        if fuzzy is None:
+            continue
+        label, count = fuzzy
+        label_start = words[-count][0]
+        label_start += len(line.key[label_start:]) - len(re.sub(r"^[\W\d_]+", "", line.key[label_start:]))
+        prefix = line.key[:label_start]
+        if prefix.strip() and not (_AFTER_SEPARATOR.search(prefix) or _LINE_START.match(prefix) or re.search(r"[:：]\s*$", prefix) or len(words) == count):
+            continue
+        tail = re.match(r"[\s.…·_:：\-—–]*", line.key[end.end() :])
+        found.append(_Raw(label, label_start, end.end() + (tail.end() if tail else 0), True, "", "", False, True))
+    return found
+
+
+# --- values --------------------------------------------------------------------------------
+
+_JUNK = "\\s.…·:：;|_=\\-–—,'\"`‘’“”ˆ¬~«»°•*<>\\\\"
+_LEADING_JUNK = re.compile(rf"^[{_JUNK}]+")
+_TRAILING_JUNK = re.compile(rf"[{_JUNK}]+$")
+_CELL_END = re.compile(rf"\s*\||\t|\s{{3,}}|\s*(?:{_LEADER})")
+_NEXT_GENERIC_LABEL = re.compile(r"(?:\s{2,}|;\s*)[^\W\d_][^\W_]*(?:\s[^\W\d_][^\W_]*){0,4}\s*:")
+# Leader debris OCR leaves before a value: "Seed sats sag: Nhà máy ...", "suse’ Pháo lựu ...".
+_DEBRIS = re.compile(r"^(?:(?:[^\s\d]{1,12}\s+){0,2}[^\s\d‘'`“]{1,12}[:’'`?]\s+|[^\s\d]{1,2}\.\s+){1,3}(?=\S)")
+_DOT_FOR_SPACE = re.compile(r"(?<=[^\W\d_]{2})\.(?=[^\W\d_]{2})")
+
+
+def clean_value(raw: str) -> str:
+    """The value as printed: leaders, cell rules and OCR debris around it removed."""
+    value = _LEADING_JUNK.sub("", raw)
+    for _ in range(3):
+        # Specks before a leader belong to the leader: "Tên TBKT 7)... +. Pháo phòng không ..."
+        leader = re.search(rf"\s*(?:{_LEADER})", value)
+        if leader is None or re.search(r"[^\W\d_]{3}|\d{3}", value[: leader.start()]):
+            break
+        rest = _LEADING_JUNK.sub("", value[leader.end() :])
+        if not re.search(r"[^\W_]{2}", rest):
+            break
+        value = rest
+    for pattern in (_CELL_END, _NEXT_GENERIC_LABEL):
+        cut = pattern.search(value)
+        if cut:
+            value = value[: cut.start()]
+    value = _TRAILING_JUNK.sub("", value).strip()
+    debris = _DEBRIS.match(value)
+    if debris and any(ch.isalnum() for ch in value[debris.end() :]):
+        value = _LEADING_JUNK.sub("", value[debris.end() :])
+    value = _DOT_FOR_SPACE.sub(" ", value)  # "Xe chiến.đấu" → "Xe chiến đấu"
+    return _TRAILING_JUNK.sub("", value).strip()
+
+
+def is_leader_line(line: Line) -> bool:
+    """A line of dots, dashes or specks only: what a dotted form leaves between values."""
+    stripped = line.text.strip()
+    if not stripped or re.search(r"[^\W_]{2,}", stripped) or len(re.findall(r"[^\W_]", stripped)) > 2:
+        return False
+    return not re.search(r"[^\W_]", stripped) or len(re.findall(r"[.…_\-—–·]", stripped)) >= 3
+
+
+def _line_raws(line: Line) -> list[_Raw]:
+    exact = _exact_hits(line)
+    fuzzy: list[_Raw] = []
+    for raw in _fuzzy_hits(line):
+        inside = [e for e in exact if raw.start <= e.start < raw.end]
+        overlapping = [e for e in exact if e.start < raw.end and raw.start < e.end]
+        if not overlapping:
+            fuzzy.append(raw)
+        elif inside and all(e.start >= raw.start and e.end <= raw.end and len(e.label.key) < len(raw.label.key) for e in overlapping):
+            # "S6 hiéu trang bi:" is one damaged long label, not a junk word and "Trang bị"
+            exact = [e for e in exact if e not in overlapping]
+            fuzzy.append(raw)
+    raws = sorted(exact + fuzzy, key=lambda r: r.start)
+    # Overlapping matches (a weak "Kiểu" inside a longer label's value): keep the earlier one.
+    kept: list[_Raw] = []
+    for raw in raws:
+        if kept and raw.start < kept[-1].end:
+            continue
+        kept.append(raw)
+    # A weak label is only believable as the first thing on its line.
+    return [r for i, r in enumerate(kept) if not r.weak or i == 0]
+
+
+def label_hits(line: Line) -> list[Hit]:
+    """Every label on the line with the value printed after it on the same line."""
+    raws = _line_raws(line)
+    hits: list[Hit] = []
+    for index, raw in enumerate(raws):
+        stop = raws[index + 1].start if index + 1 < len(raws) else len(line.key)
+        rest = line.original(raw.end, max(raw.end, stop))
+        value = clean_value(rest)
+        if raw.weak and not value:
+            continue
+        hits.append(Hit(raw.label, line, raw.start, raw.end, value, raw.strong, raw.fuzzy, raw.qualifier, raw.paren.strip(" ()"), raw.weak, rest))
+    return hits
+
+
+def values_after(hit: Hit, lines: list[Line]) -> list[tuple[str, Line]]:
+    """Where a label printed alone on its line may have its value: the next lines, in order.
+
+    Leader lines and blank lines are skipped; a line holding a label ends the search. The
+    caller takes the first one that parses (OCR sometimes puts a stray line in between).
+    """
+    found: list[tuple[str, Line]] = []
+    seen = 0
+    for following in lines[hit.line.order + 1 : hit.line.order + 12]:
+        if following.page != hit.line.page or seen >= 3:
+            break
+        if not following.text.strip():
+            continue
+        seen += 1
+        if is_leader_line(following):
+            continue
+        if label_hits(following):
+            break
+        value = clean_value(following.text)
+        if value:
+            found.append((value, following))
+    return found

@@ -1,0 +1,198 @@
+"""Values named in running text rather than after a label.
+
+Decisions and minutes name the item and the units in sentences that wrap anywhere:
+"Điều 1. Điều chuyển 01 (một) pháo lựu 122mm M-30, ký hiệu M-30, số\\nhiệu 599838, năm sản
+xuất 1948, chất lượng cấp 3 từ Trung đoàn 24, Sư đoàn 304 về\\nTrung đoàn 738, Quân khu 3
+quản lý, sử dụng." Each page is read as one line of prose (line breaks become spaces,
+"Căn cứ ..." references blanked), matched on folded text, and values are cut from the
+printed text. Every value remembers the line it starts on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from ingest.values import GRADE_TOKEN, UNIT_WORDS, grade_number, parse_designation, parse_name, parse_serial, parse_unit, parse_year
+from ingest.vietnamese import fold_iy, fold_map
+
+__all__ = ["ProseValue", "prose_values"]
+
+
+def _iy(folded: str) -> str:
+    return folded.replace("y", "i")
+
+
+@dataclass(frozen=True)
+class ProseValue:
+    field: str
+    value: str | int
+    confidence: float
+    page: int
+    order: int  # document line order of the line the value starts on
+
+
+@dataclass(frozen=True)
+class _Page:
+    number: int
+    flat: str
+    key: str
+    offsets: list[int]
+    starts: list[int]  # flat offset of each line start
+    orders: list[int]  # document line order of each line
+
+    def original(self, start: int, end: int) -> str:
+        return self.flat[self.offsets[start] : self.offsets[end]]
+
+    def order_at(self, key_position: int) -> int:
+        flat_position = self.offsets[min(key_position, len(self.offsets) - 1)]
+        return self.orders[max(0, bisect.bisect_right(self.starts, flat_position) - 1)]
+
+
+_REFERENCE_LINE = re.compile(_iy(r"^\W*(can\s+cu|xet|theo)\b"))
+# OCR specks opening a line of prose: ". Tiểu đoàn 14", "ˆ đoàn 291", "_ 955366".
+_LINE_SPECKS = re.compile(r"^[^\w(\[]+(?=\w)|^[_ˆ]+\s*")
+
+
+def _pages(pages: Sequence[str]) -> list[_Page]:
+    """Each page as one line of prose, with the "Căn cứ ..." references blanked out."""
+    result = []
+    order = 0
+    for number, page in enumerate(pages, start=1):
+        parts: list[str] = []
+        starts: list[int] = []
+        orders: list[int] = []
+        position = 0
+        for line in page.splitlines():
+            text = _LINE_SPECKS.sub("", line.strip())
+            if _REFERENCE_LINE.match(fold_iy(text)):
+                text = " " * len(text)
+            starts.append(position)
+            orders.append(order)
+            order += 1
+            parts.append(text)
+            position += len(text) + 1
+        flat = " ".join(parts)
+        key, offsets = fold_map(flat, iy=True)
+        result.append(_Page(number, flat, key, offsets, starts or [0], orders or [order]))
+    return result
+
+
+def _lowercase_at(page: _Page, key_position: int) -> bool:
+    """Prose labels are printed in lower case mid-sentence ("..., số hiệu 599838")."""
+    printed = page.original(key_position, key_position + 1)
+    return printed.islower()
+
+
+# --- the item ------------------------------------------------------------------------------
+
+_SERIAL = re.compile(_iy(r"\bso\s+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_PLATE = re.compile(_iy(r"\bbien\s+so\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_DESIGNATION = re.compile(_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
+_YEAR = re.compile(_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
+_ITEM_VERB = _iy(
+    r"(?:dieu\s+chuyen|dieu\s+dong|chuyen\s+cap\s+chat\s+luong(?:\s+cho)?|loai\s+khoi\s+bien\s+che|thanh\s+ly|tieu\s+huy|"
+    r"niem\s+cat|ban\s+giao|giao|tiep\s+nhan|nhan|sua\s+chua|kiem\s+tra)"
+)
+_NAME = re.compile(
+    rf"\b{_ITEM_VERB}\s+\d{{1,3}}\s*(?:\([^)]{{1,12}}\)\s*)?(?:(?:chiec|khau|bo|cai)\s+)?"
+    + _iy(
+        r"(?P<v>[^,;:()]{3,80}?)(?=\s*[,;:(]|\s+(?:ky\s+hieu|so\s+hieu|bien\s+so|nam\s+san\s+xuat|cua|tu|thuoc|"
+        r"chat\s+luong|cap\s+chat\s+luong)\b)"
+    )
+)
+
+
+def _item(page: _Page) -> Iterator[ProseValue]:
+    for pattern, confidence in ((_SERIAL, 0.8), (_PLATE, 0.7)):
+        for match in pattern.finditer(page.key):
+            if not _lowercase_at(page, match.start()) and not re.search(r",\s*$", page.key[: match.start()]):
+                continue  # "Số hiệu" opening a label line or a header cell is not prose
+            serial = parse_serial(page.original(match.end(), min(len(page.key), match.end() + 40)))
+            if serial:
+                yield ProseValue("serial_number", serial, confidence, page.number, page.order_at(match.start()))
+    for match in _DESIGNATION.finditer(page.key):
+        if _lowercase_at(page, match.start()):
+            value = parse_designation(page.original(match.start("v"), match.end("v")))
+            if value:
+                yield ProseValue("designation", value, 0.75, page.number, page.order_at(match.start()))
+    for match in _YEAR.finditer(page.key):
+        year = parse_year(page.original(match.start("v"), match.end("v")))
+        if year:
+            yield ProseValue("year_of_manufacture", year, 0.7, page.number, page.order_at(match.start()))
+    for match in _NAME.finditer(page.key):
+        name = parse_name(page.original(match.start("v"), match.end("v")))
+        if name and re.search(r"[^\W\d_]{2}", name):
+            yield ProseValue("name", name, 0.65, page.number, page.order_at(match.start("v")))
+
+
+# --- the grade -----------------------------------------------------------------------------
+
+# "từ cấp 2 xuống cấp 3", and with OCR damage: "từ ao 1 xuống. : cấp 2".
+_GRADE_CHANGE = re.compile(
+    rf"\btu\s+(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:[1-5]|i{{1,3}}|iv|v)\s+(?:sang|xuong|len|thanh|ve)[\W_]*\s*"
+    rf"(?:cap\s+)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
+)
+_GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+luong\s+cap\s+{GRADE_TOKEN}")
+
+
+def _grade(page: _Page) -> Iterator[ProseValue]:
+    for match in _GRADE_CHANGE.finditer(page.key):
+        confidence = 0.9 if match["cap"] == "cap" else 0.8
+        yield ProseValue("quality_grade", grade_number(match["g"]), confidence, page.number, page.order_at(match.start()))
+    for match in _GRADE_PROSE.finditer(page.key):
+        if not page.key[: match.start()].rstrip().endswith("cap"):  # "cấp chất lượng cấp 2" is a label
+            yield ProseValue("quality_grade", grade_number(match["g"]), 0.75, page.number, page.order_at(match.start()))
+
+
+# --- the units -----------------------------------------------------------------------------
+
+# A unit's name runs to punctuation, to a comma not followed by another unit, or to a verb.
+_UNIT_PHRASE = UNIT_WORDS + _iy(
+    rf"[^.;:()]{{0,80}}?(?=\s*(?:[.;:()]|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
+    rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
+    rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|chung\s+toi)\b|$))"
+)
+_MOVE = re.compile(
+    _iy(
+        rf"(?:(?P<verb>chuyen|dong|giao|nhan)\b(?:[^.;]|\.(?!\s)){{0,240}}?)?\b(?:tu|cua)\s+(?P<a>{UNIT_WORDS}[^.;:]{{0,80}}?)\s+"
+        rf"(?:ve|sang|cho|den)\s+(?P<b>{_UNIT_PHRASE})"
+    )
+)
+_HELD_BY = re.compile(
+    _iy(rf"thuoc\s+bien\s+che\s+(?:cua\s+)?(?P<a>{_UNIT_PHRASE})|\bdo\s+(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly")
+)
+_OWNED_BY = re.compile(rf"\bcua\s+(?P<a>{_UNIT_PHRASE})")
+_AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")
+
+
+def _units(page: _Page, where_held: bool) -> Iterator[ProseValue]:
+    """Units in sentences; "tại <unit>" (where the minutes were taken) only when `where_held`
+    says that place is the item's unit (not in handovers and transfers, where it is the giver)."""
+    for match in _MOVE.finditer(page.key):
+        for field, group in (("from_unit", "a"), ("to_unit", "b")):
+            value = parse_unit(page.original(match.start(group), match.end(group)))
+            if value:
+                confidence = 0.8 if match["verb"] else 0.7  # "từ A về B" without its verb (lost to OCR)
+                yield ProseValue(field, value, confidence, page.number, page.order_at(match.start(group)))
+    for pattern, confidence in ((_HELD_BY, 0.6), (_OWNED_BY, 0.5), (_AT, 0.4)):
+        if pattern is _AT and not where_held:
+            continue
+        for match in pattern.finditer(page.key):
+            group = "a" if match["a"] else "b"
+            value = parse_unit(page.original(match.start(group), match.end(group)))
+            if pattern is _AT and value and not re.search(r"\d", value):
+                continue  # "tại xưởng sửa chữa" is a place, not the item's unit
+            if value:
+                yield ProseValue("unit", value, confidence, page.number, page.order_at(match.start(group)))
+
+
+def prose_values(pages: Sequence[str], doc_type: str = "other") -> list[ProseValue]:
+    found: list[ProseValue] = []
+    for page in _pages(pages):
+        found.extend(_item(page))
+        found.extend(_grade(page))
+        found.extend(_units(page, where_held=doc_type not in ("handover", "transfer")))
+    return found

@@ -1,0 +1,89 @@
+"""Extraction accuracy on freshly generated sample dossiers against their ground truth, per field.
+
+The seed is fixed so CI is repeatable, and it is not the seed anyone tunes the extractor on
+(the demo uses 7, the benchmarks 3, 11 and 21).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive.batch import BatchIngest
+from archive.demo import generate_dossiers
+from archive.evaluation import format_table, score
+from tests.conftest import require_tesseract
+
+SEED = 20261127
+ITEMS = 10
+
+# Minimum share of files whose field is exactly right.
+SCAN_THRESHOLDS = {"doc_type": 0.95, "serial_number": 0.95, "document_date": 0.90}
+TEXT_THRESHOLDS = {
+    "doc_type": 0.98, "serial_number": 0.98, "document_date": 0.98, "document_number": 0.95, "classification": 0.95,
+    "designation": 0.95, "quality_grade": 0.95, "repair_level": 0.95, "unit": 0.90, "from_unit": 0.90, "to_unit": 0.90,
+}
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    require_tesseract()
+    from archive.bootstrap import build_services
+    from archive.config import Settings
+
+    root = tmp_path_factory.mktemp("accuracy")
+    samples = generate_dossiers(root / "scans", items=ITEMS, seed=SEED, scans=True)
+    service = build_services(Settings(data_dir=root / "data"))
+    results = BatchIngest(service, workers=0).run([s.path for s in samples])
+    by_path = {Path(r.path).name: r for r in results}
+    yield samples, by_path
+    service.close()
+
+
+def _table(samples, by_path, scanned: bool):
+    chosen = [s for s in samples if (s.kind != "text-pdf") == scanned]
+    pairs = []
+    for sample in chosen:
+        result = by_path[sample.path.name]
+        document = result.document.model_dump(mode="json") if result.document else {}
+        pairs.append((sample.path.name, sample.truth, document))
+    return score(pairs), len(chosen)
+
+
+def _check(scores, thresholds):
+    failures = []
+    for name, minimum in thresholds.items():
+        entry = scores.get(name)
+        if entry and entry.total and entry.accuracy < minimum:
+            failures.append(f"{name}: {entry.accuracy:.1%} < {minimum:.0%}; misses {entry.misses[:5]}")
+    return failures
+
+
+def test_every_generated_file_is_ingested(ingested):
+    samples, by_path = ingested
+    assert {by_path[s.path.name].status for s in samples} == {"ingested"}, [
+        (name, r.error) for name, r in by_path.items() if r.status != "ingested"
+    ]
+
+
+def test_scans_meet_the_accuracy_thresholds(ingested):
+    samples, by_path = ingested
+    scores, count = _table(samples, by_path, scanned=True)
+    print("\n" + format_table(scores, f"scanned files: {count}"))
+    assert count >= 20
+    assert not _check(scores, SCAN_THRESHOLDS)
+
+
+def test_text_pdfs_meet_the_accuracy_thresholds(ingested):
+    samples, by_path = ingested
+    scores, count = _table(samples, by_path, scanned=False)
+    print("\n" + format_table(scores, f"text PDFs: {count}"))
+    assert count >= 10
+    assert not _check(scores, TEXT_THRESHOLDS)
+
+
+def test_dossiers_assemble_into_equipment_views(ingested, tmp_path):
+    samples, _ = ingested
+    serials = {s.truth["serial_number"] for s in samples if s.truth.get("serial_number")}
+    assert len(serials) == ITEMS

@@ -1,0 +1,32 @@
+"""Item tables: the header names the columns, the row's tokens are shared out by shape."""
+
+from ingest.labels import split_lines
+from ingest.tables import table_values
+
+
+def read(text):
+    return {found.field: found.value for found in table_values(split_lines([text]))}
+
+
+def test_ocr_row_with_a_lost_cell_keeps_the_others_in_place():
+    text = "TT Tên trang bị | Ký hiệu Số hiệu Cấp | Số lượng\n1 |Đài ra đa VRS-2M VRS-2M VRS2M-2769 01 `\nCộng sả 01\n"
+    assert read(text) == {"name": "Đài ra đa VRS-2M", "designation": "VRS-2M", "serial_number": "VRS2M-2769"}
+
+
+def test_header_words_run_together_and_specks_between_cells():
+    text = "TT Tên trang bi . Ký hiệu Sốhiệu | CấpCL | SL\n\n\n\n.1 |Đài ra đa P-18 - P-18 ; P18-6643 1: 01\n"
+    assert read(text) == {"name": "Đài ra đa P-18", "designation": "P-18", "serial_number": "P18-6643", "quality_grade": "1"}
+
+
+def test_two_word_model_and_a_name_that_holds_a_number():
+    text = "TT\nTên trang bị\nKý hiệu\nSố hiệu\nCấp\nSố lượng\n1\nXe tăng Kiểu 59\nType 59\n0427-KT\n3\n01\nCộng\n01\n"
+    assert read(text) == {"name": "Xe tăng Kiểu 59", "designation": "Type 59", "serial_number": "0427-KT", "quality_grade": "3"}
+
+
+def test_pipe_table_with_a_rule_line():
+    text = "| Tên trang bị | Ký hiệu | Số hiệu | Đơn vị quản lý |\n|---|---|---|---|\n| Pháo tự hành | 2S1 | 2S1-0456 | Trung đoàn 24 |\n"
+    assert read(text) == {"name": "Pháo tự hành", "designation": "2S1", "serial_number": "2S1-0456", "unit": "Trung đoàn 24"}
+
+
+def test_key_value_tables_are_no_item_tables():
+    assert read("TT\nNội dung\nThông số\n1\nTrang bị\nĐài ra đa P-37\n") == {}

@@ -1,0 +1,78 @@
+"""Value parsers: the shape checks and the OCR repairs each field's value goes through."""
+
+import pytest
+
+from ingest.values import find_serial, parse_designation, parse_name, parse_serial, parse_unit, parse_year
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("Tiểu đoàn 14, Trung đoàn 291 quản lý, sử dụng.", "Tiểu đoàn 14, Trung đoàn 291"),
+        ("Lữ đoàn 164 từ cấp 2 xuống cấp 3", "Lữ đoàn 164"),
+        ("Kho K60/Cục Ra đa", "Kho K60/Cục Ra đa"),
+        ("nie Trung doan 48, Sư đoàn 320", "Trung doan 48, Sư đoàn 320"),  # specks before the unit
+        ("Trung đoàn 24, Sư đoàn 304 1", "Trung đoàn 24, Sư đoàn 304"),  # specks after it
+        ("Trung đoàn 48, Su doan 320 Xš šE8/0544", "Trung đoàn 48, Su doan 320"),
+        ("Trung đoàn 293,: Sư đoàn 375", "Trung đoàn 293, Sư đoàn 375"),
+        ("Lữ đoàn _ 596", "Lữ đoàn 596"),
+        ("Lữđoàn 203", "Lữ đoàn 203"),
+        ("Sư đoàn363", "Sư đoàn 363"),
+        ("Ti ung đoàn 291, Sư đoàn 361", "Trung đoàn 291, Sư đoàn 361"),  # a unit type's letters put right
+        ("Tiểu đoàn 3, Lữ aoa 675", "Tiểu đoàn 3, Lữ đoàn 675"),
+        ("KHO K3, CỤC QUÂN KHÍ", "KHO K3, CỤC QUÂN KHÍ"),
+    ],
+)
+def test_parse_unit(printed, expected):
+    assert parse_unit(printed) == expected
+
+
+@pytest.mark.parametrize("printed", ["Thiếu tá Phan Văn Huy", "Số km đã chạy", "03/06/1975 ' Vàng", "ee doan 165"])
+def test_parse_unit_refuses_what_is_no_unit(printed):
+    assert parse_unit(printed) is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("Pháo nòng dài 130mm M:46", "Pháo nòng dài 130mm M-46"),
+        ("Pháo phòng không 57mm-S-60", "Pháo phòng không 57mm S-60"),
+        ("Pháo phòng không 23mm. ZU- 23- 2", "Pháo phòng không 23mm ZU-23-2"),
+        ("{Xe tang T-62", "Xe tang T-62"),
+        ("M . Pháo phòng không 23mm ZU-23-2", "Pháo phòng không 23mm ZU-23-2"),
+        ("Se _:Đài ra da VRS-2M", "Đài ra da VRS-2M"),
+        ("Xe tăng T-55 gi", "Xe tăng T-55"),
+        ("Del ra đaP-18", "Del ra đa P-18"),
+        ("01 (một) xe ô tô UAZ-469", "xe ô tô UAZ-469"),
+        ("XE Ô TÔ URAL-375D", "XE Ô TÔ URAL-375D"),  # short upper-case words are no debris
+        ("Xe pháo phản lực BM-21 Grad", "Xe pháo phản lực BM-21 Grad"),
+        ("Súng máy phòng không 14,5 mm", "Súng máy phòng không 14,5 mm"),
+    ],
+)
+def test_parse_name(printed, expected):
+    assert parse_name(printed) == expected
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [("Type 59 HN", "Type 59"), ("BMP1 eae", "BMP1"), ("BMP-I", "BMP-1"), ("ZU-23-2", "ZU-23-2"), ("2S1", "2S1"), ("lal 02", None), ("T7 aA", None), ("LUC", None)],
+)
+def test_parse_designation(printed, expected):
+    assert parse_designation(printed) == expected
+
+
+def test_serial_shapes():
+    assert parse_serial("KRAZ 255B- 48957") == "KRAZ-255B-48957"
+    assert parse_serial("VWRS2M:6A25-") == "VWRS2M-6A25"  # ":" read for "-"
+    assert parse_serial("12") is None  # too short
+    assert parse_serial("ABCDE") is None  # no digit
+    assert find_serial("ena . P18-6643") == "P18-6643"
+    assert find_serial("aa ZIL 131- 20113.") == "ZIL-131-20113"
+    assert find_serial("(742242 \".ố _¬") == "742242"
+    assert find_serial("oe") is None
+
+
+def test_year_is_plausible():
+    assert parse_year("1948 ......") == 1948
+    assert parse_year("2099") is None
+    assert parse_year("l975") == 1975

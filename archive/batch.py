@@ -75,7 +75,15 @@ class BatchIngest:
                     emit(*self._finish(pending.popleft()))
             while pending:
                 emit(*self._finish(pending.popleft()))
+        self._reconfirm_serials(results)
         return results
+
+    def _reconfirm_serials(self, results: list[IngestResult]) -> None:
+        """Scans ingested before their item's clean documents get a second look once the batch is in."""
+        for result in results:
+            if result.status == "ingested" and result.document and result.document.text_source != "text":
+                if self.service.reconfirm_serial(result.document_id):
+                    result.document = self.service.document(result.document_id)
 
     def _precheck(self, item: IngestInput, seen: set[str]) -> IngestResult | tuple[bytes, str]:
         if item.problem:

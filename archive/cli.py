@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,12 +17,14 @@ from rich.table import Table
 from archive.config import Settings
 from archive.errors import ArchiveError, BackendUnavailable, InvalidRequest, NotFound
 from archive.models import IngestResult
+from archive.service import ArchiveService
 from search.types import SearchQuery
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Records archive of technical-equipment dossiers.")
 err = Console(stderr=True)
 out = Console()
 
+T = TypeVar("T")
 EXIT_NOT_FOUND = 4
 EXIT_UNAVAILABLE = 3
 
@@ -31,6 +33,18 @@ def _services(settings: Settings | None = None):
     from archive.bootstrap import build_services
 
     return build_services(settings or Settings())
+
+
+def _with_service(action: Callable[[ArchiveService], T]) -> T:
+    """Build the services, run one action, close them; domain errors become messages and exit codes."""
+    try:
+        service = _services()
+        try:
+            return action(service)
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
 
 
 def _fail(exc: ArchiveError) -> typer.Exit:
@@ -128,13 +142,9 @@ def search(
             text=query, doc_type=doc_type, unit=unit, serial=serial, designation=designation,
             date_from=_date(date_from, "--date-from"), date_to=_date(date_to, "--date-to"), limit=limit, cursor=cursor,
         )
-        service = _services()
-        try:
-            result = service.search(q)
-        finally:
-            service.close()
     except ArchiveError as exc:
         raise _fail(exc) from exc
+    result = _with_service(lambda service: service.search(q))
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
@@ -166,14 +176,7 @@ def _date(value: str | None, option: str) -> date | None:
 @app.command()
 def show(serial: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One equipment item: its fields, every document of its dossier and its history."""
-    try:
-        service = _services()
-        try:
-            item = service.equipment(serial)
-        finally:
-            service.close()
-    except ArchiveError as exc:
-        raise _fail(exc) from exc
+    item = _with_service(lambda service: service.equipment(serial))
     if as_json:
         _print_json(item.model_dump(mode="json"))
         return
@@ -196,14 +199,7 @@ def show(serial: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
 @app.command()
 def export(serial: str, output: Annotated[Path, typer.Option("-o", "--output", help="the zip file to write")]) -> None:
     """The dossier as a zip bundle with a SHA-256 manifest."""
-    try:
-        service = _services()
-        try:
-            _, data = service.export(serial)
-        finally:
-            service.close()
-    except ArchiveError as exc:
-        raise _fail(exc) from exc
+    _, data = _with_service(lambda service: service.export(serial))
     output.write_bytes(data)
     err.print(f"wrote {output} ({len(data):,} bytes)")
 
@@ -211,28 +207,14 @@ def export(serial: str, output: Annotated[Path, typer.Option("-o", "--output", h
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from storage alone."""
-    try:
-        service = _services()
-        try:
-            count = service.reindex(progress=lambda n: err.print(f"\rindexed {n}", end=""))
-        finally:
-            service.close()
-    except ArchiveError as exc:
-        raise _fail(exc) from exc
+    count = _with_service(lambda service: service.reindex(progress=lambda n: err.print(f"\rindexed {n}", end="")))
     err.print(f"\nreindexed {count} documents")
 
 
 @app.command()
 def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Re-hash every stored original; exit 1 when any is missing or altered."""
-    try:
-        service = _services()
-        try:
-            report = service.verify()
-        finally:
-            service.close()
-    except ArchiveError as exc:
-        raise _fail(exc) from exc
+    report = _with_service(lambda service: service.verify())
     if as_json:
         _print_json(report.model_dump())
     else:

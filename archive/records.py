@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 from archive.models import Document, FieldRecord, PageRecord, StoredRecord
-from ingest.types import Extraction
+from ingest.types import Extraction, FieldValue, PageText
 from search.types import IndexRecord
 
 _SCALAR_FIELDS = (
@@ -65,3 +66,26 @@ def index_record(record: StoredRecord) -> IndexRecord:
         quality_grade=document.quality_grade,
         ingested_at=document.ingested_at,
     )
+
+
+def extraction_from_record(record: StoredRecord) -> Extraction:
+    """The stored record seen as an extraction again (for re-running confirmation steps)."""
+    document = record.document
+    pages = tuple(
+        PageText(number=page.number, text=text, source=page.source, ocr_confidence=page.ocr_confidence)
+        for page, text in zip(document.pages, record.page_texts)
+    )
+    fields = {name: FieldValue(f.value, f.confidence, f.page, f.source) for name, f in document.fields.items()}
+    return Extraction(document.content_type, document.page_count, pages, document.text_source, fields)
+
+
+_SERIAL_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./]{3,22}[A-Za-z0-9]")
+
+
+def serial_like_tokens(text: str) -> list[str]:
+    """Tokens that could be a serial: 5+ characters, with at least two digits; each once, in order."""
+    seen: dict[str, None] = {}
+    for token in _SERIAL_LIKE.findall(text):
+        if sum(ch.isdigit() for ch in token) >= 2:
+            seen.setdefault(token, None)
+    return list(seen)

@@ -18,6 +18,7 @@ from archive.models import (
     Document,
     DocumentText,
     Equipment,
+    FieldRecord,
     FacetValue,
     IngestResult,
     PageTextOut,
@@ -26,10 +27,11 @@ from archive.models import (
     StoredRecord,
     VerifyReport,
 )
-from archive.records import document_from_extraction, index_record, stored_record
+from archive.records import document_from_extraction, extraction_from_record, index_record, serial_like_tokens, stored_record
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
+from ingest.serials import lookalike_key
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
@@ -40,6 +42,7 @@ from storage.ports import ObjectStore
 
 # An OCR'd serial this unsure may snap to a near-miss serial that the archive already holds.
 FUZZY_SNAP_BELOW = 0.9
+RECOVERED_SERIAL_CONFIDENCE = 0.7  # found in the text without its label, but known to the archive
 PAGE_IMAGE_WIDTH = 1240  # A4 at 150 dpi: sharp enough to read on screen
 
 
@@ -88,23 +91,61 @@ class ArchiveService:
             raise BackendUnavailable(f"stored, but the index did not answer (run `archive reindex`): {exc}") from exc
         return IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document)
 
-    def _confirm_serial(self, extraction: Extraction) -> Extraction:
-        """An OCR'd serial that the archive already holds in a look-alike or near-miss form snaps to it."""
+    def _confirm_serial(self, extraction: Extraction, own_id: str | None = None) -> Extraction:
+        """An OCR'd serial that the archive already holds in a look-alike or near-miss form snaps to it;
+        when OCR lost the label, a serial the archive knows that stands anywhere in the text is taken."""
+        if extraction.text_source == "text":
+            return extraction
         found = extraction.fields.get("serial_number")
-        if found is None or not isinstance(found.value, str) or extraction.text_source == "text":
-            return extraction
-        candidates = [match.serial_number for match in self.index.find_serial(found.value)]
-        if not candidates:
-            return extraction
-        confirmed = reconcile_serial(found.value, candidates)
+        if found is None or not isinstance(found.value, str):
+            recovered = self._known_serial_in_text(extraction)
+            if recovered is None:
+                return extraction
+            return replace(extraction, fields={**extraction.fields, "serial_number": recovered})
+        candidates = self._serial_candidates(found.value, own_id)
+        confirmed = reconcile_serial(found.value, candidates) if candidates else None
         if confirmed is None:
             return extraction
         value, confidence = confirmed
         if value != found.value and confidence < 0.9 and found.confidence >= FUZZY_SNAP_BELOW:
             return extraction  # a clean read one character off is more likely a different item
-        fields = dict(extraction.fields)
-        fields["serial_number"] = FieldValue(value, max(confidence, found.confidence), found.page, "confirmed")
+        fields = {**extraction.fields, "serial_number": FieldValue(value, max(confidence, found.confidence), found.page, "confirmed")}
         return replace(extraction, fields=fields)
+
+    def _serial_candidates(self, value: str, own_id: str | None) -> list[str]:
+        """Serials other documents carry that `value` may stand for. The index answers only its best tier,
+        so when that is the document's own (mis-read) serial, ask again by the look-alike key."""
+        for probe in (value, lookalike_key(value)):
+            names = [m.serial_number for m in self.index.find_serial(probe) if set(m.document_ids) - {own_id}]
+            if names:
+                return names
+        return []
+
+    def _known_serial_in_text(self, extraction: Extraction) -> FieldValue | None:
+        for page in extraction.pages:
+            for token in serial_like_tokens(page.text):
+                matches = [m for m in self.index.find_serial(token) if m.match in ("exact", "lookalike")]
+                if len(matches) == 1:
+                    return FieldValue(matches[0].serial_number, RECOVERED_SERIAL_CONFIDENCE, page.number, "confirmed")
+        return None
+
+    def reconfirm_serial(self, document_id: str) -> bool:
+        """Run serial confirmation again on a stored OCR document (serials learnt later in the batch)."""
+        record = self.record(document_id)
+        document = record.document
+        if document.text_source == "text" or (document.fields.get("serial_number") and document.fields["serial_number"].source == "confirmed"):
+            return False
+        extraction = extraction_from_record(record)
+        confirmed = self._confirm_serial(extraction, own_id=document_id)
+        found = confirmed.fields.get("serial_number")
+        if found is None or found.value == document.serial_number:
+            return False
+        field = FieldRecord(value=found.value, confidence=round(found.confidence, 3), page=found.page, source=found.source)
+        updated = document.model_copy(update={"serial_number": found.value, "fields": {**document.fields, "serial_number": field}})
+        record = record.model_copy(update={"document": updated})
+        self.store.put(layout.record_key(document_id), record.model_dump_json().encode(), content_type="application/json")
+        self.index.add([index_record(record)])
+        return True
 
     # ---- reading ------------------------------------------------------------------------
 

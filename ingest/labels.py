@@ -150,7 +150,7 @@ assert len(_SPACELESS) == len(_BY_KEY), "two labels differ only by spaces"
 
 def _label_pattern(key: str) -> str:
     # Spaces inside a label are optional: OCR drops them ("Sốhiệu", "Đơnvịsửdụng").
-    return r"[\s.]*".join(re.escape(word) for word in key.split())
+    return r"[\s.\-]*".join(re.escape(word) for word in key.split())
 
 
 _ALTERNATION = "|".join(_label_pattern(k) for k in sorted(_BY_KEY, key=len, reverse=True))
@@ -216,7 +216,7 @@ def _weak_allowed(line: Line, start: int, label: Label) -> bool:
 def _exact_hits(line: Line) -> list[_Raw]:
     found: list[_Raw] = []
     for match in _LABEL_RE.finditer(line.key):
-        label = _SPACELESS[re.sub(r"[\s.]+", "", match["label"])]
+        label = _SPACELESS[re.sub(r"[\s.\-]+", "", match["label"])]
         delim = match["delim"] if match["delim"] is not None else match["qdelim"]
         strong = bool(re.search(rf"[:：]|{_LEADER}", delim))
         weak = match["weak"] is not None
@@ -257,7 +257,7 @@ def _closest_label(spaceless: str, leader: bool) -> tuple[float, Label] | None:
     for folded, label in _SPACELESS.items():
         if len(folded) < 5 or abs(len(folded) - len(spaceless)) > 2:
             continue
-        allowed = 2 if len(folded) >= 11 or (leader and len(folded) >= 8) else 1
+        allowed = 2 if len(folded) >= 10 or (leader and len(folded) >= 8) else 1
         distance = Levenshtein.distance(spaceless, folded, score_cutoff=allowed)
         if distance > allowed:
             continue
@@ -317,8 +317,9 @@ def clean_value(raw: str) -> str:
     for _ in range(3):
         # Specks before a leader belong to the leader: "Tên TBKT 7)... +. Pháo phòng không ..."
         leader = re.search(rf"\s*(?:{_LEADER})", value)
-        if leader is None or re.search(r"[^\W\d_]{3}|\d{3}", value[: leader.start()]):
-            break
+        before = value[: leader.start()] if leader else ""
+        if leader is None or re.fullmatch(r"\s*\d+\s*", before) or re.search(r"[^\W\d_]{4}|\d{2}|(?<![^\W\d_])[A-ZĐ][^\W\d_]", before):
+            break  # a real value: a number, a long word or a capitalised one
         rest = _LEADING_JUNK.sub("", value[leader.end() :])
         if not re.search(r"[^\W_]{2}", rest):
             break

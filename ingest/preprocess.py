@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 
 
 @dataclass(frozen=True)
@@ -14,16 +14,24 @@ class PreprocessOptions:
     drop_red: bool = True  # red unit seals vanish in the red channel; black ink stays black
     upscale_below_dpi: int = 200  # Tesseract reads small glyphs badly; bring such pages to target_dpi
     target_dpi: int = 300
+    despeckle: bool = True  # scanner dust garbles whole table rows
     adaptive_binarize: bool = False  # local threshold for faded copies and uneven exposure
     window: int = 31  # adaptive threshold window in pixels at target resolution
     offset: int = 12  # how much darker than its neighbourhood a pixel must be to count as ink
 
     def label(self) -> str:
-        steps = [name for name, on in (("drop_red", self.drop_red), ("upscale", self.upscale_below_dpi > 0), ("binarize", self.adaptive_binarize)) if on]
+        steps = [
+            name
+            for name, on in (
+                ("drop_red", self.drop_red), ("upscale", self.upscale_below_dpi > 0),
+                ("despeckle", self.despeckle), ("binarize", self.adaptive_binarize),
+            )
+            if on
+        ]
         return "+".join(steps) or "none"
 
 
-NO_PREPROCESSING = PreprocessOptions(drop_red=False, upscale_below_dpi=0, adaptive_binarize=False)
+NO_PREPROCESSING = PreprocessOptions(drop_red=False, upscale_below_dpi=0, despeckle=False, adaptive_binarize=False)
 
 
 def to_gray(image: Image.Image, *, drop_red: bool) -> Image.Image:
@@ -44,20 +52,63 @@ def upscale(image: Image.Image, dpi: float | None, *, below: int, target: int) -
     return image.convert("L").resize(size, Image.Resampling.LANCZOS)
 
 
-def binarize_adaptive(image: Image.Image, *, window: int, offset: int) -> Image.Image:
-    """Mean-of-neighbourhood threshold via an integral image: O(pixels), no per-pixel Python."""
-    gray = np.asarray(image.convert("L"), dtype=np.float32)
-    height, width = gray.shape
+def box_sum(values: np.ndarray, window: int) -> np.ndarray:
+    """Sum over the window × window square centred on each pixel, via an integral image: O(pixels)."""
+    height, width = values.shape
     half = window // 2
-    padded = np.pad(gray, half + 1, mode="edge")
+    padded = np.pad(values.astype(np.float32), (half + 1, window - half), mode="edge")
     integral = padded.cumsum(axis=0).cumsum(axis=1)
-    top = integral[0:height, 0:width]
-    bottom = integral[window : window + height, window : window + width]
-    right = integral[0:height, window : window + width]
-    left = integral[window : window + height, 0:width]
-    mean = (bottom - right - left + top) / float(window * window)
+    return (
+        integral[window : window + height, window : window + width]
+        - integral[0:height, window : window + width]
+        - integral[window : window + height, 0:width]
+        + integral[0:height, 0:width]
+    )
+
+
+def binarize_adaptive(image: Image.Image, *, window: int, offset: int) -> Image.Image:
+    """Mean-of-neighbourhood threshold: ink is what is clearly darker than the paper around it."""
+    gray = np.asarray(image.convert("L"), dtype=np.float32)
+    mean = box_sum(gray, window) / float(window * window)
     ink = gray < (mean - offset)
     return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), mode="L")
+
+
+def despeckle(image: Image.Image, dpi: float | None) -> Image.Image:
+    """Whiten isolated dust: dark specks with nothing dark in the ring around them.
+
+    Tesseract takes scanner dust and copier specks for glyph fragments and garbles whole
+    table rows. A speck is ink whose small neighbourhood holds all the ink of its large one;
+    strokes, and diacritics sitting close to their letter, always have ink in the ring.
+    """
+    scale = (dpi or 300) / 300
+    inner = max(3, round(3 * scale) | 1)
+    outer = max(inner + 4, round(11 * scale) | 1)
+    gray = np.asarray(image.convert("L"))
+    dark = gray < 128
+    near = count_in_window(dark, inner)
+    around = count_in_window(dark, outer)
+    speck = dark & (around == near) & (near <= inner * inner * 0.7)
+    # Spread the verdict over the speck's whole extent (its other pixels share the same window).
+    spread = Image.fromarray(speck.astype(np.uint8) * 255, mode="L").filter(ImageFilter.MaxFilter(inner))
+    cleaned = np.where((np.asarray(spread) > 0) & (gray < 200), 255, gray).astype(np.uint8)
+    return Image.fromarray(cleaned, mode="L")
+
+
+def count_in_window(mask: np.ndarray, window: int) -> np.ndarray:
+    """Exact count of set pixels in the window × window square centred on each pixel (outside = unset)."""
+    height, width = mask.shape
+    half = window // 2
+    integral = np.zeros((height + window, width + window), np.int32)
+    integral[half + 1 : half + 1 + height, half + 1 : half + 1 + width] = mask
+    np.cumsum(integral, axis=0, out=integral)
+    np.cumsum(integral, axis=1, out=integral)
+    return (
+        integral[window : window + height, window : window + width]
+        - integral[0:height, window : window + width]
+        - integral[window : window + height, 0:width]
+        + integral[0:height, 0:width]
+    )
 
 
 def prepare_for_ocr(image: Image.Image, dpi: float | None, options: PreprocessOptions) -> tuple[Image.Image, float | None]:
@@ -65,6 +116,8 @@ def prepare_for_ocr(image: Image.Image, dpi: float | None, options: PreprocessOp
     gray = to_gray(image, drop_red=options.drop_red)
     scaled = upscale(gray, dpi, below=options.upscale_below_dpi, target=options.target_dpi)
     out_dpi = options.target_dpi if scaled is not gray else dpi
+    if options.despeckle:
+        scaled = despeckle(scaled, out_dpi)
     if options.adaptive_binarize:
         scaled = binarize_adaptive(scaled, window=options.window, offset=options.offset)
     return scaled, out_dpi

@@ -53,7 +53,7 @@ class _Page:
 
 _REFERENCE_LINE = re.compile(_iy(r"^\W*(can\s+cu|xet|theo)\b"))
 # OCR specks opening a line of prose: ". Tiểu đoàn 14", "ˆ đoàn 291", "_ 955366".
-_LINE_SPECKS = re.compile(r"^[^\w(\[]+(?=\w)|^[_ˆ]+\s*")
+_LINE_SPECKS = re.compile(r"^[^0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF(\[]+")
 
 
 def _pages(pages: Sequence[str]) -> list[_Page]:
@@ -97,7 +97,7 @@ _ITEM_VERB = _iy(
     r"niem\s+cat|ban\s+giao|giao|tiep\s+nhan|nhan|sua\s+chua|kiem\s+tra)"
 )
 _NAME = re.compile(
-    rf"\b{_ITEM_VERB}\s+\d{{1,3}}\s*(?:\([^)]{{1,12}}\)\s*)?(?:(?:chiec|khau|bo|cai)\s+)?"
+    rf"\b{_ITEM_VERB}\s+[(\[]?\s*\d{{1,3}}\s*(?:\([^)]{{1,12}}\)\s*)?(?:(?:chiec|khau|bo|cai)\s+)?"
     + _iy(
         r"(?P<v>[^,;:()]{3,80}?)(?=\s*[,;:(]|\s+(?:ky\s+hieu|so\s+hieu|bien\s+so|nam\s+san\s+xuat|cua|tu|thuoc|"
         r"chat\s+luong|cap\s+chat\s+luong)\b)"
@@ -150,14 +150,16 @@ def _grade(page: _Page) -> Iterator[ProseValue]:
 # --- the units -----------------------------------------------------------------------------
 
 # A unit's name runs to punctuation, to a comma not followed by another unit, or to a verb.
+# OCR reads a comma as ";" or ":" ("Trung đoàn 141; Sư đoàn 312") and drops dots into words.
 _UNIT_PHRASE = UNIT_WORDS + _iy(
-    rf"[^.;:()]{{0,80}}?(?=\s*(?:[.;:()]|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
+    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)){{0,80}}?(?=\s*(?:[.()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
     rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
     rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|chung\s+toi)\b|$))"
 )
 _MOVE = re.compile(
     _iy(
-        rf"(?:(?P<verb>chuyen|dong|giao|nhan)\b(?:[^.;]|\.(?!\s)){{0,240}}?)?\b(?:tu|cua)\s+(?P<a>{UNIT_WORDS}[^.;:]{{0,80}}?)\s+"
+        rf"(?:(?P<verb>chuyen|dong|giao|nhan)\b(?:[^.;]|\.(?!\s)){{0,240}}?)?\b(?:tu|cua)\s+"
+        rf"(?P<a>(?:[a-z]{{1,6}}\s+)?{UNIT_WORDS}(?:[^.;:]|[.:;](?!\s*(?:dieu\b|$))){{0,80}}?)\s+"
         rf"(?:ve|sang|cho|den)\s+(?P<b>{_UNIT_PHRASE})"
     )
 )

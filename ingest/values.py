@@ -83,7 +83,7 @@ def _drop_trailing_debris(words: list[str]) -> list[str]:
         return words
     last = models[-1]
     tail = words[last + 1 :]
-    if tail and all(len(_LETTERS.findall(w)) <= 2 or _JUNK_TOKEN.search(w) for w in tail):
+    if tail and all(len(_LETTERS.findall(w)) <= 2 or _JUNK_TOKEN.search(w) or (w.islower() and len(w) <= 3) for w in tail):
         words = words[: last + 1]
     if words and re.search(r"\d[.,]\d\)$", words[-1]) and "(" not in words[-1]:
         words[-1] = words[-1][:-3]  # "PRV-13.0)": specks glued to the model
@@ -101,6 +101,7 @@ def tidy_text(value: str) -> str:
     value = _CALIBRE_DASH.sub(r"\1 ", value)
     for _ in range(2):
         value = _MODEL_DASH.sub(r"\1-", value)
+    value = re.sub(r"(?<=[a-zà-ỹđ])[.\-](?=[a-zà-ỹđ]|[A-Z]{1,5}-?\d)", " ", value)  # "Máy-thông tin", "57mm.S-60"
     words = [w for w in value.split() if w]
     words = _drop_trailing_debris(_drop_leading_debris(words))
     return _EDGE_JUNK.sub("", " ".join(words)).strip()
@@ -245,9 +246,9 @@ def tidy_unit(value: str) -> tuple[str, bool] | None:
     """A unit name as printed, cut from the OCR debris around it; (value, repaired)."""
     value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
     value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
+    value = re.sub(r"(?<=[^\W_])[\s.'‘’`_¿]*[,;:][\s,;:.'‘’`_¿]*(?=[^\W_])", ", ", value)  # "293,: Sư", "24; Sư", "291,'Sư"
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)
-    value = re.sub(r"\s*[,;:]+[,;:\s]*(?=[^\W_])", ", ", value)  # "293,: Sư", "24; Sư"
     value, repaired = _repair_unit_types(value)
     key, offsets = fold_map(value, iy=True)
     start = re.search(UNIT_WORDS, key)

@@ -183,7 +183,9 @@ def _header(flow: _Flow, left: tuple, right: tuple) -> None:
             flow.put(tx, y, text, font, real)
             if "u" in style:
                 line_w = w if x > LEFT else w / 3
-                flow.line(x + (width - line_w) / 2, y + 3.2, x + (width + line_w) / 2, y + 3.2, 0.7)
+                drop = real * 0.42  # clear of the dots below (ạ, ụ, ậ)
+                flow.line(x + (width - line_w) / 2, y + drop, x + (width + line_w) / 2, y + drop, 0.7)
+                y += size * 0.3
         bottom = max(bottom, y)
     flow.y = bottom + 2
 
@@ -219,14 +221,9 @@ def _para(flow: _Flow, text: str) -> None:
 
 def _field(flow: _Flow, label: str, value: str, mode: str) -> None:
     font = flow.font()
-    if mode == "dots":
-        tab = LEFT + 52 * MM
-        head = label + " "
-        head_w = text_width(head, font, flow.size)
-        dot_w = text_width(".", font, flow.size)
-        dots = "." * max(3, int((tab - LEFT - head_w) / dot_w))
-        lead_text = head + dots
-        value_x = max(tab, LEFT + text_width(lead_text, font, flow.size)) + 3.5 * MM
+    if mode == "dots":  # a pre-printed dotted line, the value typed onto it
+        lead_text = f"{label} ......"
+        value_x = LEFT + text_width(lead_text, font, flow.size) + 1.5 * MM
         flow.need(flow.lead)
         flow.y += flow.lead
         flow.put(LEFT, flow.y, lead_text, font, flow.size)
@@ -260,7 +257,7 @@ def _pair(flow: _Flow, first: tuple[str, str], second: tuple[str, str]) -> None:
 def _table(flow: _Flow, widths: tuple[float, ...], rows: tuple, header_rows: int) -> None:
     size = flow.size * 0.92
     lead = size * 1.3
-    pad = 3.0
+    pad = 5.0  # room between the rules and the text: OCR reads a cell better when lines keep clear
     xs = [LEFT]
     for fraction in widths:
         xs.append(xs[-1] + fraction * CONTENT_W)

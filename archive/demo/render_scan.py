@@ -193,7 +193,7 @@ def _lut(image: Image.Image, table: list[int]) -> Image.Image:
 
 
 def _photocopy(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
-    low, high = between(rng, 50, 85), between(rng, 220, 240)
+    low, high = between(rng, 35, 70), between(rng, 225, 242)
     image = _lut(image, [low + v * (high - low) // 255 for v in range(256)])
     light = Image.new("L", (3, 4))
     light.putdata([between(rng, 215, 255) for _ in range(12)])
@@ -201,10 +201,10 @@ def _photocopy(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
     image = ImageChops.multiply(image, light.convert(image.mode))
     draw = ImageDraw.Draw(image)
     gray = lambda v: v if image.mode == "L" else (v, v, v)  # noqa: E731
-    for _ in range(between(rng, 1, 3)):  # copier drum streaks
+    for _ in range(between(rng, 0, 2)):  # copier drum streaks
         x = rng.uniform(0.05, 0.95) * image.width
         top = 0 if rng.random() < 0.6 else rng.uniform(0, 0.6) * image.height
-        draw.line([(x, top), (x + rng.uniform(-3, 3), image.height)], fill=gray(between(rng, 120, 185)),
+        draw.line([(x, top), (x + rng.uniform(-3, 3), image.height)], fill=gray(between(rng, 140, 200)),
                   width=between(rng, 1, max(1, dpi // 100)))
     edge = round(rng.uniform(1, 5) * dpi / 25.4)  # the lid's shadow along one edge
     side = pick(rng, ("left", "top", "right"))
@@ -274,7 +274,7 @@ def paper_page(ops: tuple, plan: ScanPlan, rng: random.Random) -> Image.Image:
     """
     dpi = plan.dpi
     if plan.profile == "blurred":
-        dpi = round(plan.dpi * rng.uniform(0.5, 0.62))
+        dpi = round(plan.dpi * rng.uniform(0.62, 0.75))
     image = draw_page(ops, dpi, "L")
     if plan.profile == "photocopy":
         image = _photocopy(image, rng, dpi)
@@ -289,13 +289,13 @@ def scanner_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Imag
     profile = plan.profile
     if profile in ("photocopy", "lowres"):
         image = image.filter(_SOFTEN)
-    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(8, 14), "blurred": 5, "jpeg": 5, "lowres": 5}[profile]
+    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(8, 12), "blurred": 5, "jpeg": 5, "lowres": 5}[profile]
     image = _noise(image, rng, sigma)
-    speck = {"clean": 0.0003, "photocopy": 0.0008, "noisy": 0.0015, "blurred": 0.0003, "jpeg": 0.0003, "lowres": 0.0004}
+    speck = {"clean": 0.0003, "photocopy": 0.0005, "noisy": 0.001, "blurred": 0.0003, "jpeg": 0.0003, "lowres": 0.0004}
     cell = 2 if plan.dpi >= 200 else 1
     image = _specks(image, rng, speck[profile], cell=cell)
     if profile == "noisy":
-        image = _specks(image, rng, 0.0008, cell=cell, salt=True)
+        image = _specks(image, rng, 0.0005, cell=cell, salt=True)
     if profile == "jpeg" and plan.kind != "jpeg":
         image = _jpeg_artefacts(image, plan.quality)
     if plan.kind in ("tiff", "png") and profile != "photocopy":

@@ -292,3 +292,28 @@ def test_confidence_drops_with_ocr_damage():
     fuzzy = extract_fields(["S6 hiéu: P18-6643\n"])["serial_number"].confidence
     assert clean > fuzzy and clean > specked
     assert clean >= 0.9
+
+
+def test_transfer_units_with_ocr_punctuation_in_them():
+    text = (
+        "QUYẾT ĐỊNH\nĐiều 1. Điều chuyển 01 (một) xe tăng Kiểu 59, ký hiệu Type 59, số hiệu 7714-LC,\n"
+        "chất lượng cấp 2 từ Trung đoàn 24,:Sư đoàn 304 về Lữ đoàn 201 quản lý, sử\ndụng.\n"
+    )
+    got = values([text])
+    assert got["from_unit"] == "Trung đoàn 24, Sư đoàn 304"
+    assert got["to_unit"] == "Lữ đoàn 201"
+    text = "QUYẾT ĐỊNH\nĐiều 1. Điều động 01 (một) xe ô tô chỉ huy UAZ-469, số\nhiệu A249573 từ Lữ đoàn 201 về Trung\nđoàn 141; Sư đoàn 312 quản lý, sử dụng.\n"
+    got = values([text])
+    assert got["to_unit"] == "Trung đoàn 141, Sư đoàn 312"  # ";" read for ","
+    assert got["serial_number"] == "A249573"
+
+
+def test_more_ocr_damage_in_names():
+    assert values(["Trang bị: Đài ra đa P-19 Ký-hiệu: P-19\n"])["name"] == "Đài ra đa P-19"
+    assert values(["Tên trang bị: Xe ô tô chỉ huy UAZ-469 een SS\n"])["name"] == "Xe ô tô chỉ huy UAZ-469"
+    assert values(["Tên trang bị: Máy-thông tin vô tuyến điện VRC-811\n"])["name"] == "Máy thông tin vô tuyến điện VRC-811"
+    assert values(["Tên í Hang bị: Máy thông tin vô tuyến điện VRC- 811\n"])["name"] == "Máy thông tin vô tuyến điện VRC-811"
+    text = "QUYẾT ĐỊNH\nDiéu 1, Điều chuyển ( 01 (một) pháo phòng không 57mm.S- 60, ký hiệu S-60, số hiệu .\n_5G- 6383, năm sản xuất 1961\n"
+    got = values([text])
+    assert got["name"] == "pháo phòng không 57mm S-60"
+    assert got["serial_number"] == "5G-6383"

@@ -35,3 +35,30 @@ def test_unknown_serial_is_kept_as_read(service):
     result = service.store_extraction(b"scan-4", "other.tif", ocr_extraction("ZX-99-01", 0.6))
     assert result.document.serial_number == "ZX-99-01"
     assert result.document.fields["serial_number"].source == "extracted"
+
+
+def test_serial_lost_with_its_label_is_recovered_from_the_text_when_the_archive_knows_it(service):
+    service.ingest_bytes(text_pdf(DOSSIER_KB_15_84["logbook.pdf"]), "logbook.pdf")
+    extraction = Extraction(
+        content_type="image/tiff",
+        page_count=1,
+        pages=(PageText(number=1, text="S. h.ệu ...... KB-I5-84 .... năm 1984", source="ocr"),),
+        text_source="ocr",
+        fields={"doc_type": FieldValue("inspection", 0.9, 1)},
+    )
+    result = service.store_extraction(b"scan-5", "lost.tif", extraction)
+    assert result.document.serial_number == "KB-15-84"
+    assert result.document.fields["serial_number"].confidence < 0.9
+
+
+def test_scans_ingested_before_the_clean_document_are_confirmed_at_the_end_of_the_batch(service, tmp_path):
+    from archive.batch import BatchIngest
+
+    early = service.store_extraction(b"scan-6", "a-early.tif", ocr_extraction("KB-I5-B4", 0.6))
+    assert early.document.serial_number == "KB-I5-B4"  # nothing known yet
+    clean = tmp_path / "b-logbook.pdf"
+    clean.write_bytes(text_pdf(DOSSIER_KB_15_84["logbook.pdf"]))
+    BatchIngest(service, workers=1).run([clean])
+    service.reconfirm_serial(early.document_id)
+    assert service.document(early.document_id).serial_number == "KB-15-84"
+    assert len(service.equipment("KB-15-84").documents) == 2

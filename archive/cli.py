@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 from collections import Counter
 from datetime import date
@@ -11,6 +13,7 @@ from typing import Annotated, Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -152,7 +155,7 @@ def search(
     for column in ("date", "type", "serial", "designation", "unit", "title / snippet"):
         table.add_column(column)
     for hit in result.hits:
-        snippet = (hit.highlights[0] if hit.highlights else "").replace("<mark>", "[bold yellow]").replace("</mark>", "[/]")
+        snippet = _terminal_snippet(hit.highlights[0]) if hit.highlights else ""
         table.add_row(
             str(hit.document_date or ""), hit.doc_type or "", hit.serial_number or "", hit.designation or "",
             hit.unit or "", f"{hit.title or ''}\n[dim]{snippet}[/dim]",
@@ -162,6 +165,20 @@ def search(
         out.print(f"[bold]{name}[/bold]: " + ", ".join(f"{v.value} ({v.count})" for v in values[:8]))
     if result.next_cursor:
         out.print(f"[dim]more: --cursor {result.next_cursor}[/dim]")
+
+
+def _terminal_snippet(highlight: str) -> str:
+    """An HTML snippet with <mark> tags as one line of rich markup."""
+    parts = re.split(r"(</?mark>)", " ".join(highlight.split()))
+    rendered = []
+    for part in parts:
+        if part == "<mark>":
+            rendered.append("[bold yellow]")
+        elif part == "</mark>":
+            rendered.append("[/bold yellow]")
+        else:
+            rendered.append(escape(html.unescape(part)))
+    return "".join(rendered)
 
 
 def _date(value: str | None, option: str) -> date | None:

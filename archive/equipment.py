@@ -93,18 +93,16 @@ def _summary(document: Document) -> DocumentSummary:
 
 
 def _event(document: Document) -> HistoryEvent:
-    parts = [_EVENT_VERBS.get(document.doc_type, "Tài liệu")]
+    details = []
     if document.repair_level:
-        parts.append(f"cấp {_REPAIR_WORDS[document.repair_level]}")
+        details.append(f"cấp {_REPAIR_WORDS[document.repair_level]}")
     if document.from_unit or document.to_unit:
-        parts.append(f"từ {document.from_unit or '?'} về {document.to_unit or '?'}")
+        details.append(f"từ {document.from_unit or '?'} về {document.to_unit or '?'}")
     if document.quality_grade is not None:
-        parts.append(f"cấp chất lượng {document.quality_grade}")
+        details.append(f"cấp chất lượng {document.quality_grade}")
+    summary = _EVENT_VERBS.get(document.doc_type, "Tài liệu")
+    if details:
+        summary += " " + ", ".join(details)
     if document.document_number:
-        parts.append(f"(số {document.document_number})")
-    return HistoryEvent(
-        date=document.document_date,
-        event_type=document.doc_type,
-        summary=", ".join(parts[:1]) + (" " + ", ".join(parts[1:]) if len(parts) > 1 else ""),
-        document_id=document.document_id,
-    )
+        summary += f" (số {document.document_number})"
+    return HistoryEvent(date=document.document_date, event_type=document.doc_type, summary=summary, document_id=document.document_id)

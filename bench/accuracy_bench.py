@@ -29,8 +29,9 @@ from ingest.preprocess import NO_PREPROCESSING, PreprocessOptions  # noqa: E402
 VARIANTS = {
     "none": NO_PREPROCESSING,
     "drop_red": replace(NO_PREPROCESSING, drop_red=True),
-    "drop_red+upscale": PreprocessOptions(drop_red=True, upscale_below_dpi=200, adaptive_binarize=False),
-    "drop_red+upscale+binarize": PreprocessOptions(drop_red=True, upscale_below_dpi=200, adaptive_binarize=True),
+    "drop_red+upscale": replace(NO_PREPROCESSING, drop_red=True, upscale_below_dpi=200),
+    "drop_red+upscale+despeckle (default)": PreprocessOptions(),
+    "default+binarize": PreprocessOptions(adaptive_binarize=True),
 }
 FIELDS = ("doc_type", "serial_number", "document_date", "quality_grade", "unit", "designation", "document_number")
 

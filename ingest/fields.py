@@ -147,16 +147,29 @@ def _label_candidates(lines: list[Line]) -> Iterator[_Candidate]:
             yield _Candidate(field, parsed, round(confidence, 2), line.page, source.order)
 
 
+# "3 |S6 xuất xưởng 10315-XB": in a ruled row ("3 |Label value"), the rule between the label
+# cell and the value cell is glued to the value, read as "1", "I", "l", "!" or "[".
+_BORDERED_ROW = re.compile(r"^\s*\d{1,2}\s*\|$")
+_GLUED_BORDER = re.compile(r"^[1Il!\[|](?=[0-9A-Z]{3})")
+
+
 def _same_line_value(hit: Hit, lines: list[Line]) -> tuple[str | int, str, Line, float] | None:
     field, raw = hit.label.field, hit.value
     if field in ("manufacturer", "name", "unit") and hit.line.key.rstrip().endswith(fold_iy(raw).rstrip()[-8:]):
         more = _continuation(hit.line, lines)  # only when the value runs to the end of the line
         raw = f"{raw} {more}" if more else raw
+    if field == "serial_number" and hit.weak and _BORDERED_ROW.match(hit.line.key[: hit.start]):
+        unglued = _GLUED_BORDER.sub("", raw)
+        if unglued != raw and PARSERS[field](unglued) is not None:
+            raw = unglued
     parsed = PARSERS[field](raw)
     if parsed is not None:
         return parsed, raw, hit.line, 0.0
     parsed = _despite_debris(field, raw, hit.rest)
     return (parsed, raw, hit.line, 0.1) if parsed is not None else None
+
+
+_DATE_LINE = re.compile(r"\bngai\b.{0,12}\bthang\b|\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}\b")
 
 
 def _next_line_value(hit: Hit, lines: list[Line]) -> tuple[str | int, str, Line, float] | None:
@@ -167,6 +180,8 @@ def _next_line_value(hit: Hit, lines: list[Line]) -> tuple[str | int, str, Line,
             break
         if field in ("from_unit", "to_unit", "unit") and not _UNIT_START.match(source.key) and not hit.strong:
             break
+        if field == "year_of_manufacture" and _DATE_LINE.search(source.key):
+            continue  # "Thái Nguyên, ngày 11 tháng 11 năm 1971": a date printed beside, no year of make
         if field in ("manufacturer", "name", "unit"):
             more = _continuation(source, lines)
             raw = f"{raw} {more}" if more else raw
@@ -197,6 +212,11 @@ _GRADE_BARE = re.compile(rf"(?<!sua chua )(?<!bao duong )\bcap\s+{GRADE_TOKEN}")
 
 
 def _grade_in_line(line: Line) -> Iterator[tuple[int, float]]:
+    yield from _grade_in_key(line.key)
+
+
+def _grade_in_key(key: str) -> Iterator[tuple[int, float]]:
+    line = Line(0, 0, 0, key, key, tuple(range(len(key) + 1)), 0)
     for match in _GRADE_LABELLED.finditer(line.key):
         words = set(match["qual"].split())
         if words & _NOT_A_GRADE_CONTEXT:
@@ -208,10 +228,70 @@ def _grade_in_line(line: Line) -> Iterator[tuple[int, float]]:
             yield grade_number(match["g"]), 0.7
 
 
+_LABEL_BROKEN = re.compile(r"\bcap\W{0,3}chat\W*$")  # "Cấp chất" / ... / "lượng sau khi chuyển; Cấp 2"
+_LABEL_REST = re.compile(r"^\W*l[a-z]{2,4}\b")
+_BARE_GRADE = re.compile(rf"^\W*cap\s*{GRADE_TOKEN}\W*$")  # "Cấp 2" alone, in a two-column form
+_EMPTY_GRADE_LABEL = re.compile(r"^\W*cap\W{0,3}chat\W{0,3}l[a-z]{0,4}\W*$")
+
+
+_EMPTY_YEAR_LABEL = re.compile(r"^\W*nam\s*(?:san\s*xuat|xuat\s*xuong)\W*$")
+_BARE_YEAR = re.compile(r"^\W*((?:19|20)\d\d)\W*$")
+
+
+def _year_apart(lines: list[Line]) -> Iterator[_Candidate]:
+    """"Năm sản xuất:" with nothing after it, and the year alone on a line further down the page
+    (OCR reading a two-column form column by column)."""
+    label: Line | None = None
+    before: tuple[int, Line] | None = None  # a bare year just above: the value column read first
+    for line in lines:
+        bare = _BARE_YEAR.match(line.key)
+        year = parse_year(bare.group(1)) if bare else None
+        if _EMPTY_YEAR_LABEL.match(line.key):
+            label = line
+            if before is not None and before[1].page == line.page and line.order - before[1].order <= 8:
+                yield _Candidate("year_of_manufacture", before[0], 0.5, before[1].page, before[1].order)
+        elif year is not None:
+            before = (year, line)
+            if label is not None and label.page == line.page:
+                yield _Candidate("year_of_manufacture", year, 0.55 if line.order - label.order > 8 else 0.6, line.page, line.order)
+                label = None
+
+
+_EMPTY_MAKER_LABEL = re.compile(r"^\W*(?:nha\s*san\s*xuat|nha\s*mai\s*san\s*xuat|hang\s*san\s*xuat)\W*$")
+_BARE_MAKER = re.compile(r"^\W*nha\s+mai\b[^:]{0,40}$")
+
+
+def _maker_apart(lines: list[Line]) -> Iterator[_Candidate]:
+    """"Nhà sản xuất:" with nothing after it, and "Nhà máy 282" alone further down the page."""
+    label: Line | None = None
+    for line in lines:
+        if _EMPTY_MAKER_LABEL.match(line.key):
+            label = line
+        elif label is not None and label.page == line.page and _BARE_MAKER.match(line.key):
+            maker = PARSERS["manufacturer"](line.text)
+            if maker is not None:
+                yield _Candidate("manufacturer", maker, 0.5, line.page, line.order)
+                label = None
+
+
 def _quality_grade(lines: list[Line]) -> Iterator[_Candidate]:
+    empty_label: Line | None = None
     for line in lines:
         for grade, confidence in _grade_in_line(line):
             yield _Candidate("quality_grade", grade, confidence, line.page, line.order)
+        if _LABEL_BROKEN.search(line.key) and not _GRADE_LABELLED.search(line.key):
+            # OCR split the label over lines, other text between: join it back to its end.
+            for following in lines[line.order + 1 : line.order + 7]:
+                if following.page == line.page and _LABEL_REST.match(following.key):
+                    for grade, confidence in _grade_in_key("cap chat " + following.key.lstrip()):
+                        yield _Candidate("quality_grade", grade, confidence - 0.1, following.page, following.order)
+                    break
+        if _EMPTY_GRADE_LABEL.match(line.key):
+            empty_label = line
+        elif empty_label is not None and empty_label.page == line.page:
+            bare = _BARE_GRADE.match(line.key)
+            if bare:  # the label's value printed apart from it: "Cấp chất lượng:" ... "Cấp 2"
+                yield _Candidate("quality_grade", grade_number(bare["g"]), 0.55 if line.order - empty_label.order > 8 else 0.6, line.page, line.order)
 
 
 _REPAIR_SCAN = re.compile(_iy(r"sua\s+chua\s+(nho|vua|lon)\b|\b(scn|scv|scl)\b|\b(tieu|trung|dai)\s+tu\b"))
@@ -319,7 +399,7 @@ def _best(candidates: list[_Candidate]) -> dict[str, FieldValue]:
     return chosen
 
 
-_PHRASE_STOP = re.compile(r"[:;(){}\[\]„«»“”\"'`‘’|_=+*<>/\\]|^\W+$|^\d+[.,]?$")
+_PHRASE_STOP = re.compile(r"[:;(){}\[\]„«»“”\"'`‘’|_=+*<>/\\]|\.{2,}|…|^\W+$|^\d+[.,]?$")  # a leader ends the phrase: "Kiểu loại...... VRS-2M"
 
 
 def _name_ending_with(model: str, lines: list[Line]) -> FieldValue | None:
@@ -387,6 +467,8 @@ def extract_fields(pages: Sequence[str]) -> dict[str, FieldValue]:
         *(_Candidate(v.field, v.value, v.confidence, v.page, v.order) for v in document_number(lines)),
         *(_Candidate(v.field, v.value, v.confidence, v.page, v.order) for v in classification(lines)),
         *_quality_grade(lines),
+        *_year_apart(lines),
+        *_maker_apart(lines),
         *_repair_level(lines, doc_type, _title_order(lines, title, title_page)),
         *(_Candidate(v.field, v.value, v.confidence, v.page, v.order) for v in prose_values(pages, doc_type)),
         *_prose_items(lines),

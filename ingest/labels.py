@@ -209,6 +209,8 @@ def _weak_allowed(line: Line, start: int, label: Label) -> bool:
     before = line.key[:start]
     if not _LINE_START.match(before) or not label.field:
         return False
+    if not any(ch.islower() or ch.isdigit() for ch in line.text):
+        return False  # a heading in capitals: "TRANG BỊ KỸ THUẬT"
     printed = line.original(start, start + 1)
     return printed.isupper() or bool(re.search(r"[\d|]", before))
 
@@ -282,8 +284,8 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
             chunk_start = boundary.start() + len(re.match(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})", before[boundary.start() :]).group())
         words = [(m.start() + chunk_start, m.group()) for m in re.finditer(r"\S+", before[chunk_start:])]
         words = [(i, w) for i, w in words if re.search(r"[a-z]", w)]
-        if not words:
-            continue
+        if not words or len(re.findall(r"\d", words[-1][1])) >= 2:
+            continue  # a value ("6D-6172....") ends here, not a label
         leader = ":" not in end.group() and "：" not in end.group()
         fuzzy = _fuzzy_label([w for _, w in words], leader)
         if fuzzy is None:
@@ -292,11 +294,46 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         label_start = words[-count][0]
         label_start += len(line.key[label_start:]) - len(re.sub(r"^[\W\d_]+", "", line.key[label_start:]))
         prefix = line.key[:label_start]
-        if prefix.strip() and not (_AFTER_SEPARATOR.search(prefix) or _LINE_START.match(prefix) or re.search(r"[:：]\s*$", prefix) or len(words) == count):
+        # Two fields on one line apart by a single space: "Nước sản xuất: Liên Xô Nan sản xuất: 1982".
+        capitalised = count >= 2 and len(label.key) >= 8 and ":" in end.group() and line.original(label_start, label_start + 1).isupper()
+        if prefix.strip() and not (
+            _AFTER_SEPARATOR.search(prefix) or _LINE_START.match(prefix) or re.search(r"[:：]\s*$", prefix) or len(words) == count or capitalised
+        ):
             continue
         tail = re.match(r"[\s.…·_:：\-—–]*", line.key[end.end() :])
         found.append(_Raw(label, label_start, end.end() + (tail.end() if tail else 0), True, "", "", False, True))
     return found
+
+
+# Fields whose values have a shape their parsers check (a serial, a year, a grade, a model):
+# only these may take a damaged label that no delimiter confirms.
+_SHAPED_FIELDS = {"serial_number", "year_of_manufacture", "quality_grade", "designation"}
+_OPENING_WORDS = re.compile(r"^(?P<pre>[\W\d_]{0,10}?)(?P<words>[^\W\d_][^\s|]*(?:\s+[^\s|]+){0,3})")
+
+
+def _fuzzy_opening(line: Line) -> _Raw | None:
+    """A damaged label opening a line with no delimiter after it: "Số Hệu BMP1-7886",
+    "SỐ dang ty. 6D-6172", "3 |S6 xuất xưởng 10315-XB". Shaped fields only, and only when
+    printed capitalised or after a row number or table rule."""
+    match = _OPENING_WORDS.match(line.key)
+    if match is None or not _LINE_START.match(match["pre"]):
+        return None
+    start = match.start("words")
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", match["words"])]
+    best: tuple[float, Label, int] | None = None
+    for count in range(2, len(words) + 1):
+        spaceless = re.sub(r"[^a-z]", "", line.key[start : words[count - 1][1]])
+        found = _closest_label(spaceless, False)
+        if found is not None and found[1].field in _SHAPED_FIELDS and (best is None or found[0] > best[0]):
+            best = (found[0], found[1], count)
+    if best is None:
+        return None
+    _, label, count = best
+    if not (line.original(start, start + 1).isupper() or re.search(r"[\d|]", match["pre"])):
+        return None
+    end = words[count - 1][1]
+    tail = re.match(r"[\s.…·_:：\-—–]*", line.key[end:])
+    return _Raw(label, start, end + (tail.end() if tail else 0), False, "", "", True, True)
 
 
 # --- values --------------------------------------------------------------------------------
@@ -357,6 +394,10 @@ def _line_raws(line: Line) -> list[_Raw]:
             exact = [e for e in exact if e not in overlapping]
             fuzzy.append(raw)
     raws = sorted(exact + fuzzy, key=lambda r: r.start)
+    if not raws or raws[0].start > 12:
+        opening = _fuzzy_opening(line)
+        if opening is not None and (not raws or opening.end <= raws[0].start):
+            raws.insert(0, opening)
     # Overlapping matches (a weak "Kiểu" inside a longer label's value): keep the earlier one.
     kept: list[_Raw] = []
     for raw in raws:

@@ -55,7 +55,8 @@ class TableValue:
 
 
 def _letters(text: str) -> str:
-    return re.sub(r"[^a-z]", "", fold_iy(text))
+    # OCR reads the "ố" of "Số" as a digit: "S6 hiéu", "S0 hieu".
+    return re.sub(r"[^a-z]", "", re.sub(r"(?<![a-z0-9])s[06](?=\s*[a-z])", "so", fold_iy(text)))
 
 
 def _header_columns(text: str) -> list[str] | None:
@@ -289,6 +290,21 @@ def _values(kinds: list[str], tokens: list[_Token], line: Line, spaced: bool) ->
     return found
 
 
+def _wrapped_model(values: list[TableValue], after: list[Line]) -> list[TableValue]:
+    """"1 |Xe chiến đấu bộ binh BMP-1 E620176 1 01" / "BMP-1": the name cell wrapped its model
+    onto the next line; a name without a model takes a line holding only a model."""
+    if not after:
+        return values
+    words = after[0].text.strip(" |_").split()
+    if not 1 <= len(words) <= 2 or not all(_MODEL.match(w.strip("|_")) for w in words):
+        return values
+    tail = " ".join(w.strip("|_") for w in words)
+    return [
+        TableValue(v.field, f"{v.value} {tail}", v.line, v.spaced) if v.field == "name" and not re.search(r"\d", v.value) else v
+        for v in values
+    ]
+
+
 def table_values(lines: list[Line]) -> list[TableValue]:
     """Values read from every item table in the document."""
     found: list[TableValue] = []
@@ -301,7 +317,8 @@ def table_values(lines: list[Line]) -> list[TableValue]:
             if rows:
                 row = rows[0]
                 spaced = bool(re.search(r"\||\t|\S\s{2,}\S", row.text))
-                found.extend(_values(kinds, _tokens([row.text], lines_are_cells=False), row, spaced))
+                values = _values(kinds, _tokens([row.text], lines_are_cells=False), row, spaced)
+                found.extend(_wrapped_model(values, rows[1:2]))
             index += 1
             continue
         # one cell per line: a run of header cells, then the value cells in the same order

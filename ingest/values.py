@@ -102,6 +102,7 @@ def tidy_text(value: str) -> str:
     for _ in range(2):
         value = _MODEL_DASH.sub(r"\1-", value)
     value = re.sub(r"(?<=[a-zà-ỹđ])[.\-](?=[a-zà-ỹđ]|[A-Z]{1,5}-?\d)", " ", value)  # "Máy-thông tin", "57mm.S-60"
+    value = re.sub(r"(?:[°º]|(?<![\w°º]))6(?=\s+t[ôo]\b)", " ô", value)  # "Xe 6 tô", "Xe°6 tô": ô read as 6
     words = [w for w in value.split() if w]
     words = _drop_trailing_debris(_drop_leading_debris(words))
     return _EDGE_JUNK.sub("", " ".join(words)).strip()
@@ -154,6 +155,10 @@ def serial_tokens(value: str) -> str:
         token = word.rstrip(",;.:)")
         if not _SERIAL_TOKEN.match(token) or not (any(ch.isdigit() for ch in token) or token.isupper()):
             break
+        if re.search(r"[abd-npqrtuy]", token):
+            break  # serials print in capitals; only letters shaped alike in both cases pass ("06a s2")
+        if re.fullmatch(r"\d{1,2}", token) and re.search(r"\d{3}", "".join(tokens)):
+            break  # "VRS2M-2769 2 01": a grade or quantity cell after a full serial
         tokens.append(re.sub(r"(?<=\w):(?=\w)", "-", token))  # OCR reads a dash as ":"
         if token != word or len(tokens) == 4:
             break  # punctuation ends the serial
@@ -165,7 +170,9 @@ def serial_tokens(value: str) -> str:
 def parse_serial(value: str) -> str | None:
     serial = repair_serial(serial_tokens(value))
     key = serial_key(serial)
-    if not 4 <= len(key) <= 20 or not any(ch.isdigit() for ch in key):
+    # Serials carry at least three digits, and a short one is all digits: "0C-C5", "EBM-BA4E"
+    # and "035B" are OCR debris, and no serial is better than a wrong one.
+    if not 4 <= len(key) <= 20 or sum(ch.isdigit() for ch in key) < 3 or (len(key) == 4 and not key.isdigit()):
         return None
     return serial
 
@@ -317,10 +324,17 @@ def parse_repair_level(value: str) -> str | None:
 
 def parse_maker(value: str) -> str | None:
     """A maker or a country: free text, without the specks OCR adds at its end ("Liên Xô- ee")."""
+    value = re.sub(r"^\W*[lI1|!\[](?=[A-ZĐ][a-zà-ỹđ])", "", value)  # "lLiên Xô": a cell rule glued on
     text = parse_text(value)
     if text is None:
         return None
     words = text.split()
+    if re.search(r"\d{5}", words[0]):
+        return None  # "1017152601010 a pees": a row of specks, no name
+    for index, word in enumerate(words[1:], start=1):
+        if len(re.findall(r"\d", word)) >= 5:
+            words = words[:index]  # "... 00115 30NNG1018380889vv3sa": specks after the name
+            break
     while len(words) > 1 and (re.fullmatch(r"[^\W\d_]{1,2}", words[-1]) and words[-1].islower() or _JUNK_TOKEN.search(words[-1])):
         words.pop()
     return parse_text(" ".join(words))

@@ -1,0 +1,129 @@
+"""OCR damage seen on scanned dossiers: snippets from the cached Tesseract output, exact values."""
+
+from ingest.fields import extract_fields
+from ingest.values import parse_serial
+
+
+def values(fields):
+    return {name: value.value for name, value in fields.items()}
+
+
+# --- serials -------------------------------------------------------------------------------
+
+
+def test_a_trailing_grade_or_quantity_cell_is_no_part_of_the_serial():
+    got = values(extract_fields(["Số đăng ký ...................... VRS2M-2769 2...0 2 2U"]))
+    assert got["serial_number"] == "VRS2M-2769"
+    assert parse_serial("VRS2M-2769 2 01") == "VRS2M-2769"
+    assert parse_serial("KB 15 84") == "KB-15-84"  # groups of a serial without a full one before them
+
+
+def test_implausible_serial_shapes_give_no_serial():
+    for line in (
+        'SO CONG ký................ "N0 1. 4... 0c c5...',
+        "Số đăng KỸ-...--.=.. EBM:BA4E-....... Lo cong 01501306 rer rr asse",
+        "SỐ dang ký... 035B ` an. ấn nã.",
+        "SỐ Gang KỸ 06a s2 xcsue J5 DH--....‹.. g5 ii ch nan cac",
+    ):
+        assert "serial_number" not in extract_fields([line]), line
+    assert parse_serial("4512") == "4512"  # a short serial of digits only stays
+
+
+def test_damaged_serial_label_opening_a_line_without_delimiter():
+    assert values(extract_fields(["Số Hệu BMP1-7886"]))["serial_number"] == "BMP1-7886"
+    assert values(extract_fields(["SỐ dang ty. 6D-6172.................. ốc..."]))["serial_number"] == "6D-6172"
+
+
+def test_table_rule_read_as_1_glued_to_the_serial():
+    text = "TT Nội dung Thông số\n1 |Trang bị Máy thông tin vô tuyến điện VRC-811\n2 Kiểu VRC-811\n3 |S6 xuất xưởng 10315-XB\n"
+    assert values(extract_fields([text]))["serial_number"] == "0315-XB"
+    assert values(extract_fields(["3 |Số xuất xưởng 447096 |"]))["serial_number"] == "447096"
+
+
+def test_table_header_with_s6_for_so():
+    text = "TT Tén trang bi Ky hiéu S6 hiéu Cấp | Số lượng\n\n1 |Đài ra đa VRS-2M VRS-2M VRS2M-2769 2 01\n"
+    assert values(extract_fields([text]))["serial_number"] == "VRS2M-2769"
+
+
+# --- quality grade and year ----------------------------------------------------------------
+
+
+def test_grade_printed_apart_from_its_empty_label():
+    text = "Cấp chất lượng:\nNgày nhận về đơn vị: 5 tháng 3 năm 2014\n\n\nCấp 2\n"
+    assert values(extract_fields([text]))["quality_grade"] == 2
+
+
+def test_grade_label_broken_over_lines():
+    text = (
+        "Cấp chất lượng trước khi chuyển: Cấp 1\n\n\nCấp chất\nLý do: ha\nBiên bản\n\n\n"
+        "lượng sau khi chuyển; Cấp 2\n0 mòn trong khai thác.\n"
+    )
+    assert values(extract_fields([text]))["quality_grade"] == 2
+
+
+def test_damaged_year_label_after_another_value_on_the_line():
+    got = values(extract_fields(["Nước sản xuất: Liên Xô Nan sản xuất: 1982"]))
+    assert got["year_of_manufacture"] == 1982
+    assert got["country_of_origin"] == "Liên Xô"
+
+
+def test_year_printed_apart_and_a_date_line_is_no_year_of_make():
+    text = (
+        "Ký hiệu: S-60\n- Nhà sản xuất:\nNăm sản xuất:\n\n\nVIỆT NAM DÂN CHỦ CỘNG HÒA\n\n"
+        "Thái Nguyên, ngày 11 tháng 11 năm 1971\n\n\nLÝ LỊCH TRANG BỊ KỸ THUẬT\n\n\nNhà máy 282\n1970.\n"
+    )
+    assert values(extract_fields([text]))["year_of_manufacture"] == 1970
+
+
+def test_year_read_before_its_label_when_ocr_takes_the_value_column_first():
+    text = (
+        "Số dang ký.......... . KRAZ 255B-48957..............\n\n\n\n\n... 1968 ¬\n"
+        ".. Trung đoàn 141, Sư đoàn 312 ..\n.. 6.856 km\n\n\nNăm xuất xưởng ....\nĐơn vị sử dụng ......\n"
+    )
+    assert values(extract_fields([text]))["year_of_manufacture"] == 1968
+
+
+def test_maker_and_country_without_glued_rules_and_digit_specks():
+    from ingest.values import parse_maker
+
+    assert parse_maker("lLiên Xô") == "Liên Xô"
+    assert parse_maker("1017152601010 a pees See eee mene") is None
+    assert parse_maker("Nhà máy Z111 00115 30NNG1018380889vv3sa") == "Nhà máy Z111"
+    assert parse_maker("Nhà máy Z111") == "Nhà máy Z111"
+
+
+def test_maker_printed_apart_from_its_empty_label():
+    text = (
+        "Ký hiệu: S-60\n- Nhà sản xuất:\nNăm sản xuất:\n\n\nVIỆT NAM DÂN CHỦ CỘNG HÒA\n\n"
+        "LÝ LỊCH TRANG BỊ KỸ THUẬT\n\n\nNhà máy 282\n1970.\n"
+    )
+    assert values(extract_fields([text]))["manufacturer"] == "Nhà máy 282"
+
+
+def test_table_name_cell_wrapping_its_model_onto_the_next_line():
+    text = (
+        "TT Tên trang bị Ký hiệu Số hiệu Cấp | Số lượng |\n"
+        "1 |Máy thông tin vô tuyến điện |VRC-811 _ |0315-XB 1 01\nVRC-811\n"
+    )
+    got = values(extract_fields([text]))
+    assert got["name"] == "Máy thông tin vô tuyến điện VRC-811"
+    assert got["designation"] == "VRC-811"
+    assert got["serial_number"] == "0315-XB"
+
+
+def test_o_read_as_6_in_o_to():
+    got = values(extract_fields(["Tên TBKT: Xe°6 tô vận tải ZIL-131\nNhà sản xuất: Nha máy 6 tô ZIL\n"]))
+    assert got["name"] == "Xe ô tô vận tải ZIL-131"
+    assert got["manufacturer"] == "Nha máy ô tô ZIL"
+
+
+def test_a_heading_in_capitals_is_no_name_label():
+    assert "name" not in extract_fields(["BIÊN BẢN KIỂM KÊ\n\nTRANG BỊ KỸ THUẬT\n\nNăm 2017\n"])
+    assert values(extract_fields(["Trang bị Xe tăng T-55"]))["name"] == "Xe tăng T-55"
+
+
+def test_a_phrase_before_the_model_stops_at_a_leader():
+    text = "Tên TBKE Am. Đài Fa da VRS-AM. ....... am\nKiểu loại.............. VRS-2M-..... ống...\n"
+    got = values(extract_fields([text]))
+    assert got["designation"] == "VRS-2M"
+    assert "name" not in got  # not "Kiểu loại.............. VRS-2M"

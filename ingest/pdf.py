@@ -49,6 +49,9 @@ def iter_pdf_pages(data: bytes, limits: ExtractionLimits) -> Iterator[PageSource
             text_layer=_text_layer(page),
             load_image=lambda p=page, i=index: _page_image(data, p, i, limits),
         )
+        # pypdf keeps every object it ever resolved; on a 300-page scan that is every page's image
+        # stream. Dropping the cache once a page is done keeps memory flat (objects re-resolve on demand).
+        reader.resolved_objects.clear()
 
 
 def _text_layer(page: pypdf.PageObject) -> str | None:

@@ -44,7 +44,8 @@ def to_gray(image: Image.Image, *, drop_red: bool) -> Image.Image:
 
 
 def upscale(image: Image.Image, dpi: float | None, *, below: int, target: int) -> Image.Image:
-    if not dpi or below <= 0 or dpi >= below:
+    # Resolutions recovered from page geometry come out as 199.9996: treat them as what the scanner was set to.
+    if not dpi or below <= 0 or round(dpi) >= below:
         return image
     factor = target / dpi
     size = (round(image.width * factor), round(image.height * factor))

@@ -97,19 +97,19 @@ def despeckle(image: Image.Image, dpi: float | None) -> Image.Image:
 
 
 def count_in_window(mask: np.ndarray, window: int) -> np.ndarray:
-    """Exact count of set pixels in the window × window square centred on each pixel (outside = unset)."""
+    """Exact count of set pixels in the window × window square centred on each pixel (outside = unset).
+
+    Two separable running sums in uint16: they wrap, but every window's count is below 2**16,
+    so the differences come out exact, with half the memory traffic of int32.
+    """
     height, width = mask.shape
     half = window // 2
-    integral = np.zeros((height + window, width + window), np.int32)
-    integral[half + 1 : half + 1 + height, half + 1 : half + 1 + width] = mask
-    np.cumsum(integral, axis=0, out=integral)
-    np.cumsum(integral, axis=1, out=integral)
-    return (
-        integral[window : window + height, window : window + width]
-        - integral[0:height, window : window + width]
-        - integral[window : window + height, 0:width]
-        + integral[0:height, 0:width]
-    )
+    sums = np.zeros((height + window, width + window), np.uint16)
+    sums[half + 1 : half + 1 + height, half + 1 : half + 1 + width] = mask
+    np.cumsum(sums, axis=1, out=sums)
+    rows = sums[:, window : window + width] - sums[:, 0:width]
+    np.cumsum(rows, axis=0, out=rows)
+    return (rows[window : window + height] - rows[0:height]).astype(np.int32)
 
 
 def prepare_for_ocr(image: Image.Image, dpi: float | None, options: PreprocessOptions) -> tuple[Image.Image, float | None]:

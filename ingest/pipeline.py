@@ -6,7 +6,7 @@ Pure: no storage, index, settings or network. Safe to run in a process pool.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from ingest.errors import TooLarge
 from ingest.fields import extract_fields
@@ -17,7 +17,7 @@ from ingest.pages import PageSource
 from ingest.pdf import iter_pdf_pages
 from ingest.preprocess import PreprocessOptions, prepare_for_ocr
 from ingest.sniff import PDF, sniff
-from ingest.types import Extraction, FieldValue, PageText, TextSource
+from ingest.types import Extraction, PageText, TextSource
 from ingest.vietnamese import normalize_text
 
 
@@ -29,7 +29,7 @@ class ExtractionOptions:
     ocr_psm: int = 3
 
 
-def extract(data: bytes, options: ExtractionOptions | None = None, *, known_serials: Iterable[str] = ()) -> Extraction:
+def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction:
     options = options or ExtractionOptions()
     if len(data) > options.limits.max_bytes:
         raise TooLarge(f"{len(data):,} bytes, more than the limit of {options.limits.max_bytes:,}")
@@ -37,7 +37,6 @@ def extract(data: bytes, options: ExtractionOptions | None = None, *, known_seri
     ocr = TesseractOcr(options.ocr_lang, psm=options.ocr_psm, timeout_s=options.limits.ocr_timeout_s)
     pages = tuple(read_page(source, ocr, options) for source in page_sources(data, content_type, options.limits))
     fields = extract_fields([page.text for page in pages])
-    fields = _confirm_serial(fields, known_serials)
     return Extraction(
         content_type=content_type,
         page_count=len(pages),
@@ -79,18 +78,3 @@ def _text_source(pages: tuple[PageText, ...]) -> TextSource:
         return "ocr"
     return "mixed" if sources else "text"
 
-
-def _confirm_serial(fields: dict[str, FieldValue], known_serials: Iterable[str]) -> dict[str, FieldValue]:
-    """Prefer a serial that other documents already carry: a noisy OCR read snaps to it."""
-    from ingest.consensus import reconcile_serial
-
-    found = fields.get("serial_number")
-    if found is None or not isinstance(found.value, str):
-        return fields
-    confirmed = reconcile_serial(found.value, known_serials)
-    if confirmed is None:
-        return fields
-    value, confidence = confirmed
-    if value == found.value and confidence <= found.confidence:
-        return fields
-    return {**fields, "serial_number": FieldValue(value, max(confidence, found.confidence), found.page, "confirmed")}

@@ -270,7 +270,7 @@ def demo(
     from archive.demo import generate_dossiers
 
     err.print(f"generating sample dossiers for {items} items into {out_dir} ...")
-    files = generate_dossiers(out_dir, items=items)
+    files = generate_dossiers(out_dir, items=items, featured=True)
     err.print(f"{len(files)} files generated")
     ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None)
     if not no_serve:

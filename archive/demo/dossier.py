@@ -184,14 +184,43 @@ def make_dossier(index: int, rng: random.Random, taken: set[str]) -> Dossier:
     return Dossier(index, item, tuple(events))
 
 
-def dossiers(seed: int, *, taken: set[str] | None = None) -> Iterator[Dossier]:
+FEATURED_SERIAL = "KB-15-84"
+_FEATURED_STORY = ("inspection", "repair", "transfer", "inspection")
+
+
+def featured_dossier(rng: random.Random, taken: set[str]) -> Dossier:
+    """Tank KB-15-84 (T-54B): inspected, repaired at the major level, transferred, inspected again.
+
+    The demo opens with it so that the README's walk-through ("sua chua lon T-54B", `archive show
+    KB-15-84`) finds something on every machine.
+    """
+    etype = next(e for e in EQUIPMENT if e.designation == "T-54B")
+    manufacturer, country = etype.makers[0]
+    item = Item(FEATURED_SERIAL, etype, manufacturer, country, 1984, "V55-840217", etype.serial_formats[0])
+    taken.add(FEATURED_SERIAL)
+    life = _Life(rng, item)
+    date = dt.date(1985, 3, 10)
+    events = [Event("logbook", date, life.unit, life.grade, life.grade)]
+    for kind in _FEATURED_STORY:
+        date += dt.timedelta(days=between(rng, 2500, 3200))
+        if kind == "repair":
+            life.grade = max(life.grade, 3)
+            events.append(Event("repair", date, life.unit, 2, life.grade, repair_level="major", variant="acceptance"))
+            life.grade = 2
+            continue
+        events.append(life.apply(kind, date))
+    return Dossier(0, item, tuple(events))
+
+
+def dossiers(seed: int, *, taken: set[str] | None = None, featured: bool = False) -> Iterator[Dossier]:
     """Endless, deterministic stream of dossiers; serials never repeat within a stream.
 
     `taken` collects the serials handed out (pass your own set to keep adding to it).
+    With `featured`, the stream opens with the demo's tank KB-15-84 instead of its first dossier.
     """
     taken = set() if taken is None else taken
     index = 0
     while True:
         rng = random.Random(seed * 1_000_003 + index)
-        yield make_dossier(index, rng, taken)
+        yield featured_dossier(rng, taken) if featured and index == 0 else make_dossier(index, rng, taken)
         index += 1

@@ -56,10 +56,10 @@ def _fits_one_page(composed: Composed) -> bool:
     return len(layout.pages) == 1
 
 
-def _plan_jobs(out_dir: Path, items: int, seed: int, scans: bool) -> list[_Job]:
+def _plan_jobs(out_dir: Path, items: int, seed: int, scans: bool, featured: bool = False) -> list[_Job]:
     rng = random.Random(f"files:{seed}")
     jobs = []
-    for dossier in itertools.islice(dossiers(seed), items):
+    for dossier in itertools.islice(dossiers(seed, featured=featured), items):
         for position in range(len(dossier.events)):
             composed = compose(dossier, position)
             kind = _choose_kind(rng, scans)
@@ -114,6 +114,7 @@ def generate_dossiers(
     scans: bool = True,
     progress: Progress | None = None,
     workers: int | None = None,
+    featured: bool = False,
 ) -> list[SampleFile]:
     """Write `items` equipment dossiers (3-8 documents each) into `out_dir`.
 
@@ -124,7 +125,7 @@ def generate_dossiers(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = _plan_jobs(out_dir, items, seed, scans)
+    jobs = _plan_jobs(out_dir, items, seed, scans, featured)
     _run(jobs, workers if workers is not None else min(4, os.cpu_count() or 1), progress)
     truth = {job.path.name: job.composed.truth for job in jobs}
     (out_dir / GROUND_TRUTH).write_text(json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")

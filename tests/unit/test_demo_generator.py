@@ -220,3 +220,15 @@ def test_render_scanned_pdf_writes_the_requested_pages(tmp_path: Path) -> None:
     reader = PdfReader(path)
     assert len(reader.pages) == 4
     assert truths[0]["first_page"] == 1 and all(t["first_page"] <= 4 for t in truths)
+
+
+def test_demo_opens_with_tank_kb_15_84_and_its_major_repair(tmp_path):
+    from archive.demo import generate_dossiers
+
+    files = generate_dossiers(tmp_path / "featured", items=1, scans=False, featured=True)
+    truths = [f.truth for f in files]
+    assert {t["serial_number"] for t in truths} == {"KB-15-84"}
+    assert {t.get("designation") for t in truths} == {"T-54B"}
+    assert any(t["doc_type"] == "repair" and t.get("repair_level") == "major" for t in truths)
+    plain = generate_dossiers(tmp_path / "plain", items=1, scans=False)
+    assert plain[0].truth["serial_number"] != "KB-15-84"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from ingest.vietnamese import fold_iy
+from ingest.vietnamese import fold_iy, merge_iy
 
 __all__ = ["DOC_TYPES", "classify_doc_type"]
 
@@ -32,10 +32,6 @@ DOC_TYPES: tuple[str, ...] = (
     "other",
 )
 
-
-def _iy(folded: str) -> str:
-    """Patterns are written folded ("chuyen"); matching text is fold_iy ("chuien")."""
-    return folded.replace("y", "i")
 
 
 # (doc_type, folded keyword pattern, priority). Higher priority wins inside a title; among
@@ -55,21 +51,21 @@ _KEYWORDS: tuple[tuple[str, str, int], ...] = (
     ("repair", r"nghiem\s+thu", 0),
 )
 _COMPILED = tuple(
-    (doc_type, re.compile(rf"\b(?:{_iy(pattern)})\b"), priority) for doc_type, pattern, priority in _KEYWORDS
+    (doc_type, re.compile(rf"\b(?:{merge_iy(pattern)})\b"), priority) for doc_type, pattern, priority in _KEYWORDS
 )
 
 # Words that open a title; compared with a small edit distance to survive OCR.
 _KIND_WORDS = tuple(
-    _iy(word)
+    merge_iy(word)
     for word in ("bien ban", "quyet dinh", "lenh", "phieu", "ly lich", "so ly lich", "so theo doi", "to trinh", "bao cao", "ke hoach", "giay")
 )
 _FOLLOW_ON = re.compile(r"^\W*(ve\s+viec|v\s*/\s*v|\()")
 _HEADER = re.compile(
-    _iy(r"bo\s+quoc\s+phong|cong\s+hoa|xa\s+hoi\s+chu\s+nghia|doc\s+lap|hanh\s+phuc|^\W*so\s*[:.]|ngay\s.*thang|^\W*$")
+    merge_iy(r"bo\s+quoc\s+phong|cong\s+hoa|xa\s+hoi\s+chu\s+nghia|doc\s+lap|hanh\s+phuc|^\W*so\s*[:.]|ngay\s.*thang|^\W*$")
 )
-_PROSE_START = re.compile(_iy(r"^\W*(hom\s+nay|can\s+cu|chung\s+toi|thuc\s+hien|xet|theo|\d)"))
+_PROSE_START = re.compile(merge_iy(r"^\W*(hom\s+nay|can\s+cu|chung\s+toi|thuc\s+hien|xet|theo|\d)"))
 _ROLE = re.compile(
-    _iy(r"^\W*(tu\s+lenh|chi\s+huy|giam\s+doc|cuc\s+truong|thu\s+truong|chu\s+nhiem|truong\s+phong|chinh\s+uy|quyet\s+dinh\s*:)")
+    merge_iy(r"^\W*(tu\s+lenh|chi\s+huy|giam\s+doc|cuc\s+truong|thu\s+truong|chu\s+nhiem|truong\s+phong|chinh\s+uy|quyet\s+dinh\s*:)")
 )
 
 
@@ -183,7 +179,7 @@ def _best_keyword(folded: str) -> tuple[str, int] | None:
 
 
 _FUZZY_PHRASES = {
-    doc_type: _iy(phrase)
+    doc_type: merge_iy(phrase)
     for doc_type, phrase in (
         ("decommission", "loai khoi bien che"),
         ("grade_change", "chuyen cap chat luong"),

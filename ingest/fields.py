@@ -28,13 +28,10 @@ from ingest.serials import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, serial_tokens
-from ingest.vietnamese import fold, fold_iy
+from ingest.vietnamese import fold, fold_iy, merge_iy
 
 __all__ = ["extract_fields"]
 
-
-def _iy(folded: str) -> str:
-    return folded.replace("y", "i")
 
 
 @dataclass(frozen=True)
@@ -294,7 +291,7 @@ def _quality_grade(lines: list[Line]) -> Iterator[_Candidate]:
                 yield _Candidate("quality_grade", grade_number(bare["g"]), 0.55 if line.order - empty_label.order > 8 else 0.6, line.page, line.order)
 
 
-_REPAIR_SCAN = re.compile(_iy(r"sua\s+chua\s+(nho|vua|lon)\b|\b(scn|scv|scl)\b|\b(tieu|trung|dai)\s+tu\b"))
+_REPAIR_SCAN = re.compile(merge_iy(r"sua\s+chua\s+(nho|vua|lon)\b|\b(scn|scv|scl)\b|\b(tieu|trung|dai)\s+tu\b"))
 
 
 def _repair_level(lines: list[Line], doc_type: str, title_order: int | None) -> Iterator[_Candidate]:
@@ -315,11 +312,11 @@ def _repair_level(lines: list[Line], doc_type: str, title_order: int | None) -> 
 
 _MODEL = r"[A-ZĐ][A-Za-z]{0,5}-?\d{1,4}[A-Z]{0,3}(?:-\d{1,3})?(?![\w-])"
 _MODEL_RE = re.compile(rf"\b({_MODEL})")
-_EQUIPMENT_NOUN = _iy(r"(?:xe|sung|phao|dai|tau|ten\s+lua|he\s+thong|tram|thiet\s+bi|khi\s+tai|kinh|o\s+to|may)\b")
+_EQUIPMENT_NOUN = merge_iy(r"(?:xe|sung|phao|dai|tau|ten\s+lua|he\s+thong|tram|thiet\s+bi|khi\s+tai|kinh|o\s+to|may)\b")
 _PROSE_ITEM = re.compile(
     rf"(?<![a-z])(?<!nha )(?P<name>{_EQUIPMENT_NOUN}[^,;:()]{{0,40}}?\s+(?P<model>[a-z]{{1,6}}-?\d{{1,4}}[a-z]{{0,3}}(?:-\d{{1,3}})?)(?![\w-]))"
 )
-_REFERENCE_LINE = re.compile(_iy(r"^\W*(can\s+cu|xet|theo)\b"))
+_REFERENCE_LINE = re.compile(merge_iy(r"^\W*(can\s+cu|xet|theo)\b"))
 
 
 def _prose_items(lines: list[Line]) -> Iterator[_Candidate]:

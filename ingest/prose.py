@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from ingest.values import GRADE_TOKEN, UNIT_WORDS, grade_number, parse_designation, parse_name, parse_serial, parse_unit, parse_year
-from ingest.vietnamese import fold_iy, fold_map
+from ingest.vietnamese import fold_iy, fold_map, merge_iy
 
 __all__ = ["ProseValue", "prose_values"]
 
-
-def _iy(folded: str) -> str:
-    return folded.replace("y", "i")
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class _Page:
         return self.orders[max(0, bisect.bisect_right(self.starts, flat_position) - 1)]
 
 
-_REFERENCE_LINE = re.compile(_iy(r"^\W*(can\s+cu|xet|theo)\b"))
+_REFERENCE_LINE = re.compile(merge_iy(r"^\W*(can\s+cu|xet|theo)\b"))
 # OCR specks opening a line of prose: ". Tiểu đoàn 14", "ˆ đoàn 291", "_ 955366".
 _LINE_SPECKS = re.compile(r"^[^0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF(\[]+")
 
@@ -88,17 +85,17 @@ def _lowercase_at(page: _Page, key_position: int) -> bool:
 
 # --- the item ------------------------------------------------------------------------------
 
-_SERIAL = re.compile(_iy(r"\bso\s+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
-_PLATE = re.compile(_iy(r"\bbien\s+so\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
-_DESIGNATION = re.compile(_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
-_YEAR = re.compile(_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
-_ITEM_VERB = _iy(
+_SERIAL = re.compile(merge_iy(r"\bso\s+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_PLATE = re.compile(merge_iy(r"\bbien\s+so\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
+_YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
+_ITEM_VERB = merge_iy(
     r"(?:dieu\s+chuyen|dieu\s+dong|chuyen\s+cap\s+chat\s+luong(?:\s+cho)?|loai\s+khoi\s+bien\s+che|thanh\s+ly|tieu\s+huy|"
     r"niem\s+cat|ban\s+giao|giao|tiep\s+nhan|nhan|sua\s+chua|kiem\s+tra)"
 )
 _NAME = re.compile(
     rf"\b{_ITEM_VERB}\s+[(\[]?\s*\d{{1,3}}\s*(?:\([^)]{{1,12}}\)\s*)?(?:(?:chiec|khau|bo|cai)\s+)?"
-    + _iy(
+    + merge_iy(
         r"(?P<v>[^,;:()]{3,80}?)(?=\s*[,;:(]|\s+(?:ky\s+hieu|so\s+hieu|bien\s+so|nam\s+san\s+xuat|cua|tu|thuoc|"
         r"chat\s+luong|cap\s+chat\s+luong)\b)"
     )
@@ -151,20 +148,20 @@ def _grade(page: _Page) -> Iterator[ProseValue]:
 
 # A unit's name runs to punctuation, to a comma not followed by another unit, or to a verb.
 # OCR reads a comma as ";" or ":" ("Trung đoàn 141; Sư đoàn 312") and drops dots into words.
-_UNIT_PHRASE = UNIT_WORDS + _iy(
+_UNIT_PHRASE = UNIT_WORDS + merge_iy(
     rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)){{0,80}}?(?=\s*(?:[.()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
     rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
     rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|chung\s+toi)\b|$))"
 )
 _MOVE = re.compile(
-    _iy(
+    merge_iy(
         rf"(?:(?P<verb>chuyen|dong|giao|nhan)\b(?:[^.;]|\.(?!\s)){{0,240}}?)?\b(?:tu|cua)\s+"
         rf"(?P<a>(?:[a-z]{{1,6}}\s+)?{UNIT_WORDS}(?:[^.;:]|[.:;](?!\s*(?:dieu\b|$))){{0,80}}?)\s+"
         rf"(?:ve|sang|cho|den)\s+(?P<b>{_UNIT_PHRASE})"
     )
 )
 _HELD_BY = re.compile(
-    _iy(rf"thuoc\s+bien\s+che\s+(?:cua\s+)?(?P<a>{_UNIT_PHRASE})|\bdo\s+(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly")
+    merge_iy(rf"thuoc\s+bien\s+che\s+(?:cua\s+)?(?P<a>{_UNIT_PHRASE})|\bdo\s+(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly")
 )
 _OWNED_BY = re.compile(rf"\bcua\s+(?P<a>{_UNIT_PHRASE})")
 _AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")

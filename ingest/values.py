@@ -14,28 +14,24 @@ from typing import Callable
 from rapidfuzz.distance import Levenshtein
 
 from ingest.serials import repair_serial, serial_key
-from ingest.vietnamese import fold, fold_iy, fold_map
+from ingest.vietnamese import fold, fold_iy, fold_map, merge_iy
 
 __all__ = ["PARSERS", "UNIT_WORDS", "grade_number", "parse_serial", "serial_tokens", "parse_year", "parse_unit", "parse_designation"]
 
 
-def _iy(folded: str) -> str:
-    """Patterns are written folded ("chuyen", "quan ly"); text is matched as fold_iy."""
-    return folded.replace("y", "i")
 
-
-UNIT_WORDS = _iy(
+UNIT_WORDS = merge_iy(
     r"(?:lu\s*doan|trung\s*doan|su\s*doan|tieu\s*doan|dai\s+doi|trung\s+doi|quan\s+khu|quan\s+doan|"
     r"quan\s+chung|binh\s+chung|bo\s+tu\s+lenh|bo\s+chi\s+huy|ban\s+chi\s+huy|tong\s+cuc|cuc|phong|kho|"
     r"xuong|nha\s+may|hoc\s+vien|truong|vung|hai\s+doan|hai\s+doi|binh\s+doan|phan\s+doi|doan\s+\d|"
     r"ban\s+chqs|bo\s+chqs|bo\s+doi|trung\s+tam|tieu\s+khu|cum|tram|"
     r"[efzkcdb]\s?\d+)\b"
 )
-_PERSON = re.compile(_iy(r"^\W*(dong\s+chi|d\s*/\s*c|ong|ba|cap\s+bac|chuc\s+vu|ho\s+(va\s+)?ten|dai\s+dien)\b"))
+_PERSON = re.compile(merge_iy(r"^\W*(dong\s+chi|d\s*/\s*c|ong|ba|cap\s+bac|chuc\s+vu|ho\s+(va\s+)?ten|dai\s+dien)\b"))
 # A unit's name ends before a verb or a clause: "Lữ đoàn 164 từ cấp 2 xuống cấp 3",
 # "Trung đoàn 24 quản lý, sử dụng", "Lữ đoàn 201 (đơn vị giao)".
 _UNIT_END = re.compile(
-    _iy(
+    merge_iy(
         r"\s*\(|\s+(?:do|gom|dai\s+dien|dia\s+chi|tu|ve|sang|xuong|len|den|cho|quan\s+ly|su\s+dung|"
         r"bien\s+che|co\s+trach|chiu|cap\s+nhat|theo|de|tiep\s+nhan|thuc\s+hien|ke\s+tu|ngay|voi|kem\s+theo|"
         r"tien\s+hanh|chung\s+toi|to\s+cong\s+tac|dat|la)\b"
@@ -200,7 +196,7 @@ def find_serial(value: str, skip: int = 4) -> str | None:
 
 _UNIT_TYPES = ("Lữ đoàn", "Trung đoàn", "Sư đoàn", "Tiểu đoàn", "Đại đội", "Quân khu", "Quân đoàn", "Binh đoàn", "Hải đoàn")
 _UNIT_TYPE_KEYS = {fold_iy(t).replace(" ", ""): t for t in _UNIT_TYPES}
-_RANKS = re.compile(_iy(r"^\W*(dai|thuong|trung|thieu)\s+(ta|uy)\b"))
+_RANKS = re.compile(merge_iy(r"^\W*(dai|thuong|trung|thieu)\s+(ta|uy)\b"))
 # One unit: its type and what names it, a number or code ("Sư đoàn 304", "Kho K60") or words
 # ("Cục Ra đa"); "Sư đoàn" alone names nothing.
 _CODE = r"[efzkcdb]\s?\d+\b"
@@ -310,9 +306,9 @@ def parse_grade(value: str) -> int | None:
 
 
 _REPAIR_WORDS = (
-    ("minor", _iy(r"sua\s+chua\s+nho|\bscn\b|tieu\s+tu|\bnho\b")),
-    ("medium", _iy(r"sua\s+chua\s+vua|\bscv\b|trung\s+tu|\bvua\b")),
-    ("major", _iy(r"sua\s+chua\s+lon|\bscl\b|dai\s+tu|\blon\b")),
+    ("minor", merge_iy(r"sua\s+chua\s+nho|\bscn\b|tieu\s+tu|\bnho\b")),
+    ("medium", merge_iy(r"sua\s+chua\s+vua|\bscv\b|trung\s+tu|\bvua\b")),
+    ("major", merge_iy(r"sua\s+chua\s+lon|\bscl\b|dai\s+tu|\blon\b")),
 )
 
 

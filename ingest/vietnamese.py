@@ -64,9 +64,14 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
+def merge_iy(folded: str) -> str:
+    """y→i on already folded text (or a folded pattern), so that lý/lí and kỹ/kĩ meet."""
+    return folded.replace("y", "i")
+
+
 def fold_iy(text: str) -> str:
-    """Folded text with y→i, so that lý/lí and kỹ/kĩ meet; used for label matching, not display."""
-    return fold(text).replace("y", "i")
+    """Folded text with y→i; used for label matching, not display."""
+    return merge_iy(fold(text))
 
 
 @lru_cache(maxsize=4096)

@@ -67,20 +67,17 @@ def test_every_generated_file_is_ingested(ingested):
     ]
 
 
-def test_scans_meet_the_accuracy_thresholds(ingested):
+@pytest.mark.parametrize(
+    ("scanned", "label", "minimum_files", "thresholds"),
+    [(True, "scanned files", 20, SCAN_THRESHOLDS), (False, "text PDFs", 10, TEXT_THRESHOLDS)],
+    ids=["scans", "text-pdfs"],
+)
+def test_accuracy_meets_the_thresholds(ingested, scanned, label, minimum_files, thresholds):
     samples, by_path, _ = ingested
-    scores, count = _table(samples, by_path, scanned=True)
-    print("\n" + format_table(scores, f"scanned files: {count}"))
-    assert count >= 20
-    assert not _check(scores, SCAN_THRESHOLDS)
-
-
-def test_text_pdfs_meet_the_accuracy_thresholds(ingested):
-    samples, by_path, _ = ingested
-    scores, count = _table(samples, by_path, scanned=False)
-    print("\n" + format_table(scores, f"text PDFs: {count}"))
-    assert count >= 10
-    assert not _check(scores, TEXT_THRESHOLDS)
+    scores, count = _table(samples, by_path, scanned=scanned)
+    print("\n" + format_table(scores, f"{label}: {count}"))
+    assert count >= minimum_files
+    assert not _check(scores, thresholds)
 
 
 def test_dossiers_assemble_into_equipment_views(ingested):

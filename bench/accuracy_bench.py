@@ -30,6 +30,7 @@ VARIANTS = {
     "none": NO_PREPROCESSING,
     "drop_red": replace(NO_PREPROCESSING, drop_red=True),
     "drop_red+upscale": replace(NO_PREPROCESSING, drop_red=True, upscale_below_dpi=200),
+    "drop_red+despeckle": PreprocessOptions(upscale_below_dpi=0),
     "drop_red+upscale+despeckle (default)": PreprocessOptions(),
     "default+binarize": PreprocessOptions(adaptive_binarize=True),
 }
@@ -49,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=12)
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--only", nargs="*", help="variant labels to run (default: all)")
     args = parser.parse_args()
     from archive.demo import generate_dossiers
 
@@ -58,6 +60,8 @@ def main() -> None:
     report = {}
     with ProcessPoolExecutor(os.cpu_count()) as pool:
         for label, preprocess in VARIANTS.items():
+            if args.only and label not in args.only:
+                continue
             options = ExtractionOptions(preprocess=preprocess)
             start = time.perf_counter()
             extracted = list(pool.map(_fields, [str(s.path) for s in samples], [options] * len(samples)))

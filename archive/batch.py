@@ -41,14 +41,25 @@ def worker_count(requested: int) -> int:
     return requested if requested > 0 else max(1, os.cpu_count() or 1)
 
 
+def _may_be_reconfirmed(result: IngestResult) -> bool:
+    return result.status == "ingested" and result.document is not None and result.document.text_source != "text"
+
+
 class BatchIngest:
     def __init__(self, service: ArchiveService, *, workers: int = 0) -> None:
         self.service = service
         self.workers = worker_count(workers)
 
     def run(
-        self, paths: Iterable[Path], on_result: OnResult | None = None, on_total: Callable[[int], None] | None = None
+        self,
+        paths: Iterable[Path],
+        on_result: OnResult | None = None,
+        on_total: Callable[[int], None] | None = None,
+        on_final: Callable[[IngestResult], None] | None = None,
     ) -> list[IngestResult]:
+        """Ingest every input. `on_result` follows progress as files finish; `on_final` gets each
+        file's result once it can no longer change: at once, except for scans, whose serial the
+        end-of-batch confirmation may still correct."""
         options = self.service.extraction
         items = list(expand_inputs(list(paths), max_bytes=options.limits.max_bytes))
         if on_total:
@@ -59,6 +70,8 @@ class BatchIngest:
             results.append(result)
             if on_result:
                 on_result(result, pages)
+            if on_final and not _may_be_reconfirmed(result):
+                on_final(result)
 
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
@@ -75,15 +88,17 @@ class BatchIngest:
                     emit(*self._finish(pending.popleft()))
             while pending:
                 emit(*self._finish(pending.popleft()))
-        self._reconfirm_serials(results)
+        self._reconfirm_serials(results, on_final)
         return results
 
-    def _reconfirm_serials(self, results: list[IngestResult]) -> None:
+    def _reconfirm_serials(self, results: list[IngestResult], on_final: Callable[[IngestResult], None] | None) -> None:
         """Scans ingested before their item's clean documents get a second look once the batch is in."""
         for result in results:
-            if result.status == "ingested" and result.document and result.document.text_source != "text":
+            if _may_be_reconfirmed(result):
                 if self.service.reconfirm_serial(result.document_id):
                     result.document = self.service.document(result.document_id)
+                if on_final:
+                    on_final(result)
 
     def _precheck(self, item: IngestInput, seen: set[str]) -> IngestResult | tuple[bytes, str]:
         if item.problem:

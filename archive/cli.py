@@ -92,11 +92,16 @@ def ingest(
             if result.status == "failed":
                 failures.append(result)
             progress.update(task, advance=1, pages=progress.tasks[task].fields["pages"] + pages)
+
+        def on_final(result: IngestResult) -> None:
+            # Scans print after the end-of-batch serial confirmation, so every line is the stored truth.
             if as_json:
                 _print_json(result.model_dump(mode="json"))
 
         try:
-            BatchIngest(service, workers=workers).run(paths, on_result, on_total=lambda n: progress.update(task, total=n))
+            BatchIngest(service, workers=workers).run(
+                paths, on_result, on_total=lambda n: progress.update(task, total=n), on_final=on_final
+            )
         except ArchiveError as exc:
             raise _fail(exc) from exc
         finally:

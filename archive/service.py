@@ -259,24 +259,9 @@ class ArchiveService:
             if key.endswith(".json"):
                 yield StoredRecord.model_validate_json(self.store.get(key))
 
-    def reindex(self, progress: Callable[[int], None] | None = None, batch_size: int = 500) -> int:
-        """Drop the index and rebuild it from storage alone."""
-        self.index.clear()
-        batch, count = [], 0
-        for record in self.iter_records():
-            batch.append(index_record(record))
-            if len(batch) >= batch_size:
-                self.index.add(batch)
-                count += len(batch)
-                batch = []
-                if progress:
-                    progress(count)
-        if batch:
-            self.index.add(batch)
-            count += len(batch)
-        if progress:
-            progress(count)
-        return count
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the index from storage alone; searches keep answering from the old index meanwhile."""
+        return self.index.rebuild((index_record(record) for record in self.iter_records()), progress)
 
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Re-hash every original that a record points to (fixity)."""

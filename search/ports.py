@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 from search.types import IndexRecord, SearchPage, SearchQuery, SerialMatch
 
@@ -21,7 +21,11 @@ class SearchIndex(Protocol):
     def count(self) -> int: ...
 
     def clear(self) -> None:
-        """Drop every document (reindex starts from here)."""
+        """Drop every document."""
+
+    def rebuild(self, records: Iterable[IndexRecord], progress: Callable[[int], None] | None = None) -> int:
+        """Replace the whole index with `records` (reindex); searches go on answering from the old
+        contents until the new ones are complete. Returns how many were indexed."""
 
     def ping(self) -> None:
         """Raise `search.errors.IndexUnavailable` when the engine does not answer."""

@@ -122,3 +122,23 @@ def test_every_corpus_file_ends_ingested_or_failed_with_a_reason(tmp_path):
     assert by_name["004-pdflatex-4-pages_pdflatex-4-pages.pdf"]["document"]["page_count"] == 4
     assert by_name["007-imagemagick-images_smile.tiff"]["status"] == "ingested"
     assert sum(r["status"] == "ingested" for r in lines) >= 40
+
+
+def test_json_line_of_a_scan_carries_the_serial_confirmed_at_the_end_of_the_batch(tmp_path):
+    """The scan comes first and its serial label is illegible; the clean logbook later in the same
+    batch makes the serial known, and the scan's printed line already says so."""
+    from tests.conftest import image_bytes, render_text_image
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    garbled = [line if not line.startswith("Số hiệu") else "S. h.ệu ...... KB-I5-84" for line in DOSSIER_KB_15_84["inspection.pdf"]]
+    (folder / "a-inspection-scan.png").write_bytes(image_bytes(render_text_image(garbled), "PNG"))
+    (folder / "b-logbook.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["logbook.pdf"]))
+
+    result = run(tmp_path / "data", "ingest", str(folder), "--json", "--workers", "1")
+
+    lines = {Path(entry["path"]).name: entry for entry in map(json.loads, result.stdout.splitlines())}
+    assert set(lines) == {"a-inspection-scan.png", "b-logbook.pdf"}
+    assert lines["a-inspection-scan.png"]["document"]["serial_number"] == "KB-15-84"
+    item = json.loads(run(tmp_path / "data", "show", "KB-15-84", "--json").stdout)
+    assert item["document_count"] == 2

@@ -298,6 +298,26 @@ def test_clear_drops_everything(index):
     assert index.count() == 1
 
 
+def test_rebuild_replaces_everything_while_searches_still_answer_from_the_old_contents(index):
+    index.add([rec("old-1", "biên bản kiểm kê xe tăng T-54B"), rec("old-2", "biên bản bàn giao pháo D-30")])
+    seen_during_rebuild = []
+
+    def records():
+        for number in range(5):
+            # A technician searching mid-rebuild still finds what the archive held before.
+            seen_during_rebuild.append(search(index, "bien ban").total)
+            yield rec(f"new-{number}", f"biên bản sửa chữa lớn xe số {number}", serial_number=f"KB-{number}0-11")
+
+    indexed = index.rebuild(records())
+
+    assert indexed == 5
+    assert seen_during_rebuild == [2] * 5
+    assert index.count() == 5
+    assert sorted(ids(search(index, "bien ban", limit=10))) == [f"new-{n}" for n in range(5)]
+    assert index.find_serial("KB-20-11")[0].document_ids == ("new-2",)
+    assert search(index, "kiem ke").total == 0
+
+
 def test_reopened_index_keeps_its_documents(open_index):
     first = open_index("archive")
     first.add(FILTER_CORPUS)

@@ -49,6 +49,7 @@ class BatchIngest:
     def __init__(self, service: ArchiveService, *, workers: int = 0) -> None:
         self.service = service
         self.workers = worker_count(workers)
+        self.still_pending = 0  # documents stored during the batch that the index has not taken yet
 
     def run(
         self,
@@ -89,6 +90,8 @@ class BatchIngest:
             while pending:
                 emit(*self._finish(pending.popleft()))
         self._reconfirm_serials(results, on_final)
+        if any(result.index_pending for result in results):
+            self.still_pending = self.service.retry_pending()
         return results
 
     def _reconfirm_serials(self, results: list[IngestResult], on_final: Callable[[IngestResult], None] | None) -> None:

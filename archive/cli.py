@@ -19,6 +19,7 @@ from rich.table import Table
 
 from archive.config import Settings
 from archive.errors import ArchiveError, BackendUnavailable, InvalidRequest, NotFound
+from archive.logs import configure_logging
 from archive.models import IngestResult
 from archive.service import ArchiveService
 from search.types import SearchQuery
@@ -91,6 +92,8 @@ def ingest(
             counts[result.status] += 1
             if result.status == "failed":
                 failures.append(result)
+            if result.index_pending:
+                counts["index_pending"] += 1
             progress.update(task, advance=1, pages=progress.tasks[task].fields["pages"] + pages)
 
         def on_final(result: IngestResult) -> None:
@@ -98,14 +101,16 @@ def ingest(
             if as_json:
                 _print_json(result.model_dump(mode="json"))
 
+        batch = BatchIngest(service, workers=workers)
         try:
-            BatchIngest(service, workers=workers).run(
-                paths, on_result, on_total=lambda n: progress.update(task, total=n), on_final=on_final
-            )
+            batch.run(paths, on_result, on_total=lambda n: progress.update(task, total=n), on_final=on_final)
         except ArchiveError as exc:
             raise _fail(exc) from exc
         finally:
             service.close()
+    if batch.still_pending:
+        err.print(f"[yellow]{batch.still_pending} documents are stored but not indexed yet (the index did not answer):"
+                  " run `archive reindex --pending` once it is back[/yellow]")
     _print_ingest_summary(counts, failures, summary)
 
 
@@ -227,9 +232,18 @@ def export(serial: str, output: Annotated[Path, typer.Option("-o", "--output", h
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the search index from storage alone."""
-    count = _with_service(lambda service: service.reindex(progress=lambda n: err.print(f"\rindexed {n}", end="")))
+def reindex(
+    pending: Annotated[bool, typer.Option("--pending", help="only the documents stored while the index was down")] = False,
+) -> None:
+    """Rebuild the search index from storage alone (searches keep answering meanwhile)."""
+    def progress(n: int) -> None:
+        err.print(f"\rindexed {n}", end="")
+
+    if pending:
+        count = _with_service(lambda service: service.index_pending(progress=progress))
+        err.print(f"\nindexed {count} pending documents")
+        return
+    count = _with_service(lambda service: service.reindex(progress=progress))
     err.print(f"\nreindexed {count} documents")
 
 
@@ -284,6 +298,7 @@ def demo(
 
 
 def main() -> None:
+    configure_logging()
     try:
         app()
     except BackendUnavailable as exc:

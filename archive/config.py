@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_pages: int = 2000
     max_pixels: int = 150_000_000
     ocr_timeout_s: float = 180.0
+    index_retry_s: float = 30.0  # how often the API retries documents stored while the index was down
 
     @property
     def storage_dir(self) -> Path:

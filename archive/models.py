@@ -75,6 +75,7 @@ class IngestResult(BaseModel):
     sha256: str
     error: str | None = None
     document: Document | None = None
+    index_pending: bool = False  # stored safely, but the index was down: it is indexed when it answers again
 
 
 class DocumentSummary(BaseModel):

@@ -12,6 +12,8 @@ import zipfile
 from dataclasses import replace
 from typing import Callable, Iterator
 
+import structlog
+
 from archive.equipment import build_equipment
 from archive.errors import BackendUnavailable, InvalidRequest, NotFound
 from archive.models import (
@@ -45,6 +47,8 @@ FUZZY_SNAP_BELOW = 0.9
 RECOVERED_SERIAL_CONFIDENCE = 0.7  # found in the text without its label, but known to the archive
 PAGE_IMAGE_WIDTH = 1240  # A4 at 150 dpi: sharp enough to read on screen
 
+log = structlog.get_logger(__name__)
+
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -55,6 +59,7 @@ class ArchiveService:
         self.store = store
         self.index = index
         self.extraction = extraction
+        self._pending_marked = False  # this process left documents unindexed: retry once the index answers
 
     # ---- ingest -------------------------------------------------------------------------
 
@@ -73,10 +78,18 @@ class ArchiveService:
         return self.store_extraction(data, filename, extraction, path=path)
 
     def store_extraction(self, data: bytes, filename: str, extraction: Extraction, *, path: str | None = None) -> IngestResult:
+        """Original, then record, then index. Storage down fails the file and indexes nothing; the index
+        down leaves the document stored and marked pending, indexed as soon as the index answers again."""
         sha = sha256_hex(data)
-        if self.is_stored(sha):
-            return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
-        extraction = self._confirm_serial(extraction)
+        try:
+            if self.is_stored(sha):
+                return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
+        try:
+            extraction = self._confirm_serial(extraction)
+        except IndexUnavailable:
+            pass  # confirmation needs the index; the pending re-index confirms the serial later
         document = document_from_extraction(extraction, sha256=sha, filename=filename, size_bytes=len(data))
         record = stored_record(document, extraction)
         try:
@@ -85,11 +98,73 @@ class ArchiveService:
             self.store.put(layout.record_key(sha), record.model_dump_json().encode(), content_type="application/json")
         except StorageError as exc:
             raise BackendUnavailable(f"storage failed: {exc}") from exc
+        ingested = IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document)
         try:
             self.index.add([index_record(record)])
         except IndexUnavailable as exc:
-            raise BackendUnavailable(f"stored, but the index did not answer (run `archive reindex`): {exc}") from exc
-        return IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document)
+            self._mark_index_pending(sha, exc)
+            ingested.index_pending = True
+            return ingested
+        if self._pending_marked:
+            self.retry_pending()  # the index is back: catch up on what it missed
+        return ingested
+
+    # ---- documents the index missed ---------------------------------------------------------
+
+    def _mark_index_pending(self, document_id: str, cause: Exception) -> None:
+        try:
+            self.store.put(layout.index_pending_key(document_id), str(cause).encode(), content_type="text/plain")
+        except StorageError as exc:
+            raise BackendUnavailable(f"stored, but neither the index nor the pending list answered: {exc}") from exc
+        self._pending_marked = True
+        log.warning("index unavailable: document stored and marked pending", document_id=document_id, error=str(cause))
+
+    def pending_index_ids(self) -> list[str]:
+        return [layout.document_id_from_pending_key(key) for key in self.store.list(layout.INDEX_PENDING)]
+
+    def index_pending(self, progress: Callable[[int], None] | None = None, batch_size: int = 200) -> int:
+        """Index the documents stored while the index was down; each loses its mark once indexed."""
+        done = 0
+        ids = self.pending_index_ids()
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            records = []
+            for document_id in chunk:
+                try:
+                    records.append(self._reconfirmed_record(document_id))
+                except NotFound:
+                    pass  # the mark outlived its record: nothing to index
+            try:
+                self.index.add([index_record(record) for record in records])
+            except IndexUnavailable as exc:
+                raise BackendUnavailable(f"the index is still unavailable; {len(ids) - done} documents wait: {exc}") from exc
+            for document_id in chunk:
+                self.store.delete(layout.index_pending_key(document_id))
+            done += len(chunk)
+            if progress:
+                progress(done)
+        self._pending_marked = False
+        return done
+
+    def _reconfirmed_record(self, document_id: str) -> StoredRecord:
+        # The serial confirmation was skipped while the index was down.
+        try:
+            self.reconfirm_serial(document_id)
+        except IndexUnavailable:
+            pass
+        return self.record(document_id)
+
+    def retry_pending(self) -> int:
+        """Index what waits, if the index answers; how many documents still wait. Never raises."""
+        try:
+            self.index_pending()
+            return 0
+        except (BackendUnavailable, StorageError) as exc:
+            log.warning("pending documents not indexed yet", error=str(exc))
+        try:
+            return len(self.pending_index_ids())
+        except StorageError:
+            return -1
 
     def _confirm_serial(self, extraction: Extraction, own_id: str | None = None) -> Extraction:
         """An OCR'd serial that the archive already holds in a look-alike or near-miss form snaps to it;

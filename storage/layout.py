@@ -5,6 +5,7 @@ from __future__ import annotations
 ORIGINALS = "originals/"
 RECORDS = "records/"
 DERIVED = "derived/"
+INDEX_PENDING = "index-pending/"  # stored documents the index did not take yet (it was down)
 
 
 def original_key(sha256: str) -> str:
@@ -17,6 +18,14 @@ def record_key(document_id: str) -> str:
 
 def page_image_key(document_id: str, page: int) -> str:
     return f"{DERIVED}{document_id[:2]}/{document_id}/page-{page:04d}.png"
+
+
+def index_pending_key(document_id: str) -> str:
+    return f"{INDEX_PENDING}{document_id}"
+
+
+def document_id_from_pending_key(key: str) -> str:
+    return key.rsplit("/", 1)[-1]
 
 
 def document_id_from_record_key(key: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +18,7 @@ from archive.bootstrap import build_services
 from archive.config import Settings
 from archive.errors import BackendUnavailable, InvalidRequest, NotFound
 from archive.jobs import JobStore
+from archive.logs import configure_logging
 from archive.service import ArchiveService
 
 log = logging.getLogger("archive.api")
@@ -22,7 +26,9 @@ log = logging.getLogger("archive.api")
 
 def create_app(settings: Settings | None = None, service: ArchiveService | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Technical-equipment records archive",
         version="0.1.0",
         description="Scanned dossiers of military technical equipment: search, dossiers by serial number, originals.",
@@ -34,6 +40,25 @@ def create_app(settings: Settings | None = None, service: ArchiveService | None 
         app.include_router(module.router)
     _install_error_handlers(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    retry = asyncio.create_task(_retry_pending_forever(app.state.service, app.state.settings.index_retry_s))
+    try:
+        yield
+    finally:
+        retry.cancel()
+
+
+async def _retry_pending_forever(service: ArchiveService, every_s: float) -> None:
+    """Documents stored while the index was down get indexed once it answers again, with no one asking."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(service.retry_pending)
+        except Exception:  # a retry loop that dies would silently stop catching up
+            log.exception("retrying pending documents failed")
 
 
 def _error(status: int, detail, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -39,7 +39,7 @@ from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
 from search.types import SearchQuery
 from storage import layout
-from storage.errors import ObjectNotFound, StorageError, StorageUnavailable
+from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 from storage.ports import ObjectStore
 
 # An OCR'd serial this unsure may snap to a near-miss serial that the archive already holds.
@@ -350,6 +350,9 @@ class ArchiveService:
                     digest.update(chunk)
             except ObjectNotFound:
                 missing.append(record.document.document_id)
+                continue
+            except IntegrityError:  # a store that checks its own digest noticed first
+                mismatched.append(record.document.document_id)
                 continue
             if digest.hexdigest() == sha:
                 ok += 1

@@ -11,6 +11,7 @@ from typing import Iterator
 from ingest.errors import TooLarge
 from ingest.fields import extract_fields
 from ingest.images import iter_image_pages
+from ingest.legacy_encoding import repair_legacy_text
 from ingest.limits import ExtractionLimits
 from ingest.ocr import TesseractOcr
 from ingest.pages import PageSource
@@ -53,8 +54,9 @@ def page_sources(data: bytes, content_type: str, limits: ExtractionLimits) -> It
 
 
 def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions) -> PageText:
-    if usable_text_layer(source.text_layer, options.limits.min_text_chars):
-        return PageText(number=source.number, text=normalize_text(source.text_layer or ""), source="text")
+    text_layer = repair_legacy_text(source.text_layer)  # TCVN3 / VNI mojibake → Unicode; anything else as is
+    if usable_text_layer(text_layer, options.limits.min_text_chars):
+        return PageText(number=source.number, text=normalize_text(text_layer or ""), source="text")
     image, dpi = source.load_image()
     prepared, prepared_dpi = prepare_for_ocr(image, dpi, options.preprocess)
     result = ocr.read(prepared, prepared_dpi)

@@ -26,7 +26,12 @@ def _local_store(settings: Settings) -> ObjectStore:
 
 
 def _s3_store(settings: Settings) -> ObjectStore:
-    raise BackendUnavailable("ARCHIVE_STORAGE=s3 is not available in this build yet; use ARCHIVE_STORAGE=local")
+    from storage.s3 import S3ObjectStore
+
+    return S3ObjectStore(
+        settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
+        secure=settings.s3_secure, region=settings.s3_region,
+    )
 
 
 def _tantivy_index(settings: Settings) -> SearchIndex:
@@ -36,7 +41,9 @@ def _tantivy_index(settings: Settings) -> SearchIndex:
 
 
 def _elasticsearch_index(settings: Settings) -> SearchIndex:
-    raise BackendUnavailable("ARCHIVE_INDEX=elasticsearch is not available in this build yet; use ARCHIVE_INDEX=tantivy")
+    from search.elasticsearch_index import ElasticsearchIndex
+
+    return ElasticsearchIndex(settings.es_url, settings.es_index)
 
 
 STORES: dict[str, Callable[[Settings], ObjectStore]] = {"local": _local_store, "s3": _s3_store}
@@ -56,7 +63,11 @@ def extraction_options(settings: Settings) -> ExtractionOptions:
 def build_services(settings: Settings) -> ArchiveService:
     try:
         store = STORES[settings.storage](settings)
+    except StorageError as exc:
+        raise BackendUnavailable(f"storage ({settings.storage}) unavailable: {exc}") from exc
+    try:
         index = INDEXES[settings.index](settings)
-    except (StorageError, SearchError) as exc:
-        raise BackendUnavailable(str(exc)) from exc
+    except SearchError as exc:
+        store.close()
+        raise BackendUnavailable(f"index ({settings.index}) unavailable: {exc}") from exc
     return ArchiveService(store, index, extraction_options(settings))

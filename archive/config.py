@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_bucket: str = "archive"
     s3_secure: bool = False
+    s3_region: str | None = None
 
     es_url: str = "http://127.0.0.1:9200"
     es_index: str = "archive-documents"

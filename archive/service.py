@@ -64,7 +64,10 @@ class ArchiveService:
     # ---- ingest -------------------------------------------------------------------------
 
     def is_stored(self, sha256: str) -> bool:
-        return self.store.exists(layout.record_key(sha256))
+        try:
+            return self.store.exists(layout.record_key(sha256))
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
 
     def ingest_bytes(self, data: bytes, filename: str, *, path: str | None = None) -> IngestResult:
         """Extract in this process and store; for one upload or a test. Batches use `archive.batch`."""
@@ -81,11 +84,8 @@ class ArchiveService:
         """Original, then record, then index. Storage down fails the file and indexes nothing; the index
         down leaves the document stored and marked pending, indexed as soon as the index answers again."""
         sha = sha256_hex(data)
-        try:
-            if self.is_stored(sha):
-                return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed: {exc}") from exc
+        if self.is_stored(sha):
+            return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
         try:
             extraction = self._confirm_serial(extraction)
         except IndexUnavailable:

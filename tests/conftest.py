@@ -21,6 +21,9 @@ CORPUS = SHARED / "corpus" / "pypdf-sample-files"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 IN_CI = os.environ.get("CI") == "true"
 
+# Real Elasticsearch and S3 servers, started on 127.0.0.1 the first time a test asks for one.
+pytest_plugins = ["tests.servers"]
+
 
 def require_tesseract() -> None:
     if shutil.which("tesseract") is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import uuid
 
 import pytest
 
@@ -12,11 +13,30 @@ from storage.errors import ObjectNotFound, StorageError
 from storage.local import LocalObjectStore
 
 
-@pytest.fixture(params=["local"])
+@pytest.fixture(params=["local", "s3"])
 def store(request, tmp_path):
-    adapter = LocalObjectStore(tmp_path / "objects")
+    if request.param == "local":
+        adapter = LocalObjectStore(tmp_path / "objects")
+        yield adapter
+        adapter.close()
+        return
+    server = request.getfixturevalue("s3_server")  # only the s3 param starts the server
+    from minio import Minio
+
+    from storage.s3 import S3ObjectStore
+
+    bucket = f"contract-{uuid.uuid4().hex[:16]}"
+    adapter = S3ObjectStore(server.endpoint, server.access_key, server.secret_key, bucket)
     yield adapter
     adapter.close()
+    drop_bucket(Minio(server.endpoint, server.access_key, server.secret_key, secure=False), bucket)
+
+
+def drop_bucket(client, bucket: str) -> None:
+    """Every version and delete marker first: a versioned bucket keeps them all."""
+    for obj in client.list_objects(bucket, recursive=True, include_version=True):
+        client.remove_object(bucket, obj.object_name, version_id=obj.version_id)
+    client.remove_bucket(bucket)
 
 
 def test_put_then_get_returns_the_same_bytes(store):
@@ -60,9 +80,18 @@ def test_list_by_prefix_and_delete(store):
     assert sorted(store.list("records/")) == ["records/bb/2.json"]
 
 
-def test_keys_cannot_escape_the_store(store):
-    with pytest.raises(StorageError):
-        store.put("../outside", b"x")
+@pytest.mark.parametrize("key", ["../outside", "a/../../b", "/absolute", ""])
+def test_keys_cannot_escape_the_store(store, key):
+    for attempt in (
+        lambda: store.put(key, b"x"),
+        lambda: store.get(key),
+        lambda: store.stat(key),
+        lambda: store.exists(key),
+        lambda: store.delete(key),
+        lambda: store.open_range(key),
+    ):
+        with pytest.raises(StorageError):
+            attempt()
 
 
 def test_concurrent_writers_never_leave_a_torn_object(store):

@@ -1,0 +1,38 @@
+# The equipment archive: API server and ingest worker (docker-compose.yml runs both from this image).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    ARCHIVE_DATA_DIR=/data
+
+# OCR: Tesseract 5 with Vietnamese and English data; DejaVu for rendered pages and the demo dossiers.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 10001 archive \
+    && useradd --system --uid 10001 --gid archive --home-dir /srv/archive --create-home \
+        --shell /usr/sbin/nologin archive \
+    && mkdir -p /data && chown archive:archive /data
+
+WORKDIR /srv/archive
+# Dependencies are pinned in pyproject.toml; copy it first so the layer caches across code changes.
+COPY pyproject.toml ./
+COPY archive ./archive
+COPY ingest ./ingest
+COPY search ./search
+COPY storage ./storage
+RUN pip install . && rm -rf build *.egg-info
+
+USER archive
+VOLUME ["/data"]
+EXPOSE 8000
+
+# Liveness of the API process; docker-compose.yml checks /readyz (storage and index answer) instead.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+
+CMD ["archive", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,134 @@
+"""The production deployment files: docker-compose.yml validates with `docker compose config`
+(where the compose plugin exists), keeps no secrets, and the Dockerfile has what the stack needs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(Path.home())}
+
+
+def _compose_available() -> str | None:
+    """None when `docker compose` works, else why not."""
+    if shutil.which("docker") is None:
+        return "the docker client is not installed"
+    try:
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=60,
+                               env=CLEAN_ENV)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"`docker compose version` did not run: {exc}"
+    if probe.returncode != 0:
+        return "the docker compose plugin is not installed (`docker compose version`: %s)" % (
+            (probe.stderr or probe.stdout).strip().splitlines()[0:1] or ["no output"])[0]
+    return None
+
+
+def _compose(*args: str, env_file: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", "compose", "-f", str(COMPOSE), "--env-file", str(env_file), *args],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=CLEAN_ENV)
+
+
+@pytest.fixture(scope="module")
+def compose_config() -> dict:
+    reason = _compose_available()
+    if reason:
+        # Only where the compose plugin exists (no Docker engine is needed for `config`).
+        pytest.skip(f"docker compose config not checked: {reason}")
+    result = _compose("config", "--format", "json", env_file=ENV_EXAMPLE)
+    assert result.returncode == 0, f"docker compose config failed:\n{result.stderr}"
+    return json.loads(result.stdout)
+
+
+def test_compose_config_has_the_four_services_with_healthchecks(compose_config: dict) -> None:
+    services = compose_config["services"]
+    assert {"api", "worker", "elasticsearch", "minio"} <= set(services)
+    for name in ("api", "elasticsearch", "minio"):
+        check = services[name].get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+    assert services["worker"]["healthcheck"].get("disable") is True  # no HTTP port to check
+
+
+def test_compose_uses_named_volumes(compose_config: dict) -> None:
+    assert {"es-data", "minio-data", "archive-data"} <= set(compose_config["volumes"])
+    services = compose_config["services"]
+    for name, target in (("elasticsearch", "/usr/share/elasticsearch/data"), ("minio", "/data"), ("api", "/data"),
+                         ("worker", "/data")):
+        mounts = [v for v in services[name]["volumes"] if v["type"] == "volume" and v["target"] == target]
+        assert mounts, f"{name} has no named volume at {target}"
+
+
+def test_compose_wires_the_archive_to_minio_and_elasticsearch(compose_config: dict) -> None:
+    services = compose_config["services"]
+    api = services["api"]
+    env = api["environment"]
+    assert env["ARCHIVE_STORAGE"] == "s3" and env["ARCHIVE_INDEX"] == "elasticsearch"
+    assert env["ARCHIVE_S3_ENDPOINT"] == "minio:9000"
+    assert env["ARCHIVE_ES_URL"].endswith("@elasticsearch:9200")
+    assert api["command"] == ["archive", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert services["worker"]["command"] == ["archive", "worker"]
+    assert services["worker"]["environment"] == env
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert "readyz" in " ".join(api["healthcheck"]["test"])
+    es = services["elasticsearch"]
+    assert es["image"].startswith("docker.elastic.co/elasticsearch/elasticsearch:9.")
+    assert es["environment"]["discovery.type"] == "single-node"
+    assert "-Xms" in es["environment"]["ES_JAVA_OPTS"] and "-Xmx" in es["environment"]["ES_JAVA_OPTS"]
+    assert es["ulimits"]["memlock"] == {"soft": -1, "hard": -1}
+    assert es["ulimits"]["nofile"]["soft"] >= 65535
+    assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", services["minio"]["image"])
+
+
+def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
+    reason = _compose_available()
+    if reason:
+        pytest.skip(f"docker compose config not checked: {reason}")
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    result = _compose("config", env_file=empty)
+    assert result.returncode != 0
+    assert "set in .env" in result.stderr
+
+
+# -- checks that need no docker at all ------------------------------------------------------------
+
+def test_no_secret_is_written_in_the_compose_file() -> None:
+    text = COMPOSE.read_text()
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
+    assert {"ELASTIC_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"} <= required
+    example = {line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text().splitlines()
+               if line and not line.startswith("#") and "=" in line}
+    assert required <= example, f".env.example lacks {sorted(required - example)}"
+    for line in text.splitlines():
+        if re.search(r"(PASSWORD|SECRET|ACCESS_KEY)\s*[:=]", line, re.I):
+            assert "${" in line, f"a literal secret in docker-compose.yml: {line.strip()}"
+
+
+def test_dockerfile_builds_a_non_root_image_with_tesseract() -> None:
+    text = DOCKERFILE.read_text()
+    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
+    for package in ("tesseract-ocr", "tesseract-ocr-vie", "tesseract-ocr-eng", "fonts-dejavu-core"):
+        assert re.search(rf"\b{re.escape(package)}\b", text), package
+    assert re.search(r"^RUN pip install \.", text, re.M)
+    users = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r"^EXPOSE 8000\b", text, re.M)
+    assert re.search(r"^HEALTHCHECK\b", text, re.M)
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
+    entries = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    assert {".venv", "archive-data", "bench/work", ".git"} <= entries

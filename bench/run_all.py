@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+SERVICES = BENCH.parent / "scripts" / "services"
 
 STEPS = [
     ["search_bench.py", "--docs", "100000", "--docs", "1000000", "--out", str(BENCH / "results" / "search.json")],
-    ["ocr_bench.py", "--pages", "40"],
+    ["ocr_bench.py", "--pages", "60"],
     ["text_pdf_bench.py", "--items", "60"],
     ["accuracy_bench.py", "--items", "12"],
     ["memory_bench.py", "--pages", "300"],
 ]
+# Against the real servers of `scripts/services` (started here if they are not running).
+SCALE_OUT_STEPS = [
+    ["s3_bench.py"],
+    ["es_bench.py"],
+]
+
+
+def services_env() -> dict[str, str]:
+    # Full JIT: Elasticsearch's fast-start mode would understate its steady-state speed.
+    env = {**os.environ, "ARCHIVE_SERVICES_ES_FULL_JIT": "1"}
+    subprocess.run([str(SERVICES), "up"], check=True, env=env)
+    exports = subprocess.run([str(SERVICES), "env"], check=True, capture_output=True, text=True, env=env).stdout
+    pairs = (word.split("=", 1) for line in exports.splitlines() for word in shlex.split(line) if "=" in word)
+    return {**env, **dict(pairs)}
 
 
 def main() -> None:
     for script, *args in STEPS:
         print(f"== {script} {' '.join(args)}", flush=True)
         subprocess.run([sys.executable, str(BENCH / script), *args], check=True)
+    env = services_env()
+    for script, *args in SCALE_OUT_STEPS:
+        print(f"== {script} {' '.join(args)}", flush=True)
+        subprocess.run([sys.executable, str(BENCH / script), *args], check=True, env=env)
 
 
 if __name__ == "__main__":

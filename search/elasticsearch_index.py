@@ -53,12 +53,10 @@ Connection: short timeouts and bounded retries (a dead server fails within secon
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 import threading
 import time
-import unicodedata
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -67,15 +65,22 @@ from urllib.parse import urlsplit, urlunsplit
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from ingest.serials import lookalike_key, normalize_serial, serial_key
-from ingest.vietnamese import fold, fold_map
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
+from search.highlight import CLOSE_SENTINEL, OPEN_SENTINEL, render, render_folded
 from search.query import (
-    HIGHLIGHT_CLOSE,
-    HIGHLIGHT_OPEN,
+    FUZZY_MIN_KEY,
+    KEYWORD_BOOST,
+    ORIGINAL_BOOST,
+    SERIAL_FETCH,
+    SNIPPET_CHARS,
+    TITLE_BOOST,
     QueryTerm,
     TextPrep,
     decode_cursor,
     encode_cursor,
+    enum_value,
+    fields_text,
+    typed_with_marks,
     keyword_key,
     parse_text,
     sort_facets,
@@ -86,20 +91,12 @@ from search.types import IndexRecord, SearchHit, SearchPage, SearchQuery, Serial
 __all__ = ["ElasticsearchIndex"]
 
 ANALYZER = "standard"  # core Lucene: UAX#29 words, lowercase; present in every distribution
-_ORIGINAL_BOOST = 2.0
-_TITLE_BOOST = 3.0
-_KEYWORD_BOOST = 4.0
-_SNIPPET_CHARS = 200
 _MAX_ANALYZED = 1_000_000  # highlight at most this far into a text instead of failing on long ones
-_FUZZY_MIN_KEY = 4
-_SERIAL_FETCH = 1000
 _WINDOW = 10_000  # index.max_result_window: from + size above it is refused
 _BULK_DOCS = 500
 _BULK_BYTES = 16 * 1024 * 1024
-_JOINERS = frozenset("-‐‑./_")
-_OPEN_SENTINEL, _CLOSE_SENTINEL = "\ue000", "\ue001"
-_TAGS = re.compile(f"([{_OPEN_SENTINEL}{_CLOSE_SENTINEL}])")
-_NO_SENTINELS = str.maketrans("", "", _OPEN_SENTINEL + _CLOSE_SENTINEL)
+_TAGS = re.compile(f"([{OPEN_SENTINEL}{CLOSE_SENTINEL}])")
+_NO_SENTINELS = str.maketrans("", "", OPEN_SENTINEL + CLOSE_SENTINEL)
 _HIT_SOURCE = ["document_id", "serial_number", "doc_type", "document_date", "designation", "unit", "title"]
 _UNAVAILABLE_STATUS = frozenset({408, 429, 502, 503, 504})
 
@@ -345,14 +342,14 @@ class ElasticsearchIndex:
         prep = self._prep
         text, folded = self._lines.normalize_and_fold(_no_sentinels(record.text))
         title, title_folded = prep.normalize_and_fold(_no_sentinels(record.title))
-        _, fields_folded = prep.normalize_and_fold(_fields_text(record))
+        _, fields_folded = prep.normalize_and_fold(fields_text(record))
         doc: dict[str, Any] = {
             "document_id": record.document_id, "text": text, "folded": folded, "title": title,
             "title_folded": title_folded, "fields_folded": fields_folded,
-            "doc_type": _enum(record.doc_type), "unit": prep.display(record.unit or ""),
+            "doc_type": enum_value(record.doc_type), "unit": prep.display(record.unit or ""),
             "designation": prep.display(record.designation or ""), "unit_key": prep.keyword(record.unit or ""),
             "designation_key": prep.keyword(record.designation or ""),
-            "classification": _enum(record.classification), "repair_level": _enum(record.repair_level),
+            "classification": enum_value(record.classification), "repair_level": enum_value(record.repair_level),
             "document_number": record.document_number,
             "document_date": _day(record.document_date).isoformat() if record.document_date else None,
             "ingested_at": record.ingested_at.isoformat() if record.ingested_at else None,
@@ -372,7 +369,7 @@ class ElasticsearchIndex:
         after = _cursor_after(query.cursor)
         terms = parse_text(query.text)
         has_text = any(term.folded for term in terms)
-        has_marks = any(_has_marks(term.text) for term in terms)
+        has_marks = any(typed_with_marks(term.text) for term in terms)
         size = min(query.limit, _WINDOW)
         body: dict[str, Any] = {
             "query": self._query(terms, query),
@@ -423,12 +420,12 @@ class ElasticsearchIndex:
 
     def _filters(self, query: SearchQuery) -> list[dict[str, Any]]:
         exact = [
-            ("doc_type", query.doc_type, _enum(query.doc_type)),
+            ("doc_type", query.doc_type, enum_value(query.doc_type)),
             ("unit_key", query.unit, keyword_key(query.unit) if query.unit else None),
             ("serial_key", query.serial, serial_key(query.serial) if query.serial else None),
             ("designation_key", query.designation, keyword_key(query.designation) if query.designation else None),
-            ("classification", query.classification, _enum(query.classification)),
-            ("repair_level", query.repair_level, _enum(query.repair_level)),
+            ("classification", query.classification, enum_value(query.classification)),
+            ("repair_level", query.repair_level, enum_value(query.repair_level)),
         ]
         filters: list[dict[str, Any]] = []
         for field, asked, value in exact:
@@ -479,7 +476,7 @@ class ElasticsearchIndex:
         if has_marks and found.get("text"):
             fragment, spans = _untag(found["text"][0])
             if spans:
-                return (_render(fragment, spans),)
+                return (render(fragment, spans),)
         if not found.get("folded") or not text:
             return ()
         fragment, spans = _untag(found["folded"][0])
@@ -496,7 +493,7 @@ class ElasticsearchIndex:
             return ()
         tiers = [("exact", {"term": {"serial_key": key}}),
                  ("lookalike", {"term": {"serial_lookalike": lookalike_key(serial)}})]
-        if len(key) >= _FUZZY_MIN_KEY:
+        if len(key) >= FUZZY_MIN_KEY:
             # constant_score rewrite: every term within one edit, like Tantivy's automaton (no top-N cut).
             tiers.append(("fuzzy", {"fuzzy": {"serial_lookalike": {
                 "value": lookalike_key(serial), "fuzziness": 1, "transpositions": True, "prefix_length": 0,
@@ -513,7 +510,7 @@ class ElasticsearchIndex:
                 return ()
             best = found[0]["_score"]
             # A full page that still ends in the best tier: there may be more (complete dossiers).
-            while len(found) % _SERIAL_FETCH == 0 and found[-1]["_score"] == best:
+            while len(found) % SERIAL_FETCH == 0 and found[-1]["_score"] == best:
                 more = self._client.search(index=self._alias, **_serial_body(query, found[-1]["sort"]))["hits"]["hits"]
                 if not more:
                     break
@@ -598,18 +595,18 @@ def _term_clauses(term: QueryTerm) -> tuple[list[dict[str, Any]], list[dict[str,
     if not term.folded:
         return [], []
     required = [_phrase("folded", term.folded, None, zero_terms="all")]
-    optional = [_phrase("title_folded", term.folded, _TITLE_BOOST)]
-    if _has_marks(term.text):
+    optional = [_phrase("title_folded", term.folded, TITLE_BOOST)]
+    if typed_with_marks(term.text):
         # The folded copy already matches everything the original does; the original adds
         # score to exact-diacritic matches. A term typed without marks skips it.
-        optional += [_phrase("text", term.text, _ORIGINAL_BOOST),
-                     _phrase("title", term.text, _ORIGINAL_BOOST * _TITLE_BOOST)]
+        optional += [_phrase("text", term.text, ORIGINAL_BOOST),
+                     _phrase("title", term.text, ORIGINAL_BOOST * TITLE_BOOST)]
     if not term.phrase:
         if key := keyword_key(term.text):
-            optional.append({"term": {"designation_key": {"value": key, "boost": _KEYWORD_BOOST}}})
+            optional.append({"term": {"designation_key": {"value": key, "boost": KEYWORD_BOOST}}})
         key = serial_key(term.text)
         if len(key) >= 3 and any(ch.isdigit() for ch in key):
-            optional.append({"term": {"serial_key": {"value": key, "boost": _KEYWORD_BOOST}}})
+            optional.append({"term": {"serial_key": {"value": key, "boost": KEYWORD_BOOST}}})
     return required, optional
 
 
@@ -624,17 +621,17 @@ def _highlight(terms: Sequence[QueryTerm], has_marks: bool) -> dict[str, Any]:
     folded = [_phrase("folded", term.folded, None) for term in terms if term.folded]
     fields: dict[str, Any] = {}
     if has_marks:
-        original = [_phrase("text", term.text, None) for term in terms if _has_marks(term.text)]
+        original = [_phrase("text", term.text, None) for term in terms if typed_with_marks(term.text)]
         fields["text"] = {"highlight_query": {"bool": {"should": original}}}
     fields["folded"] = {"highlight_query": {"bool": {"should": folded}}}
-    return {"type": "unified", "pre_tags": [_OPEN_SENTINEL], "post_tags": [_CLOSE_SENTINEL],
-            "fragment_size": _SNIPPET_CHARS, "number_of_fragments": 1, "no_match_size": 0,
+    return {"type": "unified", "pre_tags": [OPEN_SENTINEL], "post_tags": [CLOSE_SENTINEL],
+            "fragment_size": SNIPPET_CHARS, "number_of_fragments": 1, "no_match_size": 0,
             "max_analyzed_offset": _MAX_ANALYZED, "require_field_match": True, "fields": fields}
 
 
 def _serial_body(query: dict[str, Any], after: list[Any] | None) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "query": query, "size": _SERIAL_FETCH, "_source": False,
+        "query": query, "size": SERIAL_FETCH, "_source": False,
         "docvalue_fields": ["document_id", "serial_number", {"field": "document_date", "format": "strict_date"}],
         "sort": [{"_score": "desc"}, {"document_id": "asc"}], "track_total_hits": False,
     }
@@ -695,9 +692,9 @@ def _untag(tagged: str) -> tuple[str, list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     length, start = 0, None
     for piece in _TAGS.split(tagged):
-        if piece == _OPEN_SENTINEL:
+        if piece == OPEN_SENTINEL:
             start = length
-        elif piece == _CLOSE_SENTINEL:
+        elif piece == CLOSE_SENTINEL:
             if start is not None and length > start:
                 spans.append((start, length))
             start = None
@@ -711,82 +708,24 @@ def _map_back(text: str, folded: str, fragment: str, spans: Sequence[tuple[int, 
     """A fragment of the folded copy, drawn on the original characters it came from."""
     start = folded.find(fragment)
     if start < 0:
-        return _render(fragment, spans)
-    end = start + len(fragment)
-    if len(folded) == len(text):  # the usual case: one folded character per original one
-        return _render(text[start:end], spans)
-    refolded, origin = fold_map(text, iy=True)
-    if refolded != folded:
-        return _render(fragment, spans)
-    base, stop = origin[start], _past_marks(text, origin[end])
-    mapped = [(origin[start + a] - base, _past_marks(text, origin[start + b]) - base) for a, b in spans]
-    return _render(text[base:stop], mapped)
-
-
-def _past_marks(text: str, position: int) -> int:
-    """Move an end offset past combining marks, which belong to the character before them."""
-    while position < len(text) and unicodedata.combining(text[position]):
-        position += 1
-    return position
-
-
-def _merge_joined(fragment: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """One mark for "T-54B" or "KB-15-84" rather than one per token: join spans split by "-./"."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        gap = fragment[merged[-1][1] : start] if merged else None
-        if gap and all(ch in _JOINERS for ch in gap):
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _render(fragment: str, spans: Sequence[tuple[int, int]]) -> str:
-    """HTML-escaped fragment with `<mark>` around the spans."""
-    parts, position = [], 0
-    for start, end in _merge_joined(fragment, spans):
-        if start < position:
-            continue
-        parts += (fragment[position:start], _OPEN_SENTINEL, fragment[start:end], _CLOSE_SENTINEL)
-        position = end
-    parts.append(fragment[position:])
-    escaped = html.escape("".join(parts).strip(), quote=False)
-    return escaped.replace(_OPEN_SENTINEL, HIGHLIGHT_OPEN).replace(_CLOSE_SENTINEL, HIGHLIGHT_CLOSE)
+        return render(fragment, spans)
+    return render_folded(text, folded, start, fragment, spans)
 
 
 # -- small helpers -------------------------------------------------------------------------
-
-
-def _fields_text(record: IndexRecord) -> str:
-    """The record's fields as searchable text, with serial and designation also written whole
-    ("KB1584", "T54B") so that they match typed without their dashes."""
-    values = [record.name, record.designation, record.unit, record.from_unit, record.to_unit,
-              record.document_number, record.serial_number, record.filename]
-    values += [serial_key(record.serial_number or ""), serial_key(record.designation or "")]
-    return " ".join(value for value in values if value)
 
 
 def _no_sentinels(text: str | None) -> str:
     """The highlighter's tags are two private-use characters: keep them out of the indexed text."""
     if not text:
         return ""
-    return text.translate(_NO_SENTINELS) if _OPEN_SENTINEL in text or _CLOSE_SENTINEL in text else text
+    return text.translate(_NO_SENTINELS) if OPEN_SENTINEL in text or CLOSE_SENTINEL in text else text
 
 
 def _checked_id(record: IndexRecord) -> str:
     if not record.document_id:
         raise SearchError("an IndexRecord needs a document_id")
     return record.document_id
-
-
-def _has_marks(word: str) -> bool:
-    """Typed with Vietnamese diacritics (or đ)."""
-    return fold(word) != word.lower()
-
-
-def _enum(value: str | None) -> str:
-    return (value or "").strip().lower()
 
 
 def _day(value: date) -> date:

@@ -27,9 +27,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from ingest.vietnamese import fold_iy, normalize_text
+from ingest.serials import serial_key
+from ingest.vietnamese import fold, fold_iy, normalize_text
 from search.errors import InvalidQuery
-from search.types import FACET_FIELDS, FacetCount, SearchQuery
+from search.types import FACET_FIELDS, FacetCount, IndexRecord, SearchQuery
 
 __all__ = [
     "QueryTerm",
@@ -44,7 +45,18 @@ __all__ = [
     "HIGHLIGHT_OPEN",
     "HIGHLIGHT_CLOSE",
     "TextPrep",
+    "fields_text",
+    "typed_with_marks",
+    "enum_value",
 ]
+
+# Score-only boosts every engine applies the same way (see the adapters' docstrings).
+ORIGINAL_BOOST = 2.0  # the term as typed, diacritics included: exact marks rank first
+TITLE_BOOST = 3.0
+KEYWORD_BOOST = 4.0  # designation or serial typed whole
+SNIPPET_CHARS = 200
+FUZZY_MIN_KEY = 4  # serial keys shorter than this get no near-miss tier
+SERIAL_FETCH = 1000
 
 HIGHLIGHT_OPEN = "<mark>"
 HIGHLIGHT_CLOSE = "</mark>"
@@ -242,3 +254,22 @@ def decode_cursor(cursor: str | None, query: SearchQuery) -> int:
     if payload.get("f") != query_fingerprint(query):
         raise InvalidQuery("cursor belongs to a different query")
     return offset
+
+
+def fields_text(record: IndexRecord) -> str:
+    """The record's fields as searchable text, with serial and designation also written whole
+    ("KB1584", "T54B") so that they match typed without their dashes."""
+    values = [record.name, record.designation, record.unit, record.from_unit, record.to_unit,
+              record.document_number, record.serial_number, record.filename]
+    values += [serial_key(record.serial_number or ""), serial_key(record.designation or "")]
+    return " ".join(value for value in values if value)
+
+
+def typed_with_marks(word: str) -> bool:
+    """Typed with Vietnamese diacritics (or đ)."""
+    return fold(word) != word.lower()
+
+
+def enum_value(value: str | None) -> str:
+    """Doc types, classifications and repair levels compare trimmed and lowercase."""
+    return (value or "").strip().lower()

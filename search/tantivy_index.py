@@ -29,11 +29,9 @@ offsets (`search.query.encode_cursor`): tantivy-py has no search_after.
 
 from __future__ import annotations
 
-import html
 import os
 import pathlib
 import threading
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -42,15 +40,22 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import tantivy
 
 from ingest.serials import lookalike_key, normalize_serial, serial_key
-from ingest.vietnamese import fold, fold_map
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
+from search.highlight import render, render_folded
 from search.query import (
-    HIGHLIGHT_CLOSE,
-    HIGHLIGHT_OPEN,
+    FUZZY_MIN_KEY,
+    KEYWORD_BOOST,
+    ORIGINAL_BOOST,
+    SERIAL_FETCH,
+    SNIPPET_CHARS,
+    TITLE_BOOST,
     QueryTerm,
     TextPrep,
     decode_cursor,
     encode_cursor,
+    enum_value,
+    fields_text,
+    typed_with_marks,
     keyword_key,
     parse_text,
     sort_facets,
@@ -61,15 +66,7 @@ from search.types import FacetCount, IndexRecord, SearchHit, SearchPage, SearchQ
 __all__ = ["TantivyIndex"]
 
 TOKENIZER = "vi_text"
-_ORIGINAL_BOOST = 2.0
-_TITLE_BOOST = 3.0
-_KEYWORD_BOOST = 4.0
-_SNIPPET_CHARS = 200
-_FUZZY_MIN_KEY = 4
-_SERIAL_FETCH = 1000
 _OCCUR = tantivy.Occur
-_JOINERS = frozenset("-‐‑./_")
-_OPEN_SENTINEL, _CLOSE_SENTINEL = "\ue000", "\ue001"
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -231,15 +228,15 @@ class TantivyIndex:
                 doc.add_text("folded", folded)
                 if name == "title":
                     doc.add_text("title_folded", folded)
-        _, folded_fields = prep.normalize_and_fold(_fields_text(record))
+        _, folded_fields = prep.normalize_and_fold(fields_text(record))
         if folded_fields:
             doc.add_text("folded", folded_fields)
-        for name, value in (("doc_type", _enum(record.doc_type)), ("unit", prep.display(record.unit or "")),
+        for name, value in (("doc_type", enum_value(record.doc_type)), ("unit", prep.display(record.unit or "")),
                             ("designation", prep.display(record.designation or "")),
                             ("unit_key", prep.keyword(record.unit or "")),
                             ("designation_key", prep.keyword(record.designation or "")),
-                            ("classification", _enum(record.classification)),
-                            ("repair_level", _enum(record.repair_level))):
+                            ("classification", enum_value(record.classification)),
+                            ("repair_level", enum_value(record.repair_level))):
             if value:
                 doc.add_text(name, value)
         if record.serial_number and serial_key(record.serial_number):
@@ -281,7 +278,7 @@ class TantivyIndex:
                 result = searcher.search(full, limit, count=True, offset=offset)
                 found = result.hits[: query.limit]
             total = result.count
-            hits = self._hits(searcher, found, text_query, has_marks=any(_has_marks(t.text) for t in terms))
+            hits = self._hits(searcher, found, text_query, has_marks=any(typed_with_marks(t.text) for t in terms))
             facets = pending_facets.result() if pending_facets else {}
             if not total:
                 facets = {name: () for name in query.facets}
@@ -309,21 +306,21 @@ class TantivyIndex:
         if required is None:
             return []
         clauses = [(_OCCUR.Must, required)]
-        boosts = [("title_folded", self._tokens(term.folded), _TITLE_BOOST)]
-        if _has_marks(term.text):
+        boosts = [("title_folded", self._tokens(term.folded), TITLE_BOOST)]
+        if typed_with_marks(term.text):
             # The folded copy already matches everything the original does; the original adds
             # score to exact-diacritic matches. A term typed without marks skips it.
             original = self._tokens(term.text)
-            boosts += [("text", original, _ORIGINAL_BOOST), ("title", original, _ORIGINAL_BOOST * _TITLE_BOOST)]
+            boosts += [("text", original, ORIGINAL_BOOST), ("title", original, ORIGINAL_BOOST * TITLE_BOOST)]
         optional = [(field, self._field_query(field, tokens), boost) for field, tokens, boost in boosts]
         if not term.phrase:
             if key := keyword_key(term.text):
                 optional.append(("designation_key", tantivy.Query.term_query(self._schema, "designation_key", key),
-                                 _KEYWORD_BOOST))
+                                 KEYWORD_BOOST))
             key = serial_key(term.text)
             if len(key) >= 3 and any(ch.isdigit() for ch in key):
                 optional.append(("serial_key", tantivy.Query.term_query(self._schema, "serial_key", key),
-                                 _KEYWORD_BOOST))
+                                 KEYWORD_BOOST))
         clauses += [(_OCCUR.Should, tantivy.Query.boost_query(sub, boost)) for _f, sub, boost in optional if sub]
         return clauses
 
@@ -337,12 +334,12 @@ class TantivyIndex:
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         exact = [
-            ("doc_type", _enum(query.doc_type)),
+            ("doc_type", enum_value(query.doc_type)),
             ("unit_key", keyword_key(query.unit) if query.unit else None),
             ("serial_key", serial_key(query.serial) if query.serial else None),
             ("designation_key", keyword_key(query.designation) if query.designation else None),
-            ("classification", _enum(query.classification)),
-            ("repair_level", _enum(query.repair_level)),
+            ("classification", enum_value(query.classification)),
+            ("repair_level", enum_value(query.repair_level)),
         ]
         asked = {"doc_type": query.doc_type, "unit_key": query.unit, "serial_key": query.serial,
                  "designation_key": query.designation, "classification": query.classification,
@@ -405,14 +402,14 @@ class TantivyIndex:
             ("exact", tantivy.Query.term_query(self._schema, "serial_key", key)),
             ("lookalike", tantivy.Query.term_query(self._schema, "serial_lookalike", lookalike_key(serial))),
         ]
-        if len(key) >= _FUZZY_MIN_KEY:
+        if len(key) >= FUZZY_MIN_KEY:
             tiers.append(("fuzzy", tantivy.Query.fuzzy_term_query(
                 self._schema, "serial_lookalike", lookalike_key(serial), distance=1, transposition_cost_one=True)))
         with _translated("find_serial"):
             searcher = self._index.searcher()
             for match, tier_query in tiers:
-                result = searcher.search(tier_query, _SERIAL_FETCH, count=True)
-                if result.count > _SERIAL_FETCH:
+                result = searcher.search(tier_query, SERIAL_FETCH, count=True)
+                if result.count > SERIAL_FETCH:
                     result = searcher.search(tier_query, result.count, count=True)
                 if result.hits:
                     return _group_serials(searcher, result.hits, match)
@@ -432,8 +429,8 @@ class _Highlighter:
         self._folded_first = folded_first
         self._original = tantivy.SnippetGenerator.create(searcher, query, schema, "text")
         self._folded = tantivy.SnippetGenerator.create(searcher, query, schema, "folded")
-        self._original.set_max_num_chars(_SNIPPET_CHARS)
-        self._folded.set_max_num_chars(_SNIPPET_CHARS)
+        self._original.set_max_num_chars(SNIPPET_CHARS)
+        self._folded.set_max_num_chars(SNIPPET_CHARS)
 
     def highlight(self, doc: tantivy.Document) -> tuple[str, ...]:
         text = doc.get_first("text") or ""
@@ -442,7 +439,7 @@ class _Highlighter:
         if not self._folded_first:
             snippet = self._original.snippet_from_doc(doc)
             if snippet.highlighted():
-                return (_render(snippet.fragment(), _char_spans(snippet.fragment(), snippet.highlighted())),)
+                return (render(snippet.fragment(), _char_spans(snippet.fragment(), snippet.highlighted())),)
         folded = self._prep.fold(text)
         snippet = self._folded.snippet_from_doc(tantivy.Document(folded=folded))
         if not snippet.highlighted():
@@ -452,26 +449,11 @@ class _Highlighter:
 
 def _map_back(text: str, folded: str, snippet: tantivy.Snippet) -> str:
     """A snippet of the folded copy, drawn on the original characters it came from."""
-    spans = _char_spans(snippet.fragment(), snippet.highlighted())
     start = snippet.fragment_range().start
-    if not folded.isascii():
+    if not folded.isascii():  # tantivy's offsets are bytes
         start = len(folded.encode("utf-8")[:start].decode("utf-8", "ignore"))
-    end = start + len(snippet.fragment())
-    if len(folded) == len(text):  # the usual case: one folded character per original one
-        return _render(text[start:end], spans)
-    refolded, origin = fold_map(text, iy=True)
-    if refolded != folded:
-        return _render(snippet.fragment(), spans)
-    base, stop = origin[start], _past_marks(text, origin[end])
-    mapped = [(origin[start + a] - base, _past_marks(text, origin[start + b]) - base) for a, b in spans]
-    return _render(text[base:stop], mapped)
-
-
-def _past_marks(text: str, position: int) -> int:
-    """Move an end offset past combining marks, which belong to the character before them."""
-    while position < len(text) and unicodedata.combining(text[position]):
-        position += 1
-    return position
+    spans = _char_spans(snippet.fragment(), snippet.highlighted())
+    return render_folded(text, folded, start, snippet.fragment(), spans)
 
 
 def _char_spans(fragment: str, ranges: Sequence[Any]) -> list[tuple[int, int]]:
@@ -485,33 +467,6 @@ def _char_spans(fragment: str, ranges: Sequence[Any]) -> list[tuple[int, int]]:
         end = len(encoded[: span.end].decode("utf-8", "ignore"))
         spans.append((start, end))
     return sorted(spans)
-
-
-def _merge_joined(fragment: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """One mark for "T-54B" or "KB-15-84" rather than one per token: join spans split by "-./"."""
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        gap = fragment[merged[-1][1] : start] if merged else None
-        if gap and all(ch in _JOINERS for ch in gap):
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _render(fragment: str, spans: Sequence[tuple[int, int]]) -> str:
-    """HTML-escaped fragment with `<mark>` around the spans (marked with private-use sentinels,
-    escaped in one go, then swapped for the tags)."""
-    fragment = fragment.replace(_OPEN_SENTINEL, "").replace(_CLOSE_SENTINEL, "")
-    parts, position = [], 0
-    for start, end in _merge_joined(fragment, spans):
-        if start < position:
-            continue
-        parts += (fragment[position:start], _OPEN_SENTINEL, fragment[start:end], _CLOSE_SENTINEL)
-        position = end
-    parts.append(fragment[position:])
-    escaped = html.escape("".join(parts).strip(), quote=False)
-    return escaped.replace(_OPEN_SENTINEL, HIGHLIGHT_OPEN).replace(_CLOSE_SENTINEL, HIGHLIGHT_CLOSE)
 
 
 def _group_serials(searcher: tantivy.Searcher, hits: list[tuple[Any, Any]], match: str) -> tuple[SerialMatch, ...]:
@@ -541,24 +496,6 @@ def _batched(records: Iterable[IndexRecord], size: int) -> Iterator[list[IndexRe
 
 def _boolean(clauses: list[tuple[tantivy.Occur, tantivy.Query]]) -> tantivy.Query:
     return tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
-
-
-def _fields_text(record: IndexRecord) -> str:
-    """The record's fields as searchable text, with serial and designation also written whole
-    ("KB1584", "T54B") so that they match typed without their dashes."""
-    values = [record.name, record.designation, record.unit, record.from_unit, record.to_unit,
-              record.document_number, record.serial_number, record.filename]
-    values += [serial_key(record.serial_number or ""), serial_key(record.designation or "")]
-    return " ".join(value for value in values if value)
-
-
-def _has_marks(word: str) -> bool:
-    """Typed with Vietnamese diacritics (or đ)."""
-    return fold(word) != word.lower()
-
-
-def _enum(value: str | None) -> str:
-    return (value or "").strip().lower()
 
 
 def _as_datetime(day: date) -> datetime:

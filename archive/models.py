@@ -59,6 +59,19 @@ class Document(BaseModel):
     fields: dict[str, FieldRecord] = Field(default_factory=dict)
     pages: list[PageRecord] = Field(default_factory=list)
     ingested_at: datetime
+    # Stored documents with the same serial, doc type, date and document number but other bytes:
+    # most likely a rescan of the same paper. Kept and flagged, never dropped.
+    likely_duplicate_of: list[str] = Field(default_factory=list)
+
+
+class LikelyDuplicate(BaseModel):
+    document_id: str
+    filename: str
+    serial_number: str | None
+    doc_type: str
+    document_date: date | None
+    document_number: str | None
+    likely_duplicate_of: list[str]
 
 
 class StoredRecord(BaseModel):

@@ -10,6 +10,7 @@ import hashlib
 import io
 import zipfile
 from dataclasses import replace
+from datetime import date
 from typing import Callable, Iterator
 
 import structlog
@@ -23,6 +24,7 @@ from archive.models import (
     FieldRecord,
     FacetValue,
     IngestResult,
+    LikelyDuplicate,
     PageTextOut,
     SearchHitOut,
     SearchResponse,
@@ -48,6 +50,10 @@ RECOVERED_SERIAL_CONFIDENCE = 0.7  # found in the text without its label, but kn
 PAGE_IMAGE_WIDTH = 1240  # A4 at 150 dpi: sharp enough to read on screen
 
 log = structlog.get_logger(__name__)
+
+
+def _document_number_key(number: str | None) -> str:
+    return "".join((number or "").split()).upper()
 
 
 def sha256_hex(data: bytes) -> str:
@@ -91,8 +97,12 @@ class ArchiveService:
         except IndexUnavailable:
             pass  # confirmation needs the index; the pending re-index confirms the serial later
         document = document_from_extraction(extraction, sha256=sha, filename=filename, size_bytes=len(data))
+        document.likely_duplicate_of = self._likely_duplicates_of(document)
         record = stored_record(document, extraction)
         try:
+            if document.likely_duplicate_of:
+                # The marker first: a crash after it leaves a harmless marker, never an unlisted rescan.
+                self.store.put(layout.likely_duplicate_key(sha), b"", content_type="text/plain")
             if not self.store.exists(layout.original_key(sha)):
                 self.store.put(layout.original_key(sha), data, content_type=extraction.content_type)
             self.store.put(layout.record_key(sha), record.model_dump_json().encode(), content_type="application/json")
@@ -109,6 +119,39 @@ class ArchiveService:
             self.retry_pending()  # the index is back: catch up on what it missed
         return ingested
 
+    # ---- likely duplicates (rescans) ----------------------------------------------------------
+
+    def _likely_duplicates_of(self, document: Document) -> list[str]:
+        """Stored documents with the same serial, doc type, date and document number."""
+        if not (document.serial_number and document.document_date and document.document_number) or document.doc_type == "other":
+            return []
+        query = SearchQuery(serial=document.serial_number, doc_type=document.doc_type, date_from=document.document_date,
+                            date_to=document.document_date, limit=50, facets=())
+        try:
+            hits = self.index.search(query).hits
+        except IndexUnavailable:
+            return []  # cannot tell without the index; the document is stored unflagged
+        number = _document_number_key(document.document_number)
+        found = []
+        for hit in hits:
+            try:
+                other = self.document(hit.document_id)
+            except NotFound:
+                continue
+            if other.document_id != document.document_id and _document_number_key(other.document_number) == number:
+                found.append(other.document_id)
+        return sorted(found)
+
+    def likely_duplicates(self) -> list[LikelyDuplicate]:
+        listed = []
+        for key in self.store.list(layout.LIKELY_DUPLICATES):
+            try:
+                document = self.document(layout.document_id_from_marker_key(key))
+            except NotFound:
+                continue  # a marker written just before a crash: the document itself never landed
+            listed.append(LikelyDuplicate(**document.model_dump(include=set(LikelyDuplicate.model_fields))))
+        return sorted(listed, key=lambda entry: (entry.serial_number or "", entry.document_date or date.min, entry.document_id))
+
     # ---- documents the index missed ---------------------------------------------------------
 
     def _mark_index_pending(self, document_id: str, cause: Exception) -> None:
@@ -120,7 +163,7 @@ class ArchiveService:
         log.warning("index unavailable: document stored and marked pending", document_id=document_id, error=str(cause))
 
     def pending_index_ids(self) -> list[str]:
-        return [layout.document_id_from_pending_key(key) for key in self.store.list(layout.INDEX_PENDING)]
+        return [layout.document_id_from_marker_key(key) for key in self.store.list(layout.INDEX_PENDING)]
 
     def index_pending(self, progress: Callable[[int], None] | None = None, batch_size: int = 200) -> int:
         """Index the documents stored while the index was down; each loses its mark once indexed."""

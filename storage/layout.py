@@ -6,6 +6,7 @@ ORIGINALS = "originals/"
 RECORDS = "records/"
 DERIVED = "derived/"
 INDEX_PENDING = "index-pending/"  # stored documents the index did not take yet (it was down)
+LIKELY_DUPLICATES = "likely-duplicates/"  # stored documents that look like a rescan of another
 
 
 def original_key(sha256: str) -> str:
@@ -24,7 +25,12 @@ def index_pending_key(document_id: str) -> str:
     return f"{INDEX_PENDING}{document_id}"
 
 
-def document_id_from_pending_key(key: str) -> str:
+def likely_duplicate_key(document_id: str) -> str:
+    return f"{LIKELY_DUPLICATES}{document_id}"
+
+
+def document_id_from_marker_key(key: str) -> str:
+    """The document a marker (index-pending, likely-duplicate) is about."""
     return key.rsplit("/", 1)[-1]
 
 

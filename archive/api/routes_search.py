@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from archive.api.deps import Service
-from archive.models import Equipment, SearchResponse
+from archive.models import Equipment, LikelyDuplicate, SearchResponse
 from search.types import SearchQuery
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -46,3 +46,9 @@ def export(serial: str, service: Service) -> Response:
     return Response(
         content=data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+@router.get("/duplicates", response_model=list[LikelyDuplicate])
+def likely_duplicates(service: Service) -> list[LikelyDuplicate]:
+    """Documents stored as likely rescans of others (same serial, doc type, date and number)."""
+    return service.likely_duplicates()

@@ -70,4 +70,4 @@ def build_services(settings: Settings) -> ArchiveService:
     except SearchError as exc:
         store.close()
         raise BackendUnavailable(f"index ({settings.index}) unavailable: {exc}") from exc
-    return ArchiveService(store, index, extraction_options(settings))
+    return ArchiveService(store, index, extraction_options(settings), review_below=settings.review_below)

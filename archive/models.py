@@ -19,8 +19,26 @@ IngestStatus = Literal["ingested", "duplicate", "failed"]
 class FieldRecord(BaseModel):
     value: Any
     confidence: float = Field(ge=0, le=1)
-    page: int
-    source: str = "extracted"
+    page: int | None = None  # None for values that come from no page (a manifest, a correction)
+    source: str = "extracted"  # extracted | confirmed | manifest | corrected
+
+
+class Correction(BaseModel):
+    """One reviewed change to a document's fields; the version before it stays in storage."""
+
+    version: int  # the version this correction produced
+    by: str
+    at: datetime
+    note: str | None = None
+    changes: dict[str, dict[str, Any]]  # field -> {"from": old, "to": new}
+
+
+class ReviewItem(BaseModel):
+    document_id: str
+    filename: str
+    doc_type: str
+    serial_number: str | None
+    uncertain: dict[str, FieldRecord]  # the fields under the review threshold, and those missing
 
 
 class PageRecord(BaseModel):
@@ -62,6 +80,8 @@ class Document(BaseModel):
     # Stored documents with the same serial, doc type, date and document number but other bytes:
     # most likely a rescan of the same paper. Kept and flagged, never dropped.
     likely_duplicate_of: list[str] = Field(default_factory=list)
+    version: int = 1
+    corrections: list[Correction] = Field(default_factory=list)
 
 
 class LikelyDuplicate(BaseModel):

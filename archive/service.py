@@ -25,6 +25,7 @@ from archive.models import (
     FacetValue,
     IngestResult,
     LikelyDuplicate,
+    ReviewItem,
     PageTextOut,
     SearchHitOut,
     SearchResponse,
@@ -32,6 +33,7 @@ from archive.models import (
     VerifyReport,
 )
 from archive.records import document_from_extraction, extraction_from_record, index_record, serial_like_tokens, stored_record
+from archive.review import apply_correction, uncertain_fields
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
@@ -61,10 +63,12 @@ def sha256_hex(data: bytes) -> str:
 
 
 class ArchiveService:
-    def __init__(self, store: ObjectStore, index: SearchIndex, extraction: ExtractionOptions) -> None:
+    def __init__(self, store: ObjectStore, index: SearchIndex, extraction: ExtractionOptions, *,
+                 review_below: float = 0.6) -> None:
         self.store = store
         self.index = index
         self.extraction = extraction
+        self.review_below = review_below  # fields less sure than this put the document on the review list
         self._pending_marked = False  # this process left documents unindexed: retry once the index answers
 
     # ---- ingest -------------------------------------------------------------------------
@@ -100,9 +104,11 @@ class ArchiveService:
         document.likely_duplicate_of = self._likely_duplicates_of(document)
         record = stored_record(document, extraction)
         try:
+            # Markers first: a crash after one leaves a harmless marker, never an unlisted document.
             if document.likely_duplicate_of:
-                # The marker first: a crash after it leaves a harmless marker, never an unlisted rescan.
                 self.store.put(layout.likely_duplicate_key(sha), b"", content_type="text/plain")
+            if uncertain_fields(document, self.review_below):
+                self.store.put(layout.review_key(sha), b"", content_type="text/plain")
             if not self.store.exists(layout.original_key(sha)):
                 self.store.put(layout.original_key(sha), data, content_type=extraction.content_type)
             self.store.put(layout.record_key(sha), record.model_dump_json().encode(), content_type="application/json")
@@ -151,6 +157,53 @@ class ArchiveService:
                 continue  # a marker written just before a crash: the document itself never landed
             listed.append(LikelyDuplicate(**document.model_dump(include=set(LikelyDuplicate.model_fields))))
         return sorted(listed, key=lambda entry: (entry.serial_number or "", entry.document_date or date.min, entry.document_id))
+
+    # ---- review of uncertain fields ---------------------------------------------------------
+
+    def review_list(self) -> list[ReviewItem]:
+        items = []
+        for key in self.store.list(layout.REVIEW):
+            try:
+                document = self.document(layout.document_id_from_marker_key(key))
+            except NotFound:
+                continue
+            uncertain = uncertain_fields(document, self.review_below)
+            if uncertain:
+                items.append(ReviewItem(document_id=document.document_id, filename=document.filename,
+                                        doc_type=document.doc_type, serial_number=document.serial_number,
+                                        uncertain=uncertain))
+        return sorted(items, key=lambda item: (item.serial_number or "", item.filename))
+
+    def correct(self, document_id: str, changes: dict, *, by: str, note: str | None = None) -> Document:
+        """A reviewer's correction: the old record is kept as a version, the new one stored and indexed."""
+        record = self.record(document_id)
+        corrected = apply_correction(record.document, changes, by=by, note=note)
+        if corrected is record.document:
+            return corrected
+        try:
+            self.store.put(layout.record_version_key(document_id, record.document.version),
+                           record.model_dump_json().encode(), content_type="application/json")
+            new_record = record.model_copy(update={"document": corrected})
+            self.store.put(layout.record_key(document_id), new_record.model_dump_json().encode(), content_type="application/json")
+            if not uncertain_fields(corrected, self.review_below):
+                self.store.delete(layout.review_key(document_id))
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
+        try:
+            self.index.add([index_record(new_record)])
+        except IndexUnavailable as exc:
+            self._mark_index_pending(document_id, exc)
+        return corrected
+
+    def document_version(self, document_id: str, version: int) -> Document:
+        current = self.document(document_id)
+        if version == current.version:
+            return current
+        try:
+            raw = self.store.get(layout.record_version_key(document_id, version))
+        except ObjectNotFound as exc:
+            raise NotFound(f"document {document_id} has no version {version} (current: {current.version})") from exc
+        return StoredRecord.model_validate_json(raw).document
 
     # ---- documents the index missed ---------------------------------------------------------
 

@@ -7,6 +7,8 @@ RECORDS = "records/"
 DERIVED = "derived/"
 INDEX_PENDING = "index-pending/"  # stored documents the index did not take yet (it was down)
 LIKELY_DUPLICATES = "likely-duplicates/"  # stored documents that look like a rescan of another
+REVIEW = "review/"  # stored documents with fields too uncertain to trust unseen
+RECORD_VERSIONS = "record-versions/"  # every replaced version of a record, kept
 
 
 def original_key(sha256: str) -> str:
@@ -27,6 +29,14 @@ def index_pending_key(document_id: str) -> str:
 
 def likely_duplicate_key(document_id: str) -> str:
     return f"{LIKELY_DUPLICATES}{document_id}"
+
+
+def review_key(document_id: str) -> str:
+    return f"{REVIEW}{document_id}"
+
+
+def record_version_key(document_id: str, version: int) -> str:
+    return f"{RECORD_VERSIONS}{document_id[:2]}/{document_id}/v{version:04d}.json"
 
 
 def document_id_from_marker_key(key: str) -> str:

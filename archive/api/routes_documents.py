@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
 
 from archive.api.deps import Service
 from archive.errors import ArchiveError
@@ -25,6 +26,23 @@ class RangeNotSatisfiable(ArchiveError):
 @router.get("/{document_id}", response_model=Document)
 def get_document(document_id: str, service: Service) -> Document:
     return service.document(document_id)
+
+
+class CorrectionRequest(BaseModel):
+    fields: dict[str, Any] = Field(description="field → corrected value, e.g. {\"serial_number\": \"KB-15-84\"}")
+    by: str = Field(description="who reviewed and corrected")
+    note: str | None = None
+
+
+@router.patch("/{document_id}", response_model=Document)
+def correct_document(document_id: str, correction: CorrectionRequest, service: Service) -> Document:
+    """Correct fields: stored as a new version of the record (the old one kept), index updated."""
+    return service.correct(document_id, correction.fields, by=correction.by, note=correction.note)
+
+
+@router.get("/{document_id}/versions/{version}", response_model=Document)
+def get_document_version(document_id: str, version: int, service: Service) -> Document:
+    return service.document_version(document_id, version)
 
 
 @router.get("/{document_id}/text", response_model=DocumentText)

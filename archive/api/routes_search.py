@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from archive.api.deps import Service
-from archive.models import Equipment, LikelyDuplicate, SearchResponse
+from archive.models import Equipment, LikelyDuplicate, ReviewItem, SearchResponse
 from search.types import SearchQuery
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -52,3 +52,9 @@ def export(serial: str, service: Service) -> Response:
 def likely_duplicates(service: Service) -> list[LikelyDuplicate]:
     """Documents stored as likely rescans of others (same serial, doc type, date and number)."""
     return service.likely_duplicates()
+
+
+@router.get("/review", response_model=list[ReviewItem])
+def review_list(service: Service) -> list[ReviewItem]:
+    """Documents with fields under the review threshold (ARCHIVE_REVIEW_BELOW) or a serial missing."""
+    return service.review_list()

@@ -1,0 +1,64 @@
+"""Which fields of a document are too uncertain to trust unseen, and how a reviewed correction
+changes a document. Pure functions over `Document`; the service stores and indexes the results."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from archive.errors import InvalidRequest
+from archive.models import Correction, Document, FieldRecord
+from ingest.types import FIELD_NAMES
+
+# Fields a reviewer must be able to trust: what the dossier view and search are built on.
+REVIEWED_FIELDS = ("doc_type", "serial_number", "document_date", "document_number", "unit", "quality_grade",
+                   "designation", "from_unit", "to_unit", "repair_level")
+TRUSTED_SOURCES = frozenset({"manifest", "corrected"})
+# Lists of many items carry no single serial; every other document is about one item.
+NO_SERIAL_EXPECTED = frozenset({"inventory", "other"})
+CORRECTABLE = frozenset(FIELD_NAMES) - {"title"}
+
+
+def uncertain_fields(document: Document, threshold: float) -> dict[str, FieldRecord]:
+    found = {
+        name: record
+        for name, record in document.fields.items()
+        if name in REVIEWED_FIELDS and record.source not in TRUSTED_SOURCES and record.confidence < threshold
+    }
+    if document.serial_number is None and document.doc_type not in NO_SERIAL_EXPECTED:
+        found["serial_number"] = FieldRecord(value=None, confidence=0.0, source="missing")
+    return found
+
+
+def apply_correction(document: Document, changes: dict[str, Any], *, by: str, note: str | None) -> Document:
+    """The document after a reviewer's changes: a new version carrying the correction."""
+    unknown = sorted(set(changes) - CORRECTABLE)
+    if unknown:
+        raise InvalidRequest(f"cannot correct {', '.join(unknown)}; correctable fields: {', '.join(sorted(CORRECTABLE))}")
+    if not by.strip():
+        raise InvalidRequest("a correction needs the name of who made it")
+    try:
+        proposed = Document.model_validate({**document.model_dump(), **changes})
+    except ValidationError as exc:
+        raise InvalidRequest(f"invalid correction: {exc.errors(include_url=False)}") from exc
+    diff = {
+        name: {"from": _plain(getattr(document, name)), "to": _plain(getattr(proposed, name))}
+        for name in changes
+        if getattr(proposed, name) != getattr(document, name)
+    }
+    if not diff:
+        return document
+    fields = dict(document.fields)
+    for name, change in diff.items():
+        page = fields[name].page if name in fields else None
+        fields[name] = FieldRecord(value=change["to"], confidence=1.0, page=page, source="corrected")
+    version = document.version + 1
+    correction = Correction(version=version, by=by.strip(), at=datetime.now(timezone.utc), note=note, changes=diff)
+    return proposed.model_copy(update={"fields": fields, "version": version,
+                                       "corrections": [*document.corrections, correction]})
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -50,11 +50,19 @@ def _zip_inputs(path: Path, max_bytes: int) -> Iterator[IngestInput]:
     for info in members:
         name = f"{path}!{info.filename}"
         problem = None
-        if info.file_size > max_bytes:
+        if _unsafe_member_path(info.filename):
+            problem = f"unsafe path in the zip file ({info.filename!r}: absolute or climbing out with '..'); refused"
+        elif info.file_size > max_bytes:
             problem = f"zip member of {info.file_size:,} bytes, more than the limit of {max_bytes:,}"
         elif info.compress_size and info.file_size / info.compress_size > 200 and info.file_size > 50 * 1024 * 1024:
             problem = "zip member expands more than 200-fold (zip bomb?)"
         yield IngestInput(name=name, path=path, member=info.filename, size=info.file_size, problem=problem)
+
+
+def _unsafe_member_path(name: str) -> bool:
+    # Never extracted to disk, but a name that would escape an extraction folder marks a crafted archive.
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts
 
 
 def read_input(item: IngestInput, max_bytes: int) -> bytes:

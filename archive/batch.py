@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from archive.inputs import IngestInput, display_name, expand_inputs, read_input
+from archive.manifest import MANIFEST_SOURCE, Disagreement, Manifest, ManifestMatch, apply_manifest, match_inputs
 from archive.models import IngestResult
 from archive.service import ArchiveService, sha256_hex
 from ingest.errors import IngestError
@@ -42,14 +43,20 @@ def worker_count(requested: int) -> int:
 
 
 def _may_be_reconfirmed(result: IngestResult) -> bool:
-    return result.status == "ingested" and result.document is not None and result.document.text_source != "text"
+    if result.status != "ingested" or result.document is None or result.document.text_source == "text":
+        return False
+    serial = result.document.fields.get("serial_number")
+    return serial is None or serial.source != MANIFEST_SOURCE  # a clerk's serial is never second-guessed
 
 
 class BatchIngest:
-    def __init__(self, service: ArchiveService, *, workers: int = 0) -> None:
+    def __init__(self, service: ArchiveService, *, workers: int = 0, manifest: Manifest | None = None) -> None:
         self.service = service
         self.workers = worker_count(workers)
         self.still_pending = 0  # documents stored during the batch that the index has not taken yet
+        self.manifest = manifest
+        self.manifest_match: ManifestMatch | None = None  # set by run() when there is a manifest
+        self.disagreements: dict[str, list[Disagreement]] = {}  # IngestResult.path -> where manifest and extraction differ
 
     def run(
         self,
@@ -62,7 +69,10 @@ class BatchIngest:
         file's result once it can no longer change: at once, except for scans, whose serial the
         end-of-batch confirmation may still correct."""
         options = self.service.extraction
-        items = list(expand_inputs(list(paths), max_bytes=options.limits.max_bytes))
+        paths = list(paths)
+        items = list(expand_inputs(paths, max_bytes=options.limits.max_bytes))
+        if self.manifest is not None:
+            self.manifest_match = match_inputs(self.manifest, items, paths)
         if on_total:
             on_total(len(items))
         results: list[IngestResult] = []
@@ -123,5 +133,11 @@ class BatchIngest:
             outcome = f"the extraction worker died: {type(exc).__name__}: {exc}"
         if isinstance(outcome, str):
             return IngestResult(path=item.name, status="failed", sha256=sha, error=outcome), 0
+        row = self.manifest_match.by_input.get(item.name) if self.manifest_match else None
+        disagreements: list[Disagreement] = []
+        if row is not None:
+            outcome, disagreements = apply_manifest(outcome, row, item.name)
         result = self.service.store_extraction(data, display_name(item), outcome, path=item.name)
+        if disagreements and result.status == "ingested":
+            self.disagreements[result.path] = disagreements
         return result, outcome.page_count

@@ -71,20 +71,31 @@ def ingest(
     workers: Annotated[int, typer.Option(help="extraction processes; 0 = one per core")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file on stdout")] = False,
     summary: Annotated[Optional[Path], typer.Option(help="also write the summary as JSON to this file")] = None,
-    manifest: Annotated[Optional[Path], typer.Option(help="CSV manifest (not supported yet: refused)")] = None,
+    manifest: Annotated[Optional[Path], typer.Option(
+        help="CSV manifest: a `file` column and Document fields (serial_number, doc_type, document_date, unit, ...)"
+        " whose values win over extraction")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="with --manifest: check the manifest against the files, write the report, store nothing;"
+        " exit 1 when there are problems")] = False,
+    report: Annotated[Optional[Path], typer.Option(
+        help="write the manifest report (problems, disagreements) as JSON here; --dry-run default: ./manifest-report.json")] = None,
 ) -> None:
     """Ingest scans: each file ends ingested, duplicate, or failed with a reason."""
     from archive.batch import BatchIngest
 
-    if manifest is not None:
-        err.print("[red]error:[/red] --manifest is not supported by this version yet")
-        raise typer.Exit(2)
+    loaded = _load_manifest(manifest) if manifest is not None else None
+    if dry_run:
+        if loaded is None:
+            err.print("[red]error:[/red] --dry-run checks a manifest: give --manifest CSV")
+            raise typer.Exit(2)
+        raise typer.Exit(_manifest_dry_run(loaded, paths, report or Path("manifest-report.json"), as_json))
     try:
         service = _services()
     except ArchiveError as exc:
         raise _fail(exc) from exc
     counts: Counter[str] = Counter()
     failures: list[IngestResult] = []
+    batch = BatchIngest(service, workers=workers, manifest=loaded)
     with _progress() as progress:
         task = progress.add_task("ingest", total=None, pages=0)
 
@@ -99,9 +110,11 @@ def ingest(
         def on_final(result: IngestResult) -> None:
             # Scans print after the end-of-batch serial confirmation, so every line is the stored truth.
             if as_json:
-                _print_json(result.model_dump(mode="json"))
+                payload = result.model_dump(mode="json")
+                if loaded is not None:
+                    payload["manifest_disagreements"] = [d.as_dict() for d in batch.disagreements.get(result.path, [])]
+                _print_json(payload)
 
-        batch = BatchIngest(service, workers=workers)
         try:
             batch.run(paths, on_result, on_total=lambda n: progress.update(task, total=n), on_final=on_final)
         except ArchiveError as exc:
@@ -111,7 +124,20 @@ def ingest(
     if batch.still_pending:
         err.print(f"[yellow]{batch.still_pending} documents are stored but not indexed yet (the index did not answer):"
                   " run `archive reindex --pending` once it is back[/yellow]")
-    _print_ingest_summary(counts, failures, summary)
+    manifest_report = None
+    if loaded is not None:
+        from archive.manifest import validation_report
+
+        manifest_report = validation_report(loaded, batch.manifest_match, inputs=sum(counts[s] for s in ("ingested", "duplicate", "failed")))
+        manifest_report["disagreements"] = [d.as_dict() for found in batch.disagreements.values() for d in found]
+        if manifest_report["problems"]:
+            err.print(f"manifest {escape(manifest_report['manifest'])}: {len(manifest_report['problems'])} problems"
+                      " (unusable values and rows were skipped):")
+        _print_manifest_problems(manifest_report)
+        _print_disagreements(manifest_report["disagreements"])
+        if report:
+            report.write_text(json.dumps(manifest_report, ensure_ascii=False, indent=2, default=str))
+    _print_ingest_summary(counts, failures, summary, manifest_report)
 
 
 def _progress() -> Progress:
@@ -121,19 +147,66 @@ def _progress() -> Progress:
     )
 
 
-def _print_ingest_summary(counts: Counter[str], failures: list[IngestResult], summary_path: Path | None) -> None:
+def _print_ingest_summary(
+    counts: Counter[str], failures: list[IngestResult], summary_path: Path | None, manifest_report: dict | None = None,
+) -> None:
     err.print(
         f"ingested {counts['ingested']}, duplicate {counts['duplicate']}, failed {counts['failed']}"
     )
     for failure in failures:
         err.print(f"  [red]failed[/red] {failure.path}: {failure.error}")
     if summary_path:
-        summary_path.write_text(
-            json.dumps(
-                {"counts": dict(counts), "failures": [{"path": f.path, "error": f.error} for f in failures]},
-                ensure_ascii=False, indent=2,
-            )
-        )
+        payload: dict = {"counts": dict(counts), "failures": [{"path": f.path, "error": f.error} for f in failures]}
+        if manifest_report is not None:
+            payload["manifest_disagreements"] = manifest_report["disagreements"]
+            payload["manifest_problems"] = manifest_report["problems"]
+        summary_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+def _load_manifest(path: Path):
+    from archive.manifest import ManifestError, load_manifest
+
+    try:
+        return load_manifest(path)
+    except ManifestError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+def _manifest_dry_run(loaded, paths: list[Path], report_path: Path, as_json: bool) -> int:
+    """Check the manifest against the inputs without reading a byte of them into the archive."""
+    from archive.inputs import expand_inputs
+    from archive.manifest import match_inputs, validation_report
+
+    items = list(expand_inputs(list(paths), max_bytes=Settings().max_upload_bytes))
+    found = validation_report(loaded, match_inputs(loaded, items, paths), inputs=len(items))
+    report_path.write_text(json.dumps(found, ensure_ascii=False, indent=2, default=str))
+    err.print(f"manifest {escape(found['manifest'])}: {found['rows']} rows, {found['inputs']} input files, "
+              f"{found['matched']} matched")
+    _print_manifest_problems(found)
+    if found["ok"]:
+        err.print("[green]no problems[/green]: nothing was ingested (dry run)")
+    else:
+        err.print(f"[red]{len(found['problems'])} problems[/red]: nothing was ingested (dry run)")
+    err.print(f"report written to {escape(str(report_path))}")
+    if as_json:
+        _print_json(found)
+    return 0 if found["ok"] else 1
+
+
+def _print_manifest_problems(found: dict) -> None:
+    for problem in found["problems"]:
+        where = f"row {problem['row']}" if problem["row"] is not None else "-"
+        target = " ".join(part for part in (problem["file"], problem["field"]) if part)
+        err.print(f"  [yellow]{problem['kind']:<16}[/yellow] {where:<8} {escape(target)}: {escape(problem['message'])}")
+
+
+def _print_disagreements(disagreements: list[dict]) -> None:
+    if disagreements:
+        err.print(f"manifest and extraction disagree on {len(disagreements)} values (the manifest value is kept):")
+    for found in disagreements:
+        err.print(f"  {escape(found['file'])} {found['field']}: manifest {escape(repr(found['manifest_value']))},"
+                  f" extracted {escape(repr(found['extracted_value']))}")
 
 
 @app.command()
@@ -291,7 +364,8 @@ def demo(
     err.print(f"generating sample dossiers for {items} items into {out_dir} ...")
     files = generate_dossiers(out_dir, items=items, featured=True)
     err.print(f"{len(files)} files generated")
-    ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None)
+    ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None,
+           dry_run=False, report=None)
     if not no_serve:
         err.print(f"serving on http://{host}:{port}  (try /docs, /api/v1/search?q=sua+chua+lon)")
         serve(host=host, port=port)

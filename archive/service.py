@@ -268,6 +268,8 @@ class ArchiveService:
         if extraction.text_source == "text":
             return extraction
         found = extraction.fields.get("serial_number")
+        if found is not None and found.source in ("manifest", "corrected"):
+            return extraction  # a person said so: nothing to confirm
         if found is None or not isinstance(found.value, str):
             recovered = self._known_serial_in_text(extraction)
             if recovered is None:

@@ -2,13 +2,19 @@
 
 Hashing happens first, so byte-identical files are reported `duplicate` without being OCRed.
 At most two extractions per worker are in flight, so memory stays bounded on any batch size.
+Untrusted files are parsed only in the pool's processes (pebble), each under a memory limit and
+a wall-clock limit per file: a parser that hangs, balloons or crashes costs its process (pebble
+starts a new one) and fails that one file with the reason; the batch goes on.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -23,9 +29,13 @@ from ingest.types import Extraction
 OnResult = Callable[[IngestResult, int], None]  # the result and the pages it took
 
 
-def _worker_init() -> None:
+def _worker_init(memory_bytes: int) -> None:
     # Parallelism comes from the pool; Tesseract's own threads would only fight over the cores.
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    # The data segment (heap and anonymous mappings), inherited by Tesseract: a decompression bomb
+    # that slips past the pixel check ends in MemoryError or a killed process, not a frozen machine.
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
 
 
 def _extract_job(item: IngestInput, options: ExtractionOptions) -> Extraction | str:
@@ -34,6 +44,9 @@ def _extract_job(item: IngestInput, options: ExtractionOptions) -> Extraction | 
         return extract(read_input(item, options.limits.max_bytes), options)
     except IngestError as exc:
         return str(exc)
+    except MemoryError:
+        return (f"reading the file needed more than the memory limit of {options.limits.worker_memory_bytes >> 20} MiB"
+                " (ARCHIVE_WORKER_MEMORY_MB)")
     except Exception as exc:  # a parser crash must fail this file, never the batch
         return f"unexpected error while reading the file: {type(exc).__name__}: {exc}"
 
@@ -86,7 +99,8 @@ class BatchIngest:
 
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
-        with ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init) as pool:
+        limits = options.limits
+        with ProcessPool(max_workers=self.workers, initializer=_worker_init, initargs=(limits.worker_memory_bytes,)) as pool:
             for item in items:
                 early = self._precheck(item, seen)
                 if isinstance(early, IngestResult):
@@ -94,7 +108,8 @@ class BatchIngest:
                     continue
                 data, sha = early
                 seen.add(sha)
-                pending.append((item, data, sha, pool.submit(_extract_job, item, options)))
+                job = pool.schedule(_extract_job, args=(item, options), timeout=limits.file_timeout_s)
+                pending.append((item, data, sha, job))
                 while len(pending) >= 2 * self.workers:
                     emit(*self._finish(pending.popleft()))
             while pending:
@@ -127,10 +142,17 @@ class BatchIngest:
 
     def _finish(self, entry: tuple[IngestInput, bytes, str, Future]) -> tuple[IngestResult, int]:
         item, data, sha, future = entry
+        limits = self.service.extraction.limits
         try:
             outcome = future.result()
-        except Exception as exc:  # the worker process itself died (killed, out of memory)
-            outcome = f"the extraction worker died: {type(exc).__name__}: {exc}"
+        except FutureTimeout:
+            outcome = (f"reading the file took longer than {limits.file_timeout_s:g} s; its process was stopped"
+                       " (ARCHIVE_FILE_TIMEOUT_S)")
+        except ProcessExpired as exc:  # killed by a signal or out of memory inside a C library
+            outcome = (f"the process reading the file died (exit code {exc.exitcode}): a crash in a parser or more than"
+                       f" the memory limit of {limits.worker_memory_bytes >> 20} MiB")
+        except Exception as exc:  # the pool itself failed
+            outcome = f"the extraction worker failed: {type(exc).__name__}: {exc}"
         if isinstance(outcome, str):
             return IngestResult(path=item.name, status="failed", sha256=sha, error=outcome), 0
         row = self.manifest_match.by_input.get(item.name) if self.manifest_match else None

@@ -56,6 +56,8 @@ def extraction_options(settings: Settings) -> ExtractionOptions:
         max_pages=settings.max_pages,
         max_pixels=settings.max_pixels,
         ocr_timeout_s=settings.ocr_timeout_s,
+        file_timeout_s=settings.file_timeout_s,
+        worker_memory_bytes=settings.worker_memory_mb * 1024 * 1024,
     )
     return ExtractionOptions(limits=limits, ocr_lang=settings.ocr_lang)
 

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_pages: int = 2000
     max_pixels: int = 150_000_000
     ocr_timeout_s: float = 180.0
+    file_timeout_s: float = 1800.0  # one file's whole parse; past it the parsing process is killed
+    worker_memory_mb: int = 3072  # memory limit of each parsing process
     review_below: float = Field(default=0.6, ge=0, le=1, description="fields less sure than this go to review")
     index_retry_s: float = 30.0  # how often the API retries documents stored while the index was down
 

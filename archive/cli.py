@@ -337,6 +337,59 @@ def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command()
+def review(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Documents with fields too uncertain to trust unseen (ARCHIVE_REVIEW_BELOW), or no serial."""
+    items = _with_service(lambda service: service.review_list())
+    if as_json:
+        _print_json([item.model_dump(mode="json") for item in items])
+        return
+    table = Table("document", "file", "type", "serial", "uncertain fields")
+    for item in items:
+        uncertain = ", ".join(f"{name} {record.value!r} ({record.confidence:.2f})" for name, record in item.uncertain.items())
+        table.add_row(item.document_id[:12], escape(item.filename), item.doc_type, item.serial_number or "-", escape(uncertain))
+    out.print(table)
+    err.print(f"{len(items)} documents to review; correct with `archive correct DOCUMENT_ID field=value --by NAME`")
+
+
+@app.command()
+def correct(
+    document_id: str,
+    changes: Annotated[list[str], typer.Argument(help="field=value pairs, e.g. serial_number=KB-15-84")],
+    by: Annotated[str, typer.Option("--by", help="who reviewed and corrected")],
+    note: Annotated[Optional[str], typer.Option(help="why, or against what it was checked")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Correct fields of a document: a new version of its record, the old one kept."""
+    fields = {}
+    for change in changes:
+        name, sep, value = change.partition("=")
+        if not sep or not name.strip():
+            err.print(f"[red]error:[/red] expected field=value, got {change!r}")
+            raise typer.Exit(2)
+        fields[name.strip()] = value.strip() or None
+    document = _with_service(lambda service: service.correct(document_id, fields, by=by, note=note))
+    if as_json:
+        _print_json(document.model_dump(mode="json"))
+    else:
+        err.print(f"{document.document_id[:12]} is now version {document.version}")
+
+
+@app.command()
+def duplicates(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Documents stored as likely rescans of others (same serial, type, date and number)."""
+    listed = _with_service(lambda service: service.likely_duplicates())
+    if as_json:
+        _print_json([entry.model_dump(mode="json") for entry in listed])
+        return
+    table = Table("document", "file", "serial", "type", "date", "number", "likely rescan of")
+    for entry in listed:
+        table.add_row(entry.document_id[:12], escape(entry.filename), entry.serial_number or "-", entry.doc_type,
+                      str(entry.document_date or "-"), entry.document_number or "-",
+                      ", ".join(other[:12] for other in entry.likely_duplicate_of))
+    out.print(table)
+
+
+@app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn

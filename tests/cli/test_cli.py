@@ -142,3 +142,36 @@ def test_json_line_of_a_scan_carries_the_serial_confirmed_at_the_end_of_the_batc
     assert lines["a-inspection-scan.png"]["document"]["serial_number"] == "KB-15-84"
     item = json.loads(run(tmp_path / "data", "show", "KB-15-84", "--json").stdout)
     assert item["document_count"] == 2
+
+
+def test_review_correct_and_duplicates_from_the_command_line(tmp_path):
+    from tests.conftest import image_bytes, render_text_image
+
+    scans, folder = tmp_path / "scans", tmp_path / "inbox"
+    scans.mkdir()
+    folder.mkdir()
+    # The first batch: a scan whose serial label is illegible, and nothing yet to recognise it by.
+    garbled = [line if not line.startswith("Số hiệu") else "S. h.ệu ...... KB-I5-84" for line in DOSSIER_KB_15_84["inspection.pdf"]]
+    (scans / "inspection-scan.png").write_bytes(image_bytes(render_text_image(garbled), "PNG"))
+    (folder / "repair.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["repair.pdf"]))
+    (folder / "repair-rescan.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["repair.pdf"] + ["Bản sao"]))
+    data = tmp_path / "data"
+    run(data, "ingest", str(scans))
+    run(data, "ingest", str(folder))
+
+    to_review = json.loads(run(data, "review", "--json").stdout)
+    assert [Path(item["filename"]).name for item in to_review] == ["inspection-scan.png"]
+    assert "serial_number" in to_review[0]["uncertain"]
+
+    corrected = json.loads(run(data, "correct", to_review[0]["document_id"], "serial_number=KB-15-84",
+                               "--by", "Đại úy Lê Văn Bình", "--json").stdout)
+    assert corrected["version"] == 2 and corrected["corrections"][0]["by"] == "Đại úy Lê Văn Bình"
+    assert json.loads(run(data, "review", "--json").stdout) == []
+    assert json.loads(run(data, "show", "KB-15-84", "--json").stdout)["document_count"] == 3
+    refused = run(data, "correct", to_review[0]["document_id"], "doc_type=nonsense", "--by", "An", check=False)
+    assert refused.returncode == 2 and "invalid correction" in refused.stderr
+
+    # Whichever of the two papers came second is flagged as a likely rescan of the first.
+    listed = json.loads(run(data, "duplicates", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["filename"] in {"repair.pdf", "repair-rescan.pdf"}
+    assert len(listed[0]["likely_duplicate_of"]) == 1

@@ -18,6 +18,7 @@ from pebble import ProcessExpired, ProcessPool
 from pathlib import Path
 from typing import Callable, Iterable
 
+from archive.batch_journal import BatchJournal
 from archive.inputs import IngestInput, display_name, expand_inputs, read_input
 from archive.manifest import MANIFEST_SOURCE, Disagreement, Manifest, ManifestMatch, apply_manifest, match_inputs
 from archive.models import IngestResult
@@ -63,8 +64,11 @@ def _may_be_reconfirmed(result: IngestResult) -> bool:
 
 
 class BatchIngest:
-    def __init__(self, service: ArchiveService, *, workers: int = 0, manifest: Manifest | None = None) -> None:
+    def __init__(self, service: ArchiveService, *, workers: int = 0, manifest: Manifest | None = None,
+                 journal_path: Path | None = None) -> None:
         self.service = service
+        self.journal_path = journal_path  # where the batch's progress is kept so a rerun resumes it
+        self.resumed = 0  # inputs an interrupted earlier run of this batch had already finished
         self.workers = worker_count(workers)
         self.still_pending = 0  # documents stored during the batch that the index has not taken yet
         self.manifest = manifest
@@ -89,9 +93,17 @@ class BatchIngest:
         if on_total:
             on_total(len(items))
         results: list[IngestResult] = []
+        finished: list[tuple[IngestInput, IngestResult]] = []
+        journal = BatchJournal(self.journal_path, items) if self.journal_path else None
+        self.resumed = journal.done_count if journal else 0
+        if self.service.pending_index_ids():
+            self.service.retry_pending()  # what an earlier run stored but did not get indexed
 
-        def emit(result: IngestResult, pages: int = 0) -> None:
+        def emit(item: IngestInput, result: IngestResult, pages: int = 0, *, replayed: bool = False) -> None:
             results.append(result)
+            finished.append((item, result))
+            if journal and not replayed:
+                journal.record(item, result)
             if on_result:
                 on_result(result, pages)
             if on_final and not _may_be_reconfirmed(result):
@@ -100,31 +112,48 @@ class BatchIngest:
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
         limits = options.limits
-        with ProcessPool(max_workers=self.workers, initializer=_worker_init, initargs=(limits.worker_memory_bytes,)) as pool:
-            for item in items:
-                early = self._precheck(item, seen)
-                if isinstance(early, IngestResult):
-                    emit(early)
-                    continue
-                data, sha = early
-                seen.add(sha)
-                job = pool.schedule(_extract_job, args=(item, options), timeout=limits.file_timeout_s)
-                pending.append((item, data, sha, job))
-                while len(pending) >= 2 * self.workers:
-                    emit(*self._finish(pending.popleft()))
-            while pending:
-                emit(*self._finish(pending.popleft()))
-        self._reconfirm_serials(results, on_final)
-        if any(result.index_pending for result in results):
-            self.still_pending = self.service.retry_pending()
+        try:
+            with ProcessPool(max_workers=self.workers, initializer=_worker_init, initargs=(limits.worker_memory_bytes,)) as pool:
+                for item in items:
+                    earlier = journal.done(item) if journal else None
+                    if earlier is not None:
+                        emit(item, earlier, replayed=True)
+                        if earlier.sha256:
+                            seen.add(earlier.sha256)
+                        continue
+                    early = self._precheck(item, seen)
+                    if isinstance(early, IngestResult):
+                        if journal and early.status == "duplicate" and journal.started_as(item) == early.sha256:
+                            early = self._stored_by_interrupted_run(item, early.sha256)
+                        emit(item, early)
+                        continue
+                    data, sha = early
+                    seen.add(sha)
+                    job = pool.schedule(_extract_job, args=(item, options), timeout=limits.file_timeout_s)
+                    pending.append((item, data, sha, job))
+                    while len(pending) >= 2 * self.workers:
+                        emit(pending[0][0], *self._finish(pending.popleft(), journal))
+                while pending:
+                    emit(pending[0][0], *self._finish(pending.popleft(), journal))
+            self._reconfirm_serials(finished, on_final, journal)
+            if any(result.index_pending for result in results):
+                self.still_pending = self.service.retry_pending()
+            if journal:
+                journal.finish()
+        finally:
+            if journal:
+                journal.close()
         return results
 
-    def _reconfirm_serials(self, results: list[IngestResult], on_final: Callable[[IngestResult], None] | None) -> None:
+    def _reconfirm_serials(self, finished: list[tuple[IngestInput, IngestResult]],
+                           on_final: Callable[[IngestResult], None] | None, journal: BatchJournal | None) -> None:
         """Scans ingested before their item's clean documents get a second look once the batch is in."""
-        for result in results:
+        for item, result in finished:
             if _may_be_reconfirmed(result):
                 if self.service.reconfirm_serial(result.document_id):
                     result.document = self.service.document(result.document_id)
+                    if journal:
+                        journal.record(item, result)
                 if on_final:
                     on_final(result)
 
@@ -140,7 +169,13 @@ class BatchIngest:
             return IngestResult(path=item.name, status="duplicate", document_id=sha, sha256=sha)
         return data, sha
 
-    def _finish(self, entry: tuple[IngestInput, bytes, str, Future]) -> tuple[IngestResult, int]:
+    def _stored_by_interrupted_run(self, item: IngestInput, sha: str) -> IngestResult:
+        """An input the killed run stored before it could note the outcome: it was ingested, by this batch."""
+        return IngestResult(path=item.name, status="ingested", document_id=sha, sha256=sha,
+                            document=self.service.document(sha))
+
+    def _finish(self, entry: tuple[IngestInput, bytes, str, Future],
+                journal: BatchJournal | None = None) -> tuple[IngestResult, int]:
         item, data, sha, future = entry
         limits = self.service.extraction.limits
         try:
@@ -159,6 +194,8 @@ class BatchIngest:
         disagreements: list[Disagreement] = []
         if row is not None:
             outcome, disagreements = apply_manifest(outcome, row, item.name)
+        if journal:
+            journal.starting(item, sha)
         result = self.service.store_extraction(data, display_name(item), outcome, path=item.name)
         if disagreements and result.status == "ingested":
             self.disagreements[result.path] = disagreements

@@ -89,13 +89,14 @@ def ingest(
             err.print("[red]error:[/red] --dry-run checks a manifest: give --manifest CSV")
             raise typer.Exit(2)
         raise typer.Exit(_manifest_dry_run(loaded, paths, report or Path("manifest-report.json"), as_json))
+    settings = Settings()
     try:
-        service = _services()
+        service = _services(settings)
     except ArchiveError as exc:
         raise _fail(exc) from exc
     counts: Counter[str] = Counter()
     failures: list[IngestResult] = []
-    batch = BatchIngest(service, workers=workers, manifest=loaded)
+    batch = BatchIngest(service, workers=workers, manifest=loaded, journal_path=settings.batches_db)
     with _progress() as progress:
         task = progress.add_task("ingest", total=None, pages=0)
 
@@ -121,6 +122,8 @@ def ingest(
             raise _fail(exc) from exc
         finally:
             service.close()
+    if batch.resumed:
+        err.print(f"resumed an interrupted run of this batch: {batch.resumed} files were already done")
     if batch.still_pending:
         err.print(f"[yellow]{batch.still_pending} documents are stored but not indexed yet (the index did not answer):"
                   " run `archive reindex --pending` once it is back[/yellow]")

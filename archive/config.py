@@ -46,5 +46,10 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def batches_db(self) -> Path:
+        """Progress of `archive ingest` batches, so that running the same command again resumes one."""
+        return self.data_dir / "batches.sqlite3"
+
+    @property
     def jobs_db(self) -> Path:
         return self.data_dir / "jobs.sqlite3"

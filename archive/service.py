@@ -109,6 +109,9 @@ class ArchiveService:
                 self.store.put(layout.likely_duplicate_key(sha), b"", content_type="text/plain")
             if uncertain_fields(document, self.review_below):
                 self.store.put(layout.review_key(sha), b"", content_type="text/plain")
+            # Write-ahead: until the index has the document, it is listed as pending, so a crash
+            # between record and index leaves it to be indexed by the next run, not forgotten.
+            self.store.put(layout.index_pending_key(sha), b"not indexed yet", content_type="text/plain")
             if not self.store.exists(layout.original_key(sha)):
                 self.store.put(layout.original_key(sha), data, content_type=extraction.content_type)
             self.store.put(layout.record_key(sha), record.model_dump_json().encode(), content_type="application/json")
@@ -121,6 +124,7 @@ class ArchiveService:
             self._mark_index_pending(sha, exc)
             ingested.index_pending = True
             return ingested
+        self._unmark_index_pending(sha)
         if self._pending_marked:
             self.retry_pending()  # the index is back: catch up on what it missed
         return ingested
@@ -214,6 +218,12 @@ class ArchiveService:
             raise BackendUnavailable(f"stored, but neither the index nor the pending list answered: {exc}") from exc
         self._pending_marked = True
         log.warning("index unavailable: document stored and marked pending", document_id=document_id, error=str(cause))
+
+    def _unmark_index_pending(self, document_id: str) -> None:
+        try:
+            self.store.delete(layout.index_pending_key(document_id))
+        except StorageError as exc:  # indexed twice later at worst
+            log.warning("could not clear the pending mark", document_id=document_id, error=str(exc))
 
     def pending_index_ids(self) -> list[str]:
         return [layout.document_id_from_marker_key(key) for key in self.store.list(layout.INDEX_PENDING)]
@@ -434,7 +444,12 @@ class ArchiveService:
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the index from storage alone; searches keep answering from the old index meanwhile."""
-        return self.index.rebuild((index_record(record) for record in self.iter_records()), progress)
+        waiting = set(self.pending_index_ids())
+        count = self.index.rebuild((index_record(record) for record in self.iter_records()), progress)
+        for document_id in waiting:  # only marks older than the rebuild: their records were read
+            self._unmark_index_pending(document_id)
+        self._pending_marked = False
+        return count
 
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Re-hash every original that a record points to (fixity)."""

@@ -17,6 +17,7 @@ STEPS = [
     ["text_pdf_bench.py", "--items", "60"],
     ["accuracy_bench.py", "--items", "12"],
     ["memory_bench.py", "--pages", "300"],
+    ["durability_bench.py", "--files", "150"],
 ]
 # Against the real servers of `scripts/services` (started here if they are not running).
 SCALE_OUT_STEPS = [

@@ -152,25 +152,23 @@ class ArchiveService:
                 found.append(other.document_id)
         return sorted(found)
 
-    def likely_duplicates(self) -> list[LikelyDuplicate]:
-        listed = []
-        for key in self.store.list(layout.LIKELY_DUPLICATES):
+    def _marked_documents(self, prefix: str) -> Iterator[Document]:
+        for key in self.store.list(prefix):
             try:
-                document = self.document(layout.document_id_from_marker_key(key))
+                yield self.document(layout.document_id_from_marker_key(key))
             except NotFound:
                 continue  # a marker written just before a crash: the document itself never landed
-            listed.append(LikelyDuplicate(**document.model_dump(include=set(LikelyDuplicate.model_fields))))
+
+    def likely_duplicates(self) -> list[LikelyDuplicate]:
+        listed = [LikelyDuplicate(**document.model_dump(include=set(LikelyDuplicate.model_fields)))
+                  for document in self._marked_documents(layout.LIKELY_DUPLICATES)]
         return sorted(listed, key=lambda entry: (entry.serial_number or "", entry.document_date or date.min, entry.document_id))
 
     # ---- review of uncertain fields ---------------------------------------------------------
 
     def review_list(self) -> list[ReviewItem]:
         items = []
-        for key in self.store.list(layout.REVIEW):
-            try:
-                document = self.document(layout.document_id_from_marker_key(key))
-            except NotFound:
-                continue
+        for document in self._marked_documents(layout.REVIEW):
             uncertain = uncertain_fields(document, self.review_below)
             if uncertain:
                 items.append(ReviewItem(document_id=document.document_id, filename=document.filename,

@@ -13,10 +13,10 @@ import os
 import resource
 from collections import deque
 from concurrent.futures import Future, TimeoutError as FutureTimeout
-
-from pebble import ProcessExpired, ProcessPool
 from pathlib import Path
 from typing import Callable, Iterable
+
+from pebble import ProcessExpired, ProcessPool
 
 from archive.batch_journal import BatchJournal
 from archive.inputs import IngestInput, display_name, expand_inputs, read_input

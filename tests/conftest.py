@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,17 @@ def require_tesseract() -> None:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+
+
+def run_archive(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """The real `archive` command with these ARCHIVE_* settings; a failure shows its stderr."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "archive", *args], env={**os.environ, **env, "COLUMNS": "200"},
+        capture_output=True, text=True, timeout=600,
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(f"archive {' '.join(args)} exited {completed.returncode}:\n{completed.stderr}")
+    return completed
 
 
 @pytest.fixture

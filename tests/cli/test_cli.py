@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, DOSSIER_KB_15_84, text_pdf
+from tests.conftest import CORPUS, DOSSIER_KB_15_84, run_archive, text_pdf
 
 
 def run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "archive", *args], env=env, capture_output=True, text=True, timeout=600
-    )
-    if check and completed.returncode != 0:
-        raise AssertionError(f"archive {' '.join(args)} exited {completed.returncode}:\n{completed.stderr}")
-    return completed
+    return run_archive({"ARCHIVE_DATA_DIR": str(data_dir)}, *args, check=check)
 
 
 @pytest.fixture

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,17 +13,7 @@ from minio import Minio
 from archive.errors import BackendUnavailable
 from search.types import SearchQuery
 from storage import layout
-from tests.conftest import DOSSIER_KB_15_84, text_pdf
-
-
-def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    completed = subprocess.run(
-        [sys.executable, "-m", "archive", *args], env={**os.environ, **env, "COLUMNS": "200"},
-        capture_output=True, text=True, timeout=600,
-    )
-    if check and completed.returncode != 0:
-        raise AssertionError(f"archive {' '.join(args)} exited {completed.returncode}:\n{completed.stderr}")
-    return completed
+from tests.conftest import DOSSIER_KB_15_84, run_archive as run, text_pdf
 
 
 @pytest.fixture

@@ -2,58 +2,25 @@
 
 Hashing happens first, so byte-identical files are reported `duplicate` without being OCRed.
 At most two extractions per worker are in flight, so memory stays bounded on any batch size.
-Untrusted files are parsed only in the pool's processes (pebble), each under a memory limit and
-a wall-clock limit per file: a parser that hangs, balloons or crashes costs its process (pebble
-starts a new one) and fails that one file with the reason; the batch goes on.
+Untrusted files are parsed only in isolated pool processes (`archive.isolation`); the batch goes on
+past a file that hangs, balloons or crashes its parser.
 """
 
 from __future__ import annotations
 
-import os
-import resource
 from collections import deque
-from concurrent.futures import Future, TimeoutError as FutureTimeout
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pebble import ProcessExpired, ProcessPool
-
 from archive.batch_journal import BatchJournal
 from archive.inputs import IngestInput, display_name, expand_inputs, read_input
+from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
 from archive.manifest import MANIFEST_SOURCE, Disagreement, Manifest, ManifestMatch, apply_manifest, match_inputs
 from archive.models import IngestResult
 from archive.service import ArchiveService, sha256_hex
-from ingest.errors import IngestError
-from ingest.pipeline import ExtractionOptions, extract
-from ingest.types import Extraction
 
 OnResult = Callable[[IngestResult, int], None]  # the result and the pages it took
-
-
-def _worker_init(memory_bytes: int) -> None:
-    # Parallelism comes from the pool; Tesseract's own threads would only fight over the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    # The data segment (heap and anonymous mappings), inherited by Tesseract: a decompression bomb
-    # that slips past the pixel check ends in MemoryError or a killed process, not a frozen machine.
-    if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
-
-
-def _extract_job(item: IngestInput, options: ExtractionOptions) -> Extraction | str:
-    """Runs in a worker: the extraction, or the reason it failed."""
-    try:
-        return extract(read_input(item, options.limits.max_bytes), options)
-    except IngestError as exc:
-        return str(exc)
-    except MemoryError:
-        return (f"reading the file needed more than the memory limit of {options.limits.worker_memory_bytes >> 20} MiB"
-                " (ARCHIVE_WORKER_MEMORY_MB)")
-    except Exception as exc:  # a parser crash must fail this file, never the batch
-        return f"unexpected error while reading the file: {type(exc).__name__}: {exc}"
-
-
-def worker_count(requested: int) -> int:
-    return requested if requested > 0 else max(1, os.cpu_count() or 1)
 
 
 def _may_be_reconfirmed(result: IngestResult) -> bool:
@@ -111,9 +78,8 @@ class BatchIngest:
 
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
-        limits = options.limits
         try:
-            with ProcessPool(max_workers=self.workers, initializer=_worker_init, initargs=(limits.worker_memory_bytes,)) as pool:
+            with extraction_pool(self.workers, options.limits) as pool:
                 for item in items:
                     earlier = journal.done(item) if journal else None
                     if earlier is not None:
@@ -129,7 +95,7 @@ class BatchIngest:
                         continue
                     data, sha = early
                     seen.add(sha)
-                    job = pool.schedule(_extract_job, args=(item, options), timeout=limits.file_timeout_s)
+                    job = schedule_extraction(pool, item, options)
                     pending.append((item, data, sha, job))
                     while len(pending) >= 2 * self.workers:
                         emit(pending[0][0], *self._finish(pending.popleft(), journal))
@@ -177,17 +143,7 @@ class BatchIngest:
     def _finish(self, entry: tuple[IngestInput, bytes, str, Future],
                 journal: BatchJournal | None = None) -> tuple[IngestResult, int]:
         item, data, sha, future = entry
-        limits = self.service.extraction.limits
-        try:
-            outcome = future.result()
-        except FutureTimeout:
-            outcome = (f"reading the file took longer than {limits.file_timeout_s:g} s; its process was stopped"
-                       " (ARCHIVE_FILE_TIMEOUT_S)")
-        except ProcessExpired as exc:  # killed by a signal or out of memory inside a C library
-            outcome = (f"the process reading the file died (exit code {exc.exitcode}): a crash in a parser or more than"
-                       f" the memory limit of {limits.worker_memory_bytes >> 20} MiB")
-        except Exception as exc:  # the pool itself failed
-            outcome = f"the extraction worker failed: {type(exc).__name__}: {exc}"
+        outcome = extraction_outcome(future, self.service.extraction.limits)
         if isinstance(outcome, str):
             return IngestResult(path=item.name, status="failed", sha256=sha, error=outcome), 0
         row = self.manifest_match.by_input.get(item.name) if self.manifest_match else None

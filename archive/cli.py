@@ -6,6 +6,7 @@ import html
 import json
 import re
 import sys
+import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -79,6 +80,10 @@ def ingest(
         " exit 1 when there are problems")] = False,
     report: Annotated[Optional[Path], typer.Option(
         help="write the manifest report (problems, disagreements) as JSON here; --dry-run default: ./manifest-report.json")] = None,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="stage the files and queue them for `archive worker` processes (ARCHIVE_QUEUE) instead of"
+        " ingesting here")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="with --queue: follow the job until every file is done")] = False,
 ) -> None:
     """Ingest scans: each file ends ingested, duplicate, or failed with a reason."""
     from archive.batch import BatchIngest
@@ -90,6 +95,9 @@ def ingest(
             raise typer.Exit(2)
         raise typer.Exit(_manifest_dry_run(loaded, paths, report or Path("manifest-report.json"), as_json))
     settings = Settings()
+    if queue:
+        _enqueue(settings, paths, loaded, as_json=as_json, wait=wait)
+        return
     try:
         service = _services(settings)
     except ArchiveError as exc:
@@ -98,7 +106,7 @@ def ingest(
     failures: list[IngestResult] = []
     batch = BatchIngest(service, workers=workers, manifest=loaded, journal_path=settings.batches_db)
     with _progress() as progress:
-        task = progress.add_task("ingest", total=None, pages=0)
+        task = progress.add_task("ingest", total=None, pages=0, rate="")
 
         def on_result(result: IngestResult, pages: int) -> None:
             counts[result.status] += 1
@@ -106,7 +114,10 @@ def ingest(
                 failures.append(result)
             if result.index_pending:
                 counts["index_pending"] += 1
-            progress.update(task, advance=1, pages=progress.tasks[task].fields["pages"] + pages)
+            done_pages = progress.tasks[task].fields["pages"] + pages
+            elapsed = progress.tasks[task].elapsed or 0
+            rate = f"{done_pages / elapsed:.2f} pages/s" if elapsed and done_pages else ""
+            progress.update(task, advance=1, pages=done_pages, rate=rate)
 
         def on_final(result: IngestResult) -> None:
             # Scans print after the end-of-batch serial confirmation, so every line is the stored truth.
@@ -146,8 +157,69 @@ def ingest(
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pages]} pages"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
     )
+
+
+def _enqueue(settings: Settings, paths: list[Path], loaded, *, as_json: bool, wait: bool) -> None:
+    """Stage and queue every input; workers anywhere do the rest."""
+    from archive.inputs import expand_inputs, read_input
+    from archive.manifest import match_inputs, validation_report
+    from archive.queue import QueuedInput, build_queue, enqueue
+
+    items = list(expand_inputs(list(paths), max_bytes=settings.max_upload_bytes))
+    rows = {}
+    if loaded is not None:
+        match = match_inputs(loaded, items, paths)
+        rows = match.by_input
+        # Disagreements with what is read come later, per file, in the job (`manifest_disagreements`).
+        _print_manifest_problems(validation_report(loaded, match, inputs=len(items)))
+    inputs = [QueuedInput(name=item.name, read=lambda item=item: read_input(item, settings.max_upload_bytes),
+                          row=rows.get(item.name), problem=item.problem) for item in items]
+    try:
+        service = _services(settings)
+        try:
+            archive_queue = build_queue(settings)
+            job_id = enqueue(service, archive_queue, inputs)
+        finally:
+            service.close()
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    err.print(f"queued job {job_id}: {len(inputs)} files on the {archive_queue.backend} queue"
+              f"{'' if wait else f'; follow it with `archive job {job_id}`'}")
+    if wait:
+        _follow_job(archive_queue, job_id, as_json=as_json)
+    elif as_json:
+        _print_json({"job_id": job_id, "total": len(inputs)})
+
+
+def _follow_job(archive_queue, job_id: str, *, as_json: bool, poll_s: float = 0.5):
+    """Wait for a queued job with a progress bar; each file's line prints as it finishes."""
+    from archive.queue import QueueJobs
+
+    jobs = QueueJobs(archive_queue.huey)
+    printed: set[int] = set()
+    with _progress() as progress:
+        bar = progress.add_task("job", total=None, pages=0, rate="")
+        while True:
+            try:
+                found = jobs.get(job_id)
+            except ArchiveError as exc:
+                raise _fail(exc) from exc
+            progress.update(bar, total=found.total, completed=found.done)
+            for position, item in enumerate(found.items):
+                if item.status != "pending" and position not in printed:
+                    printed.add(position)
+                    if as_json:  # the shape of `archive ingest --json`, with the worker that took the file
+                        stored = item.document_id if item.status != "failed" else None
+                        _print_json({"path": item.filename, "sha256": stored, "document": None, **item.model_dump(mode="json")})
+            if found.state == "done":
+                break
+            time.sleep(poll_s)
+    counts = Counter(item.status for item in found.items)
+    failures = [IngestResult(path=i.filename, status="failed", sha256="", error=i.error) for i in found.items if i.status == "failed"]
+    _print_ingest_summary(counts, failures, None)
+    return found
 
 
 def _print_ingest_summary(
@@ -393,6 +465,64 @@ def duplicates(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
 
 @app.command()
+def job(
+    job_id: str,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="follow the job until every file is done")] = False,
+    requeue: Annotated[bool, typer.Option(
+        "--requeue", help="queue again every file still pending (after a worker died with files in hand) or failed"
+        " while a backend was down. Safe to repeat: a file already stored is never stored twice")] = False,
+) -> None:
+    """A queued ingest job: each file's status, the worker that took it, and why a file failed."""
+    from archive.queue import QueueJobs, build_queue, requeue as requeue_job
+
+    settings = Settings()
+    archive_queue = build_queue(settings)
+    try:
+        if requeue:
+            again = _with_service(lambda service: requeue_job(service, archive_queue, job_id))
+            err.print(f"queued {again} unfinished files of job {job_id} again")
+        if wait:
+            found = _follow_job(archive_queue, job_id, as_json=False)
+        else:
+            found = QueueJobs(archive_queue.huey).get(job_id)
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _print_json(found.model_dump(mode="json"))
+        return
+    err.print(f"job {job_id}: {found.state}, {found.done} of {found.total} done, {found.failed} failed")
+    for item in found.items:
+        detail = item.error or item.document_id or (f"taken by {item.worker}" if item.worker else "")
+        out.print(f"{item.status:9} {escape(item.filename)}  {escape(detail or '')}")
+
+
+@app.command()
+def worker(
+    workers: Annotated[int, typer.Option(help="files worked on at once (extraction processes); 0 = one per core")] = 0,
+) -> None:
+    """Take queued files (from `archive ingest --queue` and the HTTP upload) until stopped (Ctrl-C: finish the
+    files in hand; SIGTERM: stop now, the files in hand go back with `archive job ID --requeue`)."""
+    from archive.queue import QueueWorker, build_queue, consumer
+
+    settings = Settings()
+    try:
+        service = _services(settings)
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    archive_queue = build_queue(settings)
+    try:
+        if service.pending_index_ids():
+            service.retry_pending()  # what an earlier worker stored but did not get indexed
+        with QueueWorker(service, archive_queue, workers) as running:
+            err.print(f"worker {running.ident}: {running.workers} at once, on the {archive_queue.backend} queue,"
+                      f" storage {settings.storage}, index {settings.index}")
+            consumer(running).run()
+    finally:
+        service.close()
+
+
+@app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn
@@ -421,7 +551,7 @@ def demo(
     files = generate_dossiers(out_dir, items=items, featured=True)
     err.print(f"{len(files)} files generated")
     ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None,
-           dry_run=False, report=None)
+           dry_run=False, report=None, queue=False, wait=False)
     if not no_serve:
         err.print(f"serving on http://{host}:{port}  (try /docs, /api/v1/search?q=sua+chua+lon)")
         serve(host=host, port=port)

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     review_below: float = Field(default=0.6, ge=0, le=1, description="fields less sure than this go to review")
     index_retry_s: float = 30.0  # how often the API retries documents stored while the index was down
 
+    # The ingest queue (Huey): SQLite in the data directory on one machine, Redis for workers on many.
+    queue: Literal["sqlite", "redis"] = "sqlite"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "archive"
+    serve_workers: int = Field(
+        default=-1, description="ingest workers inside `archive serve`: -1 = one per core on the sqlite queue and"
+        " none on redis (run `archive worker` there); 0 = none")
+
     @property
     def storage_dir(self) -> Path:
         return self.data_dir / "objects"
@@ -51,5 +59,5 @@ class Settings(BaseSettings):
         return self.data_dir / "batches.sqlite3"
 
     @property
-    def jobs_db(self) -> Path:
-        return self.data_dir / "jobs.sqlite3"
+    def queue_db(self) -> Path:
+        return self.data_dir / "queue.sqlite3"

@@ -192,6 +192,8 @@ class JobItem(BaseModel):
     status: Literal["pending", "ingested", "duplicate", "failed"]
     document_id: str | None = None
     error: str | None = None
+    worker: str | None = None  # host:pid of the worker that took the file
+    manifest_disagreements: list[dict] = Field(default_factory=list)  # where the manifest overrode what was read
 
 
 class Job(BaseModel):

@@ -54,3 +54,44 @@ def write_result(name: str, payload: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **payload}, ensure_ascii=False, indent=2) + "\n")
     return path
+
+
+class TreeMemory:
+    """Peak resident memory of a command's process tree, sampled from /proc (Linux).
+
+    A worker is a direct child of the command, counted with its own children (tesseract)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.main_peak_mib = 0.0
+        self.worker_peak_mib = 0.0
+        self.total_peak_mib = 0.0
+
+    def sample(self) -> None:
+        parents: dict[int, int] = {}
+        rss: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    rss[int(entry.name)] = int(line.split()[1]) / 1024
+        children: dict[int, list[int]] = {}
+        for pid, parent in parents.items():
+            children.setdefault(parent, []).append(pid)
+
+        def tree(pid: int) -> float:
+            return rss.get(pid, 0.0) + sum(tree(child) for child in children.get(pid, []))
+
+        if self.pid not in rss:
+            return
+        workers = [tree(child) for child in children.get(self.pid, [])]
+        self.main_peak_mib = max(self.main_peak_mib, round(rss[self.pid], 1))
+        self.worker_peak_mib = max([self.worker_peak_mib, *(round(w, 1) for w in workers)])
+        self.total_peak_mib = max(self.total_peak_mib, round(tree(self.pid), 1))

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# System packages the archive needs: Tesseract 5 with Vietnamese data, and DejaVu fonts for the sample dossiers.
+# System packages the archive needs: Tesseract 5 with Vietnamese data, DejaVu fonts for the sample dossiers,
+# and redis-server for the ingest queue across machines (the tests start their own on 127.0.0.1).
 # Installs them when run as root with apt; otherwise prints the exact command and carries on.
 set -euo pipefail
 
-packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core)
+packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server)
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -11,6 +12,7 @@ if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null 
   missing+=(tesseract-ocr-vie)
 fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

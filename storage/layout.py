@@ -9,6 +9,7 @@ INDEX_PENDING = "index-pending/"  # stored documents the index did not take yet 
 LIKELY_DUPLICATES = "likely-duplicates/"  # stored documents that look like a rescan of another
 REVIEW = "review/"  # stored documents with fields too uncertain to trust unseen
 RECORD_VERSIONS = "record-versions/"  # every replaced version of a record, kept
+INCOMING = "incoming/"  # files queued for ingest, staged where every worker can fetch them
 
 
 def original_key(sha256: str) -> str:
@@ -21,6 +22,10 @@ def record_key(document_id: str) -> str:
 
 def page_image_key(document_id: str, page: int) -> str:
     return f"{DERIVED}{document_id[:2]}/{document_id}/page-{page:04d}.png"
+
+
+def incoming_key(sha256: str) -> str:
+    return f"{INCOMING}{sha256}"
 
 
 def index_pending_key(document_id: str) -> str:

@@ -1,4 +1,4 @@
-"""pytest plugin: real Elasticsearch and S3 (SeaweedFS) servers on 127.0.0.1.
+"""pytest plugin: real Elasticsearch, S3 (SeaweedFS) and Redis servers on 127.0.0.1.
 
 Load it with ``pytest_plugins = ["tests.servers"]`` (or ``pytest -p tests.servers``).
 
@@ -10,14 +10,17 @@ Fixtures (session-scoped, started lazily the first time a test asks for them):
 ``s3_server`` -> :class:`S3Server`
     ``.endpoint`` ("127.0.0.1:PORT"), ``.port``, ``.access_key``, ``.secret_key``, ``.bucket``,
     ``.secure`` (False), ``.env()``, ``.stop()``, ``.start()``, ``.is_running()``, ``.log_path``
+``redis_server`` -> :class:`RedisServer`
+    ``.url`` ("redis://127.0.0.1:PORT/0"), ``.port``, ``.env()``, ``.stop()``, ``.start()``
 
 ``.env()`` returns the ARCHIVE_* settings that point the archive at the server.
 ``.stop()`` blocks until the server is down (its data is kept); ``.start()`` blocks until it
 answers again. A test that leaves a server stopped gets it restarted after the test.
 
 The servers are started by the same code as ``scripts/services`` (this module loads that file),
-on their own ports (ES in 9250..9298, S3 in 8433..8493, the first free one from a place chosen
-by the test process's pid; override with ARCHIVE_TEST_ES_PORT / ARCHIVE_TEST_S3_PORT) and in their
+on their own ports (ES in 9250..9298, S3 in 8433..8493, Redis in 6390..6429, the first free one from a
+place chosen by the test process's pid; override with ARCHIVE_TEST_ES_PORT / ARCHIVE_TEST_S3_PORT /
+ARCHIVE_TEST_REDIS_PORT) and in their
 own fresh run directory, so they never collide with a developer's ``scripts/services up`` nor with
 another test run on the same machine. Downloads and builds are cached in
 ~/.cache/equipment-archive, so only the very first run is slow (SeaweedFS compiles for minutes).
@@ -47,9 +50,11 @@ IN_CI = os.environ.get("CI") == "true"
 # +10000): clear of the developer defaults (9200/9300, 8333/9333-9335) that scripts/services uses.
 ES_PORT_RANGE = (9250, 2, 25)   # first, step, count
 S3_PORT_RANGE = (8433, 4, 16)
+REDIS_PORT_RANGE = (6390, 1, 40)
 HOW_TO_GET = (
     "Elasticsearch needs Java 21+ (ES_JAVA_HOME) and Maven (mvn) to fetch it; the S3 server "
-    "(SeaweedFS) needs Go to build it once. Install those, then check with `scripts/services up`."
+    "(SeaweedFS) needs Go to build it once; Redis is Debian's redis-server (scripts/install-system.sh). "
+    "Install those, then check with `scripts/services up`."
 )
 
 
@@ -233,6 +238,25 @@ class S3Server(_Server):
                 "ARCHIVE_S3_BUCKET": self.bucket, "ARCHIVE_S3_SECURE": "false"}
 
 
+class RedisServer(_Server):
+    name = "redis"
+    port_range = REDIS_PORT_RANGE
+    port_env = "ARCHIVE_TEST_REDIS_PORT"
+
+    def _overrides(self) -> Dict[str, str]:
+        return {**super()._overrides(), "ARCHIVE_SERVICES_REDIS_PORT": str(self.port)}
+
+    def _ports_of(self, port: int) -> List[int]:
+        return [port]
+
+    @property
+    def url(self) -> str:
+        return "redis://127.0.0.1:%d/0" % self.port
+
+    def env(self) -> Dict[str, str]:
+        return {"ARCHIVE_QUEUE": "redis", "ARCHIVE_REDIS_URL": self.url}
+
+
 _STARTED: List[_Server] = []
 
 
@@ -271,6 +295,13 @@ def elasticsearch_server(_services_run_dir: str) -> Iterator[ElasticsearchServer
 @pytest.fixture(scope="session")
 def s3_server(_services_run_dir: str) -> Iterator[S3Server]:
     server = S3Server(_services_run_dir)
+    yield _provide(server)  # type: ignore[misc]
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def redis_server(_services_run_dir: str) -> Iterator[RedisServer]:
+    server = RedisServer(_services_run_dir)
     yield _provide(server)  # type: ignore[misc]
     server.shutdown()
 

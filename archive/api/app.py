@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -17,7 +18,7 @@ from archive.api.routes_documents import RangeNotSatisfiable
 from archive.bootstrap import build_services
 from archive.config import Settings
 from archive.errors import BackendUnavailable, InvalidRequest, NotFound
-from archive.jobs import JobStore
+from archive.queue import QueueWorker, build_queue, consumer
 from archive.logs import configure_logging
 from archive.service import ArchiveService
 
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, service: ArchiveService | None 
     )
     app.state.settings = settings
     app.state.service = service or build_services(settings)
-    app.state.jobs = JobStore(settings.jobs_db)
+    app.state.queue = build_queue(settings)
     for module in (routes_health, routes_search, routes_documents, routes_ingest):
         app.include_router(module.router)
     _install_error_handlers(app)
@@ -44,11 +45,21 @@ def create_app(settings: Settings | None = None, service: ArchiveService | None 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    retry = asyncio.create_task(_retry_pending_forever(app.state.service, app.state.settings.index_retry_s))
+    settings = app.state.settings
+    retry = asyncio.create_task(_retry_pending_forever(app.state.service, settings.index_retry_s))
+    workers = settings.serve_workers if settings.serve_workers >= 0 else (0 if settings.queue == "redis" else os.cpu_count() or 1)
+    worker = embedded = None
+    if workers > 0:  # one machine: uploads are ingested right here, no `archive worker` to start
+        worker = QueueWorker(app.state.service, app.state.queue, workers).__enter__()
+        embedded = consumer(worker, embedded=True)
+        embedded.start()
     try:
         yield
     finally:
         retry.cancel()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop, True)
+            worker.__exit__(None, None, None)
 
 
 async def _retry_pending_forever(service: ArchiveService, every_s: float) -> None:

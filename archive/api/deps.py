@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from archive.config import Settings
-from archive.jobs import JobStore
+from archive.queue import ArchiveQueue
 from archive.service import ArchiveService
 
 
@@ -15,8 +15,8 @@ def get_service(request: Request) -> ArchiveService:
     return request.app.state.service
 
 
-def get_jobs(request: Request) -> JobStore:
-    return request.app.state.jobs
+def get_queue(request: Request) -> ArchiveQueue:
+    return request.app.state.queue
 
 
 def get_settings(request: Request) -> Settings:
@@ -24,5 +24,5 @@ def get_settings(request: Request) -> Settings:
 
 
 Service = Annotated[ArchiveService, Depends(get_service)]
-Jobs = Annotated[JobStore, Depends(get_jobs)]
+IngestQueue = Annotated[ArchiveQueue, Depends(get_queue)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

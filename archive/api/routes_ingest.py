@@ -1,44 +1,53 @@
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, UploadFile
+from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.responses import JSONResponse
 
-from archive.api.deps import AppSettings, Jobs, Service
-from archive.jobs import JobStore
-from archive.models import IngestResult, Job
-from archive.service import ArchiveService
+from archive.api.deps import AppSettings, IngestQueue, Service
+from archive.inputs import IngestInput
+from archive.manifest import ManifestError, match_inputs, parse_manifest
+from archive.models import Job
+from archive.queue import QueuedInput, QueueJobs, enqueue
 from ingest.errors import UnsupportedType
 from ingest.sniff import sniff
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
 _CHUNK = 1 << 20
+_MAX_MANIFEST_BYTES = 16 << 20
 
 
 @router.post("/ingest", status_code=202)
 async def ingest(
-    files: list[UploadFile], service: Service, jobs: Jobs, settings: AppSettings, background: BackgroundTasks
+    files: list[UploadFile], service: Service, queue: IngestQueue, settings: AppSettings,
+    manifest: UploadFile | None = File(None, description="CSV: a `file` column and Document fields whose values win"),
 ) -> JSONResponse:
-    """Accept scans for ingest. The whole request is refused (nothing kept) when any file is too large or of an
-    unsupported type, so the clerk gets one clear answer."""
+    """Queue scans for ingest. The whole request is refused (nothing kept) when any file is too large or of an
+    unsupported type, or the manifest cannot be read, so the clerk gets one clear answer."""
+    rows, problems = {}, []
     spool = Path(tempfile.mkdtemp(prefix="upload-", dir=_upload_dir(settings.data_dir)))
     try:
         saved = [await _spool(upload, spool / f"{i:05d}", settings.max_upload_bytes) for i, upload in enumerate(files)]
-    except HTTPException:
+        if manifest is not None:
+            rows, problems = await _manifest_rows(manifest, [name for name, _ in saved])
+        inputs = [QueuedInput(name=name, read=path.read_bytes, row=rows.get(name)) for name, path in saved]
+        job_id = await asyncio.to_thread(enqueue, service, queue, inputs)  # staged in the object store
+    finally:
         shutil.rmtree(spool, ignore_errors=True)
-        raise
-    job_id = jobs.create([name for name, _ in saved])
-    background.add_task(_run_job, service, jobs, job_id, saved, spool)
-    return JSONResponse({"job_id": job_id}, status_code=202)
+    body: dict = {"job_id": job_id}
+    if manifest is not None:
+        body["manifest_problems"] = problems
+    return JSONResponse(body, status_code=202)
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-def job(job_id: str, jobs: Jobs) -> Job:
-    return jobs.get(job_id)
+def job(job_id: str, queue: IngestQueue) -> Job:
+    return QueueJobs(queue.huey).get(job_id)
 
 
 def _upload_dir(data_dir: Path) -> Path:
@@ -65,15 +74,15 @@ async def _spool(upload: UploadFile, target: Path, max_bytes: int) -> tuple[str,
     return name, target
 
 
-def _run_job(service: ArchiveService, jobs: JobStore, job_id: str, saved: list[tuple[str, Path]], spool: Path) -> None:
-    jobs.set_state(job_id, "running")
+async def _manifest_rows(upload: UploadFile, names: list[str]) -> tuple[dict, list[dict]]:
+    """Each uploaded file's manifest row (matched by file name), and the manifest's problems."""
+    raw = await upload.read(_MAX_MANIFEST_BYTES + 1)
+    if len(raw) > _MAX_MANIFEST_BYTES:
+        raise HTTPException(413, f"manifest: larger than the limit of {_MAX_MANIFEST_BYTES:,} bytes")
     try:
-        for position, (name, path) in enumerate(saved):
-            try:
-                result = service.ingest_bytes(path.read_bytes(), name)
-            except Exception as exc:  # one file's failure is recorded; the job goes on
-                result = IngestResult(path=name, status="failed", sha256="", error=str(exc))
-            jobs.record(job_id, position, result)
-    finally:
-        shutil.rmtree(spool, ignore_errors=True)
-        jobs.set_state(job_id, "done")
+        manifest = parse_manifest(raw, name=upload.filename or "manifest.csv")
+    except ManifestError as exc:
+        raise HTTPException(422, f"manifest: {exc}") from exc
+    items = [IngestInput(name=name, path=Path(name)) for name in names]
+    match = match_inputs(manifest, items, roots=[])
+    return match.by_input, [problem.as_dict() for problem in manifest.problems + match.problems]

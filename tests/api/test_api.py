@@ -153,6 +153,34 @@ def test_upload_ingests_and_reports_per_file_status(client):
     assert job["items"][2]["error"]
 
 
+def test_upload_with_a_manifest_part_takes_its_values_and_reports_its_problems(client):
+    lines = [line.replace("KB-15-84", "KB-16-01") for line in SAMPLE_LINES]
+    manifest = "file;unit;classification\nnew.pdf;Trung đoàn 141;confidential\nabsent.pdf;Lữ đoàn 1;secret\n"
+    response = client.post("/api/v1/ingest", files=[
+        ("files", ("new.pdf", text_pdf(lines), "application/pdf")),
+        ("manifest", ("manifest.csv", manifest.encode("utf-8-sig"), "text/csv")),
+    ])
+    assert response.status_code == 202
+    problems = response.json()["manifest_problems"]
+    assert [(p["kind"], p["file"]) for p in problems] == [("missing_file", "absent.pdf")]
+    job = _wait_for_job(client, response.json()["job_id"])
+    document = client.get(f"/api/v1/documents/{job['items'][0]['document_id']}").json()
+    assert document["unit"] == "Trung đoàn 141" and document["classification"] == "confidential"
+    assert document["fields"]["unit"]["source"] == "manifest" and document["fields"]["unit"]["confidence"] == 1.0
+    assert document["serial_number"] == "KB-16-01"  # what the manifest does not say still comes from the scan
+
+
+def test_an_unreadable_manifest_refuses_the_upload(client):
+    before = client.get("/api/v1/search", params={"q": ""}).json()["total"]
+    response = client.post("/api/v1/ingest", files=[
+        ("files", ("new.pdf", text_pdf(SAMPLE_LINES[:3]), "application/pdf")),
+        ("manifest", ("manifest.csv", b"unit,classification\nLu doan 1,secret\n", "text/csv")),
+    ])
+    assert response.status_code == 422 and "file" in response.json()["detail"]
+    time.sleep(0.5)
+    assert client.get("/api/v1/search", params={"q": ""}).json()["total"] == before
+
+
 def test_upload_of_a_lying_file_type_is_415_and_stores_nothing(client, settings):
     before = client.get("/api/v1/search", params={"q": ""}).json()["total"]
     response = client.post("/api/v1/ingest", files=[("files", ("scan.pdf", b"<html>not a pdf</html>", "application/pdf"))])

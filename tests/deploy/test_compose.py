@@ -50,20 +50,20 @@ def compose_config() -> dict:
     return json.loads(result.stdout)
 
 
-def test_compose_config_has_the_four_services_with_healthchecks(compose_config: dict) -> None:
+def test_compose_config_has_the_five_services_with_healthchecks(compose_config: dict) -> None:
     services = compose_config["services"]
-    assert {"api", "worker", "elasticsearch", "minio"} <= set(services)
-    for name in ("api", "elasticsearch", "minio"):
+    assert {"api", "worker", "elasticsearch", "minio", "redis"} <= set(services)
+    for name in ("api", "elasticsearch", "minio", "redis"):
         check = services[name].get("healthcheck") or {}
         assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
     assert services["worker"]["healthcheck"].get("disable") is True  # no HTTP port to check
 
 
 def test_compose_uses_named_volumes(compose_config: dict) -> None:
-    assert {"es-data", "minio-data", "archive-data"} <= set(compose_config["volumes"])
+    assert {"es-data", "minio-data", "redis-data", "archive-data"} <= set(compose_config["volumes"])
     services = compose_config["services"]
     for name, target in (("elasticsearch", "/usr/share/elasticsearch/data"), ("minio", "/data"), ("api", "/data"),
-                         ("worker", "/data")):
+                         ("worker", "/data"), ("redis", "/data")):
         mounts = [v for v in services[name]["volumes"] if v["type"] == "volume" and v["target"] == target]
         assert mounts, f"{name} has no named volume at {target}"
 
@@ -79,8 +79,10 @@ def test_compose_wires_the_archive_to_minio_and_elasticsearch(compose_config: di
     assert services["worker"]["command"] == ["archive", "worker"]
     assert services["worker"]["environment"] == env
     for name in ("api", "worker"):
-        assert services[name]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
-        assert services[name]["depends_on"]["minio"]["condition"] == "service_healthy"
+        for backend in ("elasticsearch", "minio", "redis"):
+            assert services[name]["depends_on"][backend]["condition"] == "service_healthy"
+    assert env["ARCHIVE_QUEUE"] == "redis" and env["ARCHIVE_REDIS_URL"].endswith("@redis:6379/0")
+    assert "--appendonly yes" in " ".join(services["redis"]["command"])
     assert "readyz" in " ".join(api["healthcheck"]["test"])
     es = services["elasticsearch"]
     assert es["image"].startswith("docker.elastic.co/elasticsearch/elasticsearch:9.")
@@ -107,7 +109,7 @@ def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
 def test_no_secret_is_written_in_the_compose_file() -> None:
     text = COMPOSE.read_text()
     required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
-    assert {"ELASTIC_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"} <= required
+    assert {"ELASTIC_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "REDIS_PASSWORD"} <= required
     example = {line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text().splitlines()
                if line and not line.startswith("#") and "=" in line}
     assert required <= example, f".env.example lacks {sorted(required - example)}"

@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.servers import SCRIPT, ElasticsearchServer, S3Server
+from tests.servers import SCRIPT, ElasticsearchServer, RedisServer, S3Server
 
 
 def _es_health(server: ElasticsearchServer) -> str:
@@ -90,17 +90,19 @@ def test_s3_signed_requests_versioning_and_restart(s3_server: S3Server) -> None:
     assert client.get_object(bucket, "dossier/b.txt").read() == b"after restart"
 
 
-def test_cli_sees_the_fixture_servers(elasticsearch_server: ElasticsearchServer, s3_server: S3Server) -> None:
+def test_cli_sees_the_fixture_servers(elasticsearch_server: ElasticsearchServer, s3_server: S3Server,
+                                      redis_server: RedisServer) -> None:
     """`scripts/services status` and `env` read the same run dir the fixtures started."""
     env = dict(os.environ, ARCHIVE_SERVICES_DIR=elasticsearch_server.run_dir)
     status = subprocess.run([sys.executable, str(SCRIPT), "status"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "elasticsearch" in status.stdout and "answers" in status.stdout
+    assert "Redis" in status.stdout and "answers PING" in status.stdout
     exports = subprocess.run([sys.executable, str(SCRIPT), "env"], env=env, capture_output=True, text=True,
                              timeout=60)
     assert exports.returncode == 0
     line = exports.stdout.strip()
     assert line.startswith("export ")
     pairs = dict(item.split("=", 1) for item in line[len("export "):].split())
-    assert pairs == {**s3_server.env(), **elasticsearch_server.env()}
+    assert pairs == {**s3_server.env(), **elasticsearch_server.env(), **redis_server.env()}

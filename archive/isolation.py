@@ -1,0 +1,67 @@
+"""Untrusted files are parsed only in pool processes (pebble), each under a memory limit and with a
+wall-clock limit per file: a parser that hangs, balloons or crashes costs its process (pebble starts
+a new one) and fails that one file with the reason. Used by batches and by queue workers alike."""
+
+from __future__ import annotations
+
+import os
+import resource
+from concurrent.futures import Future, TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
+
+from archive.inputs import IngestInput, read_input
+from ingest.errors import IngestError
+from ingest.limits import ExtractionLimits
+from ingest.pipeline import ExtractionOptions, extract
+from ingest.types import Extraction
+
+
+def _worker_init(memory_bytes: int) -> None:
+    # Parallelism comes from the pool; Tesseract's own threads would only fight over the cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    # The data segment (heap and anonymous mappings), inherited by Tesseract: a decompression bomb
+    # that slips past the pixel check ends in MemoryError or a killed process, not a frozen machine.
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+
+
+def worker_count(requested: int) -> int:
+    return requested if requested > 0 else max(1, os.cpu_count() or 1)
+
+
+def extraction_pool(workers: int, limits: ExtractionLimits) -> ProcessPool:
+    return ProcessPool(max_workers=worker_count(workers), initializer=_worker_init, initargs=(limits.worker_memory_bytes,))
+
+
+def _extract_in_worker(source: IngestInput | bytes, options: ExtractionOptions) -> Extraction | str:
+    """Runs in a pool process: the extraction, or the reason it failed."""
+    try:
+        data = source if isinstance(source, bytes) else read_input(source, options.limits.max_bytes)
+        return extract(data, options)
+    except IngestError as exc:
+        return str(exc)
+    except MemoryError:
+        return (f"reading the file needed more than the memory limit of {options.limits.worker_memory_bytes >> 20} MiB"
+                " (ARCHIVE_WORKER_MEMORY_MB)")
+    except Exception as exc:  # a parser crash must fail this file, never the batch
+        return f"unexpected error while reading the file: {type(exc).__name__}: {exc}"
+
+
+def schedule_extraction(pool: ProcessPool, source: IngestInput | bytes, options: ExtractionOptions) -> Future:
+    """`source` is read in the pool process when it is an input on disk, so big files cross no pipe twice."""
+    return pool.schedule(_extract_in_worker, args=(source, options), timeout=options.limits.file_timeout_s)
+
+
+def extraction_outcome(future: Future, limits: ExtractionLimits) -> Extraction | str:
+    """The extraction, or why the file failed: its own error, the time limit, or its process dying."""
+    try:
+        return future.result()
+    except FutureTimeout:
+        return (f"reading the file took longer than {limits.file_timeout_s:g} s; its process was stopped"
+                " (ARCHIVE_FILE_TIMEOUT_S)")
+    except ProcessExpired as exc:  # killed by a signal or out of memory inside a C library
+        return (f"the process reading the file died (exit code {exc.exitcode}): a crash in a parser or more than"
+                f" the memory limit of {limits.worker_memory_bytes >> 20} MiB")
+    except Exception as exc:  # the pool itself failed
+        return f"the extraction worker failed: {type(exc).__name__}: {exc}"

@@ -1,0 +1,317 @@
+"""Ingest through a task queue (Huey): SQLite in the data directory on one machine, Redis for workers on many.
+
+Enqueueing stages each file in the object store (`incoming/<sha256>`), so any worker that reaches the store
+and the queue can take it; a message carries only the file's hash, its name and its manifest row. Job
+progress lives in the queue backend's key-value store, which every worker and API process shares.
+
+Delivery is at most once (Huey pops a message; a worker killed mid-file loses it), so a file's staged
+copy and its task arguments stay until its result is recorded, and `archive job ID --requeue` queues
+the unfinished ones again. A task is safe to run twice: storage is content-addressed, and a rerun of a
+file stored by an earlier attempt is recognised and reported `ingested`, never stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey, TaskWrapper
+from huey.consumer import Consumer
+
+from archive.config import Settings
+from archive.errors import BackendUnavailable, NotFound
+from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
+from archive.manifest import Disagreement, ManifestRow, apply_manifest
+from archive.models import IngestResult, Job, JobItem
+from archive.service import ArchiveService, sha256_hex
+from storage import layout
+from storage.errors import ObjectNotFound, StorageError
+
+log = logging.getLogger("archive.queue")
+
+INGEST_TASK = "archive.ingest_staged"
+_RETRIES = 5  # a backend that is down gets this many more tries before the file is recorded as failed
+_RETRY_DELAY_S = 30
+
+
+@dataclass
+class ArchiveQueue:
+    huey: Huey
+    ingest_task: TaskWrapper
+
+    @property
+    def backend(self) -> str:
+        return "redis" if isinstance(self.huey, RedisHuey) else "sqlite"
+
+    def readiness(self) -> str:
+        try:
+            self.huey.pending_count()
+        except Exception as exc:  # readiness reports, it never raises
+            return f"unavailable: {exc}"
+        return "ok"
+
+
+def build_queue(settings: Settings) -> ArchiveQueue:
+    if settings.queue == "redis":
+        huey: Huey = RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+    else:
+        settings.queue_db.parent.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey(settings.queue_name, filename=str(settings.queue_db), results=False)
+    task = huey.task(name=INGEST_TASK, retries=_RETRIES, retry_delay=_RETRY_DELAY_S, context=True)(_ingest_staged)
+    return ArchiveQueue(huey, task)
+
+
+def _queue_call(huey: Huey, what: str, call: Callable):
+    try:
+        return call()
+    except Exception as exc:  # redis and sqlite raise their own kinds; both mean the queue cannot be used
+        raise BackendUnavailable(f"queue ({type(huey).__name__}) unavailable while {what}: {exc}") from exc
+
+
+# ---- job progress ---------------------------------------------------------------------------
+
+
+class QueueJobs:
+    """One key per job (its file names) and one per finished file, in the queue's own key-value store."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+
+    @staticmethod
+    def _key(job_id: str, *parts: object) -> str:
+        return ":".join(["archive-job", job_id, *map(str, parts)])
+
+    def create(self, filenames: list[str]) -> str:
+        job_id = uuid.uuid4().hex
+        header = {"filenames": filenames, "created_at": time.time()}
+        _queue_call(self.huey, "creating a job", lambda: self.huey.put(self._key(job_id), header))
+        return job_id
+
+    def filenames(self, job_id: str) -> list[str]:
+        header = _queue_call(self.huey, "reading a job", lambda: self.huey.get(self._key(job_id), peek=True))
+        if header is None:
+            raise NotFound(f"no job {job_id}")
+        return header["filenames"]
+
+    def record(self, job_id: str, position: int, item: JobItem) -> None:
+        _queue_call(self.huey, "recording a result",
+                    lambda: self.huey.put(self._key(job_id, position), item.model_dump(mode="json")))
+
+    def note_staged(self, job_id: str, position: int, sha: str, row: ManifestRow | None) -> None:
+        """What a task needs, kept so the file can be queued again if its message or worker is lost."""
+        _queue_call(self.huey, "noting a staged file", lambda: self.huey.put(self._key(job_id, position, "staged"), (sha, row)))
+
+    def staged(self, job_id: str, position: int) -> tuple[str, ManifestRow | None] | None:
+        return self.huey.get(self._key(job_id, position, "staged"), peek=True)
+
+    def claim(self, job_id: str, position: int, worker: str) -> dict | None:
+        """Notes which worker took the file; returns the claim of an earlier attempt, if there was one."""
+        key = self._key(job_id, position, "claim")
+        earlier = self.huey.get(key, peek=True)
+        self.huey.put(key, {"worker": worker, "at": time.time()})
+        return earlier
+
+    def get(self, job_id: str) -> Job:
+        names = self.filenames(job_id)
+        items = _queue_call(self.huey, "reading a job", lambda: [self._item(job_id, p, name) for p, name in enumerate(names)])
+        done = sum(item.status != "pending" for item in items)
+        failed = sum(item.status == "failed" for item in items)
+        taken = any(item.worker for item in items)
+        state = "done" if done == len(items) else "running" if done or taken else "queued"
+        return Job(job_id=job_id, state=state, total=len(items), done=done, failed=failed, items=items)
+
+    def _item(self, job_id: str, position: int, name: str) -> JobItem:
+        found = self.huey.get(self._key(job_id, position), peek=True)
+        if found is not None:
+            return JobItem.model_validate(found)
+        claim = self.huey.get(self._key(job_id, position, "claim"), peek=True)
+        return JobItem(filename=name, status="pending", worker=claim["worker"] if claim else None)
+
+
+# ---- enqueueing -----------------------------------------------------------------------------
+
+
+@dataclass
+class QueuedInput:
+    name: str
+    read: Callable[[], bytes]  # called once, when the file's turn comes to be staged
+    row: ManifestRow | None = None
+    problem: str | None = None  # known before reading: the file fails at once with this reason
+
+
+def enqueue(service: ArchiveService, queue: ArchiveQueue, inputs: Iterable[QueuedInput]) -> str:
+    """Stage every file and queue one task per file; files already stored, repeated in the job or
+    unreadable are settled here, without a task. Returns the job id."""
+    inputs = list(inputs)
+    huey = queue.huey
+    jobs = QueueJobs(huey)
+    job_id = jobs.create([entry.name for entry in inputs])
+    seen: set[str] = set()
+    for position, entry in enumerate(inputs):
+        settled = _settle_before_queueing(service, entry, seen)
+        if isinstance(settled, JobItem):
+            jobs.record(job_id, position, settled)
+            continue
+        data, sha = settled
+        seen.add(sha)
+        # Noted before staged: a file is never staged unknown to its job, so nothing staged is orphaned.
+        jobs.note_staged(job_id, position, sha, entry.row)
+        try:
+            service.store.put(layout.incoming_key(sha), data)
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed while staging {entry.name}: {exc}") from exc
+        message = queue.ingest_task.s(job_id, position, entry.name, sha, entry.row)
+        _queue_call(huey, "queueing a file", lambda: huey.enqueue(message))
+    return job_id
+
+
+def requeue(service: ArchiveService, queue: ArchiveQueue, job_id: str) -> int:
+    """Queue again the files of a job that have no result yet (their worker died, or their message was
+    lost) or that failed while their staged copy is still there (a backend was down)."""
+    jobs = QueueJobs(queue.huey)
+    names = jobs.filenames(job_id)  # raises NotFound for an unknown job
+    again = 0
+    for position, item in enumerate(jobs.get(job_id).items):
+        if item.status not in ("pending", "failed"):
+            continue
+        staged = jobs.staged(job_id, position)
+        if staged is None:
+            if item.status == "pending":
+                jobs.record(job_id, position, JobItem(filename=names[position], status="failed",
+                                                      error="the file was never queued: its upload stopped before its turn"))
+            continue
+        sha, row = staged
+        if item.status == "failed" and not service.store.exists(layout.incoming_key(sha)):
+            continue  # failed for a reason of its own (its staged copy went with it): trying again changes nothing
+        message = queue.ingest_task.s(job_id, position, names[position], sha, row)
+        _queue_call(queue.huey, "queueing a file", lambda: queue.huey.enqueue(message))
+        again += 1
+    return again
+
+
+def _settle_before_queueing(service: ArchiveService, entry: QueuedInput, seen: set[str]) -> JobItem | tuple[bytes, str]:
+    if entry.problem:
+        return JobItem(filename=entry.name, status="failed", error=entry.problem)
+    try:
+        data = entry.read()
+    except (OSError, ValueError) as exc:
+        return JobItem(filename=entry.name, status="failed", error=f"cannot read the file: {exc}")
+    sha = sha256_hex(data)
+    if sha in seen or service.is_stored(sha):
+        return JobItem(filename=entry.name, status="duplicate", document_id=sha)
+    return data, sha
+
+
+# ---- working --------------------------------------------------------------------------------
+
+_runtime: QueueWorker | None = None  # the worker of this process, set while it runs
+
+
+def _ingest_staged(job_id: str, position: int, name: str, sha: str, row: ManifestRow | None, task=None) -> None:
+    if _runtime is None:
+        raise RuntimeError("an ingest task ran outside `archive worker` or `archive serve`")
+    _runtime.ingest(job_id, position, name, sha, row, retries_left=task.retries if task is not None else 0)
+
+
+class QueueWorker:
+    """What one worker process holds while it takes ingest tasks: the archive, a pool of isolated
+    extraction processes, and a lock so that one thread at a time writes to storage and index."""
+
+    def __init__(self, service: ArchiveService, queue: ArchiveQueue, workers: int = 0) -> None:
+        self.service = service
+        self.queue = queue
+        self.jobs = QueueJobs(queue.huey)
+        self.workers = worker_count(workers)
+        self.pool = extraction_pool(self.workers, service.extraction.limits)
+        self.ident = f"{socket.gethostname()}:{os.getpid()}"
+        self._store_lock = threading.Lock()
+
+    def __enter__(self) -> QueueWorker:
+        global _runtime
+        _runtime = self
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        global _runtime
+        _runtime = None
+        self.pool.stop()
+        self.pool.join()
+
+    def ingest(self, job_id: str, position: int, name: str, sha: str, row: ManifestRow | None, *, retries_left: int) -> None:
+        earlier_attempt = self.jobs.claim(job_id, position, self.ident)
+        disagreements: list[Disagreement] = []
+        try:
+            result = self._ingest(name, sha, row, earlier_attempt is not None, disagreements)
+        except BackendUnavailable as exc:
+            if retries_left > 0:
+                log.warning("%s: %s; trying again in %s s", name, exc, _RETRY_DELAY_S)
+                raise
+            # The staged copy stays, so `archive job ID --requeue` can try again once the backend is back.
+            result = IngestResult(path=name, status="failed", sha256=sha, error=str(exc))
+        except Exception as exc:  # a bug must fail this file with its reason, never leave it pending unseen
+            log.exception("ingesting %s failed", name)
+            result = IngestResult(path=name, status="failed", sha256=sha,
+                                  error=f"unexpected error while ingesting: {type(exc).__name__}: {exc}")
+        else:
+            self._unstage(sha)
+        self.jobs.record(job_id, position, JobItem(
+            filename=name, status=result.status, document_id=result.document_id, error=result.error, worker=self.ident,
+            manifest_disagreements=[d.as_dict() for d in disagreements] if result.status == "ingested" else []))
+
+    def _ingest(self, name: str, sha: str, row: ManifestRow | None, retried: bool,
+                disagreements: list[Disagreement]) -> IngestResult:
+        if self.service.is_stored(sha):
+            # Stored by an earlier attempt of this very task (its worker died before noting it), or by someone else.
+            if retried and self.service.pending_index_ids():
+                with self._store_lock:
+                    self.service.retry_pending()  # the dead attempt may have stopped between record and index
+            status = "ingested" if retried else "duplicate"
+            return IngestResult(path=name, status=status, document_id=sha, sha256=sha)
+        try:
+            data = self.service.store.get(layout.incoming_key(sha))
+        except ObjectNotFound:
+            if self.service.is_stored(sha):  # the same bytes, queued twice, were stored meanwhile
+                return IngestResult(path=name, status="duplicate", document_id=sha, sha256=sha)
+            return IngestResult(path=name, status="failed", sha256=sha,
+                                error="the staged copy of the file is gone (removed from incoming/ before a worker took it)")
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed while fetching {name}: {exc}") from exc
+        options = self.service.extraction
+        outcome = extraction_outcome(schedule_extraction(self.pool, data, options), options.limits)
+        if isinstance(outcome, str):
+            return IngestResult(path=name, status="failed", sha256=sha, error=outcome)
+        if row is not None:
+            outcome, found = apply_manifest(outcome, row, name)
+            disagreements.extend(found)
+        with self._store_lock:
+            return self.service.store_extraction(data, name, outcome, path=name)
+
+    def _unstage(self, sha: str) -> None:
+        try:
+            self.service.store.delete(layout.incoming_key(sha))
+        except StorageError as exc:  # a leftover staged copy wastes space, nothing more
+            log.warning("could not remove the staged copy %s: %s", sha, exc)
+
+
+class _EmbeddedConsumer(Consumer):
+    """Started and stopped by its host process, which keeps its own signal handlers."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def consumer(worker: QueueWorker, *, embedded: bool = False) -> Consumer:
+    """Huey's consumer with one thread per extraction process. Embedded, it leaves the signals to the
+    host process (`archive serve`), which starts and stops it, and gives the files in hand a minute
+    to finish; a dedicated worker told to stop gracefully (SIGINT) waits for them however long."""
+    kind = _EmbeddedConsumer if embedded else Consumer
+    # Polling (SQLite) backs off to at most a second; Redis blocks on the queue and wakes at once.
+    return kind(worker.queue.huey, workers=worker.workers, worker_type="thread", periodic=False,
+                max_delay=1.0, shutdown_timeout=60 if embedded else None)

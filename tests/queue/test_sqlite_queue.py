@@ -1,0 +1,82 @@
+"""The ingest queue on one machine (the embedded SQLite queue): `archive ingest --queue` stages and
+queues, a separate `archive worker` process takes the files, `archive job` tells what became of each."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from storage import layout
+from storage.local import LocalObjectStore
+from tests.conftest import DOSSIER_KB_15_84, run_archive, text_pdf
+from tests.hostile.corpus import build
+from tests.queue.conftest import job_status, queue_job, wait_for_job
+
+
+def test_queued_files_are_ingested_by_a_worker_process_and_hostile_ones_fail_alone(tmp_path, start_worker):
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    inbox = tmp_path / "inbox"
+    reasons = build(inbox)
+    for name in ("inspection.pdf", "repair.pdf"):
+        (inbox / f"good-{name}").write_bytes(text_pdf(DOSSIER_KB_15_84[name]))
+    shutil.copy(inbox / "good-repair.pdf", inbox / "good-repair-copy.pdf")
+
+    job_id = queue_job(env, inbox)
+    queued = job_status(env, job_id)
+    assert queued["state"] in ("queued", "running") and queued["total"] == len(reasons) + 3
+    # Files wait in the object store, where any worker can fetch them.
+    store = LocalObjectStore(tmp_path / "data" / "objects")
+    assert len(list(store.list(layout.INCOMING))) >= 2
+
+    worker = start_worker(env, workers=2)
+    job = wait_for_job(env, job_id)
+
+    assert job["state"] == "done" and job["done"] == job["total"]
+    items = {Path(item["filename"].split("!")[0]).name: item for item in job["items"]}
+    assert items["good-inspection.pdf"]["status"] == "ingested"
+    assert sorted([items["good-repair.pdf"]["status"], items["good-repair-copy.pdf"]["status"]]) == ["duplicate", "ingested"]
+    assert items["good-inspection.pdf"]["worker"] == worker.ident
+    unexplained = {
+        name: (items[name]["status"], items[name]["error"])
+        for name, words in reasons.items()
+        if items[name]["status"] != "failed" or not any(word in (items[name]["error"] or "").lower() for word in words)
+    }
+    assert unexplained == {}
+    assert job["failed"] == len(reasons)
+    # The worker survived every hostile file, and is still taking work.
+    assert worker.process.poll() is None
+    (tmp_path / "late.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["transfer.pdf"]))
+    assert wait_for_job(env, queue_job(env, tmp_path / "late.pdf"))["items"][0]["status"] == "ingested"
+    assert worker.stop() == 0
+
+    # Exactly the three good documents are stored, none twice, and nothing is left staged.
+    assert len(list(store.list(layout.RECORDS))) == 3
+    assert list(store.list(layout.INCOMING)) == []
+    found = json.loads(run_archive(env, "search", "KB-15-84", "--json").stdout)
+    assert found["total"] == 3
+
+
+def test_the_manifest_travels_with_queued_files(tmp_path, start_worker):
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "repair.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["repair.pdf"]))
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file;unit;classification\nrepair.pdf;Trung đoàn 141;confidential\n", encoding="utf-8-sig")
+
+    job_id = queue_job(env, inbox, extra=("--manifest", str(manifest)))
+    start_worker(env)
+    job = wait_for_job(env, job_id)
+
+    document = json.loads(run_archive(env, "search", "Z153", "--json").stdout)["hits"][0]
+    assert job["items"][0]["status"] == "ingested" and document["unit"] == "Trung đoàn 141"
+    disagreement = next(d for d in job["items"][0]["manifest_disagreements"] if d["field"] == "unit")
+    assert disagreement["manifest_value"] == "Trung đoàn 141" and disagreement["extracted_value"] == "Lữ đoàn 201"
+    stored = json.loads(LocalObjectStore(tmp_path / "data" / "objects").get(layout.record_key(job["items"][0]["document_id"])))
+    assert stored["document"]["fields"]["classification"]["source"] == "manifest"
+
+
+def test_an_unknown_job_is_a_clear_error(tmp_path):
+    done = run_archive({"ARCHIVE_DATA_DIR": str(tmp_path / "data")}, "job", "no-such-job", check=False)
+    assert done.returncode == 4 and "no job no-such-job" in done.stderr

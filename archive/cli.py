@@ -154,10 +154,12 @@ def ingest(
     _print_ingest_summary(counts, failures, summary, manifest_report)
 
 
-def _progress() -> Progress:
+def _progress(pages: bool = True) -> Progress:
+    """Files, pages and pages/s (a batch knows its pages; a queued job only its files), elapsed, ETA."""
+    per_page = [TextColumn("{task.fields[pages]} pages"), TextColumn("{task.fields[rate]}")] if pages else []
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pages]} pages"),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), *per_page,
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
     )
 
 
@@ -185,8 +187,9 @@ def _enqueue(settings: Settings, paths: list[Path], loaded, *, as_json: bool, wa
             service.close()
     except ArchiveError as exc:
         raise _fail(exc) from exc
-    err.print(f"queued job {job_id}: {len(inputs)} files on the {archive_queue.backend} queue"
-              f"{'' if wait else f'; follow it with `archive job {job_id}`'}")
+    err.print(f"queued job {job_id}: {len(inputs)} files on the {archive_queue.backend} queue;"
+              " `archive worker` processes (or `archive serve` on the sqlite queue) ingest them"
+              f"{'' if wait else f'; follow with `archive job {job_id}`'}")
     if wait:
         _follow_job(archive_queue, job_id, as_json=as_json)
     elif as_json:
@@ -199,8 +202,8 @@ def _follow_job(archive_queue, job_id: str, *, as_json: bool, poll_s: float = 0.
 
     jobs = QueueJobs(archive_queue.huey)
     printed: set[int] = set()
-    with _progress() as progress:
-        bar = progress.add_task("job", total=None, pages=0, rate="")
+    with _progress(pages=False) as progress:
+        bar = progress.add_task("job", total=None)
         while True:
             try:
                 found = jobs.get(job_id)
@@ -493,8 +496,9 @@ def job(
         return
     err.print(f"job {job_id}: {found.state}, {found.done} of {found.total} done, {found.failed} failed")
     for item in found.items:
-        detail = item.error or item.document_id or (f"taken by {item.worker}" if item.worker else "")
-        out.print(f"{item.status:9} {escape(item.filename)}  {escape(detail or '')}")
+        detail = item.error or (item.document_id or "")[:12]
+        by = f"  ({item.worker})" if item.worker else ""
+        out.print(f"{item.status:9} {escape(item.filename)}  {escape(detail)}{escape(by)}", soft_wrap=True)
 
 
 @app.command()

@@ -7,9 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
+from PIL import Image
+
 from storage import layout
 from storage.local import LocalObjectStore
-from tests.conftest import DOSSIER_KB_15_84, run_archive, text_pdf
+from tests.conftest import DOSSIER_KB_15_84, SAMPLE_LINES, render_text_image, run_archive, text_pdf
 from tests.hostile.corpus import build
 from tests.queue.conftest import job_status, queue_job, wait_for_job
 
@@ -80,3 +82,26 @@ def test_the_manifest_travels_with_queued_files(tmp_path, start_worker):
 def test_an_unknown_job_is_a_clear_error(tmp_path):
     done = run_archive({"ARCHIVE_DATA_DIR": str(tmp_path / "data")}, "job", "no-such-job", check=False)
     assert done.returncode == 4 and "no job no-such-job" in done.stderr
+
+
+def test_a_worker_outlives_a_file_that_hangs_and_one_that_needs_too_much_memory(tmp_path, start_worker):
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data"), "ARCHIVE_FILE_TIMEOUT_S": "3", "ARCHIVE_WORKER_MEMORY_MB": "700"}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    pages = [render_text_image(SAMPLE_LINES) for _ in range(8)]  # minutes of OCR, far past the limit
+    pages[0].save(inbox / "long-scan.tif", save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(300, 300))
+    # 81 megapixels: under the pixel limits, but cleaning it for OCR takes about a gigabyte.
+    Image.new("RGB", (9_000, 9_000), "white").save(inbox / "huge-scan.png", dpi=(300, 300))
+    (inbox / "logbook.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["logbook.pdf"]))
+
+    worker = start_worker(env, workers=2)
+    job = wait_for_job(env, queue_job(env, inbox))
+
+    items = {Path(item["filename"]).name: item for item in job["items"]}
+    assert items["logbook.pdf"]["status"] == "ingested"
+    assert items["long-scan.tif"]["status"] == "failed" and "longer than 3 s" in items["long-scan.tif"]["error"]
+    assert items["huge-scan.png"]["status"] == "failed" and "memory limit of 700 MiB" in items["huge-scan.png"]["error"]
+    assert worker.process.poll() is None  # only the parsing processes died
+    (tmp_path / "next.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["repair.pdf"]))
+    assert wait_for_job(env, queue_job(env, tmp_path / "next.pdf"))["items"][0]["status"] == "ingested"
+    assert worker.stop() == 0

@@ -109,7 +109,7 @@ class QueueJobs:
         _queue_call(self.huey, "noting a staged file", lambda: self.huey.put(self._key(job_id, position, "staged"), (sha, row)))
 
     def staged(self, job_id: str, position: int) -> tuple[str, ManifestRow | None] | None:
-        return self.huey.get(self._key(job_id, position, "staged"), peek=True)
+        return _queue_call(self.huey, "reading a job", lambda: self.huey.get(self._key(job_id, position, "staged"), peek=True))
 
     def claim(self, job_id: str, position: int, worker: str) -> dict | None:
         """Notes which worker took the file; returns the claim of an earlier attempt, if there was one."""
@@ -176,21 +176,20 @@ def requeue(service: ArchiveService, queue: ArchiveQueue, job_id: str) -> int:
     """Queue again the files of a job that have no result yet (their worker died, or their message was
     lost) or that failed while their staged copy is still there (a backend was down)."""
     jobs = QueueJobs(queue.huey)
-    names = jobs.filenames(job_id)  # raises NotFound for an unknown job
     again = 0
-    for position, item in enumerate(jobs.get(job_id).items):
+    for position, item in enumerate(jobs.get(job_id).items):  # NotFound for an unknown job
         if item.status not in ("pending", "failed"):
             continue
         staged = jobs.staged(job_id, position)
         if staged is None:
             if item.status == "pending":
-                jobs.record(job_id, position, JobItem(filename=names[position], status="failed",
+                jobs.record(job_id, position, JobItem(filename=item.filename, status="failed",
                                                       error="the file was never queued: its upload stopped before its turn"))
             continue
         sha, row = staged
         if item.status == "failed" and not service.store.exists(layout.incoming_key(sha)):
             continue  # failed for a reason of its own (its staged copy went with it): trying again changes nothing
-        message = queue.ingest_task.s(job_id, position, names[position], sha, row)
+        message = queue.ingest_task.s(job_id, position, item.filename, sha, row)
         _queue_call(queue.huey, "queueing a file", lambda: queue.huey.enqueue(message))
         again += 1
     return again

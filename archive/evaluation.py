@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ingest.serials import serial_key
-from ingest.vietnamese import fold
+from common.text import fold
 
 _TEXT_FIELDS = {"name", "unit", "from_unit", "to_unit", "manufacturer", "country_of_origin", "title"}
 

@@ -21,10 +21,11 @@ from typing import Iterable, Literal
 
 from archive.inputs import IngestInput
 from ingest.dates import parse_date
-from ingest.doctype import DOC_TYPES, classify_doc_type
+from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, REPAIR_LEVELS
+from ingest.doctype import classify_doc_type
 from ingest.serials import normalize_serial, serial_key
 from ingest.types import FIELD_NAMES, Extraction, FieldScalar, FieldValue
-from ingest.vietnamese import fold, normalize_text
+from common.text import fold, normalize_text
 
 __all__ = [
     "ManifestError", "ManifestProblem", "ManifestRow", "Manifest", "ManifestMatch", "Disagreement",
@@ -42,8 +43,6 @@ ProblemKind = Literal[
     "unreadable_file",  # an input that cannot be ingested at all (too large, missing, bad zip)
 ]
 
-CLASSIFICATIONS = ("unclassified", "confidential", "secret", "top_secret")
-REPAIR_LEVELS = ("minor", "medium", "major")
 MANIFEST_SOURCE = "manifest"
 
 _CLASSIFICATION_WORDS = {

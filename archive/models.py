@@ -7,12 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DocType = Literal[
-    "logbook", "handover", "inspection", "maintenance", "repair", "transfer",
-    "grade_change", "storage", "inventory", "decommission", "other",
-]
-Classification = Literal["unclassified", "confidential", "secret", "top_secret"]
-RepairLevel = Literal["minor", "medium", "major"]
+from common.vocabulary import Classification, DocType, RepairLevel
+
 IngestStatus = Literal["ingested", "duplicate", "failed"]
 
 

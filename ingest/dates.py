@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterator
 
-from ingest.vietnamese import fold_map
+from common.text import fold_map
 
 __all__ = ["DateMatch", "iter_dates", "parse_date", "find_document_date"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from ingest.vietnamese import fold_iy, merge_iy
+from common.text import fold_iy, merge_iy
 
 __all__ = ["DOC_TYPES", "classify_doc_type"]
 

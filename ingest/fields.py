@@ -28,7 +28,7 @@ from ingest.serials import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, serial_tokens
-from ingest.vietnamese import fold, fold_iy, merge_iy
+from common.text import fold, fold_iy, merge_iy
 
 __all__ = ["extract_fields"]
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from common.vocabulary import CLASSIFICATION_RANK
 from ingest.labels import Line
 
 __all__ = ["HeaderValue", "classification", "document_number"]
@@ -78,7 +79,6 @@ _STAMP = re.compile(r"(?<![a-z])(tuiet\s+mat|toi\s+mat|mat)(?![a-z])")
 _NOT_A_STAMP = re.compile(r"\b(bi|bao|giu)\s*$")  # bí mật, bảo mật, giữ mật
 _STAMP_LABEL = re.compile(r"do\s+mat\s*[:\-]?\s*$")
 _LEVELS = {"mat": "confidential", "toi mat": "secret", "tuiet mat": "top_secret"}
-_ORDER = ("unclassified", "confidential", "secret", "top_secret")
 # OCR specks after a stamp on its own line: "MẬT k cá", "TỐI MẬT |".
 _SPECKS = re.compile(r"^(?:\s+\S{1,3}){0,3}\s*$")
 
@@ -112,15 +112,13 @@ def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
 
 
 def classification(lines: list[Line]) -> Iterator[HeaderValue]:
-    found = False
+    """The secrecy level a stamp or a "Độ mật" line states. No default: a stamp that was not read leaves the
+    classification unknown, which the archive treats as the highest level until a person decides."""
     for line in lines:
         if re.search(r"do\s+mat\s*[:\-]?\s*(khong|thuong)", line.key):
             yield HeaderValue("classification", "unclassified", 0.85, line.page, line.order)
         for match in _STAMP.finditer(line.key):
             stamp = _stamp_level(line, match)
             if stamp is not None:
-                found = True
-                bonus = _ORDER.index(stamp[0]) / 100  # the highest stamp wins among equals
+                bonus = CLASSIFICATION_RANK[stamp[0]] / 100  # the highest stamp wins among equals
                 yield HeaderValue("classification", stamp[0], round(stamp[1] + bonus, 2), line.page, line.order)
-    if not found:
-        yield HeaderValue("classification", "unclassified", 0.6, 1, 0)

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from ingest.vietnamese import fold_iy, fold_map
+from common.text import fold_iy, fold_map
 
 __all__ = ["Hit", "Label", "Line", "LABELS", "clean_value", "is_leader_line", "label_hits", "split_lines", "values_after"]
 

@@ -31,7 +31,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Callable, Literal
 
-from ingest.vietnamese import normalize_text
+from common.text import normalize_text
 
 __all__ = [
     "LegacyEncoding",

@@ -19,7 +19,7 @@ from ingest.pdf import iter_pdf_pages
 from ingest.preprocess import PreprocessOptions, prepare_for_ocr
 from ingest.sniff import PDF, sniff
 from ingest.types import Extraction, PageText, TextSource
-from ingest.vietnamese import normalize_text
+from common.text import normalize_text
 
 
 @dataclass(frozen=True)

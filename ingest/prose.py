@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from ingest.values import GRADE_TOKEN, UNIT_WORDS, grade_number, parse_designation, parse_name, parse_serial, parse_unit, parse_year
-from ingest.vietnamese import fold_iy, fold_map, merge_iy
+from common.text import fold_iy, fold_map, merge_iy
 
 __all__ = ["ProseValue", "prose_values"]
 

@@ -1,39 +1,16 @@
-"""Serial numbers: a display form, an exact matching key and an OCR look-alike key.
-
-Serials are identifiers, never run through a language analyser. `serial_key` removes what
-people and scanners vary (case, spaces, dashes, dots, slashes); `lookalike_key` further
-maps the characters OCR confuses (O/0, I/L/1, S/5, B/8, Z/2, G/6) to one representative,
-so that "KB-I5-84" and "KB-15-84" meet.
-"""
+"""Serial numbers as OCR reads them: repairing look-alike characters where a group's shape says what
+was meant. The keys (display form, exact key, look-alike key) live in `common.identifiers`."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_./\\]+")
-_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"})
+from common.identifiers import _SEPARATORS, lookalike_key, normalize_serial, serial_key  # noqa: F401 (re-exported)
+
 _TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 # Letters OCR produces for digits but that rarely stand for themselves inside a number group;
 # B, G, T and Z stay out: they are real in mixed groups such as T54B.
 _DIGIT_LOOKALIKES = {"O": "0", "I": "1", "L": "1", "|": "1", "S": "5"}
-
-
-def normalize_serial(raw: str) -> str:
-    """Display form: NFKC, upper case, one ASCII dash between groups, no stray punctuation."""
-    text = unicodedata.normalize("NFKC", raw or "").upper().strip().strip(".,;:")
-    groups = [g for g in _SEPARATORS.split(text) if g]
-    return "-".join(groups)
-
-
-def serial_key(raw: str) -> str:
-    """Exact matching key: letters and digits only, upper case."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "").upper() if ch.isalnum())
-
-
-def lookalike_key(raw: str) -> str:
-    """Key under which OCR confusions collide."""
-    return serial_key(raw).translate(_LOOKALIKES)
 
 
 def _is_digits(group: str) -> bool:

@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ingest.labels import Line, label_hits
 from ingest.serials import serial_key
-from ingest.vietnamese import fold_iy
+from common.text import fold_iy
 
 __all__ = ["TableValue", "table_values"]
 

@@ -33,7 +33,7 @@ typed with marks), the title (×3), the designation / serial keyword (×4). Filt
 `bool.filter` (unscored). Empty text browses newest `document_date` first (undated last).
 Facets are terms aggregations, ordered by `search.query.sort_facets`. Highlights: the unified
 highlighter with private-use tags over `text` (terms typed with marks) and over `folded`
-(mapped back onto the original characters, `ingest.vietnamese.fold_map` when folding changed
+(mapped back onto the original characters, `common.text.fold_map` when folding changed
 the length), rendered HTML-escaped with `<mark>`. Pagination: `search_after` on (score or
 date, document_id), the sort values carried in the engine-neutral cursor (`search.query`'s
 format plus an "a" key), so there is no 10,000 cap; a cursor without them (an offset) still
@@ -64,7 +64,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
-from ingest.serials import lookalike_key, normalize_serial, serial_key
+from common.identifiers import lookalike_key, normalize_serial, serial_key
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import CLOSE_SENTINEL, OPEN_SENTINEL, render, render_folded
 from search.query import (

@@ -12,7 +12,7 @@ import html
 import unicodedata
 from typing import Sequence
 
-from ingest.vietnamese import fold_map
+from common.text import fold_map
 from search.query import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 
 OPEN_SENTINEL, CLOSE_SENTINEL = "\ue000", "\ue001"  # private-use: never in normalised text

@@ -10,7 +10,7 @@ the same thing whatever engine answers.
   lowercase, marks stripped, đ→d, y→i), matched against the folded copy of the text.
   Every term must match (AND across terms; within a term, original OR folded field).
 - Filters: unit and designation compare by `keyword_key` (normalised, folded, spaces
-  collapsed: "Lu doan 201" finds "Lữ đoàn 201"); serials by `ingest.serials.serial_key`.
+  collapsed: "Lu doan 201" finds "Lữ đoàn 201"); serials by `common.identifiers.serial_key`.
 - Cursors: opaque urlsafe base64 JSON holding an offset and a fingerprint of the query, so
   a cursor used with another query (or a mangled one) is an `InvalidQuery`, not a silent
   wrong page.
@@ -27,8 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from ingest.serials import serial_key
-from ingest.vietnamese import fold, fold_iy, normalize_text
+from common.identifiers import keyword_key, serial_key
+from common.text import fold, fold_iy, normalize_text
 from search.errors import InvalidQuery
 from search.types import FACET_FIELDS, FacetCount, IndexRecord, SearchQuery
 
@@ -184,9 +184,6 @@ def _normalize_and_fold(text: str) -> tuple[str, str]:
     return normalized, match_fold(normalized)
 
 
-def keyword_key(value: str | None) -> str:
-    """Filter key for unit and designation: normalised, folded, single spaces."""
-    return " ".join(match_fold(normalize_text(value or "")).split())
 
 
 def display_value(value: str | None) -> str:

@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import tantivy
 
-from ingest.serials import lookalike_key, normalize_serial, serial_key
+from common.identifiers import lookalike_key, normalize_serial, serial_key
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import render, render_folded
 from search.query import (

@@ -145,7 +145,7 @@ def compose(dossier: Dossier, position: int) -> Composed:
     if number:
         d.truth["document_number"] = number
     d.truth["document_date"] = event.date.isoformat()
-    d.truth["classification"] = stamp[1] if stamp else "unclassified"
+    d.truth["classification"] = stamp[1] if stamp else None  # no stamp: the archive cannot tell, it fails closed
     BODIES[event.doc_type](d, dossier, event, serial)
     truth = {key: d.truth[key] for key in TRUTH_ORDER if key in d.truth}
     seal_text = f"{issuer.superior} ★ {issuer.header}"

@@ -22,7 +22,7 @@ from elasticsearch import Elasticsearch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.vietnamese import normalize_text
+from common.text import normalize_text
 from search.elasticsearch_index import ElasticsearchIndex, _LinePrep
 from search.errors import IndexUnavailable, InvalidQuery
 from search.query import TextPrep, encode_cursor, match_fold

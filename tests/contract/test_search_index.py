@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.vietnamese import normalize_text
+from common.text import normalize_text
 from search.errors import IndexUnavailable, InvalidQuery
 from search.query import TextPrep, encode_cursor, match_fold
 from search.types import FacetCount, IndexRecord, SearchQuery, SerialMatch

@@ -20,7 +20,7 @@ from ingest.legacy_encoding import (
     repair_legacy_text,
 )
 from ingest.pipeline import ExtractionOptions, extract
-from ingest.vietnamese import normalize_text
+from common.text import normalize_text
 from tests.conftest import DOSSIER_KB_15_84, SAMPLE_LINES, text_pdf
 
 PHRASES = [

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.vietnamese import fold, fold_iy, fold_map, normalize_text
+from common.text import fold, fold_iy, fold_map, normalize_text
 
 VIETNAMESE_LETTERS = (
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"

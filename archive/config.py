@@ -45,6 +45,27 @@ class Settings(BaseSettings):
         default=-1, description="ingest workers inside `archive serve`: -1 = one per core on the sqlite queue and"
         " none on redis (run `archive worker` there); 0 = none")
 
+    # People and access. `auth=off` serves without users (loudly); never on a network others reach.
+    auth: Literal["on", "off"] = "on"
+    token: str | None = Field(default=None, description="the API token the CLI acts with (ARCHIVE_TOKEN)")
+    session_hours: float = 12.0  # a browser session's life
+    cookie_secure: bool = True  # the session cookie only over HTTPS (set false for plain-HTTP development)
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "testserver"],
+                                     description="Host header values the API answers; [\"*\"] for any")
+    # OpenID Connect (Keycloak in production): issuer URL, client, and the claims that carry role and clearance.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_url: str | None = None  # this archive's callback, e.g. https://archive.example/api/v1/auth/oidc/callback
+    oidc_role_claim: str = "archive_role"
+    oidc_clearance_claim: str = "archive_clearance"
+    oidc_units_claim: str = "archive_units"
+
+    @property
+    def users_db(self) -> Path:
+        """Users, API tokens and browser sessions of the embedded deployment."""
+        return self.data_dir / "users.sqlite3"
+
     @property
     def storage_dir(self) -> Path:
         return self.data_dir / "objects"

@@ -1,6 +1,9 @@
 """Service-level errors. The API maps them to HTTP statuses, the CLI to messages and exit codes.
 
     ArchiveError
+    ├── Unauthenticated     no credentials, or wrong, expired or revoked ones (401)
+    ├── Forbidden           the person's role does not allow the action (403); a document they may not
+    │                       see is NotFound instead, so that its existence does not leak
     ├── NotFound            unknown document, serial, page or job (404)
     ├── InvalidRequest      bad parameters (422)
     └── BackendUnavailable  storage or index does not answer (503)
@@ -10,6 +13,14 @@ Ingest failures are not exceptions at this level: they are recorded results with
 
 
 class ArchiveError(Exception):
+    pass
+
+
+class Unauthenticated(ArchiveError):
+    pass
+
+
+class Forbidden(ArchiveError):
     pass
 
 

@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, timezone
 
 from archive.models import Document, FieldRecord, PageRecord, StoredRecord
+from common.identifiers import unit_keys
+from common.vocabulary import classification_rank
 from ingest.types import Extraction, FieldValue, PageText
 from search.types import IndexRecord
 
@@ -65,7 +67,14 @@ def index_record(record: StoredRecord) -> IndexRecord:
         document_date=document.document_date,
         quality_grade=document.quality_grade,
         ingested_at=document.ingested_at,
+        classification_rank=classification_rank(document.classification),
+        unit_keys=document_unit_keys(document),
     )
+
+
+def document_unit_keys(document: Document) -> tuple[str, ...]:
+    """The unit keys a document answers to for need to know: its unit and both ends of a transfer."""
+    return unit_keys(document.unit, document.from_unit, document.to_unit)
 
 
 def extraction_from_record(record: StoredRecord) -> Extraction:

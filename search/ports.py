@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Protocol, Sequence
 
-from search.types import IndexRecord, SearchPage, SearchQuery, SerialMatch
+from search.types import Access, IndexRecord, SearchPage, SearchQuery, SerialMatch
 
 
 class SearchIndex(Protocol):
@@ -15,8 +15,9 @@ class SearchIndex(Protocol):
 
     def search(self, query: SearchQuery) -> SearchPage: ...
 
-    def find_serial(self, serial: str) -> tuple[SerialMatch, ...]:
-        """Serials matching after normalisation; only the best tier (exact, then OCR look-alike, then near miss)."""
+    def find_serial(self, serial: str, access: Access | None = None) -> tuple[SerialMatch, ...]:
+        """Serials matching after normalisation; only the best tier (exact, then OCR look-alike, then near miss).
+        With `access`, only documents it allows count: a serial carried by none of them is not found."""
 
     def count(self) -> int: ...
 

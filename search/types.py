@@ -30,6 +30,21 @@ class IndexRecord:
     document_date: date | None = None
     quality_grade: int | None = None
     ingested_at: datetime | None = None
+    # For access filtering: `common.vocabulary.classification_rank` (unread = highest) and the unit keys of
+    # unit, from_unit and to_unit (`common.identifiers.unit_keys`).
+    classification_rank: int = 3
+    unit_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one person may see, applied inside every engine's query: documents whose classification rank is
+    at most `max_rank` and, when `unit_keys` is not None, whose units answer to one of these keys (need to
+    know; see `common.identifiers.unit_keys`). None where a query takes an `access` means no restriction
+    (the archive's own bookkeeping, never a person's request)."""
+
+    max_rank: int
+    unit_keys: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,7 @@ class SearchQuery:
     limit: int = 20
     cursor: str | None = None
     facets: tuple[str, ...] = FACET_FIELDS
+    access: Access | None = None
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,26 @@ analyzer: Unicode word split + lowercase; no analysis-common, no ICU, no asciifo
   `unit_key`, `designation_key` (`keyword_key`, filters), `classification`, `repair_level`,
   `serial_number`, `serial_key`, `serial_lookalike`, `document_number`.
 - dates: `document_date`, `ingested_at`; `quality_grade` an integer.
+- access (`search.types.Access`): `classification_rank` an integer (an unread classification
+  is 3, the highest), `unit_keys` a multi-valued keyword (every unit key the document answers
+  to: its unit and both ends of a transfer, each whole and each part of a chain).
+
+The mapping carries `_meta.mapping_version` (`MAPPING_VERSION`). An alias over an index of an
+older version (before the access fields) is migrated on first use the only way core allows
+without the source records: the new fields are added to its mapping (so writes go on), and it
+is marked stale: every access-filtered `search` / `find_serial` raises `IndexUnavailable`
+("run `archive reindex`") rather than answer from documents that lack the fields, until a
+rebuild (from this or another process) swaps in an index of the current version. Unrestricted
+calls (the archive's bookkeeping) keep working meanwhile.
 
 Query semantics (the same as `search.tantivy_index`, see `search.query`): AND. Every typed
 term must match `folded` (`match_phrase`, so a word that analyses into several tokens such as
 "T-54B" is a phrase); `should` clauses only add score: the original field (×2, only for terms
 typed with marks), the title (×3), the designation / serial keyword (×4). Filters go in
-`bool.filter` (unscored). Empty text browses newest `document_date` first (undated last).
+`bool.filter` (unscored), and so does access: `range` on `classification_rank` and, when the
+person has units, `terms` on `unit_keys`, inside the one query that also gives the total,
+the aggregations, the highlights and the `search_after` pages; `find_serial`'s `dis_max` of
+tiers runs under the same filter. Empty text browses newest `document_date` first (undated last).
 Facets are terms aggregations, ordered by `search.query.sort_facets`. Highlights: the unified
 highlighter with private-use tags over `text` (terms typed with marks) and over `folded`
 (mapped back onto the original characters, `common.text.fold_map` when folding changed
@@ -86,7 +100,7 @@ from search.query import (
     sort_facets,
     validate_query,
 )
-from search.types import IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
+from search.types import Access, IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
 
 __all__ = ["ElasticsearchIndex"]
 
@@ -99,6 +113,10 @@ _TAGS = re.compile(f"([{OPEN_SENTINEL}{CLOSE_SENTINEL}])")
 _NO_SENTINELS = str.maketrans("", "", OPEN_SENTINEL + CLOSE_SENTINEL)
 _HIT_SOURCE = ["document_id", "serial_number", "doc_type", "document_date", "designation", "unit", "title"]
 _UNAVAILABLE_STATUS = frozenset({408, 429, 502, 503, 504})
+# Bump with every mapping change; an index of an older version is migrated in `_ensure`.
+# 1: the first mapping (no `_meta`); 2: access fields `classification_rank`, `unit_keys`.
+MAPPING_VERSION = 2
+_ACCESS_FIELDS = {"classification_rank": {"type": "integer"}, "unit_keys": {"type": "keyword"}}
 
 
 def _settings() -> dict[str, Any]:
@@ -115,6 +133,7 @@ def _mappings() -> dict[str, Any]:
     keyword = {"type": "keyword"}
     return {
         "dynamic": "strict",
+        "_meta": {"mapping_version": MAPPING_VERSION},
         "_source": {"excludes": ["title_folded", "fields_folded"]},  # derived, never read back
         "properties": {
             "document_id": keyword,
@@ -129,6 +148,7 @@ def _mappings() -> dict[str, Any]:
             "document_date": {"type": "date", "format": "strict_date"},
             "ingested_at": {"type": "date", "index": False},
             "quality_grade": {"type": "integer"},
+            **_ACCESS_FIELDS,
         },
     }
 
@@ -168,6 +188,7 @@ class ElasticsearchIndex:
         self._rebuilding = threading.Lock()  # one rebuild at a time from this process
         self._loading: str | None = None  # the index that rebuild is filling, if any
         self._ready = False
+        self._stale: list[str] = []  # indices behind the alias of an older MAPPING_VERSION
         self._closed = False
         try:
             self._client = Elasticsearch(
@@ -233,7 +254,31 @@ class ElasticsearchIndex:
                         raise
                     if not self._admin.indices.exists_alias(name=self._alias):
                         self._admin.indices.update_aliases(actions=[{"add": {"index": first, "alias": self._alias}}])
+            self._stale = self._stale_indices()
+            if self._stale:
+                # Additive, so records added before `archive reindex` carry the new fields too.
+                self._admin.indices.put_mapping(index=self._stale, properties=_ACCESS_FIELDS)
             self._ready = True
+
+    def _stale_indices(self) -> list[str]:
+        """The indices behind the alias whose mapping predates `MAPPING_VERSION` (version 1 had no `_meta`)."""
+        answer = self._admin_lenient.indices.get_mapping(index=self._alias)
+        if answer.meta.status == 404:
+            return []
+        return sorted(name for name, body in answer.body.items()
+                      if int(((body.get("mappings") or {}).get("_meta") or {}).get("mapping_version", 1)) < MAPPING_VERSION)
+
+    def _check_access_fields(self, access: Access | None) -> None:
+        """An index of an older mapping has documents without the access fields: refuse to filter on
+        them (answering from the few that have them would silently hide the rest) until reindexed.
+        Re-read while stale, so a rebuild by another process is seen at once."""
+        if access is None or not self._stale:
+            return
+        self._stale = self._stale_indices()
+        if self._stale:
+            raise IndexUnavailable(
+                f"the elasticsearch index {self._alias!r} at {self._url} ({', '.join(self._stale)}) was built by an "
+                f"older mapping without the access fields (version < {MAPPING_VERSION}); run `archive reindex`")
 
     def drop(self) -> None:
         """Delete the alias, every versioned index and the template (tests, benchmarks, uninstall)."""
@@ -301,6 +346,7 @@ class ElasticsearchIndex:
                 self._admin.indices.update_aliases(
                     actions=[{"remove": {"index": name, "alias": self._alias}} for name in old]
                     + [{"add": {"index": fresh, "alias": self._alias}}])
+                self._stale = []  # the fresh index has the template's (current) mapping
             except BaseException:
                 with suppress(ApiError, TransportError):
                     self._admin_lenient.indices.delete(index=fresh)
@@ -354,6 +400,8 @@ class ElasticsearchIndex:
             "document_date": _day(record.document_date).isoformat() if record.document_date else None,
             "ingested_at": record.ingested_at.isoformat() if record.ingested_at else None,
             "quality_grade": record.quality_grade,
+            "classification_rank": int(record.classification_rank),
+            "unit_keys": list(dict.fromkeys(key for key in map(prep.keyword, record.unit_keys) if key)) or None,
         }
         if record.serial_number and serial_key(record.serial_number):
             doc.update(serial_number=record.serial_number, serial_key=serial_key(record.serial_number),
@@ -386,6 +434,7 @@ class ElasticsearchIndex:
                             for name in dict.fromkeys(query.facets)}
         self._ensure()
         with self._translated("search"):
+            self._check_access_fields(query.access)
             if after is None and offset:
                 if offset + size <= _WINDOW:
                     body["from"] = offset
@@ -440,6 +489,18 @@ class ElasticsearchIndex:
             if query.date_to:
                 bounds["lte"] = _day(query.date_to).isoformat()
             filters.append({"range": {"document_date": bounds}})
+        return filters + self._access_filters(query.access)
+
+    def _access_filters(self, access: Access | None) -> list[dict[str, Any]]:
+        """What a person may see, as `bool.filter` clauses: rank within clearance, and (need to know) at
+        least one of their unit keys. None is the archive's own unrestricted bookkeeping."""
+        if access is None:
+            return []
+        filters: list[dict[str, Any]] = [{"range": {"classification_rank": {"lte": int(access.max_rank)}}}]
+        if access.unit_keys is not None:
+            keys = list(dict.fromkeys(key for key in map(self._prep.keyword, access.unit_keys) if key))
+            # Units asked but none usable: nothing is within them.
+            filters.append({"terms": {"unit_keys": keys}} if keys else {"match_none": {}})
         return filters
 
     def _seek(self, body: dict[str, Any], offset: int) -> list[Any] | None:
@@ -486,7 +547,7 @@ class ElasticsearchIndex:
 
     # -- serials ---------------------------------------------------------------------
 
-    def find_serial(self, serial: str) -> tuple[SerialMatch, ...]:
+    def find_serial(self, serial: str, access: Access | None = None) -> tuple[SerialMatch, ...]:
         self._check_open()
         key = serial_key(serial)
         if not key:
@@ -501,10 +562,14 @@ class ElasticsearchIndex:
         # One search: each tier a constant score (exact 3, look-alike 2, near miss 1), `dis_max`
         # keeps a document's best; sorted by score, the best tier comes first.
         tier_of = {float(len(tiers) - rank): match for rank, (match, _query) in enumerate(tiers)}
-        query = {"dis_max": {"queries": [{"constant_score": {"filter": tier_query, "boost": len(tiers) - rank}}
-                                         for rank, (_match, tier_query) in enumerate(tiers)]}}
+        query: dict[str, Any] = {"dis_max": {"queries": [
+            {"constant_score": {"filter": tier_query, "boost": len(tiers) - rank}}
+            for rank, (_match, tier_query) in enumerate(tiers)]}}
+        if access is not None:  # unscored: every tier only among the documents the person may see
+            query = {"bool": {"must": [query], "filter": self._access_filters(access)}}
         self._ensure()
         with self._translated("find_serial"):
+            self._check_access_fields(access)
             found = self._client.search(index=self._alias, **_serial_body(query, None))["hits"]["hits"]
             if not found:
                 return ()

@@ -223,6 +223,9 @@ def query_fingerprint(query: SearchQuery) -> str:
         query.date_from.isoformat() if query.date_from else None,
         query.date_to.isoformat() if query.date_to else None,
     ]
+    if query.access is not None:  # a page of what one person may see is no page of another's
+        access = query.access
+        parts.append([access.max_rank, None if access.unit_keys is None else sorted(set(access.unit_keys))])
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
     return digest[:16]
 

@@ -12,6 +12,9 @@ Schema, in short:
   fast fields, used for facets), `unit_key`, `designation_key` (`keyword_key`, used for
   filters), `classification`, `repair_level`, `serial_key`, `serial_lookalike`.
 - `document_date` is a tantivy date (UTC midnight), indexed and fast for ranges and sorting.
+- access (`search.types.Access`): `classification_rank` an indexed fast integer (an unread
+  classification is 3, the highest), `unit_keys` raw keywords, one per unit key the document
+  answers to (`common.identifiers.unit_keys` of its unit and both ends of a transfer).
 
 Query semantics (see `search.query`): AND. Every typed term must match the folded copy (which
 holds every match the original field could give: "OR within a term" comes for free); optional
@@ -19,6 +22,11 @@ clauses only add score: the original field (×2, so exact diacritics rank first;
 terms typed with marks), the title (×3), the designation / serial keyword (×4). A word that
 tokenises into several tokens ("T-54B" → t, 54b) is a phrase. Filters are unscored. Empty text
 browses the filtered set, newest `document_date` first (undated last).
+
+Access is two more required, unscored clauses of that same boolean query (a fast-field range
+`classification_rank <= max_rank`, and a term set on `unit_keys` when the person has units),
+never a post-filter: totals, facets, highlights, offsets and `find_serial`'s tiers only ever
+see the documents the person may see.
 
 Facets: one `Searcher.aggregate` call with a terms aggregation per asked field over the full
 match set, run on a second thread while the top hits are ranked. Highlights: `SnippetGenerator` over the original text; for queries typed without
@@ -61,7 +69,7 @@ from search.query import (
     sort_facets,
     validate_query,
 )
-from search.types import FacetCount, IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
+from search.types import Access, FacetCount, IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
 
 __all__ = ["TantivyIndex"]
 
@@ -88,6 +96,8 @@ def _schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("serial_number", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_date_field("document_date", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("classification_rank", stored=False, indexed=True, fast=True)
+    builder.add_text_field("unit_keys", stored=False, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -245,6 +255,10 @@ class TantivyIndex:
             doc.add_text("serial_lookalike", lookalike_key(record.serial_number))
         if record.document_date:
             doc.add_date("document_date", _as_datetime(record.document_date))
+        doc.add_integer("classification_rank", int(record.classification_rank))
+        for key in dict.fromkeys(prep.keyword(key) for key in record.unit_keys):
+            if key:
+                doc.add_text("unit_keys", key)
         return doc
 
     # -- search ----------------------------------------------------------------------
@@ -255,7 +269,8 @@ class TantivyIndex:
         offset = decode_cursor(query.cursor, query)
         terms = parse_text(query.text)
         text_clauses = self._text_clauses(terms)
-        filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._filters(query)]
+        filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0))
+                   for f in self._filters(query) + self._access_filters(query.access)]
         full = _boolean(text_clauses + filters)
         # Same documents without the score-only clauses: what facets need, and cheaper.
         matching = _boolean([clause for clause in text_clauses if clause[0] == _OCCUR.Must] + filters)
@@ -358,6 +373,21 @@ class TantivyIndex:
                 include_lower=True, include_upper=True))
         return filters
 
+    def _access_filters(self, access: Access | None) -> list[tantivy.Query]:
+        """What a person may see, as required clauses: rank within clearance, and (need to know) at least
+        one of their unit keys. None is the archive's own unrestricted bookkeeping."""
+        if access is None:
+            return []
+        if access.max_rank < 0:
+            return [tantivy.Query.empty_query()]
+        filters = [tantivy.Query.range_query(self._schema, "classification_rank", tantivy.FieldType.Integer,
+                                             None, int(access.max_rank))]
+        if access.unit_keys is not None:
+            keys = list(dict.fromkeys(key for key in map(self._prep.keyword, access.unit_keys) if key))
+            filters.append(tantivy.Query.term_set_query(self._schema, "unit_keys", keys) if keys
+                           else tantivy.Query.empty_query())  # units asked, none usable: nothing
+        return filters
+
     def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
               text_query: tantivy.Query | None, has_marks: bool) -> tuple[SearchHit, ...]:
         if not found:
@@ -393,11 +423,12 @@ class TantivyIndex:
 
     # -- serials ---------------------------------------------------------------------
 
-    def find_serial(self, serial: str) -> tuple[SerialMatch, ...]:
+    def find_serial(self, serial: str, access: Access | None = None) -> tuple[SerialMatch, ...]:
         self._check_open()
         key = serial_key(serial)
         if not key:
             return ()
+        allowed = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._access_filters(access)]
         tiers = [
             ("exact", tantivy.Query.term_query(self._schema, "serial_key", key)),
             ("lookalike", tantivy.Query.term_query(self._schema, "serial_lookalike", lookalike_key(serial))),
@@ -408,6 +439,8 @@ class TantivyIndex:
         with _translated("find_serial"):
             searcher = self._index.searcher()
             for match, tier_query in tiers:
+                if allowed:  # each tier only among the documents the person may see
+                    tier_query = _boolean([(_OCCUR.Must, tier_query)] + allowed)
                 result = searcher.search(tier_query, SERIAL_FETCH, count=True)
                 if result.count > SERIAL_FETCH:
                     result = searcher.search(tier_query, result.count, count=True)

@@ -6,16 +6,19 @@ relies on.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.identifiers import keyword_key, unit_keys
 from common.text import normalize_text
+from common.vocabulary import CLASSIFICATIONS
 from search.errors import IndexUnavailable, InvalidQuery
 from search.query import TextPrep, encode_cursor, match_fold
-from search.types import FacetCount, IndexRecord, SearchQuery, SerialMatch
+from search.types import Access, FacetCount, IndexRecord, SearchQuery, SerialMatch
 
 
 def rec(document_id: str, text: str = "", **fields) -> IndexRecord:
@@ -381,6 +384,246 @@ def test_find_serial_unknown_is_empty(index, asked):
     index.add(SERIAL_CORPUS)
 
     assert index.find_serial(asked) == ()
+
+
+# -- access: clearance and need to know, inside the engine's query ------------------------------
+# Whatever a person asks, nothing about a document above their clearance or outside their units
+# may reach them: not a hit, not a count in the total or a facet, not a highlight, not a page.
+
+ACCESS_UNITS = ["Lữ đoàn 201", "Lữ đoàn 202", "Trung đoàn 24, Sư đoàn 304", "Trung đoàn 48, Sư đoàn 320"]
+RANK_DOC_TYPES = ["inspection", "repair", "maintenance", "transfer"]  # hidden ranks show up as facet values
+UNIT_DESIGNATIONS = ["T-54B", "T-55", "D-30", "PT-76"]
+
+
+def _access_record(document_id: str, rank: int, unit: str | None, day: date, designation: str | None,
+                   **extra) -> IndexRecord:
+    marker = "hs" + document_id.replace("-", "")  # one token, found only in this document's text
+    return rec(document_id, f"Biên bản sửa chữa xe tăng, mã {marker}", doc_type=RANK_DOC_TYPES[rank],
+               unit=unit, designation=designation, classification=CLASSIFICATIONS[rank], document_date=day,
+               classification_rank=rank,
+               unit_keys=unit_keys(unit, extra.get("from_unit"), extra.get("to_unit")), **extra)
+
+
+def _access_corpus() -> list[IndexRecord]:
+    records = []
+    for rank in range(4):
+        for u, unit in enumerate(ACCESS_UNITS):
+            for n in range(2):
+                records.append(_access_record(f"r{rank}-u{u}-{n}", rank, unit,
+                                              date(2010 + rank, 1 + u, 1 + n * 10 + rank), UNIT_DESIGNATIONS[u]))
+    # A transfer answers to both ends; a record with no unit to no one who has units.
+    records.append(_access_record("moved", 1, "Lữ đoàn 202", date(2020, 5, 5), "T-62",
+                                  from_unit="Lữ đoàn 202", to_unit="Lữ đoàn 201"))
+    records.append(_access_record("nounit", 0, None, date(2021, 6, 6), "ZU-23-2"))
+    records.append(_access_record("undated", 2, "Lữ đoàn 201", None, "T-54B"))
+    return records
+
+
+ACCESS_CORPUS = _access_corpus()
+_BY_ID = {record.document_id: record for record in ACCESS_CORPUS}
+
+
+def _marker(document_id: str) -> str:
+    return "hs" + document_id.replace("-", "")
+
+
+def visible_ids(access: Access | None, records=ACCESS_CORPUS) -> set[str]:
+    """The reference rule, in plain Python: rank within clearance and, with units, one shared unit key."""
+    if access is None:
+        return {record.document_id for record in records}
+    return {record.document_id for record in records
+            if record.classification_rank <= access.max_rank
+            and (access.unit_keys is None or set(access.unit_keys) & set(record.unit_keys))}
+
+
+def expected_facets(document_ids: set[str]) -> dict[str, tuple[FacetCount, ...]]:
+    facets = {}
+    for name in ("doc_type", "unit", "designation"):
+        counts = Counter(getattr(_BY_ID[doc_id], name) for doc_id in document_ids)
+        facets[name] = tuple(FacetCount(value, count) for value, count in sorted(
+            ((value, count) for value, count in counts.items() if value), key=lambda vc: (-vc[1], vc[0])))
+    return facets
+
+
+def person(max_rank: int, *units: str) -> Access:
+    """An `Access` as the policy builds it: unit names become `keyword_key`s; no units, no unit limit."""
+    return Access(max_rank=max_rank, unit_keys=tuple(keyword_key(u) for u in units) if units else None)
+
+
+ACCESSES = [
+    pytest.param(person(0), id="unclassified-only"),
+    pytest.param(person(1), id="confidential"),
+    pytest.param(person(2), id="secret"),
+    pytest.param(person(3, "Lữ đoàn 201"), id="top-secret-one-brigade"),
+    pytest.param(person(2, "Sư đoàn 304"), id="secret-division"),
+    pytest.param(person(1, "Trung đoàn 48", "Lữ đoàn 202"), id="confidential-two-units"),
+    pytest.param(person(3, "Lữ đoàn 999"), id="unit-with-no-documents"),
+    pytest.param(Access(max_rank=3, unit_keys=()), id="empty-unit-list"),
+]
+
+
+def _assert_reveals_only(page, visible: set[str], *, text: str, label: str = "") -> None:
+    """Hits, total, facets and highlights of `page` (the answer to `text`) speak of the `visible`
+    documents and nothing else."""
+    label = label or text
+    assert set(ids(page)) == visible, label
+    assert page.total == len(visible), label
+    assert page.facets == (expected_facets(visible) if visible else {n: () for n in page.facets}), label
+    hidden = {_marker(doc_id) for doc_id in _BY_ID if doc_id not in visible}
+    for hit in page.hits:
+        for highlight in hit.highlights:
+            plain = highlight.replace("<mark>", "").replace("</mark>", "")
+            assert _marker(hit.document_id) in plain, (label, hit.document_id, highlight)
+            assert not any(marker in plain for marker in hidden), (label, highlight)
+        if text:
+            assert hit.highlights, (label, hit.document_id)
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+def test_access_limits_hits_total_facets_and_highlights(index, access):
+    index.add(ACCESS_CORPUS)
+    visible = visible_ids(access)
+
+    for text in ["sua chua", "sửa chữa xe", "bien ban", ""]:  # folded, with marks, broad, browse
+        page = search(index, text, limit=100, access=access)
+        _assert_reveals_only(page, visible, text=text)
+    # Filters and access together: a unit filter never widens what the person may see.
+    page = search(index, "xe tang", unit="Lữ đoàn 201", limit=100, access=access)
+    _assert_reveals_only(page, visible & {d for d, r in _BY_ID.items() if r.unit == "Lữ đoàn 201"}, text="xe tang",
+                         label="unit filter")
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+def test_access_hidden_documents_are_not_found_by_their_own_words(index, access):
+    index.add(ACCESS_CORPUS)
+    visible = visible_ids(access)
+
+    for doc_id in ["r3-u0-0", "r2-u2-1", "moved", "nounit", "undated", "r0-u3-0"]:
+        page = search(index, _marker(doc_id), access=access)
+        _assert_reveals_only(page, visible & {doc_id}, text=_marker(doc_id))
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+@pytest.mark.parametrize("text", ["sua chua", ""])
+def test_access_cursor_pages_cover_exactly_the_visible_set(index, access, text):
+    index.add(ACCESS_CORPUS[:20])
+    index.add(ACCESS_CORPUS[20:])  # two segments
+    visible = visible_ids(access)
+
+    seen, cursor = [], None
+    for _ in range(len(ACCESS_CORPUS)):
+        page = index.search(SearchQuery(text=text, limit=3, cursor=cursor, access=access))
+        assert page.total == len(visible)
+        assert page.facets == (expected_facets(visible) if visible else {n: () for n in page.facets})
+        seen += ids(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert sorted(seen) == sorted(visible)  # every visible document once, nothing else
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+def test_access_with_date_filters(index, access):
+    index.add(ACCESS_CORPUS)
+    visible = visible_ids(access)
+    since, until = date(2011, 2, 1), date(2012, 12, 31)
+
+    def dated(low: date | None, high: date | None) -> set[str]:
+        return {doc_id for doc_id in visible if _BY_ID[doc_id].document_date
+                and (low is None or _BY_ID[doc_id].document_date >= low)
+                and (high is None or _BY_ID[doc_id].document_date <= high)}
+
+    for text in ["sua chua", ""]:
+        for low, high in [(since, until), (since, None), (None, until)]:
+            page = search(index, text, date_from=low, date_to=high, limit=100, access=access)
+            _assert_reveals_only(page, dated(low, high), text=text, label=f"{text!r} {low}..{high}")
+
+
+def test_access_cursor_of_one_person_is_not_a_page_of_another(index):
+    index.add(ACCESS_CORPUS)
+    cursor = search(index, "sua chua", limit=2, access=person(3)).next_cursor
+    assert cursor
+
+    with pytest.raises(InvalidQuery):
+        search(index, "sua chua", limit=2, cursor=cursor, access=person(0))
+
+
+# Serials: "KB-15-84" is carried by a visible and a hidden document; "XT-2207-A" by a hidden one only;
+# "OB-9901" exactly by a hidden document and, read as "0B-99O1", by a visible one.
+ACCESS_SERIALS = [
+    rec("kb-open", "lý lịch", serial_number="KB-15-84", classification_rank=0, unit_keys=unit_keys("Lữ đoàn 201"),
+        document_date=date(2015, 1, 1)),
+    rec("kb-secret", "sửa chữa", serial_number="KB 15 84", classification_rank=3, unit_keys=unit_keys("Lữ đoàn 201"),
+        document_date=date(2018, 1, 1)),
+    rec("kb-elsewhere", "kiểm tra", serial_number="KB-15-84", classification_rank=0,
+        unit_keys=unit_keys("Lữ đoàn 202"), document_date=date(2019, 1, 1)),
+    rec("xt-secret", "lý lịch", serial_number="XT-2207-A", classification_rank=2, unit_keys=unit_keys("Lữ đoàn 201")),
+    rec("ob-secret", "lý lịch", serial_number="OB-9901", classification_rank=3, unit_keys=unit_keys("Lữ đoàn 201")),
+    rec("ob-open", "lý lịch", serial_number="0B-99O1", classification_rank=1, unit_keys=unit_keys("Lữ đoàn 201")),
+]
+SERIAL_PERSON = person(1, "Lữ đoàn 201")  # sees kb-open and ob-open only
+
+
+@pytest.mark.parametrize(("asked", "expected"), [
+    ("KB-15-84", (SerialMatch("KB-15-84", ("kb-open",), "exact"),)),
+    ("KB-I5-84", (SerialMatch("KB-15-84", ("kb-open",), "lookalike"),)),
+    ("KB-15-8", (SerialMatch("KB-15-84", ("kb-open",), "fuzzy"),)),
+    ("XT-2207-A", ()),  # carried only by a hidden document: not found at all, at any tier
+    ("XT-22O7-A", ()),
+    ("XT-2207-B", ()),
+    ("OB-9901", (SerialMatch("0B-99O1", ("ob-open",), "lookalike"),)),  # the hidden exact match does not count
+])
+def test_access_find_serial_sees_only_visible_documents(index, asked, expected):
+    index.add(ACCESS_SERIALS)
+
+    assert index.find_serial(asked, SERIAL_PERSON) == expected
+    assert index.find_serial(asked, Access(max_rank=3, unit_keys=())) == ()
+    assert index.find_serial(asked, person(3, "Lữ đoàn 999")) == ()
+
+
+def test_access_find_serial_lists_every_visible_document_of_the_serial(index):
+    index.add(ACCESS_SERIALS)
+
+    assert index.find_serial("KB-15-84", person(3, "Lữ đoàn 201")) == (
+        SerialMatch("KB-15-84", ("kb-open", "kb-secret"), "exact"),)
+    assert index.find_serial("KB-15-84", person(0)) == (SerialMatch("KB-15-84", ("kb-open", "kb-elsewhere"), "exact"),)
+    assert index.find_serial("XT-2207-A", person(2)) == (SerialMatch("XT-2207-A", ("xt-secret",), "exact"),)
+    assert index.find_serial("KB-15-84", person(0, "Lữ đoàn 202")) == (
+        SerialMatch("KB-15-84", ("kb-elsewhere",), "exact"),)
+
+
+def test_full_clearance_without_unit_limit_equals_no_access(index):
+    index.add(ACCESS_CORPUS + ACCESS_SERIALS)
+    everyone = Access(max_rank=3, unit_keys=None)
+
+    for text, criteria in [("sua chua", {}), ("sửa chữa", {"limit": 5}), ("", {}), ("", {"unit": "Lữ đoàn 201"}),
+                           ("xe", {"date_from": date(2011, 1, 1)}), ("ly lich", {"doc_type": "repair"})]:
+        unrestricted, restricted = search(index, text, **criteria), search(index, text, access=everyone, **criteria)
+        assert (restricted.total, restricted.hits, restricted.facets) == (
+            unrestricted.total, unrestricted.hits, unrestricted.facets), (text, criteria)
+    for asked in ["KB-15-84", "KB-I5-84", "KB-15-8", "XT-2207-B", "OB-9901", "ZZ-0000"]:
+        assert index.find_serial(asked, everyone) == index.find_serial(asked), asked
+
+
+def test_unit_chain_document_is_visible_from_either_unit(index):
+    chain = "Trung đoàn 24, Sư đoàn 304"
+    index.add([rec("chain", "biên bản sửa chữa lớn", unit=chain, serial_number="PB-0304-24", classification_rank=1,
+                   unit_keys=unit_keys(chain)),
+               rec("other", "biên bản sửa chữa lớn", unit="Trung đoàn 48, Sư đoàn 320", classification_rank=1,
+                   unit_keys=unit_keys("Trung đoàn 48, Sư đoàn 320"))])
+    assert {"trung doan 24", "su doan 304"} <= set(unit_keys(chain))
+
+    for keys in [("trung doan 24",), ("su doan 304",), ("lu doan 201", "su doan 304")]:
+        access = Access(max_rank=1, unit_keys=keys)
+        assert ids(search(index, "sua chua", access=access)) == ["chain"], keys
+        assert ids(search(index, "", access=access)) == ["chain"], keys
+        assert index.find_serial("PB-0304-24", access) == (SerialMatch("PB-0304-24", ("chain",), "exact"),)
+    for keys in [("trung doan 48",), ("trung doan 2",), ("su doan 30",)]:
+        access = Access(max_rank=3, unit_keys=keys)
+        assert "chain" not in ids(search(index, "sua chua", access=access)), keys
+        assert index.find_serial("PB-0304-24", access) == (), keys
+    assert search(index, "sua chua", access=Access(max_rank=0, unit_keys=("trung doan 24",))).total == 0
 
 
 # -- the shared folding, applied fast ---------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Callable
 from archive.config import Settings
 from archive.errors import BackendUnavailable
 from archive.service import ArchiveService
+from archive.usecases import Archive
 from ingest.limits import ExtractionLimits
 from ingest.pipeline import ExtractionOptions
 from search.errors import SearchError
@@ -60,6 +61,17 @@ def extraction_options(settings: Settings) -> ExtractionOptions:
         worker_memory_bytes=settings.worker_memory_mb * 1024 * 1024,
     )
     return ExtractionOptions(limits=limits, ocr_lang=settings.ocr_lang)
+
+
+def build_archive(settings: Settings, service: ArchiveService | None = None, *, with_queue: bool = True) -> Archive:
+    """The use-case layer over the service, the users of the data directory, the audit trail and the queue."""
+    from archive.audit import AuditTrail
+    from archive.identity import UserStore
+    from archive.queue import build_queue
+
+    service = service or build_services(settings)
+    return Archive(service, UserStore(settings.users_db), AuditTrail(service.store),
+                   queue=build_queue(settings) if with_queue else None, session_hours=settings.session_hours)
 
 
 def build_services(settings: Settings) -> ArchiveService:

@@ -6,8 +6,8 @@ import html
 import json
 import re
 import sys
-import time
 from collections import Counter
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Callable, Optional, TypeVar
@@ -19,10 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from archive.config import Settings
-from archive.errors import ArchiveError, BackendUnavailable, InvalidRequest, NotFound
+from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotConfigured, NotFound, Unauthenticated
+from archive.identity import Principal, local_operator
 from archive.logs import configure_logging
 from archive.models import IngestResult
-from archive.service import ArchiveService
+from archive.usecases import Archive
 from search.types import SearchQuery
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Records archive of technical-equipment dossiers.")
@@ -32,32 +33,49 @@ out = Console()
 T = TypeVar("T")
 EXIT_NOT_FOUND = 4
 EXIT_UNAVAILABLE = 3
+EXIT_DENIED = 5  # no valid token, or the role may not do this
 
 
-def _services(settings: Settings | None = None):
-    from archive.bootstrap import build_services
+@lru_cache(maxsize=1)
+def _settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()
 
-    return build_services(settings or Settings())
+
+def _open_archive(*, with_queue: bool = False) -> Archive:
+    from archive.bootstrap import build_archive
+
+    return build_archive(_settings(), with_queue=with_queue)
 
 
-def _with_service(action: Callable[[ArchiveService], T]) -> T:
-    """Build the services, run one action, close them; domain errors become messages and exit codes."""
+def _actor(archive: Archive) -> Principal:
+    """The user of ARCHIVE_TOKEN; without one, the local operator (whoever can open the data directory)."""
+    token = _settings().token
+    if token:
+        return archive.identify_token(token, "cli")
+    return local_operator("cli")
+
+
+def _with_archive(action: Callable[[Archive, Principal], T], *, with_queue: bool = False) -> T:
+    """Open the archive, act as the CLI's person, close it; domain errors become messages and exit codes."""
     try:
-        service = _services()
+        archive = _open_archive(with_queue=with_queue)
         try:
-            return action(service)
+            return action(archive, _actor(archive))
         finally:
-            service.close()
+            archive.close()
     except ArchiveError as exc:
         raise _fail(exc) from exc
 
 
 def _fail(exc: ArchiveError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(f"[red]error:[/red] {escape(str(exc))}")
     if isinstance(exc, NotFound):
         return typer.Exit(EXIT_NOT_FOUND)
-    if isinstance(exc, InvalidRequest):
+    if isinstance(exc, (InvalidRequest, NotConfigured)):
         return typer.Exit(2)
+    if isinstance(exc, (Unauthenticated, Forbidden)):
+        return typer.Exit(EXIT_DENIED)
     return typer.Exit(EXIT_UNAVAILABLE)
 
 
@@ -94,17 +112,19 @@ def ingest(
             err.print("[red]error:[/red] --dry-run checks a manifest: give --manifest CSV")
             raise typer.Exit(2)
         raise typer.Exit(_manifest_dry_run(loaded, paths, report or Path("manifest-report.json"), as_json))
-    settings = Settings()
+    settings = _settings()
     if queue:
         _enqueue(settings, paths, loaded, as_json=as_json, wait=wait)
         return
     try:
-        service = _services(settings)
+        archive = _open_archive()
+        actor = _actor(archive)
+        archive.authorize_ingest(actor, ", ".join(map(str, paths[:20])), len(paths))
     except ArchiveError as exc:
         raise _fail(exc) from exc
     counts: Counter[str] = Counter()
     failures: list[IngestResult] = []
-    batch = BatchIngest(service, workers=workers, manifest=loaded, journal_path=settings.batches_db)
+    batch = BatchIngest(archive.service, workers=workers, manifest=loaded, journal_path=settings.batches_db)
     with _progress() as progress:
         task = progress.add_task("ingest", total=None, pages=0, rate="")
 
@@ -121,6 +141,7 @@ def ingest(
 
         def on_final(result: IngestResult) -> None:
             # Scans print after the end-of-batch serial confirmation, so every line is the stored truth.
+            archive.note_ingested(actor, result)
             if as_json:
                 payload = result.model_dump(mode="json")
                 if loaded is not None:
@@ -132,7 +153,7 @@ def ingest(
         except ArchiveError as exc:
             raise _fail(exc) from exc
         finally:
-            service.close()
+            archive.close()
     if batch.resumed:
         err.print(f"resumed an interrupted run of this batch: {batch.resumed} files were already done")
     if batch.still_pending:
@@ -167,7 +188,7 @@ def _enqueue(settings: Settings, paths: list[Path], loaded, *, as_json: bool, wa
     """Stage and queue every input; workers anywhere do the rest."""
     from archive.inputs import expand_inputs, read_input
     from archive.manifest import match_inputs, validation_report
-    from archive.queue import QueuedInput, build_queue, enqueue
+    from archive.queue import QueuedInput
 
     items = list(expand_inputs(list(paths), max_bytes=settings.max_upload_bytes))
     rows = {}
@@ -178,37 +199,25 @@ def _enqueue(settings: Settings, paths: list[Path], loaded, *, as_json: bool, wa
         _print_manifest_problems(validation_report(loaded, match, inputs=len(items)))
     inputs = [QueuedInput(name=item.name, read=lambda item=item: read_input(item, settings.max_upload_bytes),
                           row=rows.get(item.name), problem=item.problem) for item in items]
-    try:
-        service = _services(settings)
-        try:
-            archive_queue = build_queue(settings)
-            job_id = enqueue(service, archive_queue, inputs)
-        finally:
-            service.close()
-    except ArchiveError as exc:
-        raise _fail(exc) from exc
-    err.print(f"queued job {job_id}: {len(inputs)} files on the {archive_queue.backend} queue;"
-              " `archive worker` processes (or `archive serve` on the sqlite queue) ingest them"
-              f"{'' if wait else f'; follow with `archive job {job_id}`'}")
-    if wait:
-        _follow_job(archive_queue, job_id, as_json=as_json)
-    elif as_json:
-        _print_json({"job_id": job_id, "total": len(inputs)})
+    def queue_and_follow(archive: Archive, actor: Principal) -> None:
+        job_id = archive.enqueue(actor, inputs)
+        err.print(f"queued job {job_id}: {len(inputs)} files on the {archive.queue.backend} queue;"
+                  " `archive worker` processes (or `archive serve` on the sqlite queue) ingest them"
+                  f"{'' if wait else f'; follow with `archive job {job_id}`'}")
+        if wait:
+            _follow_job(archive, actor, job_id, as_json=as_json)
+        elif as_json:
+            _print_json({"job_id": job_id, "total": len(inputs)})
+
+    _with_archive(queue_and_follow, with_queue=True)
 
 
-def _follow_job(archive_queue, job_id: str, *, as_json: bool, poll_s: float = 0.5):
+def _follow_job(archive: Archive, actor: Principal, job_id: str, *, as_json: bool, poll_s: float = 0.5):
     """Wait for a queued job with a progress bar; each file's line prints as it finishes."""
-    from archive.queue import QueueJobs
-
-    jobs = QueueJobs(archive_queue.huey)
     printed: set[int] = set()
     with _progress(pages=False) as progress:
         bar = progress.add_task("job", total=None)
-        while True:
-            try:
-                found = jobs.get(job_id)
-            except ArchiveError as exc:
-                raise _fail(exc) from exc
+        for found in archive.watch_job(actor, job_id, poll_s):
             progress.update(bar, total=found.total, completed=found.done)
             for position, item in enumerate(found.items):
                 if item.status != "pending" and position not in printed:
@@ -216,9 +225,6 @@ def _follow_job(archive_queue, job_id: str, *, as_json: bool, poll_s: float = 0.
                     if as_json:  # the shape of `archive ingest --json`, with the worker that took the file
                         stored = item.document_id if item.status != "failed" else None
                         _print_json({"path": item.filename, "sha256": stored, "document": None, **item.model_dump(mode="json")})
-            if found.state == "done":
-                break
-            time.sleep(poll_s)
     counts = Counter(item.status for item in found.items)
     failures = [IngestResult(path=i.filename, status="failed", sha256="", error=i.error) for i in found.items if i.status == "failed"]
     _print_ingest_summary(counts, failures, None)
@@ -256,7 +262,7 @@ def _manifest_dry_run(loaded, paths: list[Path], report_path: Path, as_json: boo
     from archive.inputs import expand_inputs
     from archive.manifest import match_inputs, validation_report
 
-    items = list(expand_inputs(list(paths), max_bytes=Settings().max_upload_bytes))
+    items = list(expand_inputs(list(paths), max_bytes=_settings().max_upload_bytes))
     found = validation_report(loaded, match_inputs(loaded, items, paths), inputs=len(items))
     report_path.write_text(json.dumps(found, ensure_ascii=False, indent=2, default=str))
     err.print(f"manifest {escape(found['manifest'])}: {found['rows']} rows, {found['inputs']} input files, "
@@ -308,7 +314,7 @@ def search(
         )
     except ArchiveError as exc:
         raise _fail(exc) from exc
-    result = _with_service(lambda service: service.search(q))
+    result = _with_archive(lambda archive, actor: archive.search(actor, q))
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
@@ -354,7 +360,7 @@ def _date(value: str | None, option: str) -> date | None:
 @app.command()
 def show(serial: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One equipment item: its fields, every document of its dossier and its history."""
-    item = _with_service(lambda service: service.equipment(serial))
+    item = _with_archive(lambda archive, actor: archive.equipment(actor, serial))
     if as_json:
         _print_json(item.model_dump(mode="json"))
         return
@@ -377,7 +383,7 @@ def show(serial: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
 @app.command()
 def export(serial: str, output: Annotated[Path, typer.Option("-o", "--output", help="the zip file to write")]) -> None:
     """The dossier as a zip bundle with a SHA-256 manifest."""
-    _, data = _with_service(lambda service: service.export(serial))
+    _, data = _with_archive(lambda archive, actor: archive.export(actor, serial))
     output.write_bytes(data)
     err.print(f"wrote {output} ({len(data):,} bytes)")
 
@@ -391,33 +397,37 @@ def reindex(
         err.print(f"\rindexed {n}", end="")
 
     if pending:
-        count = _with_service(lambda service: service.index_pending(progress=progress))
+        count = _with_archive(lambda archive, actor: archive.reindex(actor, progress, pending_only=True))
         err.print(f"\nindexed {count} pending documents")
         return
-    count = _with_service(lambda service: service.reindex(progress=progress))
+    count = _with_archive(lambda archive, actor: archive.reindex(actor, progress))
     err.print(f"\nreindexed {count} documents")
 
 
 @app.command()
 def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Re-hash every stored original; exit 1 when any is missing or altered."""
-    report = _with_service(lambda service: service.verify())
+    """Re-hash every stored original and check every record against its seal; exit 1 when an original is
+    missing or altered, or a record (or one of its versions) is not as it was sealed."""
+    report = _with_archive(lambda archive, actor: archive.verify(actor))
     if as_json:
         _print_json(report.model_dump())
     else:
-        err.print(f"checked {report.checked}: ok {report.ok}, mismatched {len(report.mismatched)}, missing {len(report.missing)}")
+        err.print(f"checked {report.checked}: ok {report.ok}, mismatched {len(report.mismatched)}, missing {len(report.missing)}, "
+                  f"tampered {len(report.tampered)}, unsealed {report.unsealed}")
         for document_id in report.mismatched:
             err.print(f"  [red]mismatch[/red] {document_id}")
         for document_id in report.missing:
             err.print(f"  [red]missing[/red] {document_id}")
-    if report.mismatched or report.missing:
+        for document_id in report.tampered:
+            err.print(f"  [red]tampered[/red] {document_id}: {escape('; '.join(report.tamper_details.get(document_id, [])))}")
+    if report.mismatched or report.missing or report.tampered:
         raise typer.Exit(1)
 
 
 @app.command()
 def review(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents with fields too uncertain to trust unseen (ARCHIVE_REVIEW_BELOW), or no serial."""
-    items = _with_service(lambda service: service.review_list())
+    items = _with_archive(lambda archive, actor: archive.review_list(actor))
     if as_json:
         _print_json([item.model_dump(mode="json") for item in items])
         return
@@ -433,7 +443,8 @@ def review(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 def correct(
     document_id: str,
     changes: Annotated[list[str], typer.Argument(help="field=value pairs, e.g. serial_number=KB-15-84")],
-    by: Annotated[str, typer.Option("--by", help="who reviewed and corrected")],
+    by: Annotated[Optional[str], typer.Option("--by", help="who checked it on paper, noted beside the correction; the"
+                                              " acting user (ARCHIVE_TOKEN, else the local operator) is recorded as corrector")] = None,
     note: Annotated[Optional[str], typer.Option(help="why, or against what it was checked")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -445,17 +456,23 @@ def correct(
             err.print(f"[red]error:[/red] expected field=value, got {change!r}")
             raise typer.Exit(2)
         fields[name.strip()] = value.strip() or None
-    document = _with_service(lambda service: service.correct(document_id, fields, by=by, note=note))
+    document = _with_archive(lambda archive, actor: archive.correct(actor, document_id, fields, note=_signed(note, by, actor)))
     if as_json:
         _print_json(document.model_dump(mode="json"))
     else:
         err.print(f"{document.document_id[:12]} is now version {document.version}")
 
 
+def _signed(note: str | None, by: str | None, actor: Principal) -> str | None:
+    if not by or by == actor.name:
+        return note
+    return f"{note} (checked by {by})" if note else f"checked by {by}"
+
+
 @app.command()
 def duplicates(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents stored as likely rescans of others (same serial, type, date and number)."""
-    listed = _with_service(lambda service: service.likely_duplicates())
+    listed = _with_archive(lambda archive, actor: archive.likely_duplicates(actor))
     if as_json:
         _print_json([entry.model_dump(mode="json") for entry in listed])
         return
@@ -477,20 +494,15 @@ def job(
         " while a backend was down. Safe to repeat: a file already stored is never stored twice")] = False,
 ) -> None:
     """A queued ingest job: each file's status, the worker that took it, and why a file failed."""
-    from archive.queue import QueueJobs, build_queue, requeue as requeue_job
-
-    settings = Settings()
-    archive_queue = build_queue(settings)
-    try:
+    def look(archive: Archive, actor: Principal):
         if requeue:
-            again = _with_service(lambda service: requeue_job(service, archive_queue, job_id))
+            again = archive.requeue(actor, job_id)
             err.print(f"queued {again} unfinished files of job {job_id} again")
         if wait:
-            found = _follow_job(archive_queue, job_id, as_json=False)
-        else:
-            found = QueueJobs(archive_queue.huey).get(job_id)
-    except ArchiveError as exc:
-        raise _fail(exc) from exc
+            return _follow_job(archive, actor, job_id, as_json=False)
+        return archive.job(actor, job_id)
+
+    found = _with_archive(look, with_queue=True)
     if as_json:
         _print_json(found.model_dump(mode="json"))
         return
@@ -507,23 +519,24 @@ def worker(
 ) -> None:
     """Take queued files (from `archive ingest --queue` and the HTTP upload) until stopped (Ctrl-C: finish the
     files in hand; SIGTERM: stop now, the files in hand go back with `archive job ID --requeue`)."""
-    from archive.queue import QueueWorker, build_queue, consumer
+    from archive.queue import QueueWorker, consumer
 
-    settings = Settings()
+    settings = _settings()
     try:
-        service = _services(settings)
+        archive = _open_archive(with_queue=True)
     except ArchiveError as exc:
         raise _fail(exc) from exc
-    archive_queue = build_queue(settings)
+    service = archive.service
     try:
         if service.pending_index_ids():
             service.retry_pending()  # what an earlier worker stored but did not get indexed
-        with QueueWorker(service, archive_queue, workers) as running:
-            err.print(f"worker {running.ident}: {running.workers} at once, on the {archive_queue.backend} queue,"
+        # Each file is ingested, and audited, as the person who queued it.
+        with QueueWorker(service, archive.queue, workers, archive) as running:
+            err.print(f"worker {running.ident}: {running.workers} at once, on the {archive.queue.backend} queue,"
                       f" storage {settings.storage}, index {settings.index}")
             consumer(running).run()
     finally:
-        service.close()
+        archive.close()
 
 
 @app.command()
@@ -534,7 +547,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from archive.api import create_app
 
     try:
-        application = create_app(Settings())
+        application = create_app(_settings())
     except ArchiveError as exc:
         raise _fail(exc) from exc
     uvicorn.run(application, host=host, port=port, log_level="info")
@@ -556,9 +569,43 @@ def demo(
     err.print(f"{len(files)} files generated")
     ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None,
            dry_run=False, report=None, queue=False, wait=False)
+    _with_archive(_add_demo_users)
     if not no_serve:
-        err.print(f"serving on http://{host}:{port}  (try /docs, /api/v1/search?q=sua+chua+lon)")
+        err.print(f"serving on http://{host}:{port}  (try /docs; sign in with POST /api/v1/auth/login)")
         serve(host=host, port=port)
+
+
+# One user per role (README "People"); the password is the name followed by "-demo".
+DEMO_USERS = (
+    ("clerk", "clerk", "secret", ()),
+    ("technician", "technician", "confidential", ()),
+    ("technician201", "technician", "top_secret", ("Lữ đoàn 201",)),
+    ("inspector", "inspector", "top_secret", ()),
+    ("officer", "records_officer", "top_secret", ()),
+    ("officer2", "records_officer", "top_secret", ()),
+    ("auditor", "auditor", "unclassified", ()),
+)
+
+
+def _add_demo_users(archive: Archive, actor: Principal) -> None:
+    known = {user.name for user in archive.list_users(actor)}
+    for name, role, clearance, units in DEMO_USERS:
+        if name not in known:
+            archive.add_user(actor, name, role, clearance, list(units), password=f"{name}-demo")
+    err.print("demo users (password = name + \"-demo\"): " + ", ".join(
+        f"{name} ({role}, {clearance}{', ' + ', '.join(units) if units else ''})" for name, role, clearance, units in DEMO_USERS))
+
+
+def _register_groups() -> None:
+    from archive.cli_people import audit_app, classify_app, tokens_app, users_app
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(classify_app, name="classify")
+
+
+_register_groups()
 
 
 def main() -> None:

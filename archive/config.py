@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     ocr_lang: str = "vie+eng"
     workers: int = Field(default=0, description="ingest processes; 0 = one per core")
     max_upload_bytes: int = 512 * 1024 * 1024
+    max_upload_files: int = Field(default=200, ge=1, description="files one upload request may carry")
+    max_request_bytes: int = Field(default=4 * 1024**3, ge=1, description="a whole request body (an upload with all"
+                                   " its files); uploads are also held to max_upload_files × max_upload_bytes")
+    max_json_bytes: int = Field(default=64 * 1024, ge=1, description="the body of any other API request"
+                                " (a correction, a sign-in)")
     max_pages: int = 2000
     max_pixels: int = 150_000_000
     ocr_timeout_s: float = 180.0

@@ -6,7 +6,8 @@
     │                       see is NotFound instead, so that its existence does not leak
     ├── NotFound            unknown document, serial, page or job (404)
     ├── InvalidRequest      bad parameters (422)
-    └── BackendUnavailable  storage or index does not answer (503)
+    ├── BackendUnavailable  storage or index does not answer (503)
+    └── NotConfigured       the deployment cannot start as configured (e.g. no user could sign in)
 
 Ingest failures are not exceptions at this level: they are recorded results with a reason.
 """
@@ -28,9 +29,21 @@ class NotFound(ArchiveError):
     pass
 
 
+class SerialNotFound(NotFound):
+    """No equipment under exactly this serial; `candidates` are the close serials the archive holds."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates or [])
+
+
 class InvalidRequest(ArchiveError):
     pass
 
 
 class BackendUnavailable(ArchiveError):
+    pass
+
+
+class NotConfigured(ArchiveError):
     pass

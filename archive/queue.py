@@ -18,7 +18,8 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
 from typing import Callable, Iterable
 
 from huey import RedisHuey, SqliteHuey
@@ -27,12 +28,14 @@ from huey.consumer import Consumer
 
 from archive.config import Settings
 from archive.errors import BackendUnavailable, NotFound
+from archive.identity import Principal, local_operator
 from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
 from archive.manifest import Disagreement, ManifestRow, apply_manifest
 from archive.models import IngestResult, Job, JobItem
 from archive.service import ArchiveService, sha256_hex
-from storage import layout
-from storage.errors import ObjectNotFound, StorageError
+
+if TYPE_CHECKING:
+    from archive.usecases import Archive
 
 log = logging.getLogger("archive.queue")
 
@@ -88,17 +91,25 @@ class QueueJobs:
     def _key(job_id: str, *parts: object) -> str:
         return ":".join(["archive-job", job_id, *map(str, parts)])
 
-    def create(self, filenames: list[str]) -> str:
+    def create(self, filenames: list[str], owner: Principal | None = None) -> str:
         job_id = uuid.uuid4().hex
-        header = {"filenames": filenames, "created_at": time.time()}
+        header = {"filenames": filenames, "created_at": time.time(), "owner": asdict(owner) if owner else None}
         _queue_call(self.huey, "creating a job", lambda: self.huey.put(self._key(job_id), header))
         return job_id
 
-    def filenames(self, job_id: str) -> list[str]:
+    def _header(self, job_id: str) -> dict:
         header = _queue_call(self.huey, "reading a job", lambda: self.huey.get(self._key(job_id), peek=True))
         if header is None:
             raise NotFound(f"no job {job_id}")
-        return header["filenames"]
+        return header
+
+    def filenames(self, job_id: str) -> list[str]:
+        return self._header(job_id)["filenames"]
+
+    def owner(self, job_id: str) -> Principal | None:
+        """Who queued the job: its files are ingested, and audited, as that person."""
+        owner = self._header(job_id).get("owner")
+        return Principal(**{**owner, "units": tuple(owner["units"])}) if owner else None
 
     def record(self, job_id: str, position: int, item: JobItem) -> None:
         _queue_call(self.huey, "recording a result",
@@ -146,13 +157,13 @@ class QueuedInput:
     problem: str | None = None  # known before reading: the file fails at once with this reason
 
 
-def enqueue(service: ArchiveService, queue: ArchiveQueue, inputs: Iterable[QueuedInput]) -> str:
+def enqueue(service: ArchiveService, queue: ArchiveQueue, inputs: Iterable[QueuedInput], owner: Principal | None = None) -> str:
     """Stage every file and queue one task per file; files already stored, repeated in the job or
     unreadable are settled here, without a task. Returns the job id."""
     inputs = list(inputs)
     huey = queue.huey
     jobs = QueueJobs(huey)
-    job_id = jobs.create([entry.name for entry in inputs])
+    job_id = jobs.create([entry.name for entry in inputs], owner)
     seen: set[str] = set()
     for position, entry in enumerate(inputs):
         settled = _settle_before_queueing(service, entry, seen)
@@ -163,10 +174,7 @@ def enqueue(service: ArchiveService, queue: ArchiveQueue, inputs: Iterable[Queue
         seen.add(sha)
         # Noted before staged: a file is never staged unknown to its job, so nothing staged is orphaned.
         jobs.note_staged(job_id, position, sha, entry.row)
-        try:
-            service.store.put(layout.incoming_key(sha), data)
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed while staging {entry.name}: {exc}") from exc
+        service.stage(sha, data, entry.name)
         message = queue.ingest_task.s(job_id, position, entry.name, sha, entry.row)
         _queue_call(huey, "queueing a file", lambda: huey.enqueue(message))
     return job_id
@@ -187,7 +195,7 @@ def requeue(service: ArchiveService, queue: ArchiveQueue, job_id: str) -> int:
                                                       error="the file was never queued: its upload stopped before its turn"))
             continue
         sha, row = staged
-        if item.status == "failed" and not service.store.exists(layout.incoming_key(sha)):
+        if item.status == "failed" and not service.is_staged(sha):
             continue  # failed for a reason of its own (its staged copy went with it): trying again changes nothing
         message = queue.ingest_task.s(job_id, position, item.filename, sha, row)
         _queue_call(queue.huey, "queueing a file", lambda: queue.huey.enqueue(message))
@@ -223,8 +231,9 @@ class QueueWorker:
     """What one worker process holds while it takes ingest tasks: the archive, a pool of isolated
     extraction processes, and a lock so that one thread at a time writes to storage and index."""
 
-    def __init__(self, service: ArchiveService, queue: ArchiveQueue, workers: int = 0) -> None:
+    def __init__(self, service: ArchiveService, queue: ArchiveQueue, workers: int = 0, archive: Archive | None = None) -> None:
         self.service = service
+        self.archive = archive  # the use cases, to audit each file as the person who queued it
         self.queue = queue
         self.jobs = QueueJobs(queue.huey)
         self.workers = worker_count(workers)
@@ -263,6 +272,8 @@ class QueueWorker:
         self.jobs.record(job_id, position, JobItem(
             filename=name, status=result.status, document_id=result.document_id, error=result.error, worker=self.ident,
             manifest_disagreements=[d.as_dict() for d in disagreements] if result.status == "ingested" else []))
+        if self.archive is not None:
+            self.archive.note_ingested(self.jobs.owner(job_id) or local_operator(self.ident), result)
 
     def _ingest(self, name: str, sha: str, row: ManifestRow | None, retried: bool,
                 disagreements: list[Disagreement]) -> IngestResult:
@@ -274,14 +285,12 @@ class QueueWorker:
             status = "ingested" if retried else "duplicate"
             return IngestResult(path=name, status=status, document_id=sha, sha256=sha)
         try:
-            data = self.service.store.get(layout.incoming_key(sha))
-        except ObjectNotFound:
+            data = self.service.staged(sha)
+        except NotFound:
             if self.service.is_stored(sha):  # the same bytes, queued twice, were stored meanwhile
                 return IngestResult(path=name, status="duplicate", document_id=sha, sha256=sha)
             return IngestResult(path=name, status="failed", sha256=sha,
                                 error="the staged copy of the file is gone (removed from incoming/ before a worker took it)")
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed while fetching {name}: {exc}") from exc
         options = self.service.extraction
         outcome = extraction_outcome(schedule_extraction(self.pool, data, options), options.limits)
         if isinstance(outcome, str):
@@ -294,8 +303,8 @@ class QueueWorker:
 
     def _unstage(self, sha: str) -> None:
         try:
-            self.service.store.delete(layout.incoming_key(sha))
-        except StorageError as exc:  # a leftover staged copy wastes space, nothing more
+            self.service.unstage(sha)
+        except BackendUnavailable as exc:  # a leftover staged copy wastes space, nothing more
             log.warning("could not remove the staged copy %s: %s", sha, exc)
 
 

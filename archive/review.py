@@ -3,13 +3,14 @@ changes a document. Pure functions over `Document`; the service stores and index
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
 
 from archive.errors import InvalidRequest
 from archive.models import Correction, Document, FieldRecord
+from ingest.dates import _MAX_YEAR as LAST_DOCUMENT_YEAR, _MIN_YEAR as FIRST_DOCUMENT_YEAR
 from ingest.types import FIELD_NAMES
 
 # Fields a reviewer must be able to trust: what the dossier view and search are built on.
@@ -18,7 +19,8 @@ REVIEWED_FIELDS = ("doc_type", "serial_number", "document_date", "document_numbe
 TRUSTED_SOURCES = frozenset({"manifest", "corrected"})
 # Lists of many items carry no single serial; every other document is about one item.
 NO_SERIAL_EXPECTED = frozenset({"inventory", "other"})
-CORRECTABLE = frozenset(FIELD_NAMES) - {"title"}
+# The classification is changed only through its own use case (records officers, two-person rule on downgrades).
+CORRECTABLE = frozenset(FIELD_NAMES) - {"title", "classification"}
 
 
 def uncertain_fields(document: Document, threshold: float) -> dict[str, FieldRecord]:
@@ -29,20 +31,54 @@ def uncertain_fields(document: Document, threshold: float) -> dict[str, FieldRec
     }
     if document.serial_number is None and document.doc_type not in NO_SERIAL_EXPECTED:
         found["serial_number"] = FieldRecord(value=None, confidence=0.0, source="missing")
+    if document.classification is None:  # treated as the highest level until a records officer decides
+        found["classification"] = FieldRecord(value=None, confidence=0.0, source="missing")
     return found
 
 
-def apply_correction(document: Document, changes: dict[str, Any], *, by: str, note: str | None) -> Document:
+# What extraction itself accepts: document dates in ingest.dates' years, a year of manufacture as
+# ingest.values.parse_year reads one, grades 1-5. A correction or a manifest value outside them is refused,
+# so that no stored version holds what extraction could never have read (nor what the index refuses).
+FIRST_MANUFACTURE_YEAR = 1940
+QUALITY_GRADES = (1, 5)
+
+
+def out_of_bounds(name: str, value: Any) -> str | None:
+    """Why a field's value is outside what extraction accepts, in one line; None when it is within."""
+    if value is None:
+        return None
+    if name in ("year_of_manufacture", "quality_grade") and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"{name} must be a whole number, not {value!r}"
+    if name == "document_date":
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        if not FIRST_DOCUMENT_YEAR <= day.year <= LAST_DOCUMENT_YEAR:
+            return f"document_date {day.isoformat()} is outside {FIRST_DOCUMENT_YEAR}-01-01..{LAST_DOCUMENT_YEAR}-12-31"
+    elif name == "year_of_manufacture":
+        last = date.today().year
+        if not FIRST_MANUFACTURE_YEAR <= int(value) <= last:
+            return f"year_of_manufacture {value} is outside {FIRST_MANUFACTURE_YEAR}..{last}"
+    elif name == "quality_grade":
+        if not QUALITY_GRADES[0] <= int(value) <= QUALITY_GRADES[1]:
+            return f"quality_grade {value} is not a grade from {QUALITY_GRADES[0]} to {QUALITY_GRADES[1]}"
+    return None
+
+
+def apply_correction(document: Document, changes: dict[str, Any], *, by: str, note: str | None,
+                     correctable: frozenset[str] = CORRECTABLE) -> Document:
     """The document after a reviewer's changes: a new version carrying the correction."""
-    unknown = sorted(set(changes) - CORRECTABLE)
+    unknown = sorted(set(changes) - correctable)
     if unknown:
-        raise InvalidRequest(f"cannot correct {', '.join(unknown)}; correctable fields: {', '.join(sorted(CORRECTABLE))}")
+        raise InvalidRequest(f"cannot correct {', '.join(unknown)}; correctable fields: {', '.join(sorted(correctable))}")
     if not by.strip():
         raise InvalidRequest("a correction needs the name of who made it")
     try:
         proposed = Document.model_validate({**document.model_dump(), **changes})
     except ValidationError as exc:
-        raise InvalidRequest(f"invalid correction: {exc.errors(include_url=False)}") from exc
+        reasons = "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors(include_url=False))
+        raise InvalidRequest(f"invalid correction: {reasons}") from exc
+    beyond = [reason for name in changes if (reason := out_of_bounds(name, getattr(proposed, name)))]
+    if beyond:
+        raise InvalidRequest(f"invalid correction: {'; '.join(beyond)}")
     diff = {
         name: {"from": _plain(getattr(document, name)), "to": _plain(getattr(proposed, name))}
         for name in changes

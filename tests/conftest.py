@@ -48,7 +48,9 @@ def run_archive(env: dict[str, str], *args: str, check: bool = True) -> subproce
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+    # Behaviour tests act as the one operator of an archive served without users; people, clearance and
+    # denials are tested with auth on (tests/api/test_permissions.py, tests/api/test_leaks.py).
+    return Settings(data_dir=tmp_path / "data", auth="off")
 
 
 @pytest.fixture

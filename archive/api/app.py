@@ -13,14 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from archive.api import routes_documents, routes_health, routes_ingest, routes_search
+from archive.api import routes_auth, routes_documents, routes_health, routes_ingest, routes_search
 from archive.api.routes_documents import RangeNotSatisfiable
-from archive.bootstrap import build_services
+from archive.api.security import install_security
+from archive.bootstrap import build_archive
 from archive.config import Settings
-from archive.errors import BackendUnavailable, InvalidRequest, NotFound
-from archive.queue import QueueWorker, build_queue, consumer
+from archive.errors import BackendUnavailable, Forbidden, InvalidRequest, NotConfigured, NotFound, Unauthenticated
+from archive.queue import QueueWorker, consumer
 from archive.logs import configure_logging
 from archive.service import ArchiveService
+from archive.usecases import Archive
 
 log = logging.getLogger("archive.api")
 
@@ -33,14 +35,39 @@ def create_app(settings: Settings | None = None, service: ArchiveService | None 
         title="Technical-equipment records archive",
         version="0.1.0",
         description="Scanned dossiers of military technical equipment: search, dossiers by serial number, originals.",
+        docs_url=None, redoc_url=None,  # /docs is served from the package by install_security (no CDN)
     )
     app.state.settings = settings
-    app.state.service = service or build_services(settings)
-    app.state.queue = build_queue(settings)
-    for module in (routes_health, routes_search, routes_documents, routes_ingest):
+    archive = build_archive(settings, service)
+    _refuse_to_serve_nobody(settings, archive)
+    app.state.archive = archive
+    app.state.service = archive.service
+    app.state.queue = archive.queue
+    for module in (routes_health, routes_auth, routes_search, routes_documents, routes_ingest):
         app.include_router(module.router)
+    app.include_router(routes_documents.classification_router)
+    if settings.oidc_issuer:
+        from archive.api import routes_oidc
+
+        app.include_router(routes_oidc.router)
     _install_error_handlers(app)
+    install_security(app, settings)
     return app
+
+
+def _refuse_to_serve_nobody(settings: Settings, archive: Archive) -> None:
+    """Secure by default: with no user to sign in (and no OpenID Connect), nobody could, so nobody is served;
+    with ARCHIVE_AUTH=off everybody is, and the log says so at every start."""
+    if settings.auth == "off":
+        log.warning("ARCHIVE_AUTH=off: EVERY CLIENT THAT REACHES THIS SERVER READS, CHANGES AND EXPORTS EVERY DOCUMENT"
+                    " OF EVERY CLASSIFICATION, unidentified. Never serve it like this on a network.")
+        return
+    if not settings.oidc_issuer and archive.users.count_active() == 0:
+        archive.close()
+        raise NotConfigured(
+            "no user can sign in: add one first (`archive users add NAME --role records_officer --clearance top_secret"
+            " --password-stdin`), configure OpenID Connect (ARCHIVE_OIDC_ISSUER), or set ARCHIVE_AUTH=off to serve"
+            " without users (everyone reads everything)")
 
 
 @asynccontextmanager
@@ -50,7 +77,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     workers = settings.serve_workers if settings.serve_workers >= 0 else (0 if settings.queue == "redis" else os.cpu_count() or 1)
     worker = embedded = None
     if workers > 0:  # one machine: uploads are ingested right here, no `archive worker` to start
-        worker = QueueWorker(app.state.service, app.state.queue, workers).__enter__()
+        worker = QueueWorker(app.state.service, app.state.queue, workers, app.state.archive).__enter__()
         embedded = consumer(worker, embedded=True)
         embedded.start()
     try:
@@ -77,6 +104,14 @@ def _error(status: int, detail, headers: dict[str, str] | None = None) -> JSONRe
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return _error(403, str(exc))
+
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return _error(404, str(exc))

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from archive.config import Settings
 from archive.queue import ArchiveQueue
 from archive.service import ArchiveService
+from archive.usecases import Archive
 
 
 def get_service(request: Request) -> ArchiveService:
@@ -19,10 +20,15 @@ def get_queue(request: Request) -> ArchiveQueue:
     return request.app.state.queue
 
 
+def get_archive(request: Request) -> Archive:
+    return request.app.state.archive
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 Service = Annotated[ArchiveService, Depends(get_service)]
+UseCases = Annotated[Archive, Depends(get_archive)]
 IngestQueue = Annotated[ArchiveQueue, Depends(get_queue)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -8,11 +8,12 @@ from pathlib import Path
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.responses import JSONResponse
 
-from archive.api.deps import AppSettings, IngestQueue, Service
+from archive.api.auth import Actor
+from archive.api.deps import AppSettings, UseCases
 from archive.inputs import IngestInput
 from archive.manifest import ManifestError, match_inputs, parse_manifest
 from archive.models import Job
-from archive.queue import QueuedInput, QueueJobs, enqueue
+from archive.queue import QueuedInput
 from ingest.errors import UnsupportedType
 from ingest.sniff import sniff
 
@@ -24,11 +25,15 @@ _MAX_MANIFEST_BYTES = 16 << 20
 
 @router.post("/ingest", status_code=202)
 async def ingest(
-    files: list[UploadFile], service: Service, queue: IngestQueue, settings: AppSettings,
+    files: list[UploadFile], settings: AppSettings, archive: UseCases, actor: Actor,
     manifest: UploadFile | None = File(None, description="CSV: a `file` column and Document fields whose values win"),
 ) -> JSONResponse:
     """Queue scans for ingest. The whole request is refused (nothing kept) when any file is too large or of an
     unsupported type, or the manifest cannot be read, so the clerk gets one clear answer."""
+    # Before a byte is spooled: a person who may not ingest is refused at once.
+    await asyncio.to_thread(archive.authorize_ingest, actor, ", ".join(f.filename or "?" for f in files[:20]), len(files))
+    if len(files) > settings.max_upload_files:
+        raise HTTPException(413, f"{len(files)} files: more than the limit of {settings.max_upload_files} in one upload")
     rows, problems = {}, []
     spool = Path(tempfile.mkdtemp(prefix="upload-", dir=_upload_dir(settings.data_dir)))
     try:
@@ -36,7 +41,7 @@ async def ingest(
         if manifest is not None:
             rows, problems = await _manifest_rows(manifest, [name for name, _ in saved])
         inputs = [QueuedInput(name=name, read=path.read_bytes, row=rows.get(name)) for name, path in saved]
-        job_id = await asyncio.to_thread(enqueue, service, queue, inputs)  # staged in the object store
+        job_id = await asyncio.to_thread(archive.enqueue, actor, inputs)  # staged in the object store
     finally:
         shutil.rmtree(spool, ignore_errors=True)
     body: dict = {"job_id": job_id}
@@ -46,8 +51,8 @@ async def ingest(
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-def job(job_id: str, queue: IngestQueue) -> Job:
-    return QueueJobs(queue.huey).get(job_id)
+def job(job_id: str, archive: UseCases, actor: Actor) -> Job:
+    return archive.job(actor, job_id)
 
 
 def _upload_dir(data_dir: Path) -> Path:
@@ -79,10 +84,10 @@ async def _manifest_rows(upload: UploadFile, names: list[str]) -> tuple[dict, li
     raw = await upload.read(_MAX_MANIFEST_BYTES + 1)
     if len(raw) > _MAX_MANIFEST_BYTES:
         raise HTTPException(413, f"manifest: larger than the limit of {_MAX_MANIFEST_BYTES:,} bytes")
-    try:
-        manifest = parse_manifest(raw, name=upload.filename or "manifest.csv")
+    try:  # in a thread: a manifest of many rows must not stall the event loop (and every other request)
+        manifest = await asyncio.to_thread(parse_manifest, raw, name=upload.filename or "manifest.csv")
     except ManifestError as exc:
         raise HTTPException(422, f"manifest: {exc}") from exc
     items = [IngestInput(name=name, path=Path(name)) for name in names]
-    match = match_inputs(manifest, items, roots=[])
+    match = await asyncio.to_thread(match_inputs, manifest, items, [])
     return match.by_input, [problem.as_dict() for problem in manifest.problems + match.problems]

@@ -6,7 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from archive.api.deps import Service
+from archive.api.auth import Actor
+from archive.api.deps import UseCases
+from archive.api.security import content_disposition
 from archive.models import Equipment, LikelyDuplicate, ReviewItem, SearchResponse
 from search.types import SearchQuery
 
@@ -15,7 +17,8 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 
 @router.get("/search", response_model=SearchResponse)
 def search(
-    service: Service,
+    archive: UseCases,
+    actor: Actor,
     q: str = "",
     doc_type: str | None = None,
     unit: str | None = None,
@@ -32,29 +35,29 @@ def search(
         text=q, doc_type=doc_type, unit=unit, serial=serial, designation=designation, classification=classification,
         repair_level=repair_level, date_from=date_from, date_to=date_to, limit=limit, cursor=cursor,
     )
-    return service.search(query)
+    return archive.search(actor, query)
 
 
 @router.get("/equipment/{serial}", response_model=Equipment)
-def equipment(serial: str, service: Service) -> Equipment:
-    return service.equipment(serial)
+def equipment(serial: str, archive: UseCases, actor: Actor) -> Equipment:
+    return archive.equipment(actor, serial)
 
 
 @router.get("/equipment/{serial}/export")
-def export(serial: str, service: Service) -> Response:
-    filename, data = service.export(serial)
+def export(serial: str, archive: UseCases, actor: Actor) -> Response:
+    filename, data = archive.export(actor, serial)
     return Response(
-        content=data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        content=data, media_type="application/zip", headers={"Content-Disposition": content_disposition(filename)}
     )
 
 
 @router.get("/duplicates", response_model=list[LikelyDuplicate])
-def likely_duplicates(service: Service) -> list[LikelyDuplicate]:
+def likely_duplicates(archive: UseCases, actor: Actor) -> list[LikelyDuplicate]:
     """Documents stored as likely rescans of others (same serial, doc type, date and number)."""
-    return service.likely_duplicates()
+    return archive.likely_duplicates(actor)
 
 
 @router.get("/review", response_model=list[ReviewItem])
-def review_list(service: Service) -> list[ReviewItem]:
-    """Documents with fields under the review threshold (ARCHIVE_REVIEW_BELOW) or a serial missing."""
-    return service.review_list()
+def review_list(archive: UseCases, actor: Actor) -> list[ReviewItem]:
+    """Documents with fields under the review threshold (ARCHIVE_REVIEW_BELOW), a serial or a classification missing."""
+    return archive.review_list(actor)

@@ -7,6 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive.api.app import create_app
+from archive.bootstrap import build_archive
+from archive.identity import local_operator
 from ingest.types import Extraction, FieldValue, PageText
 
 
@@ -21,13 +23,22 @@ def unsure_scan(serial: str, serial_confidence: float) -> Extraction:
             "serial_number": FieldValue(serial, serial_confidence, 1),
             "document_date": FieldValue("2015-01-05", 0.9, 1),
             "unit": FieldValue("Lữ đoàn 201", 0.9, 1),
+            "classification": FieldValue("unclassified", 0.9, 1),
         },
     )
 
 
 @pytest.fixture
 def client(service, settings):
-    with TestClient(create_app(settings, service=service)) as client:
+    """Two clerks sign the corrections; the client acts as the first unless told otherwise."""
+    settings = settings.model_copy(update={"auth": "on"})
+    archive = build_archive(settings, service, with_queue=False)
+    tokens = {}
+    for name in ("an.nguyen", "binh.le"):
+        archive.add_user(local_operator(), name, "clerk", "top_secret", [])
+        tokens[name] = archive.create_token(local_operator(), name).secret
+    with TestClient(create_app(settings, service=service), headers={"Authorization": f"Bearer {tokens['an.nguyen']}"}) as client:
+        client.tokens = tokens
         yield client
 
 
@@ -51,7 +62,7 @@ def test_unsure_field_goes_to_review_and_a_correction_takes_it_off(client, servi
     assert corrected["version"] == 2
     assert corrected["fields"]["serial_number"] == {"value": "KB-15-84", "confidence": 1.0, "page": 1, "source": "corrected"}
     [correction] = corrected["corrections"]
-    assert correction["by"] == "Thiếu tá Nguyễn Văn An" and correction["at"]
+    assert correction["by"] == "an.nguyen" and correction["at"]  # the signed-in clerk, whatever `by` the body says
     assert correction["changes"] == {"serial_number": {"from": "KB-I5-B4?", "to": "KB-15-84"}}
     assert client.get("/api/v1/review").json() == []
     # The index follows: the item's dossier now holds the document; the old reading is gone.
@@ -65,13 +76,13 @@ def test_unsure_field_goes_to_review_and_a_correction_takes_it_off(client, servi
 
 def test_second_correction_keeps_the_whole_history(client, service):
     document_id = service.store_extraction(b"scan-review-3", "scan-03.tif", unsure_scan("KB-15-85", 0.4)).document_id
-    client.patch(f"/api/v1/documents/{document_id}", json={"fields": {"serial_number": "KB-15-84"}, "by": "An"})
-    answer = client.patch(f"/api/v1/documents/{document_id}",
-                          json={"fields": {"quality_grade": 3, "document_date": "2015-01-06"}, "by": "Bình"})
+    client.patch(f"/api/v1/documents/{document_id}", json={"fields": {"serial_number": "KB-15-84"}})
+    answer = client.patch(f"/api/v1/documents/{document_id}", json={"fields": {"quality_grade": 3, "document_date": "2015-01-06"}},
+                          headers={"Authorization": f"Bearer {client.tokens['binh.le']}"})
 
     document = answer.json()
     assert document["version"] == 3
-    assert [c["by"] for c in document["corrections"]] == ["An", "Bình"]
+    assert [c["by"] for c in document["corrections"]] == ["an.nguyen", "binh.le"]
     assert document["corrections"][1]["changes"]["document_date"] == {"from": "2015-01-05", "to": "2015-01-06"}
     assert client.get(f"/api/v1/documents/{document_id}/versions/2").json()["quality_grade"] is None
 
@@ -80,8 +91,7 @@ def test_second_correction_keeps_the_whole_history(client, service):
     ({"fields": {"doc_type": "not-a-type"}, "by": "An"}, 422),
     ({"fields": {"sha256": "0" * 64}, "by": "An"}, 422),
     ({"fields": {"quality_grade": "good"}, "by": "An"}, 422),
-    ({"fields": {"serial_number": "KB-15-84"}, "by": "  "}, 422),
-    ({"fields": {"serial_number": "KB-15-84"}}, 422),
+    ({"fields": {"classification": "unclassified"}}, 422),  # only records officers, through its own use case
 ])
 def test_bad_corrections_are_refused_and_change_nothing(client, service, body, status):
     document_id = service.store_extraction(b"scan-review-4", "scan-04.tif", unsure_scan("KB-15-85", 0.4)).document_id

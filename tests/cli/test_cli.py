@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import getpass
 import subprocess
 import zipfile
 from pathlib import Path
@@ -66,7 +67,8 @@ def test_zip_input_and_search_show_export_verify_reindex(tmp_path, scans):
     run(data, "export", "KB-15-84", "-o", str(out))
     assert "manifest-sha256.txt" in zipfile.ZipFile(out).namelist()
 
-    assert json.loads(run(data, "verify", "--json").stdout) == {"checked": 4, "ok": 4, "mismatched": [], "missing": []}
+    assert json.loads(run(data, "verify", "--json").stdout) == {"checked": 4, "ok": 4, "mismatched": [], "missing": [],
+                                                                "tampered": [], "tamper_details": {}, "unsealed": 0}
 
     index_dir = data / "index"
     for child in index_dir.iterdir():
@@ -85,6 +87,25 @@ def test_verify_reports_a_corrupted_original(tmp_path, scans):
     result = run(data, "verify", "--json", check=False)
     assert result.returncode == 1
     assert json.loads(result.stdout)["mismatched"] == [original.name]
+
+
+def test_verify_names_a_record_edited_by_hand(tmp_path, scans):
+    data = tmp_path / "data"
+    run(data, "ingest", str(scans))
+    record = next(path for path in (data / "objects" / "records").rglob("*.json"))
+    content = json.loads(record.read_text())
+    content["document"]["unit"] = "Lữ đoàn 999"
+    record.write_text(json.dumps(content, ensure_ascii=False))
+    document_id = record.stem
+
+    result = run(data, "verify", "--json", check=False)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["tampered"] == [document_id] and report["mismatched"] == [] and report["missing"] == []
+    human = run(data, "verify", check=False)
+    assert human.returncode == 1
+    assert f"tampered {document_id}" in human.stderr and "tampered 1" in human.stderr
+    run(data, "reindex")  # a tampered record does not stop a rebuild
 
 
 def test_unknown_serial_exits_non_zero_with_a_message(tmp_path):
@@ -151,14 +172,20 @@ def test_review_correct_and_duplicates_from_the_command_line(tmp_path):
     run(data, "ingest", str(scans))
     run(data, "ingest", str(folder))
 
-    to_review = json.loads(run(data, "review", "--json").stdout)
+    def unsure_serials():  # no stamp on these papers: every one also waits for a classification decision
+        listed = json.loads(run(data, "review", "--json").stdout)
+        assert all("classification" in item["uncertain"] for item in listed)
+        return [item for item in listed if "serial_number" in item["uncertain"]]
+
+    to_review = unsure_serials()
     assert [Path(item["filename"]).name for item in to_review] == ["inspection-scan.png"]
-    assert "serial_number" in to_review[0]["uncertain"]
 
     corrected = json.loads(run(data, "correct", to_review[0]["document_id"], "serial_number=KB-15-84",
                                "--by", "Đại úy Lê Văn Bình", "--json").stdout)
-    assert corrected["version"] == 2 and corrected["corrections"][0]["by"] == "Đại úy Lê Văn Bình"
-    assert json.loads(run(data, "review", "--json").stdout) == []
+    # The acting person (the local operator, without a token) signs; who checked the paper is noted.
+    assert corrected["version"] == 2 and corrected["corrections"][0]["by"] == f"local:{getpass.getuser()}"
+    assert corrected["corrections"][0]["note"] == "checked by Đại úy Lê Văn Bình"
+    assert unsure_serials() == []
     assert json.loads(run(data, "show", "KB-15-84", "--json").stdout)["document_count"] == 3
     refused = run(data, "correct", to_review[0]["document_id"], "doc_type=nonsense", "--by", "An", check=False)
     assert refused.returncode == 2 and "invalid correction" in refused.stderr

@@ -19,6 +19,7 @@ def scaleout_settings(tmp_path, s3_server, elasticsearch_server) -> Settings:
     env = {**s3_server.env(), **elasticsearch_server.env()}
     return Settings(
         data_dir=tmp_path / "data",
+        auth="off",  # behaviour on these engines; people and clearance: tests/api/test_leaks.py
         storage="s3",
         index="elasticsearch",
         s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],

@@ -18,7 +18,22 @@ including hit documents, highlights and facets):
 - serial:    find_serial on existing serials typed in varied forms ("kb 12345", "KB-12345")
 - serial_miss: find_serial one character off (walks exact → look-alike → fuzzy tiers)
 
-Targets: p50 ≤ 10 ms and p99 ≤ 50 ms for searches at 1M documents; serial p99 ≤ 5 ms.
+Access (`search.types.Access`, applied inside the engine query): every document gets a
+classification rank drawn 0–3 (uniform, deterministic per document) and the unit keys of its
+unit and both ends of a transfer (`common.identifiers.unit_keys`). Each query above is also run
+as four people, interleaved run by run with the unfiltered query (so load on the machine hits
+all alike):
+
+- `+top_secret`:   Access(max_rank=3, unit_keys=None): everything passes
+- `+secret`:       Access(max_rank=2, unit_keys=None): three documents in four (ranks above excluded)
+- `+unclassified`: Access(max_rank=0, unit_keys=None): one document in four (the rank within required)
+- `+secret_unit`:  Access(max_rank=2, unit_keys=(the higher unit of the queried pair, e.g. "su doan 304"))
+                   for searches; for serials, of the unit of the document carrying the serial
+
+`access_ratios` in the JSON holds filtered/unfiltered p50 and p99 per query and person.
+
+Targets: p50 ≤ 10 ms and p99 ≤ 50 ms for searches at 1M documents; serial p99 ≤ 5 ms; access
+filtering p50/p99 ratio ≤ 1.2.
 """
 
 from __future__ import annotations
@@ -42,13 +57,16 @@ if str(ROOT) not in sys.path:
 
 import tantivy  # noqa: E402
 
+from common.identifiers import keyword_key, unit_keys  # noqa: E402
+from common.vocabulary import CLASSIFICATIONS  # noqa: E402
 from search.errors import IndexUnavailable  # noqa: E402
 from search.tantivy_index import TantivyIndex  # noqa: E402
-from search.types import IndexRecord, SearchQuery  # noqa: E402
+from search.types import Access, IndexRecord, SearchQuery  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
 BATCH = 20_000
-TARGETS = {"search_p50_ms": 10.0, "search_p99_ms": 50.0, "serial_p99_ms": 5.0}
+TARGETS = {"search_p50_ms": 10.0, "search_p99_ms": 50.0, "serial_p99_ms": 5.0, "access_ratio": 1.2}
+PEOPLE = ("top_secret", "secret", "unclassified", "secret_unit")
 
 # -- synthetic dossier texts (used when archive.demo.document_texts is not available) ------------
 
@@ -139,8 +157,14 @@ def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def classification_rank_of(number: int) -> int:
+    """A rank 0–3 for document `number`, uniform and deterministic (the corpora's own stamps are mostly absent)."""
+    return (number * 2654435761 >> 11) % 4
+
+
 def to_record(number: int, truth: dict[str, Any], text: str) -> IndexRecord:
     first_line = next((line.strip() for line in text.splitlines() if line.strip().isupper() and len(line) > 12), None)
+    rank = classification_rank_of(number)
     return IndexRecord(
         document_id=f"doc-{number:08d}",
         text=text,
@@ -150,7 +174,11 @@ def to_record(number: int, truth: dict[str, Any], text: str) -> IndexRecord:
         designation=_text(truth.get("designation")),
         name=_text(truth.get("name")),
         unit=_text(truth.get("unit")),
-        classification=_text(truth.get("classification")),
+        from_unit=_text(truth.get("from_unit")),
+        to_unit=_text(truth.get("to_unit")),
+        classification=CLASSIFICATIONS[rank],
+        classification_rank=rank,
+        unit_keys=unit_keys(_text(truth.get("unit")), _text(truth.get("from_unit")), _text(truth.get("to_unit"))),
         repair_level=_text(truth.get("repair_level")),
         document_number=_text(truth.get("document_number")),
         document_date=_as_date(truth.get("document_date")),
@@ -165,11 +193,13 @@ class Corpus:
 
     def __init__(self) -> None:
         self.serials: list[str] = []
+        self.serial_units: list[str | None] = []  # the unit of the document each serial came from
         self.pairs: dict[tuple[str, str], int] = {}
 
     def see(self, record: IndexRecord) -> None:
         if record.serial_number and len(self.serials) < 50_000:
             self.serials.append(record.serial_number)
+            self.serial_units.append(record.unit)
         if record.designation and record.unit:
             key = (record.designation, record.unit)
             self.pairs[key] = self.pairs.get(key, 0) + 1
@@ -199,7 +229,7 @@ def build(path: Path, docs: int, seed: int, source, args) -> tuple[dict[str, Any
     seconds = time.perf_counter() - started
     facts = {"docs": count, "index_seconds": round(seconds, 1), "docs_per_second": round(count / seconds, 1),
              "index_bytes": sum(f.stat().st_size for f in path.iterdir() if f.is_file())}
-    (path / "bench-corpus.json").write_text(json.dumps({"serials": corpus.serials, "pairs": [
+    (path / "bench-corpus.json").write_text(json.dumps({"serials": corpus.serials, "serial_units": corpus.serial_units, "pairs": [
         [d, u, n] for (d, u), n in corpus.pairs.items()], "facts": facts}, ensure_ascii=False))
     return facts, corpus
 
@@ -219,6 +249,7 @@ def load_corpus(path: Path) -> tuple[dict[str, Any], Corpus] | None:
     data = json.loads(saved.read_text())
     corpus = Corpus()
     corpus.serials = data["serials"]
+    corpus.serial_units = data.get("serial_units") or [None] * len(corpus.serials)
     corpus.pairs = {(d, u): n for d, u, n in data["pairs"]}
     return data["facts"], corpus
 
@@ -232,16 +263,31 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[rank]
 
 
-def measure(run: Callable[[int], Any], queries: int, warmup: int) -> dict[str, Any]:
-    for i in range(warmup):
-        run(i)
-    samples, last = [], None
-    for i in range(queries):
-        started = time.perf_counter()
-        last = run(i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return {"n": queries, "p50_ms": round(percentile(samples, 50), 3), "p99_ms": round(percentile(samples, 99), 3),
+def figures(samples: list[float], last: Any) -> dict[str, Any]:
+    return {"n": len(samples), "p50_ms": round(percentile(samples, 50), 3), "p99_ms": round(percentile(samples, 99), 3),
             "mean_ms": round(statistics.fmean(samples), 3), "max_ms": round(max(samples), 3), "last": last}
+
+
+def measure(run: Callable[[int], Any], queries: int, warmup: int) -> dict[str, Any]:
+    return measure_interleaved({"run": run}, queries, warmup)["run"]
+
+
+def measure_interleaved(runs: dict[str, Callable[[int], Any]], queries: int, warmup: int) -> dict[str, dict[str, Any]]:
+    """Each run `queries` times, taking turns query by query (who goes first rotates), so that a
+    burst of load elsewhere on the machine, or a warm cache, favours none of them."""
+    names = list(runs)
+    for i in range(warmup):
+        for name in names:
+            runs[name](i)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    last: dict[str, Any] = {}
+    for i in range(queries):
+        turn = i % len(names)
+        for name in names[turn:] + names[:turn]:
+            started = time.perf_counter()
+            last[name] = runs[name](i)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: figures(samples[name], last[name]) for name in names}
 
 
 def variants(serial: str, rng: random.Random) -> str:
@@ -257,40 +303,86 @@ def one_off(serial: str, rng: random.Random) -> str:
     return "".join(chars)
 
 
-def run_queries(index: TantivyIndex, corpus: Corpus, args) -> dict[str, Any]:
+def higher_unit_key(unit: str | None) -> str:
+    """The key of the highest unit of a chain ("Trung đoàn 24, Sư đoàn 304" → "su doan 304"): a person
+    of the division sees its regiments' documents."""
+    parts = [part for part in (unit or "").split(",") if part.strip()]
+    return keyword_key(parts[-1]) if parts else "khong co don vi"
+
+
+def people(unit: str | None) -> dict[str, Access]:
+    """The filtered variants measured beside each unfiltered query (see the module docstring)."""
+    return {"top_secret": Access(max_rank=3), "secret": Access(max_rank=2), "unclassified": Access(max_rank=0),
+            "secret_unit": Access(max_rank=2, unit_keys=(higher_unit_key(unit),))}
+
+
+def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Figures per query name; with `who_asks` (names in `PEOPLE`) each query is also run, interleaved,
+    as those people (`"<query>+<person>"`). Any `SearchIndex` adapter will do (es_bench uses it too)."""
     rng = random.Random(args.seed)
     pairs = sorted(corpus.pairs, key=lambda pair: -corpus.pairs[pair])[:200]
-    selective_pairs = [rng.choice(pairs) for _ in range(args.queries + args.warmup)]
-    serials = [variants(rng.choice(corpus.serials), rng) for _ in range(args.queries + args.warmup)]
-    misses = [one_off(rng.choice(corpus.serials), rng) for _ in range(args.queries + args.warmup)]
+    count = args.queries + args.warmup
+    selective_pairs = [rng.choice(pairs) for _ in range(count)]
+    serial_at = [rng.randrange(len(corpus.serials)) for _ in range(count)]
+    serials = [variants(corpus.serials[at], rng) for at in serial_at]
+    miss_at = [rng.randrange(len(corpus.serials)) for _ in range(count)]
+    misses = [one_off(corpus.serials[at], rng) for at in miss_at]
+    # Who asks: a person of the queried unit for searches, of the serial's own unit for lookups.
+    search_people = [people(unit) for _designation, unit in selective_pairs]
+    units_of = corpus.serial_units if len(corpus.serial_units) == len(corpus.serials) else [None] * len(corpus.serials)
+    serial_people = [people(units_of[at]) for at in serial_at]
+    miss_people = [people(units_of[at]) for at in miss_at]
 
-    def broad(i: int):
-        return index.search(SearchQuery(text="sua chua lon", limit=20)).total
+    def broad(i: int, access: Access | None):
+        return index.search(SearchQuery(text="sua chua lon", limit=20, access=access)).total
 
-    def broad_half(i: int):
-        return index.search(SearchQuery(text="bien ban", limit=20)).total
+    def broad_half(i: int, access: Access | None):
+        return index.search(SearchQuery(text="bien ban", limit=20, access=access)).total
 
-    def selective(i: int):
+    def selective(i: int, access: Access | None):
         designation, unit = selective_pairs[i % len(selective_pairs)]
-        return index.search(SearchQuery(text="trang bi", designation=designation, unit=unit, limit=20)).total
+        return index.search(SearchQuery(text="trang bi", designation=designation, unit=unit, limit=20,
+                                        access=access)).total
 
-    def browse(i: int):
+    def browse(i: int, access: Access | None):
         designation, unit = selective_pairs[i % len(selective_pairs)]
-        return index.search(SearchQuery(designation=designation, unit=unit, limit=20)).total
+        return index.search(SearchQuery(designation=designation, unit=unit, limit=20, access=access)).total
 
-    def serial(i: int):
-        return sum(len(m.document_ids) for m in index.find_serial(serials[i % len(serials)]))
+    def serial(i: int, access: Access | None):
+        return sum(len(m.document_ids) for m in index.find_serial(serials[i % len(serials)], access))
 
-    def serial_miss(i: int):
-        return [m.match for m in index.find_serial(misses[i % len(misses)])][:1]
+    def serial_miss(i: int, access: Access | None):
+        return [m.match for m in index.find_serial(misses[i % len(misses)], access)][:1]
 
-    results = {}
-    for name, run in (("broad", broad), ("broad_half", broad_half), ("selective", selective), ("browse", browse), ("serial", serial),
-                      ("serial_miss", serial_miss)):
-        results[name] = measure(run, args.queries, args.warmup)
-        print(f"  {name:<12} p50 {results[name]['p50_ms']:8.2f} ms   p99 {results[name]['p99_ms']:8.2f} ms",
-              file=sys.stderr, flush=True)
+    results: dict[str, Any] = {}
+    for name, query, asking in (("broad", broad, search_people), ("broad_half", broad_half, search_people),
+                                ("selective", selective, search_people), ("browse", browse, search_people),
+                                ("serial", serial, serial_people), ("serial_miss", serial_miss, miss_people)):
+        runs = {name: lambda i, query=query: query(i, None)}
+        for who in who_asks:
+            runs[f"{name}+{who}"] = lambda i, query=query, asking=asking, who=who: query(i, asking[i % len(asking)][who])
+        measured = measure_interleaved(runs, args.queries, args.warmup)
+        results.update(measured)
+        for label, figures_ in measured.items():
+            print(f"  {label:<26} p50 {figures_['p50_ms']:8.2f} ms   p99 {figures_['p99_ms']:8.2f} ms   {figures_['last']}",
+                  file=sys.stderr, flush=True)
+        if who_asks:
+            ratios = access_ratios(measured)[name]
+            print("  " + "   ".join(f"{who} ×{r['p50']:.2f}/×{r['p99']:.2f}" for who, r in ratios.items())
+                  + "  (filtered/unfiltered p50/p99)", file=sys.stderr, flush=True)
     return results
+
+
+def access_ratios(results: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """query → person → filtered/unfiltered p50 and p99, from `run_queries`' figures."""
+    ratios: dict[str, dict[str, dict[str, float]]] = {}
+    for label, filtered in results.items():
+        query, _, who = label.partition("+")
+        if who and query in results:
+            plain = results[query]
+            ratios.setdefault(query, {})[who] = {"p50": round(filtered["p50_ms"] / plain["p50_ms"], 3),
+                                                 "p99": round(filtered["p99_ms"] / plain["p99_ms"], 3)}
+    return ratios
 
 
 # -- reporting -----------------------------------------------------------------------------------
@@ -319,12 +411,18 @@ def _loadavg() -> list[float] | None:
 
 
 def table(runs: list[dict[str, Any]]) -> str:
-    lines = [f"{'docs':>10} {'index s':>8} {'docs/s':>8}  {'query':<12} {'p50 ms':>8} {'p99 ms':>8} {'matches':>9}"]
+    lines = [f"{'docs':>10} {'index s':>8} {'docs/s':>8}  {'query':<26} {'p50 ms':>8} {'p99 ms':>8} {'matches':>9}"
+             f"  {'p50 ×':>6} {'p99 ×':>6}"]
     for run in runs:
-        for i, (name, figures) in enumerate(run["queries"].items()):
+        ratios = run.get("access_ratios", {})
+        for i, (name, figures_) in enumerate(run["queries"].items()):
             head = (f"{run['docs']:>10,} {run['index_seconds']:>8} {run['docs_per_second']:>8,.0f}" if i == 0
                     else " " * 28)
-            lines.append(f"{head}  {name:<12} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f} {str(figures['last']):>9}")
+            query, _, who = name.partition("+")
+            ratio = ratios.get(query, {}).get(who)
+            tail = f"  {ratio['p50']:>6.2f} {ratio['p99']:>6.2f}" if ratio else ""
+            lines.append(f"{head}  {name:<26} {figures_['p50_ms']:>8.2f} {figures_['p99_ms']:>8.2f}"
+                         f" {str(figures_['last']):>9}{tail}")
     return "\n".join(lines)
 
 
@@ -359,10 +457,13 @@ def main(argv: list[str] | None = None) -> int:
             facts, corpus = build(path, docs, args.seed, source, args)
         index = TantivyIndex(path, writer_threads=1)
         try:
-            queries = run_queries(index, corpus, args)
+            queries = run_queries(index, corpus, args, who_asks=PEOPLE)
+            ratios = access_ratios(queries)
         finally:
             index.close()
-        runs.append({**facts, "source": source_name, "queries": queries})
+        runs.append({**facts, "source": source_name, "queries": queries, "access_ratios": ratios,
+                     "worst_access_ratio": max(max(r["p50"], r["p99"]) for by_person in ratios.values()
+                                               for r in by_person.values())})
 
     report = {"machine": {**machine(), "loadavg_before": load_before}, "targets": TARGETS, "runs": runs,
               "command": " ".join([Path(sys.executable).name, *sys.argv])}

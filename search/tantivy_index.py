@@ -23,10 +23,10 @@ terms typed with marks), the title (×3), the designation / serial keyword (×4)
 tokenises into several tokens ("T-54B" → t, 54b) is a phrase. Filters are unscored. Empty text
 browses the filtered set, newest `document_date` first (undated last).
 
-Access is two more required, unscored clauses of that same boolean query (a fast-field range
-`classification_rank <= max_rank`, and a term set on `unit_keys` when the person has units),
-never a post-filter: totals, facets, highlights, offsets and `find_serial`'s tiers only ever
-see the documents the person may see.
+Access is more unscored clauses of that same boolean query (the ranks above the person's
+clearance excluded, or those within it required, whichever side holds fewer documents; and
+one of their `unit_keys` required when they have units), never a post-filter: totals, facets,
+highlights, offsets and `find_serial`'s tiers only ever see the documents the person may see.
 
 Facets: one `Searcher.aggregate` call with a terms aggregation per asked field over the full
 match set, run on a second thread while the top hits are ranked. Highlights: `SnippetGenerator` over the original text; for queries typed without
@@ -48,6 +48,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import tantivy
 
 from common.identifiers import lookalike_key, normalize_serial, serial_key
+from common.vocabulary import CLASSIFICATIONS
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import render, render_folded
 from search.query import (
@@ -75,6 +76,7 @@ __all__ = ["TantivyIndex"]
 
 TOKENIZER = "vi_text"
 _OCCUR = tantivy.Occur
+MAX_RANK = len(CLASSIFICATIONS) - 1  # top secret; an unread classification counts as this
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -255,7 +257,8 @@ class TantivyIndex:
             doc.add_text("serial_lookalike", lookalike_key(record.serial_number))
         if record.document_date:
             doc.add_date("document_date", _as_datetime(record.document_date))
-        doc.add_integer("classification_rank", int(record.classification_rank))
+        # Within 0..MAX_RANK, so that excluding the ranks above a clearance excludes all of them.
+        doc.add_integer("classification_rank", min(max(int(record.classification_rank), 0), MAX_RANK))
         for key in dict.fromkeys(prep.keyword(key) for key in record.unit_keys):
             if key:
                 doc.add_text("unit_keys", key)
@@ -269,14 +272,14 @@ class TantivyIndex:
         offset = decode_cursor(query.cursor, query)
         terms = parse_text(query.text)
         text_clauses = self._text_clauses(terms)
-        filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0))
-                   for f in self._filters(query) + self._access_filters(query.access)]
-        full = _boolean(text_clauses + filters)
-        # Same documents without the score-only clauses: what facets need, and cheaper.
-        matching = _boolean([clause for clause in text_clauses if clause[0] == _OCCUR.Must] + filters)
+        filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._filters(query)]
         text_query = _boolean(text_clauses) if text_clauses else None
         with _translated("search"):
             searcher = self._index.searcher()
+            filters += self._access_clauses(query.access, searcher)
+            full = _boolean(text_clauses + filters)
+            # Same documents without the score-only clauses: what facets need, and cheaper.
+            matching = _boolean([clause for clause in text_clauses if clause[0] == _OCCUR.Must] + filters)
             # Facets walk the whole match set a second time: do it on the other core meanwhile
             # (tantivy releases the GIL), which takes a third off a broad query's latency.
             pending_facets = self._facet_pool.submit(self._facets, searcher, matching, query.facets) if query.facets else None
@@ -373,20 +376,40 @@ class TantivyIndex:
                 include_lower=True, include_upper=True))
         return filters
 
-    def _access_filters(self, access: Access | None) -> list[tantivy.Query]:
-        """What a person may see, as required clauses: rank within clearance, and (need to know) at least
-        one of their unit keys. None is the archive's own unrestricted bookkeeping."""
+    def _access_clauses(self, access: Access | None,
+                        searcher: tantivy.Searcher) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """What a person may see, as unscored clauses of the engine query run on `searcher`. None is the
+        archive's own unrestricted bookkeeping.
+
+        Clearance: the highest adds nothing; otherwise the smaller side is named, by the documents
+        each rank holds in this searcher (`doc_freq`, microseconds): `MustNot` the ranks above the
+        clearance when they are the fewer (skipping a few secret documents is a posting-list seek per
+        candidate, cheaper on a broad query than testing every candidate against a range), else
+        `Must` one of the ranks within it (then that short list leads the intersection). Both are
+        exact: ranks are indexed within 0..MAX_RANK. Need to know: `Must` one of the person's unit
+        keys. Measured in bench/search_bench.py.
+        """
         if access is None:
             return []
         if access.max_rank < 0:
-            return [tantivy.Query.empty_query()]
-        filters = [tantivy.Query.range_query(self._schema, "classification_rank", tantivy.FieldType.Integer,
-                                             None, int(access.max_rank))]
+            return [(_OCCUR.Must, tantivy.Query.empty_query())]
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if access.max_rank < MAX_RANK:
+            held = {rank: searcher.doc_freq("classification_rank", rank) for rank in range(MAX_RANK + 1)}
+            within = [rank for rank in held if rank <= access.max_rank and held[rank]]
+            above = [rank for rank in held if rank > access.max_rank and held[rank]]
+            rank_term = lambda rank: tantivy.Query.term_query(self._schema, "classification_rank", rank)  # noqa: E731
+            if sum(held[rank] for rank in above) <= sum(held[rank] for rank in within):
+                clauses += [(_OCCUR.MustNot, rank_term(rank)) for rank in above]
+            else:
+                clauses.append((_OCCUR.Must, _any_of([rank_term(rank) for rank in within])))
         if access.unit_keys is not None:
-            keys = list(dict.fromkeys(key for key in map(self._prep.keyword, access.unit_keys) if key))
-            filters.append(tantivy.Query.term_set_query(self._schema, "unit_keys", keys) if keys
-                           else tantivy.Query.empty_query())  # units asked, none usable: nothing
-        return filters
+            keys = dict.fromkeys(key for key in map(self._prep.keyword, access.unit_keys) if key)
+            # Term queries, not `term_set_query`: that one builds an automaton and walks the term
+            # dictionary on every search (a fixed ~0.2 ms, more than a whole selective search).
+            clauses.append((_OCCUR.Must, _any_of([tantivy.Query.term_query(self._schema, "unit_keys", key)
+                                                  for key in keys])))
+        return clauses
 
     def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
               text_query: tantivy.Query | None, has_marks: bool) -> tuple[SearchHit, ...]:
@@ -428,7 +451,6 @@ class TantivyIndex:
         key = serial_key(serial)
         if not key:
             return ()
-        allowed = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._access_filters(access)]
         tiers = [
             ("exact", tantivy.Query.term_query(self._schema, "serial_key", key)),
             ("lookalike", tantivy.Query.term_query(self._schema, "serial_lookalike", lookalike_key(serial))),
@@ -438,6 +460,7 @@ class TantivyIndex:
                 self._schema, "serial_lookalike", lookalike_key(serial), distance=1, transposition_cost_one=True)))
         with _translated("find_serial"):
             searcher = self._index.searcher()
+            allowed = self._access_clauses(access, searcher)
             for match, tier_query in tiers:
                 if allowed:  # each tier only among the documents the person may see
                     tier_query = _boolean([(_OCCUR.Must, tier_query)] + allowed)
@@ -527,8 +550,20 @@ def _batched(records: Iterable[IndexRecord], size: int) -> Iterator[list[IndexRe
         yield batch
 
 
+def _any_of(queries: list[tantivy.Query]) -> tantivy.Query:
+    """Documents matching one of `queries`, unscored; none when there are none."""
+    if not queries:
+        return tantivy.Query.empty_query()
+    either = queries[0] if len(queries) == 1 else _boolean([(_OCCUR.Should, query) for query in queries])
+    return tantivy.Query.const_score_query(either, 0.0)
+
+
 def _boolean(clauses: list[tuple[tantivy.Occur, tantivy.Query]]) -> tantivy.Query:
-    return tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+    if not clauses:
+        return tantivy.Query.all_query()
+    if all(occur == _OCCUR.MustNot for occur, _query in clauses):  # exclusions alone match nothing in tantivy
+        clauses = [(_OCCUR.Must, tantivy.Query.all_query()), *clauses]
+    return tantivy.Query.boolean_query(clauses)
 
 
 def _as_datetime(day: date) -> datetime:

@@ -1,4 +1,4 @@
-"""pytest plugin: real Elasticsearch, S3 (SeaweedFS) and Redis servers on 127.0.0.1.
+"""pytest plugin: real Elasticsearch, S3 (SeaweedFS), Redis and Keycloak servers on 127.0.0.1.
 
 Load it with ``pytest_plugins = ["tests.servers"]`` (or ``pytest -p tests.servers``).
 
@@ -12,15 +12,19 @@ Fixtures (session-scoped, started lazily the first time a test asks for them):
     ``.secure`` (False), ``.env()``, ``.stop()``, ``.start()``, ``.is_running()``, ``.log_path``
 ``redis_server`` -> :class:`RedisServer`
     ``.url`` ("redis://127.0.0.1:PORT/0"), ``.port``, ``.env()``, ``.stop()``, ``.start()``
+``keycloak_server`` -> :class:`KeycloakServer`
+    ``.url`` ("http://127.0.0.1:PORT"), ``.port``, ``.admin``, ``.admin_password`` (the master
+    realm's bootstrap admin, random per run), ``.issuer(realm)``, ``.env()`` (the ARCHIVE_OIDC_*
+    settings of the development realm `archive` that scripts/services creates), ``.stop()``, ``.start()``
 
 ``.env()`` returns the ARCHIVE_* settings that point the archive at the server.
 ``.stop()`` blocks until the server is down (its data is kept); ``.start()`` blocks until it
 answers again. A test that leaves a server stopped gets it restarted after the test.
 
 The servers are started by the same code as ``scripts/services`` (this module loads that file),
-on their own ports (ES in 9250..9298, S3 in 8433..8493, Redis in 6390..6429, the first free one from a
-place chosen by the test process's pid; override with ARCHIVE_TEST_ES_PORT / ARCHIVE_TEST_S3_PORT /
-ARCHIVE_TEST_REDIS_PORT) and in their
+on their own ports (ES in 9250..9298, S3 in 8433..8493, Redis in 6390..6429, Keycloak in 8280..8319,
+the first free one from a place chosen by the test process's pid; override with ARCHIVE_TEST_ES_PORT /
+ARCHIVE_TEST_S3_PORT / ARCHIVE_TEST_REDIS_PORT / ARCHIVE_TEST_KEYCLOAK_PORT) and in their
 own fresh run directory, so they never collide with a developer's ``scripts/services up`` nor with
 another test run on the same machine. Downloads and builds are cached in
 ~/.cache/equipment-archive, so only the very first run is slow (SeaweedFS compiles for minutes).
@@ -35,6 +39,7 @@ import contextlib
 import importlib.machinery
 import importlib.util
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -51,10 +56,12 @@ IN_CI = os.environ.get("CI") == "true"
 ES_PORT_RANGE = (9250, 2, 25)   # first, step, count
 S3_PORT_RANGE = (8433, 4, 16)
 REDIS_PORT_RANGE = (6390, 1, 40)
+KEYCLOAK_PORT_RANGE = (8280, 1, 40)  # clear of the developer default 8180
 HOW_TO_GET = (
     "Elasticsearch needs Java 21+ (ES_JAVA_HOME) and Maven (mvn) to fetch it; the S3 server "
-    "(SeaweedFS) needs Go to build it once; Redis is Debian's redis-server (scripts/install-system.sh). "
-    "Install those, then check with `scripts/services up`."
+    "(SeaweedFS) needs Go to build it once; Redis is Debian's redis-server (scripts/install-system.sh); "
+    "Keycloak needs Java 21+ (KEYCLOAK_JAVA_HOME) and Maven. "
+    "Install those, then check with `scripts/services up` (and `scripts/services up keycloak`)."
 )
 
 
@@ -257,6 +264,36 @@ class RedisServer(_Server):
         return {"ARCHIVE_QUEUE": "redis", "ARCHIVE_REDIS_URL": self.url}
 
 
+class KeycloakServer(_Server):
+    name = "keycloak"
+    port_range = KEYCLOAK_PORT_RANGE
+    port_env = "ARCHIVE_TEST_KEYCLOAK_PORT"
+    admin = "archive-test-admin"
+
+    def __init__(self, run_dir: str) -> None:
+        super().__init__(run_dir)
+        self.admin_password = secrets.token_urlsafe(18)
+
+    def _overrides(self) -> Dict[str, str]:
+        return {**super()._overrides(), "ARCHIVE_SERVICES_KEYCLOAK_PORT": str(self.port),
+                "ARCHIVE_SERVICES_KEYCLOAK_ADMIN": self.admin,
+                "ARCHIVE_SERVICES_KEYCLOAK_ADMIN_PASSWORD": self.admin_password}
+
+    def _ports_of(self, port: int) -> List[int]:
+        return [port]
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:%d" % self.port
+
+    def issuer(self, realm: str) -> str:
+        return "%s/realms/%s" % (self.url, realm)
+
+    def env(self) -> Dict[str, str]:
+        with _environ(self._overrides()):
+            return services.env_vars(["keycloak"])
+
+
 _STARTED: List[_Server] = []
 
 
@@ -302,6 +339,13 @@ def s3_server(_services_run_dir: str) -> Iterator[S3Server]:
 @pytest.fixture(scope="session")
 def redis_server(_services_run_dir: str) -> Iterator[RedisServer]:
     server = RedisServer(_services_run_dir)
+    yield _provide(server)  # type: ignore[misc]
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def keycloak_server(_services_run_dir: str) -> Iterator[KeycloakServer]:
+    server = KeycloakServer(_services_run_dir)
     yield _provide(server)  # type: ignore[misc]
     server.shutdown()
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from archive.batch_journal import BatchJournal
 from archive.inputs import IngestInput, display_name, expand_inputs, read_input
 from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
-from archive.manifest import MANIFEST_SOURCE, Disagreement, Manifest, ManifestMatch, apply_manifest, match_inputs
+from archive.manifest import MANIFEST_SOURCE, Disagreement, Manifest, ManifestMatch, match_inputs
 from archive.models import IngestResult
 from archive.service import ArchiveService, sha256_hex
+
+if TYPE_CHECKING:
+    from archive.identity import Principal
+    from archive.usecases import Archive
 
 OnResult = Callable[[IngestResult, int], None]  # the result and the pages it took
 
@@ -32,8 +36,12 @@ def _may_be_reconfirmed(result: IngestResult) -> bool:
 
 class BatchIngest:
     def __init__(self, service: ArchiveService, *, workers: int = 0, manifest: Manifest | None = None,
-                 journal_path: Path | None = None) -> None:
+                 journal_path: Path | None = None, archive: Archive | None = None, actor: Principal | None = None) -> None:
         self.service = service
+        # With the use cases and the acting person, every file is ingested through `Archive.ingest_file` and
+        # audited; without (tests, benchmarks), straight through the service's same steps.
+        self.archive = archive
+        self.actor = actor
         self.journal_path = journal_path  # where the batch's progress is kept so a rerun resumes it
         self.resumed = 0  # inputs an interrupted earlier run of this batch had already finished
         self.workers = worker_count(workers)
@@ -91,6 +99,8 @@ class BatchIngest:
                     if isinstance(early, IngestResult):
                         if journal and early.status == "duplicate" and journal.started_as(item) == early.sha256:
                             early = self._stored_by_interrupted_run(item, early.sha256)
+                        if self.archive is not None and self.actor is not None:
+                            self.archive.note_ingested(self.actor, early)  # settled before parsing: a duplicate, unreadable
                         emit(item, early)
                         continue
                     data, sha = early
@@ -144,15 +154,13 @@ class BatchIngest:
                 journal: BatchJournal | None = None) -> tuple[IngestResult, int]:
         item, data, sha, future = entry
         outcome = extraction_outcome(future, self.service.extraction.limits)
-        if isinstance(outcome, str):
-            return IngestResult(path=item.name, status="failed", sha256=sha, error=outcome), 0
         row = self.manifest_match.by_input.get(item.name) if self.manifest_match else None
-        disagreements: list[Disagreement] = []
-        if row is not None:
-            outcome, disagreements = apply_manifest(outcome, row, item.name)
-        if journal:
-            journal.starting(item, sha)
-        result = self.service.store_extraction(data, display_name(item), outcome, path=item.name)
-        if disagreements and result.status == "ingested":
-            self.disagreements[result.path] = disagreements
-        return result, outcome.page_count
+        starting = (lambda: journal.starting(item, sha)) if journal else None
+        if self.archive is not None and self.actor is not None:
+            parsed = self.archive.ingest_file(self.actor, data, display_name(item), outcome, row, path=item.name,
+                                              before_store=starting)
+        else:
+            parsed = self.service.ingest_parsed(data, display_name(item), outcome, row, path=item.name, before_store=starting)
+        if parsed.disagreements:
+            self.disagreements[parsed.result.path] = parsed.disagreements
+        return parsed.result, parsed.pages

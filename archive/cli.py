@@ -124,7 +124,8 @@ def ingest(
         raise _fail(exc) from exc
     counts: Counter[str] = Counter()
     failures: list[IngestResult] = []
-    batch = BatchIngest(archive.service, workers=workers, manifest=loaded, journal_path=settings.batches_db)
+    batch = BatchIngest(archive.service, workers=workers, manifest=loaded, journal_path=settings.batches_db,
+                        archive=archive, actor=actor)
     with _progress() as progress:
         task = progress.add_task("ingest", total=None, pages=0, rate="")
 
@@ -141,7 +142,6 @@ def ingest(
 
         def on_final(result: IngestResult) -> None:
             # Scans print after the end-of-batch serial confirmation, so every line is the stored truth.
-            archive.note_ingested(actor, result)
             if as_json:
                 payload = result.model_dump(mode="json")
                 if loaded is not None:

@@ -30,7 +30,7 @@ from archive.config import Settings
 from archive.errors import BackendUnavailable, NotFound
 from archive.identity import Principal, local_operator
 from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
-from archive.manifest import Disagreement, ManifestRow, apply_manifest
+from archive.manifest import Disagreement, ManifestRow
 from archive.models import IngestResult, Job, JobItem
 from archive.service import ArchiveService, sha256_hex
 
@@ -254,9 +254,11 @@ class QueueWorker:
 
     def ingest(self, job_id: str, position: int, name: str, sha: str, row: ManifestRow | None, *, retries_left: int) -> None:
         earlier_attempt = self.jobs.claim(job_id, position, self.ident)
+        owner = self.jobs.owner(job_id) or local_operator(self.ident)  # the files are ingested as who queued them
         disagreements: list[Disagreement] = []
+        audited: list[bool] = []
         try:
-            result = self._ingest(name, sha, row, earlier_attempt is not None, disagreements)
+            result = self._ingest(owner, name, sha, row, earlier_attempt is not None, disagreements, audited)
         except BackendUnavailable as exc:
             if retries_left > 0:
                 log.warning("%s: %s; trying again in %s s", name, exc, _RETRY_DELAY_S)
@@ -272,11 +274,11 @@ class QueueWorker:
         self.jobs.record(job_id, position, JobItem(
             filename=name, status=result.status, document_id=result.document_id, error=result.error, worker=self.ident,
             manifest_disagreements=[d.as_dict() for d in disagreements] if result.status == "ingested" else []))
-        if self.archive is not None:
-            self.archive.note_ingested(self.jobs.owner(job_id) or local_operator(self.ident), result)
+        if self.archive is not None and not audited:  # settled before parsing, or a backend failed
+            self.archive.note_ingested(owner, result)
 
-    def _ingest(self, name: str, sha: str, row: ManifestRow | None, retried: bool,
-                disagreements: list[Disagreement]) -> IngestResult:
+    def _ingest(self, owner: Principal, name: str, sha: str, row: ManifestRow | None, retried: bool,
+                disagreements: list[Disagreement], audited: list[bool]) -> IngestResult:
         if self.service.is_stored(sha):
             # Stored by an earlier attempt of this very task (its worker died before noting it), or by someone else.
             if retried and self.service.pending_index_ids():
@@ -293,13 +295,14 @@ class QueueWorker:
                                 error="the staged copy of the file is gone (removed from incoming/ before a worker took it)")
         options = self.service.extraction
         outcome = extraction_outcome(schedule_extraction(self.pool, data, options), options.limits)
-        if isinstance(outcome, str):
-            return IngestResult(path=name, status="failed", sha256=sha, error=outcome)
-        if row is not None:
-            outcome, found = apply_manifest(outcome, row, name)
-            disagreements.extend(found)
         with self._store_lock:
-            return self.service.store_extraction(data, name, outcome, path=name)
+            if self.archive is not None:
+                parsed = self.archive.ingest_file(owner, data, name, outcome, row, path=name)
+                audited.append(True)
+            else:
+                parsed = self.service.ingest_parsed(data, name, outcome, row, path=name)
+        disagreements.extend(parsed.disagreements)
+        return parsed.result
 
     def _unstage(self, sha: str) -> None:
         try:

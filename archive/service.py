@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Iterator
 
 import structlog
 
 from archive.equipment import build_equipment
-from archive.errors import BackendUnavailable, InvalidRequest, NotFound
+from archive.manifest import Disagreement, ManifestRow, apply_manifest
+from archive.errors import BackendUnavailable, InvalidRequest, NotFound, SerialNotFound
 from archive.models import (
+    ClassificationRequest,
     Document,
     DocumentText,
     Equipment,
@@ -32,8 +35,17 @@ from archive.models import (
     StoredRecord,
     VerifyReport,
 )
-from archive.records import document_from_extraction, extraction_from_record, index_record, serial_like_tokens, stored_record
-from archive.review import apply_correction, uncertain_fields
+from archive.records import (
+    document_from_extraction,
+    extraction_from_record,
+    index_record,
+    record_hash,
+    record_problem,
+    seal_record,
+    serial_like_tokens,
+    stored_record,
+)
+from archive.review import CORRECTABLE, apply_correction, uncertain_fields
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
@@ -41,10 +53,17 @@ from ingest.serials import lookalike_key
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
-from search.types import SearchQuery
+from search.types import Access, SearchQuery
 from storage import layout
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 from storage.ports import ObjectStore
+
+@dataclass(frozen=True)
+class ParsedIngest:
+    result: IngestResult
+    disagreements: list[Disagreement]  # where the manifest overrode what was read
+    pages: int
+
 
 # An OCR'd serial this unsure may snap to a near-miss serial that the archive already holds.
 FUZZY_SNAP_BELOW = 0.9
@@ -70,6 +89,19 @@ class ArchiveService:
         self.extraction = extraction
         self.review_below = review_below  # fields less sure than this put the document on the review list
         self._pending_marked = False  # this process left documents unindexed: retry once the index answers
+        self._sealed = threading.local()  # the seal of the record each thread stored last
+
+    @property
+    def last_record_hash(self) -> str | None:
+        """The `record_hash` of the record this thread stored last (by `store_extraction`, `correct` or
+        `reconfirm_serial`), for the audit entry of that action; None before any."""
+        return getattr(self._sealed, "record_hash", None)
+
+    def _put_record(self, record: StoredRecord) -> None:
+        """Store a sealed record under its document; may raise StorageError."""
+        self.store.put(layout.record_key(record.document.document_id), record.model_dump_json().encode(),
+                       content_type="application/json")
+        self._sealed.record_hash = record.record_hash
 
     # ---- ingest -------------------------------------------------------------------------
 
@@ -80,15 +112,32 @@ class ArchiveService:
             raise BackendUnavailable(f"storage failed: {exc}") from exc
 
     def ingest_bytes(self, data: bytes, filename: str, *, path: str | None = None) -> IngestResult:
-        """Extract in this process and store; for one upload or a test. Batches use `archive.batch`."""
+        """Extract in this process and store (tests, tools). Batches, queue workers and uploads parse in
+        isolated processes and hand the parse to `ingest_parsed` through the use case `Archive.ingest_file`."""
         sha = sha256_hex(data)
         if self.is_stored(sha):
             return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
         try:
-            extraction = extract(data, self.extraction)
+            parsed: Extraction | str = extract(data, self.extraction)
         except IngestError as exc:
-            return IngestResult(path=path or filename, status="failed", sha256=sha, error=str(exc))
-        return self.store_extraction(data, filename, extraction, path=path)
+            parsed = str(exc)
+        return self.ingest_parsed(data, filename, parsed, path=path).result
+
+    def ingest_parsed(self, data: bytes, filename: str, parsed: Extraction | str, row: ManifestRow | None = None, *,
+                      path: str | None = None, before_store: Callable[[], None] | None = None) -> ParsedIngest:
+        """The one home of ingesting a parsed file, whoever parsed it: a parse that failed (its reason) is a
+        recorded failure; a manifest row's values win over what was read (the differences are returned);
+        then original, record and index are stored. `before_store` runs just before anything is written."""
+        name = path or filename
+        if isinstance(parsed, str):
+            return ParsedIngest(IngestResult(path=name, status="failed", sha256=sha256_hex(data), error=parsed), [], 0)
+        disagreements: list[Disagreement] = []
+        if row is not None:
+            parsed, disagreements = apply_manifest(parsed, row, name)
+        if before_store is not None:
+            before_store()
+        result = self.store_extraction(data, filename, parsed, path=path)
+        return ParsedIngest(result, disagreements if result.status == "ingested" else [], parsed.page_count)
 
     def store_extraction(self, data: bytes, filename: str, extraction: Extraction, *, path: str | None = None) -> IngestResult:
         """Original, then record, then index. Storage down fails the file and indexes nothing; the index
@@ -102,7 +151,7 @@ class ArchiveService:
             pass  # confirmation needs the index; the pending re-index confirms the serial later
         document = document_from_extraction(extraction, sha256=sha, filename=filename, size_bytes=len(data))
         document.likely_duplicate_of = self._likely_duplicates_of(document)
-        record = stored_record(document, extraction)
+        record = seal_record(stored_record(document, extraction), None)
         try:
             # Markers first: a crash after one leaves a harmless marker, never an unlisted document.
             if document.likely_duplicate_of:
@@ -114,10 +163,11 @@ class ArchiveService:
             self.store.put(layout.index_pending_key(sha), b"not indexed yet", content_type="text/plain")
             if not self.store.exists(layout.original_key(sha)):
                 self.store.put(layout.original_key(sha), data, content_type=extraction.content_type)
-            self.store.put(layout.record_key(sha), record.model_dump_json().encode(), content_type="application/json")
+            self._put_record(record)
         except StorageError as exc:
             raise BackendUnavailable(f"storage failed: {exc}") from exc
-        ingested = IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document)
+        ingested = IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document,
+                                record_hash=record.record_hash)
         try:
             self.index.add([index_record(record)])
         except IndexUnavailable as exc:
@@ -128,6 +178,34 @@ class ArchiveService:
         if self._pending_marked:
             self.retry_pending()  # the index is back: catch up on what it missed
         return ingested
+
+    # ---- files staged for queue workers -------------------------------------------------------
+
+    def stage(self, sha256: str, data: bytes, name: str) -> None:
+        try:
+            self.store.put(layout.incoming_key(sha256), data)
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed while staging {name}: {exc}") from exc
+
+    def staged(self, sha256: str) -> bytes:
+        try:
+            return self.store.get(layout.incoming_key(sha256))
+        except ObjectNotFound as exc:
+            raise NotFound(f"no staged file {sha256}") from exc
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed while fetching a staged file: {exc}") from exc
+
+    def is_staged(self, sha256: str) -> bool:
+        try:
+            return self.store.exists(layout.incoming_key(sha256))
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
+
+    def unstage(self, sha256: str) -> None:
+        try:
+            self.store.delete(layout.incoming_key(sha256))
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed while removing a staged file: {exc}") from exc
 
     # ---- likely duplicates (rescans) ----------------------------------------------------------
 
@@ -152,23 +230,36 @@ class ArchiveService:
                 found.append(other.document_id)
         return sorted(found)
 
-    def _marked_documents(self, prefix: str) -> Iterator[Document]:
+    def _marked_documents(self, prefix: str, visible: Callable[[Document], bool] | None = None) -> Iterator[Document]:
         for key in self.store.list(prefix):
             try:
-                yield self.document(layout.document_id_from_marker_key(key))
+                document = self.document(layout.document_id_from_marker_key(key))
             except NotFound:
                 continue  # a marker written just before a crash: the document itself never landed
+            if visible is None or visible(document):
+                yield document
 
-    def likely_duplicates(self) -> list[LikelyDuplicate]:
-        listed = [LikelyDuplicate(**document.model_dump(include=set(LikelyDuplicate.model_fields)))
-                  for document in self._marked_documents(layout.LIKELY_DUPLICATES)]
+    def likely_duplicates(self, visible: Callable[[Document], bool] | None = None) -> list[LikelyDuplicate]:
+        """Documents flagged as rescans; with `visible`, only those it allows, naming only originals it allows."""
+        listed = []
+        for document in self._marked_documents(layout.LIKELY_DUPLICATES, visible):
+            entry = LikelyDuplicate(**document.model_dump(include=set(LikelyDuplicate.model_fields)))
+            if visible is not None:
+                entry.likely_duplicate_of = [other for other in entry.likely_duplicate_of if self._visible(other, visible)]
+            listed.append(entry)
         return sorted(listed, key=lambda entry: (entry.serial_number or "", entry.document_date or date.min, entry.document_id))
 
     # ---- review of uncertain fields ---------------------------------------------------------
 
-    def review_list(self) -> list[ReviewItem]:
+    def _visible(self, document_id: str, visible: Callable[[Document], bool]) -> bool:
+        try:
+            return visible(self.document(document_id))
+        except NotFound:
+            return False
+
+    def review_list(self, visible: Callable[[Document], bool] | None = None) -> list[ReviewItem]:
         items = []
-        for document in self._marked_documents(layout.REVIEW):
+        for document in self._marked_documents(layout.REVIEW, visible):
             uncertain = uncertain_fields(document, self.review_below)
             if uncertain:
                 items.append(ReviewItem(document_id=document.document_id, filename=document.filename,
@@ -176,17 +267,18 @@ class ArchiveService:
                                         uncertain=uncertain))
         return sorted(items, key=lambda item: (item.serial_number or "", item.filename))
 
-    def correct(self, document_id: str, changes: dict, *, by: str, note: str | None = None) -> Document:
+    def correct(self, document_id: str, changes: dict, *, by: str, note: str | None = None,
+                correctable: frozenset[str] = CORRECTABLE) -> Document:
         """A reviewer's correction: the old record is kept as a version, the new one stored and indexed."""
         record = self.record(document_id)
-        corrected = apply_correction(record.document, changes, by=by, note=note)
+        corrected = apply_correction(record.document, changes, by=by, note=note, correctable=correctable)
         if corrected is record.document:
             return corrected
         try:
             self.store.put(layout.record_version_key(document_id, record.document.version),
                            record.model_dump_json().encode(), content_type="application/json")
-            new_record = record.model_copy(update={"document": corrected})
-            self.store.put(layout.record_key(document_id), new_record.model_dump_json().encode(), content_type="application/json")
+            new_record = seal_record(record.model_copy(update={"document": corrected}), record)
+            self._put_record(new_record)
             if not uncertain_fields(corrected, self.review_below):
                 self.store.delete(layout.review_key(document_id))
         except StorageError as exc:
@@ -206,6 +298,37 @@ class ArchiveService:
         except ObjectNotFound as exc:
             raise NotFound(f"document {document_id} has no version {version} (current: {current.version})") from exc
         return StoredRecord.model_validate_json(raw).document
+
+    # ---- classification changes waiting for a second records officer ----------------------------
+
+    def put_classification_request(self, request: ClassificationRequest) -> None:
+        self._put_json(layout.classification_request_key(request.request_id), request.model_dump_json().encode())
+
+    def classification_request(self, request_id: str) -> ClassificationRequest:
+        try:
+            raw = self.store.get(layout.classification_request_key(request_id))
+        except (ObjectNotFound, ValueError) as exc:
+            raise NotFound(f"no classification request {request_id}") from exc
+        except StorageUnavailable as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        return ClassificationRequest.model_validate_json(raw)
+
+    def classification_requests(self) -> list[ClassificationRequest]:
+        found = [self.classification_request(layout.classification_request_id(key))
+                 for key in self.store.list(layout.CLASSIFICATION_REQUESTS)]
+        return sorted(found, key=lambda request: request.requested_at)
+
+    def delete_classification_request(self, request_id: str) -> None:
+        try:
+            self.store.delete(layout.classification_request_key(request_id))
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
+
+    def _put_json(self, key: str, data: bytes) -> None:
+        try:
+            self.store.put(key, data, content_type="application/json")
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
 
     # ---- documents the index missed ---------------------------------------------------------
 
@@ -323,10 +446,22 @@ class ArchiveService:
             return False
         field = FieldRecord(value=found.value, confidence=round(found.confidence, 3), page=found.page, source=found.source)
         updated = document.model_copy(update={"serial_number": found.value, "fields": {**document.fields, "serial_number": field}})
-        record = record.model_copy(update={"document": updated})
-        self.store.put(layout.record_key(document_id), record.model_dump_json().encode(), content_type="application/json")
+        # The same version re-sealed: its link to the previous version (if any) stays.
+        record = seal_record(record.model_copy(update={"document": updated}), self._previous_version(record))
+        self._put_record(record)
         self.index.add([index_record(record)])
         return True
+
+    def _previous_version(self, record: StoredRecord) -> StoredRecord | None:
+        """The kept record of the version before this one; None for version 1 (or when it is not kept)."""
+        version = record.document.version
+        if version <= 1:
+            return None
+        try:
+            return StoredRecord.model_validate_json(
+                self.store.get(layout.record_version_key(record.document.document_id, version - 1)))
+        except ObjectNotFound:
+            return None
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -351,8 +486,12 @@ class ArchiveService:
         return DocumentText(document_id=document_id, pages=pages)
 
     def original(self, document_id: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The original's bytes `start`..`end`, hashed against its SHA-256 as they are read (`archive.fixity`)."""
+        from archive.fixity import verified_original
+
         document = self.document(document_id)
-        return self.store.open_range(layout.original_key(document.sha256), start, end)
+        return verified_original(self.store, layout.original_key(document.sha256), sha256=document.sha256,
+                                 size=document.size_bytes, document_id=document_id, start=start, end=end)
 
     def page_png(self, document_id: str, page: int, width: int | None = None) -> bytes:
         from archive.page_images import render_page_png, thumbnail_png
@@ -396,22 +535,36 @@ class ArchiveService:
             next_cursor=page.next_cursor,
         )
 
-    def equipment(self, serial: str) -> Equipment:
+    def equipment(self, serial: str, access: Access | None = None, *, fuzzy: bool = False) -> Equipment:
+        """The item and the documents of its dossier that `access` allows; unknown to it when it allows none.
+
+        The serial must match exactly after normalisation (`serial_key`: case, spaces, dashes); otherwise
+        `SerialNotFound` names the close serials (OCR look-alikes, one edit away) as candidates, so that a
+        mistyped serial never answers with another item's dossier. `fuzzy=True` (`archive show`, which says
+        how it matched) takes the closest item instead."""
         if not serial.strip():
             raise InvalidRequest("empty serial number")
         try:
-            matches = self.index.find_serial(serial)
+            matches = self.index.find_serial(serial, access)
         except IndexUnavailable as exc:
             raise BackendUnavailable(str(exc)) from exc
-        if not matches:
-            raise NotFound(f"no equipment with serial number {serial}")
-        best = max(matches, key=lambda m: len(m.document_ids))
-        documents = [self.document(document_id) for document_id in best.document_ids]
+        exact = [m for m in matches if m.match == "exact"]
+        if not exact and not (fuzzy and matches):
+            # The message stays the same whatever is close (an item hidden from the caller must read as unknown);
+            # the candidates, all among what the caller may see, travel beside it.
+            raise SerialNotFound(f"no equipment with serial number {serial}", sorted({m.serial_number for m in matches}))
+        if exact:  # the same key under several spellings ("KB-15-84", "KB 1584") is one item
+            best = max(exact, key=lambda m: len(m.document_ids))
+            document_ids = list(dict.fromkeys(doc_id for m in exact for doc_id in m.document_ids))
+        else:
+            best = max(matches, key=lambda m: len(m.document_ids))
+            document_ids = list(best.document_ids)
+        documents = [self.document(document_id) for document_id in document_ids]
         return build_equipment(best.serial_number, documents, matched_by=best.match)
 
-    def export(self, serial: str) -> tuple[str, bytes]:
+    def export(self, serial: str, access: Access | None = None) -> tuple[str, bytes]:
         """The dossier as a zip: originals, records, the equipment view and a SHA-256 manifest."""
-        item = self.equipment(serial)
+        item = self.equipment(serial, access)
         buffer = io.BytesIO()
         manifest: list[str] = []
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -450,9 +603,18 @@ class ArchiveService:
         return count
 
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
-        """Re-hash every original that a record points to (fixity)."""
+        """Re-hash every original that a record points to (fixity), and check each record against its
+        seal and the chain of its earlier versions (tampering)."""
         checked, ok, mismatched, missing = 0, 0, [], []
-        for record in self.iter_records():
+        tampered: dict[str, list[str]] = {}
+        unsealed = 0
+        for key, record, problems in self._records_with_seal_problems():
+            if problems:
+                tampered[layout.document_id_from_record_key(key)] = problems
+            if record is None:
+                continue
+            if record.record_hash is None:
+                unsealed += 1
             sha = record.document.sha256
             checked += 1
             try:
@@ -471,7 +633,54 @@ class ArchiveService:
                 mismatched.append(record.document.document_id)
             if progress:
                 progress(checked)
-        return VerifyReport(checked=checked, ok=ok, mismatched=mismatched, missing=missing)
+        return VerifyReport(checked=checked, ok=ok, mismatched=mismatched, missing=missing,
+                            tampered=sorted(tampered), tamper_details=tampered, unsealed=unsealed)
+
+    def _records_with_seal_problems(self) -> Iterator[tuple[str, StoredRecord | None, list[str]]]:
+        """Each record key, its record (None when unreadable) and what is wrong with its seal or versions."""
+        for key in self.store.list(layout.RECORDS):
+            if not key.endswith(".json"):
+                continue
+            try:
+                record = StoredRecord.model_validate_json(self.store.get(key))
+            except ObjectNotFound:
+                continue  # removed since it was listed
+            except ValueError as exc:
+                yield key, None, [f"not a valid record: {str(exc).splitlines()[0]}"]
+                continue
+            problems = self._seal_problems(record)
+            if record.document.document_id != layout.document_id_from_record_key(key):
+                problems.insert(0, f"the record of document {record.document.document_id} is stored under {key}")
+            yield key, record, problems
+
+    def _seal_problems(self, record: StoredRecord) -> list[str]:
+        """What is wrong with a sealed record and the chain of its kept earlier versions ([] when it was never sealed)."""
+        problems = []
+        document_id = record.document.document_id
+        current = record
+        while current.record_hash is not None:
+            problem = record_problem(current)
+            if problem:
+                problems.append(problem)
+            version = current.document.version
+            if version <= 1:
+                break
+            if current.previous_record_hash is None:
+                problems.append(f"version {version}: sealed without a link to version {version - 1}")
+                break
+            key = layout.record_version_key(document_id, version - 1)
+            try:
+                previous = StoredRecord.model_validate_json(self.store.get(key))
+            except ObjectNotFound:
+                problems.append(f"version {version - 1}: missing ({key}), version {version} links to it")
+                break
+            except ValueError as exc:
+                problems.append(f"version {version - 1}: not a valid record ({key}): {str(exc).splitlines()[0]}")
+                break
+            if previous.document.version != version - 1 or record_hash(previous) != current.previous_record_hash:
+                problems.append(f"version {version}: does not link to the stored version {version - 1} ({key})")
+            current = previous
+        return problems
 
     def readiness(self) -> dict[str, str]:
         status = {}

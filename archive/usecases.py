@@ -30,7 +30,7 @@ from archive.models import (
     VerifyReport,
 )
 from archive.policy import Action, access_for, allowed, may_see, require
-from archive.service import ArchiveService
+from archive.service import ArchiveService, ParsedIngest
 from common.vocabulary import CLASSIFICATIONS, classification_rank
 from search.types import SearchQuery
 
@@ -268,8 +268,18 @@ class Archive:
         with self._audited(actor, "upload", target=what[:200], details={"files": count}):
             require(actor, Action.INGEST)
 
+    def ingest_file(self, actor: Principal, data: bytes, filename: str, parsed, row=None, *, path: str | None = None,
+                    before_store: Callable[[], None] | None = None) -> ParsedIngest:
+        """Ingest one parsed file as `actor` (a batch, a queue worker on behalf of an upload): stored or failed
+        with its reason, and audited either way."""
+        require(actor, Action.INGEST)
+        outcome = self.service.ingest_parsed(data, filename, parsed, row, path=path, before_store=before_store)
+        self.note_ingested(actor, outcome.result)
+        return outcome
+
     def note_ingested(self, actor: Principal, result: IngestResult) -> None:
-        """One audit entry per file an ingest settled, stored or not."""
+        """One audit entry per file an ingest settled, stored or not (files settled before parsing, such as
+        duplicates, are noted by their entrypoint through this)."""
         self.audit.record(actor=actor.name, role=actor.role, action="ingest",
                           outcome="ok" if result.status != "failed" else "failed", address=actor.address,
                           document_id=result.document_id, target=result.path[:500],

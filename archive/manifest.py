@@ -17,9 +17,10 @@ import io
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Literal
+from typing import Iterable, Iterator, Literal
 
 from archive.inputs import IngestInput
+from archive.review import out_of_bounds
 from ingest.dates import parse_date
 from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, REPAIR_LEVELS
 from ingest.doctype import classify_doc_type
@@ -132,7 +133,7 @@ def parse_manifest(raw: bytes | str, *, name: str = "manifest.csv") -> Manifest:
         text = raw.removeprefix("\ufeff")
     if not text.strip():
         raise ManifestError(f"the manifest {name} is empty: it needs a header row with a 'file' column")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = _csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), name)
     header = next(reader, None) or []
     names = [_column_name(cell) for cell in header]
     if "file" not in names:
@@ -182,6 +183,25 @@ def parse_manifest(raw: bytes | str, *, name: str = "manifest.csv") -> Manifest:
     return manifest
 
 
+def _csv_rows(reader, name: str) -> Iterator[list[str]]:
+    """The reader's rows; what the csv module cannot read (a cell over its field size limit, 128 KiB) is a
+    `ManifestError` naming the spreadsheet row, never a crash."""
+    row = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                reason = f"a cell is longer than {csv.field_size_limit():,} characters (is this the right file?)"
+            else:
+                reason = str(exc)
+            raise ManifestError(f"the manifest {name} cannot be read as CSV at row {row + 1}: {reason}") from exc
+        row += 1
+        yield cells
+
+
 def _delimiter(text: str) -> str:
     """Comma, semicolon or tab, judged on the header line (outside quotes)."""
     header = text.splitlines()[0] if text else ""
@@ -213,6 +233,8 @@ def parse_value(column: str, cell: str) -> tuple[FieldScalar, ManifestProblem | 
         parsed = parse_date(text) if _STRICT_NUMERIC_DATE.match(text) or "ng" in folded else None
         if parsed is None:
             return None, ManifestProblem("bad_date", f"{text!r} is not a date (use 2020-01-05 or 05/01/2020, day first)", field=column)
+        if reason := out_of_bounds(column, parsed):
+            return None, ManifestProblem("bad_date", reason, field=column)
         return parsed.isoformat(), None
     if column == "doc_type":
         doc_type = _doc_type(text)
@@ -236,10 +258,14 @@ def parse_value(column: str, cell: str) -> tuple[FieldScalar, ManifestProblem | 
         match = _GRADE.match(folded)
         if match is None:
             return None, ManifestProblem("bad_value", f"quality grade {text!r} is not a whole number from 1 to 5", field=column)
+        if reason := out_of_bounds(column, int(match.group(1))):
+            return None, ManifestProblem("bad_value", reason, field=column)
         return int(match.group(1)), None
     if column == "year_of_manufacture":
-        if not _YEAR.match(text) or not 1900 <= int(text) <= 2100:
+        if not _YEAR.match(text):
             return None, ManifestProblem("bad_value", f"year {text!r} is not a four-digit year", field=column)
+        if reason := out_of_bounds(column, int(text)):  # the bounds extraction and corrections keep
+            return None, ManifestProblem("bad_value", reason, field=column)
         return int(text), None
     if column == "serial_number":
         serial = normalize_serial(text)

@@ -72,7 +72,7 @@ import re
 import threading
 import time
 from contextlib import contextmanager, suppress
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -90,10 +90,12 @@ from search.query import (
     TITLE_BOOST,
     QueryTerm,
     TextPrep,
+    clamp_date,
     decode_cursor,
     encode_cursor,
     enum_value,
     fields_text,
+    indexable_date,
     typed_with_marks,
     keyword_key,
     parse_text,
@@ -397,7 +399,7 @@ class ElasticsearchIndex:
             "designation_key": prep.keyword(record.designation or ""),
             "classification": enum_value(record.classification), "repair_level": enum_value(record.repair_level),
             "document_number": record.document_number,
-            "document_date": _day(record.document_date).isoformat() if record.document_date else None,
+            "document_date": day.isoformat() if (day := indexable_date(record)) else None,
             "ingested_at": record.ingested_at.isoformat() if record.ingested_at else None,
             "quality_grade": record.quality_grade,
             "classification_rank": int(record.classification_rank),
@@ -485,9 +487,9 @@ class ElasticsearchIndex:
         if query.date_from or query.date_to:
             bounds = {}
             if query.date_from:
-                bounds["gte"] = _day(query.date_from).isoformat()
+                bounds["gte"] = clamp_date(query.date_from).isoformat()
             if query.date_to:
-                bounds["lte"] = _day(query.date_to).isoformat()
+                bounds["lte"] = clamp_date(query.date_to).isoformat()
             filters.append({"range": {"document_date": bounds}})
         return filters + self._access_filters(query.access)
 
@@ -791,10 +793,6 @@ def _checked_id(record: IndexRecord) -> str:
     if not record.document_id:
         raise SearchError("an IndexRecord needs a document_id")
     return record.document_id
-
-
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _error_type(exc: ApiError) -> str:

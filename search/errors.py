@@ -2,7 +2,8 @@
 
     SearchError
     ├── IndexUnavailable     the engine does not answer (503)
-    └── InvalidQuery         the query or cursor cannot be parsed (422)
+    ├── InvalidQuery         the query or cursor cannot be parsed (422)
+    └── InvalidRecord        a record holds what no engine can index (a date outside INDEX_DATES)
 """
 
 
@@ -15,4 +16,8 @@ class IndexUnavailable(SearchError):
 
 
 class InvalidQuery(SearchError):
+    pass
+
+
+class InvalidRecord(SearchError):
     pass

@@ -25,11 +25,12 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Callable, Iterable
 
 from common.identifiers import keyword_key, serial_key
 from common.text import fold, fold_iy, normalize_text
-from search.errors import InvalidQuery
+from search.errors import InvalidQuery, InvalidRecord
 from search.types import FACET_FIELDS, FacetCount, IndexRecord, SearchQuery
 
 __all__ = [
@@ -189,6 +190,29 @@ def _normalize_and_fold(text: str) -> tuple[str, str]:
 def display_value(value: str | None) -> str:
     """Facet and hit form of unit and designation: normalised, single spaces."""
     return " ".join(normalize_text(value or "").split())
+
+
+# Dates every engine stores and compares alike (Tantivy's dates end at 1677-09-22 and 2262-04-11). Records
+# hold 1900..2100 (what extraction, manifests and corrections accept): a record outside INDEX_DATES is refused
+# (`indexable_date`), and a query's date bounds are clamped into it (`clamp_date`), so that date_from=0001-01-01
+# or date_to=9999-12-31 mean "no bound" on every engine.
+INDEX_DATES = (date(1700, 1, 1), date(2200, 12, 31))
+
+
+def clamp_date(day: date) -> date:
+    """A query's date bound within INDEX_DATES: beyond them no record can be, so the answer is the same."""
+    day = day.date() if isinstance(day, datetime) else day
+    return min(max(day, INDEX_DATES[0]), INDEX_DATES[1])
+
+
+def indexable_date(record: IndexRecord) -> date | None:
+    """The record's document date, or `InvalidRecord` when it is outside INDEX_DATES."""
+    day = record.document_date
+    day = day.date() if isinstance(day, datetime) else day
+    if day is not None and not INDEX_DATES[0] <= day <= INDEX_DATES[1]:
+        raise InvalidRecord(f"document {record.document_id}: document_date {day.isoformat()} is outside what the index"
+                            f" holds ({INDEX_DATES[0].isoformat()}..{INDEX_DATES[1].isoformat()}); correct it")
+    return day
 
 
 def validate_query(query: SearchQuery) -> None:

@@ -60,10 +60,12 @@ from search.query import (
     TITLE_BOOST,
     QueryTerm,
     TextPrep,
+    clamp_date,
     decode_cursor,
     encode_cursor,
     enum_value,
     fields_text,
+    indexable_date,
     typed_with_marks,
     keyword_key,
     parse_text,
@@ -79,11 +81,17 @@ _OCCUR = tantivy.Occur
 MAX_RANK = len(CLASSIFICATIONS) - 1  # top secret; an unread classification counts as this
 
 
+# Tokens longer than this many bytes are dropped, on both sides. Tantivy's "default" drops past 40, which left
+# a typed word of 41 letters with no token and so no clause: it matched every document. 255 as Elasticsearch's
+# standard analyzer (past it ES cuts the word, Tantivy drops it and the term matches nothing).
+MAX_TOKEN_BYTES = 255
+
+
 def _analyzer() -> tantivy.TextAnalyzer:
-    """Same as tantivy's "default" (simple split, drop > 40 bytes, lowercase), registered by name
-    so query-side tokenisation in Python is the very analyzer the index used."""
+    """tantivy's "default" (simple split, drop long tokens, lowercase) but keeping tokens up to MAX_TOKEN_BYTES,
+    registered by name so query-side tokenisation in Python is the very analyzer the index used."""
     builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    return builder.filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase()).build()
+    return builder.filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES)).filter(tantivy.Filter.lowercase()).build()
 
 
 def _schema() -> tantivy.Schema:
@@ -255,8 +263,8 @@ class TantivyIndex:
             doc.add_text("serial_number", record.serial_number)
             doc.add_text("serial_key", serial_key(record.serial_number))
             doc.add_text("serial_lookalike", lookalike_key(record.serial_number))
-        if record.document_date:
-            doc.add_date("document_date", _as_datetime(record.document_date))
+        if day := indexable_date(record):
+            doc.add_date("document_date", _as_datetime(day))
         # Within 0..MAX_RANK, so that excluding the ranks above a clearance excludes all of them.
         doc.add_integer("classification_rank", min(max(int(record.classification_rank), 0), MAX_RANK))
         for key in dict.fromkeys(prep.keyword(key) for key in record.unit_keys):
@@ -321,8 +329,8 @@ class TantivyIndex:
         little; a union per term would have to be walked whole and made filtered queries slow.
         """
         required = self._field_query("folded", self._tokens(term.folded))
-        if required is None:
-            return []
+        if required is None:  # a term the analyzer drops whole (too long) is in no document: it matches none
+            return [(_OCCUR.Must, tantivy.Query.empty_query())]
         clauses = [(_OCCUR.Must, required)]
         boosts = [("title_folded", self._tokens(term.folded), TITLE_BOOST)]
         if typed_with_marks(term.text):
@@ -371,8 +379,8 @@ class TantivyIndex:
         if query.date_from or query.date_to:
             filters.append(tantivy.Query.range_query(
                 self._schema, "document_date", tantivy.FieldType.Date,
-                _as_datetime(query.date_from) if query.date_from else None,
-                _as_datetime(query.date_to) if query.date_to else None,
+                _as_datetime(clamp_date(query.date_from)) if query.date_from else None,
+                _as_datetime(clamp_date(query.date_to)) if query.date_to else None,
                 include_lower=True, include_upper=True))
         return filters
 

@@ -29,6 +29,28 @@ class Correction(BaseModel):
     changes: dict[str, dict[str, Any]]  # field -> {"from": old, "to": new}
 
 
+class ClassificationRequest(BaseModel):
+    """A downgrade asked by one records officer, applied only when a second one approves it."""
+
+    request_id: str
+    document_id: str
+    from_level: Classification | None
+    to_level: Classification
+    reason: str
+    requested_by: str
+    requested_at: datetime
+
+
+class ClassificationChange(BaseModel):
+    """What a classification request did: applied at once (an upgrade), or waiting for a second records
+    officer (a downgrade; an unread classification counts as the highest, so deciding it lower is one too)."""
+
+    document_id: str
+    status: Literal["applied", "pending_approval"]
+    classification: Classification | None  # the document's classification now
+    request: ClassificationRequest | None = None
+
+
 class ReviewItem(BaseModel):
     document_id: str
     filename: str
@@ -95,6 +117,9 @@ class StoredRecord(BaseModel):
 
     document: Document
     page_texts: list[str]
+    # Sealing (archive.records.seal_record): None on records stored before sealing existed.
+    record_hash: str | None = None
+    previous_record_hash: str | None = None  # the hash of the record of the previous version (record-versions/)
 
 
 class IngestResult(BaseModel):
@@ -105,6 +130,7 @@ class IngestResult(BaseModel):
     error: str | None = None
     document: Document | None = None
     index_pending: bool = False  # stored safely, but the index was down: it is indexed when it answers again
+    record_hash: str | None = None  # the seal of the record this ingest stored (for its audit entry)
 
 
 class DocumentSummary(BaseModel):
@@ -181,6 +207,9 @@ class VerifyReport(BaseModel):
     ok: int
     mismatched: list[str]
     missing: list[str]
+    tampered: list[str] = Field(default_factory=list)  # documents whose record, or a version of it, is not as sealed
+    tamper_details: dict[str, list[str]] = Field(default_factory=dict)  # document -> what is wrong
+    unsealed: int = 0  # records stored before sealing existed: nothing to check them against
 
 
 class JobItem(BaseModel):

@@ -1,7 +1,18 @@
-"""Conversions between an extraction, the stored record and the index record."""
+"""Conversions between an extraction, the stored record and the index record; sealing of stored records.
+
+Sealing. A stored record carries `record_hash`, SHA-256 over the canonical JSON (sorted keys, no
+spaces, UTF-8) of the record without that field and without fields at their default value (so a
+field added to the models later, with a default, leaves older seals valid), and
+`previous_record_hash`, the hash of the record of the document's previous version (kept under
+`record-versions/`), so the versions of a document form a chain. `record_problem` recomputes.
+A hand edit of a record JSON is found; someone who can write the store and recomputes the
+SHA-256 (it is unkeyed) is not, by this alone: the audit entry of each write carries the hash.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import date, datetime, timezone
 
@@ -45,6 +56,31 @@ def document_from_extraction(extraction: Extraction, *, sha256: str, filename: s
 
 def stored_record(document: Document, extraction: Extraction) -> StoredRecord:
     return StoredRecord(document=document, page_texts=[page.text for page in extraction.pages])
+
+
+def record_hash(record: StoredRecord) -> str:
+    """The hash a record is sealed with, computed from its content (whatever `record_hash` it carries)."""
+    content = record.model_dump(mode="json", exclude={"record_hash"}, exclude_defaults=True)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def seal_record(record: StoredRecord, previous: StoredRecord | None) -> StoredRecord:
+    """`record` sealed, linked to `previous`: the record of the document's previous version (None for version 1).
+    An unsealed previous record (stored before sealing existed) is linked by the hash of its content."""
+    linked = record.model_copy(update={"previous_record_hash": None if previous is None else record_hash(previous),
+                                       "record_hash": None})
+    return linked.model_copy(update={"record_hash": record_hash(linked)})
+
+
+def record_problem(record: StoredRecord) -> str | None:
+    """Why a sealed record is not what was sealed; None when it is, or when it was never sealed."""
+    if record.record_hash is None:
+        return None
+    actual = record_hash(record)
+    if actual != record.record_hash:
+        return f"version {record.document.version}: content hashes to {actual[:16]}…, sealed as {record.record_hash[:16]}…"
+    return None
 
 
 def index_record(record: StoredRecord) -> IndexRecord:

@@ -1,15 +1,20 @@
-"""The embedded object store: a directory tree, atomic writes (temp file, fsync, rename)."""
+"""The embedded object store: a directory tree, atomic writes (temp file, fsync, rename).
+
+It keeps no history: an overwrite or a delete loses the older bytes, and `versions` lists each
+current object once, with no version id.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from storage.errors import ObjectNotFound, StorageError, StorageUnavailable
-from storage.ports import ObjectInfo
+from storage.ports import ObjectInfo, ObjectVersion
 
 _COPY_CHUNK = 1 << 20
 
@@ -85,6 +90,20 @@ class LocalObjectStore:
                 if name.startswith(".tmp-"):
                     continue
                 yield Path(dirpath, name).relative_to(self.root).as_posix()
+
+    def versions(self, prefix: str) -> Iterator[ObjectVersion]:
+        for key in self.list(prefix):
+            try:
+                info = self._path(key).stat()
+            except FileNotFoundError:
+                continue  # deleted since it was listed
+            yield ObjectVersion(key=key, version_id=None, size=info.st_size, etag=None, is_latest=True,
+                                is_delete_marker=False, modified=datetime.fromtimestamp(info.st_mtime, timezone.utc))
+
+    def get_version(self, key: str, version_id: str | None) -> bytes:
+        if version_id is not None:
+            raise ObjectNotFound(f"{key} version {version_id}: the local store keeps no versions")
+        return self.get(key)
 
     def ping(self) -> None:
         if not os.access(self.root, os.W_OK):

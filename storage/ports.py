@@ -8,6 +8,7 @@ or none of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Iterator, Protocol
 
 
@@ -15,6 +16,20 @@ from typing import BinaryIO, Iterator, Protocol
 class ObjectInfo:
     key: str
     size: int
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One stored version of a key, or a delete marker. A store that keeps no history lists each
+    current object once, with `version_id` None."""
+
+    key: str
+    version_id: str | None
+    size: int
+    etag: str | None  # S3: the MD5 of the bytes when they were sent in one PUT; else opaque or None
+    is_latest: bool
+    is_delete_marker: bool
+    modified: datetime | None
 
 
 class ObjectStore(Protocol):
@@ -34,6 +49,13 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str) -> Iterator[str]:
         """Keys under a prefix, in no promised order."""
+
+    def versions(self, prefix: str) -> Iterator[ObjectVersion]:
+        """Every kept version of every key under a prefix, delete markers included, in no promised
+        order; a store without history lists each current object once (version_id None)."""
+
+    def get_version(self, key: str, version_id: str | None) -> bytes:
+        """The bytes of one version; None means the current one."""
 
     def ping(self) -> None:
         """Raise `storage.errors.StorageUnavailable` when the backend does not answer."""

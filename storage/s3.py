@@ -32,8 +32,8 @@ and a hung one in about one read timeout. Transport errors become `StorageUnavai
 the endpoint; S3 `NoSuchKey` becomes `ObjectNotFound`.
 
 Versioning is switched on when the bucket is opened: an overwrite or a delete keeps the older
-bytes as a noncurrent version. A server that refuses is an error unless the caller passes
-`require_versioning=False`.
+bytes as a noncurrent version (`versions` lists them and the delete markers, `get_version` reads
+one). A server that refuses is an error unless the caller passes `require_versioning=False`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop
 from urllib3.util import Retry, Timeout
 
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
-from storage.ports import ObjectInfo
+from storage.ports import ObjectInfo, ObjectVersion
 
 SHA256_HEADER = "x-amz-meta-sha256"
 _CHUNK = 1 << 20
@@ -179,17 +179,20 @@ class S3ObjectStore:
         self._call(upload, name)
 
     def get(self, key: str) -> bytes:
+        return self.get_version(key, None)
+
+    def get_version(self, key: str, version_id: str | None) -> bytes:
         name = self._name(key)
 
         def read() -> tuple[bytes, str | None]:
-            response = self._client.get_object(self.bucket, name)
+            response = self._client.get_object(self.bucket, name, version_id=version_id)
             try:
                 return response.read(), response.headers.get(SHA256_HEADER)
             finally:
                 response.close()
                 response.release_conn()
 
-        data, expected = self._call(read, key)
+        data, expected = self._call(read, key if version_id is None else f"{key} version {version_id}")
         _check_digest(key, expected, hashlib.sha256(data).hexdigest())
         return data
 
@@ -239,6 +242,20 @@ class S3ObjectStore:
                 time.sleep(min(1.0, 0.1 * 2**attempt))
             except MinioException as exc:
                 raise self._translate(exc, f"list {prefix!r}") from exc
+
+    def versions(self, prefix: str) -> Iterator[ObjectVersion]:
+        """Every version and delete marker under a prefix (ListObjectVersions)."""
+        try:
+            for obj in self._client.list_objects(self.bucket, prefix=prefix or None, recursive=True, include_version=True):
+                yield ObjectVersion(
+                    key=obj.object_name, version_id=obj.version_id, size=int(obj.size or 0), etag=obj.etag,
+                    is_latest=str(obj.is_latest).lower() == "true", is_delete_marker=bool(obj.is_delete_marker),
+                    modified=obj.last_modified,
+                )
+        except _TRANSPORT_ERRORS as exc:
+            raise self._unavailable(exc, f"list versions {prefix!r}") from exc
+        except MinioException as exc:
+            raise self._translate(exc, f"list versions {prefix!r}") from exc
 
     def ping(self) -> None:
         if not self._call(lambda: self._client.bucket_exists(self.bucket), "ping"):

@@ -30,11 +30,16 @@ class NotFound(ArchiveError):
 
 
 class SerialNotFound(NotFound):
-    """No equipment under exactly this serial; `candidates` are the close serials the archive holds."""
+    """No equipment under exactly this serial; `candidates` are the close serials the archive holds (the CLI
+    shows them in the message, the API beside it: `{"detail": message, "candidates": [...]}`)."""
 
     def __init__(self, message: str, candidates: list[str] | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.candidates = list(candidates or [])
+
+    def __str__(self) -> str:
+        return f"{self.message}; close serials: {', '.join(self.candidates)}" if self.candidates else self.message
 
 
 class InvalidRequest(ArchiveError):
@@ -47,3 +52,8 @@ class BackendUnavailable(ArchiveError):
 
 class NotConfigured(ArchiveError):
     pass
+
+
+class RecordTampered(BackendUnavailable):
+    """A stored record fails its seal: edited outside the archive. It is not served (503) until a person
+    looks (`archive verify` names every such record)."""

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from archive.errors import ArchiveError, Forbidden, InvalidRequest, NotFound, Unauthenticated
+from archive.errors import ArchiveError, Forbidden, InvalidRequest, NotFound, RecordTampered, Unauthenticated
 from archive.identity import OPERATOR_ROLE, IssuedToken, Principal, Session, User, UserStore, validate_user_fields
 from archive.models import (
     ClassificationChange,
@@ -30,6 +30,7 @@ from archive.models import (
     VerifyReport,
 )
 from archive.policy import Action, access_for, allowed, may_see, require
+from archive.records import record_problem
 from archive.service import ArchiveService, ParsedIngest
 from common.vocabulary import CLASSIFICATIONS, classification_rank
 from search.types import SearchQuery
@@ -77,10 +78,13 @@ class Archive:
                               target=target, details=noted)
 
     def _visible_document(self, actor: Principal, document_id: str) -> Document:
-        document = self.service.document(document_id)
-        if not may_see(actor, document):
+        record = self.service.record(document_id)
+        if not may_see(actor, record.document):
             raise NotFound(f"no document {document_id}")
-        return document
+        problem = record_problem(record)
+        if problem is not None:  # edited by hand behind the archive's back: never served as genuine
+            raise RecordTampered(f"the stored record of {document_id} fails its seal ({problem}); run `archive verify`")
+        return record.document
 
     def _visible(self, actor: Principal) -> Callable[[Document], bool]:
         return lambda document: may_see(actor, document)
@@ -200,7 +204,7 @@ class Archive:
             require(actor, Action.CORRECT)
             self._visible_document(actor, document_id)
             corrected = self.service.correct(document_id, changes, by=actor.name, note=note)
-            noted["version"] = corrected.version
+            noted.update(version=corrected.version, record_hash=self.service.last_record_hash)
             return corrected
 
     def change_classification(self, actor: Principal, document_id: str, level: str, reason: str) -> ClassificationChange:
@@ -218,7 +222,7 @@ class Archive:
             if classification_rank(level) > classification_rank(document.classification) or (
                     document.classification is None and level == "top_secret"):
                 changed = self._apply_classification(document_id, level, reason, by=actor.name)
-                noted["status"] = "applied"
+                noted.update(status="applied", record_hash=self.service.last_record_hash)
                 return ClassificationChange(document_id=document_id, status="applied", classification=changed.classification)
             request = ClassificationRequest(
                 request_id=uuid.uuid4().hex, document_id=document_id, from_level=document.classification, to_level=level,
@@ -247,13 +251,14 @@ class Archive:
             note = f"{request.reason} (asked by {request.requested_by}, approved by {actor.name})"
             changed = self._apply_classification(request.document_id, request.to_level, note, by=actor.name)
             self.service.delete_classification_request(request_id)
-            noted.update(to=request.to_level, requested_by=request.requested_by)
+            noted.update(to=request.to_level, requested_by=request.requested_by, record_hash=self.service.last_record_hash)
             return ClassificationChange(document_id=request.document_id, status="applied",
                                         classification=changed.classification, request=request)
 
     def _apply_classification(self, document_id: str, level: str, reason: str, *, by: str) -> Document:
         return self.service.correct(document_id, {"classification": level}, by=by, note=reason,
                                     correctable=frozenset({"classification"}))
+
 
     def _may_see_id(self, actor: Principal, document_id: str) -> bool:
         try:
@@ -283,7 +288,8 @@ class Archive:
         self.audit.record(actor=actor.name, role=actor.role, action="ingest",
                           outcome="ok" if result.status != "failed" else "failed", address=actor.address,
                           document_id=result.document_id, target=result.path[:500],
-                          details={"status": result.status, **({"error": result.error[:500]} if result.error else {})})
+                          details={"status": result.status, **({"error": result.error[:500]} if result.error else {}),
+                                   **({"record_hash": result.record_hash} if result.record_hash else {})})
 
     def enqueue(self, actor: Principal, inputs: list[QueuedInput]) -> str:
         """Stage and queue files for the workers, who ingest (and audit) each one as `actor`."""

@@ -188,3 +188,12 @@ def test_serve_refuses_to_start_with_no_user_unless_auth_is_off(tmp_path):
         create_app(Settings(data_dir=tmp_path / "empty"))
     with TestClient(create_app(Settings(data_dir=tmp_path / "open", auth="off"))) as client:
         assert client.get("/api/v1/auth/me").json()["kind"] == "anonymous"
+
+
+def test_a_record_edited_by_hand_is_not_served_as_genuine(client, secured):
+    document_id = secured.documents[("confidential", IN_UNIT)]
+    path = secured.settings.data_dir / "objects" / "records" / document_id[:2] / f"{document_id}.json"
+    path.write_text(path.read_text().replace('"confidential"', '"unclassified"', 1))
+    answer = client.get(f"/api/v1/documents/{document_id}", headers=secured.headers("technician"))
+    assert answer.status_code == 503 and "fails its seal" in answer.json()["detail"]
+    assert client.get(f"/api/v1/documents/{document_id}/file", headers=secured.headers("technician")).status_code == 503

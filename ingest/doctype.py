@@ -15,23 +15,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from common.text import fold_iy, merge_iy
+from common.vocabulary import DOC_TYPES
 
 __all__ = ["DOC_TYPES", "classify_doc_type"]
-
-DOC_TYPES: tuple[str, ...] = (
-    "logbook",
-    "handover",
-    "inspection",
-    "maintenance",
-    "repair",
-    "transfer",
-    "grade_change",
-    "storage",
-    "inventory",
-    "decommission",
-    "other",
-)
-
 
 
 # (doc_type, folded keyword pattern, priority). Higher priority wins inside a title; among

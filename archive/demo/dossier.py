@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from archive.demo.catalog import DEPOTS, EQUIPMENT, SERIAL_FORMATS, UNITS, EquipmentType, Unit, between, pick
+from common.vocabulary import REPAIR_LEVELS
 
 LAST_DAY = dt.date(2024, 12, 15)
-REPAIR_LEVELS = ("minor", "medium", "major")
 
 
 @dataclass(frozen=True)

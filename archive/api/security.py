@@ -273,7 +273,7 @@ def install_security(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(SerialNotFound)
     async def serial_not_found(_: Request, exc: SerialNotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "candidates": exc.candidates}, status_code=404)
+        return JSONResponse({"detail": exc.message, "candidates": exc.candidates}, status_code=404)
 
     build_stack: Callable[[], ASGIApp] = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityMiddleware(build_stack(), settings)  # type: ignore[method-assign]

@@ -518,6 +518,19 @@ def test_equipment_and_export_take_exact_serials_only_and_name_close_candidates(
     assert unknown.status_code == 404 and unknown.json()["candidates"] == []
 
 
+def test_the_cli_show_and_export_take_exact_serials_and_name_the_close_ones(tmp_path):
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    scan = tmp_path / "inspection.pdf"
+    scan.write_bytes(text_pdf(SAMPLE_LINES))
+    run_archive(env, "ingest", str(scan))
+    assert "KB-15-84" in run_archive(env, "show", "kb 15 84").stdout
+    for command in (("show", "KB-I5-84"), ("export", "KB-I5-84", "-o", str(tmp_path / "x.zip"))):
+        done = run_archive(env, *command, check=False)
+        assert done.returncode == 4, done.stderr
+        assert "no equipment with serial number KB-I5-84; close serials: KB-15-84" in " ".join(done.stderr.split())
+    assert not (tmp_path / "x.zip").exists()
+
+
 # ---- 12. a long word matches only the documents that hold it -------------------------------------
 
 

@@ -141,9 +141,9 @@ def audit_show(
         for entry in entries:
             _print_json(entry.model_dump(mode="json"))
         return
-    table = Table("#", "when (UTC)", "who", "action", "outcome", "document", "what")
+    table = Table("when (UTC)", "who", "action", "outcome", "document", "what")
     for entry in entries:
-        table.add_row(str(entry.seq), entry.at.strftime("%Y-%m-%d %H:%M:%S"), escape(entry.actor), entry.action,
+        table.add_row(entry.at.strftime("%Y-%m-%d %H:%M:%S"), escape(entry.actor), entry.action,
                       entry.outcome, (entry.document_id or "")[:12], escape((entry.target or "")[:60]))
     out.print(table)
 

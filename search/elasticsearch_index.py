@@ -79,6 +79,7 @@ from urllib.parse import urlsplit, urlunsplit
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from common.identifiers import lookalike_key, normalize_serial, serial_key
+from common.vocabulary import CLASSIFICATIONS
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import CLOSE_SENTINEL, OPEN_SENTINEL, render, render_folded
 from search.query import (
@@ -118,6 +119,7 @@ _UNAVAILABLE_STATUS = frozenset({408, 429, 502, 503, 504})
 # Bump with every mapping change; an index of an older version is migrated in `_ensure`.
 # 1: the first mapping (no `_meta`); 2: access fields `classification_rank`, `unit_keys`.
 MAPPING_VERSION = 2
+_MAX_RANK = len(CLASSIFICATIONS) - 1
 _ACCESS_FIELDS = {"classification_rank": {"type": "integer"}, "unit_keys": {"type": "keyword"}}
 
 
@@ -402,7 +404,8 @@ class ElasticsearchIndex:
             "document_date": day.isoformat() if (day := indexable_date(record)) else None,
             "ingested_at": record.ingested_at.isoformat() if record.ingested_at else None,
             "quality_grade": record.quality_grade,
-            "classification_rank": int(record.classification_rank),
+            # Within 0..3 as in Tantivy: a rank past the vocabulary counts as the highest.
+            "classification_rank": min(max(int(record.classification_rank), 0), _MAX_RANK),
             "unit_keys": list(dict.fromkeys(key for key in map(prep.keyword, record.unit_keys) if key)) or None,
         }
         if record.serial_number and serial_key(record.serial_number):

@@ -14,7 +14,9 @@ Schema, in short:
 - `document_date` is a tantivy date (UTC midnight), indexed and fast for ranges and sorting.
 - access (`search.types.Access`): `classification_rank` an indexed fast integer (an unread
   classification is 3, the highest), `unit_keys` raw keywords, one per unit key the document
-  answers to (`common.identifiers.unit_keys` of its unit and both ends of a transfer).
+  answers to (`common.identifiers.unit_keys` of its unit and both ends of a transfer), and
+  `unit_access`, both at once: "<clearance>|<unit key>" for every unit key and every clearance
+  that may see the document (its rank up to 3), so that "secret, in Sư đoàn 304" is one term.
 
 Query semantics (see `search.query`): AND. Every typed term must match the folded copy (which
 holds every match the original field could give: "OR within a term" comes for free); optional
@@ -23,10 +25,9 @@ terms typed with marks), the title (×3), the designation / serial keyword (×4)
 tokenises into several tokens ("T-54B" → t, 54b) is a phrase. Filters are unscored. Empty text
 browses the filtered set, newest `document_date` first (undated last).
 
-Access is more unscored clauses of that same boolean query (the ranks above the person's
-clearance excluded, or those within it required, whichever side holds fewer documents; and
-one of their `unit_keys` required when they have units), never a post-filter: totals, facets,
-highlights, offsets and `find_serial`'s tiers only ever see the documents the person may see.
+Access is one or a few more unscored clauses of that same boolean query, never a post-filter:
+totals, facets, highlights, offsets and `find_serial`'s tiers only ever see the documents the
+person may see (see `_access_clauses`).
 
 Facets: one `Searcher.aggregate` call with a terms aggregation per asked field over the full
 match set, run on a second thread while the top hits are ranked. Highlights: `SnippetGenerator` over the original text; for queries typed without
@@ -108,6 +109,7 @@ def _schema() -> tantivy.Schema:
     builder.add_date_field("document_date", stored=True, indexed=True, fast=True)
     builder.add_integer_field("classification_rank", stored=False, indexed=True, fast=True)
     builder.add_text_field("unit_keys", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("unit_access", stored=False, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -266,10 +268,13 @@ class TantivyIndex:
         if day := indexable_date(record):
             doc.add_date("document_date", _as_datetime(day))
         # Within 0..MAX_RANK, so that excluding the ranks above a clearance excludes all of them.
-        doc.add_integer("classification_rank", min(max(int(record.classification_rank), 0), MAX_RANK))
+        rank = min(max(int(record.classification_rank), 0), MAX_RANK)
+        doc.add_integer("classification_rank", rank)
         for key in dict.fromkeys(prep.keyword(key) for key in record.unit_keys):
             if key:
                 doc.add_text("unit_keys", key)
+                for clearance in range(rank, MAX_RANK + 1):
+                    doc.add_text("unit_access", _unit_access(clearance, key))
         return doc
 
     # -- search ----------------------------------------------------------------------
@@ -389,35 +394,41 @@ class TantivyIndex:
         """What a person may see, as unscored clauses of the engine query run on `searcher`. None is the
         archive's own unrestricted bookkeeping.
 
-        Clearance: the highest adds nothing; otherwise the smaller side is named, by the documents
-        each rank holds in this searcher (`doc_freq`, microseconds): `MustNot` the ranks above the
-        clearance when they are the fewer (skipping a few secret documents is a posting-list seek per
-        candidate, cheaper on a broad query than testing every candidate against a range), else
-        `Must` one of the ranks within it (then that short list leads the intersection). Both are
-        exact: ranks are indexed within 0..MAX_RANK. Need to know: `Must` one of the person's unit
-        keys. Measured in bench/search_bench.py.
+        With units (need to know): one required clause, any of the `unit_access` terms
+        "<clearance>|<their unit key>": a document carries that term exactly when its rank is within
+        the clearance and it answers to that unit. One posting list per unit, shorter than the
+        unit's own, cost half of a rank clause plus a unit clause.
+
+        Clearance alone: the highest adds nothing; otherwise the smaller side is named, by the
+        documents each rank holds in this searcher (`doc_freq`, microseconds): `MustNot` the ranks
+        above the clearance when they are the fewer (skipping a few secret documents is a
+        posting-list seek per candidate, cheaper on a broad query than testing every candidate
+        against a range), else `Must` one of the ranks within it (that short list then leads the
+        intersection). Both are exact: ranks are indexed within 0..MAX_RANK.
+
+        Measured in bench/search_bench.py (filtered beside unfiltered, 100k and 1M documents).
         """
         if access is None:
             return []
         if access.max_rank < 0:
             return [(_OCCUR.Must, tantivy.Query.empty_query())]
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        if access.max_rank < MAX_RANK:
-            held = {rank: searcher.doc_freq("classification_rank", rank) for rank in range(MAX_RANK + 1)}
-            within = [rank for rank in held if rank <= access.max_rank and held[rank]]
-            above = [rank for rank in held if rank > access.max_rank and held[rank]]
-            rank_term = lambda rank: tantivy.Query.term_query(self._schema, "classification_rank", rank)  # noqa: E731
-            if sum(held[rank] for rank in above) <= sum(held[rank] for rank in within):
-                clauses += [(_OCCUR.MustNot, rank_term(rank)) for rank in above]
-            else:
-                clauses.append((_OCCUR.Must, _any_of([rank_term(rank) for rank in within])))
         if access.unit_keys is not None:
+            clearance = min(int(access.max_rank), MAX_RANK)
             keys = dict.fromkeys(key for key in map(self._prep.keyword, access.unit_keys) if key)
             # Term queries, not `term_set_query`: that one builds an automaton and walks the term
             # dictionary on every search (a fixed ~0.2 ms, more than a whole selective search).
-            clauses.append((_OCCUR.Must, _any_of([tantivy.Query.term_query(self._schema, "unit_keys", key)
-                                                  for key in keys])))
-        return clauses
+            return [(_OCCUR.Must, _any_of([tantivy.Query.term_query(self._schema, "unit_access",
+                                                                     _unit_access(clearance, key))
+                                           for key in keys]))]
+        if access.max_rank >= MAX_RANK:
+            return []
+        held = {rank: searcher.doc_freq("classification_rank", rank) for rank in range(MAX_RANK + 1)}
+        within = [rank for rank in held if rank <= access.max_rank and held[rank]]
+        above = [rank for rank in held if rank > access.max_rank and held[rank]]
+        rank_term = lambda rank: tantivy.Query.term_query(self._schema, "classification_rank", rank)  # noqa: E731
+        if sum(held[rank] for rank in above) <= sum(held[rank] for rank in within):
+            return [(_OCCUR.MustNot, rank_term(rank)) for rank in above]
+        return [(_OCCUR.Must, _any_of([rank_term(rank) for rank in within]))]
 
     def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
               text_query: tantivy.Query | None, has_marks: bool) -> tuple[SearchHit, ...]:
@@ -556,6 +567,11 @@ def _batched(records: Iterable[IndexRecord], size: int) -> Iterator[list[IndexRe
             batch = []
     if batch:
         yield batch
+
+
+def _unit_access(clearance: int, unit_key: str) -> str:
+    """The `unit_access` term of a document in `unit_key` that people of `clearance` may see."""
+    return f"{clearance}|{unit_key}"
 
 
 def _any_of(queries: list[tantivy.Query]) -> tantivy.Query:

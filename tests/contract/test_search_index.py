@@ -457,6 +457,7 @@ ACCESSES = [
     pytest.param(person(3, "Lữ đoàn 201"), id="top-secret-one-brigade"),
     pytest.param(person(2, "Sư đoàn 304"), id="secret-division"),
     pytest.param(person(1, "Trung đoàn 48", "Lữ đoàn 202"), id="confidential-two-units"),
+    pytest.param(person(0, "Lữ đoàn 202"), id="unclassified-one-brigade"),
     pytest.param(person(3, "Lữ đoàn 999"), id="unit-with-no-documents"),
     pytest.param(Access(max_rank=3, unit_keys=()), id="empty-unit-list"),
 ]
@@ -604,6 +605,18 @@ def test_full_clearance_without_unit_limit_equals_no_access(index):
             unrestricted.total, unrestricted.hits, unrestricted.facets), (text, criteria)
     for asked in ["KB-15-84", "KB-I5-84", "KB-15-8", "XT-2207-B", "OB-9901", "ZZ-0000"]:
         assert index.find_serial(asked, everyone) == index.find_serial(asked), asked
+
+
+def test_rank_past_the_vocabulary_counts_as_the_highest(index):
+    index.add([rec("odd", "biên bản niêm cất", classification_rank=7, unit_keys=unit_keys("Lữ đoàn 201"),
+                   serial_number="NC-0007")])
+
+    for access in [person(2), person(2, "Lữ đoàn 201")]:
+        assert search(index, "niem cat", access=access).total == 0
+        assert index.find_serial("NC-0007", access) == ()
+    for access in [person(3), person(3, "Lữ đoàn 201")]:
+        assert ids(search(index, "niem cat", access=access)) == ["odd"]
+        assert index.find_serial("NC-0007", access) == (SerialMatch("NC-0007", ("odd",), "exact"),)
 
 
 def test_unit_chain_document_is_visible_from_either_unit(index):

@@ -10,6 +10,7 @@ import hashlib
 import io
 import threading
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Iterator
@@ -57,6 +58,17 @@ from search.types import Access, SearchQuery
 from storage import layout
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 from storage.ports import ObjectStore
+
+@contextmanager
+def _storage(what: str) -> Iterator[None]:
+    """The object store's errors as the service's: a missing object is NotFound, any other failure BackendUnavailable."""
+    try:
+        yield
+    except ObjectNotFound as exc:
+        raise NotFound(f"not found while {what}: {exc}") from exc
+    except StorageError as exc:
+        raise BackendUnavailable(f"storage failed while {what}: {exc}") from exc
+
 
 @dataclass(frozen=True)
 class ParsedIngest:
@@ -182,30 +194,20 @@ class ArchiveService:
     # ---- files staged for queue workers -------------------------------------------------------
 
     def stage(self, sha256: str, data: bytes, name: str) -> None:
-        try:
+        with _storage(f"staging {name}"):
             self.store.put(layout.incoming_key(sha256), data)
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed while staging {name}: {exc}") from exc
 
     def staged(self, sha256: str) -> bytes:
-        try:
+        with _storage("fetching a staged file"):
             return self.store.get(layout.incoming_key(sha256))
-        except ObjectNotFound as exc:
-            raise NotFound(f"no staged file {sha256}") from exc
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed while fetching a staged file: {exc}") from exc
 
     def is_staged(self, sha256: str) -> bool:
-        try:
+        with _storage("looking for a staged file"):
             return self.store.exists(layout.incoming_key(sha256))
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed: {exc}") from exc
 
     def unstage(self, sha256: str) -> None:
-        try:
+        with _storage("removing a staged file"):
             self.store.delete(layout.incoming_key(sha256))
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed while removing a staged file: {exc}") from exc
 
     # ---- likely duplicates (rescans) ----------------------------------------------------------
 
@@ -302,15 +304,16 @@ class ArchiveService:
     # ---- classification changes waiting for a second records officer ----------------------------
 
     def put_classification_request(self, request: ClassificationRequest) -> None:
-        self._put_json(layout.classification_request_key(request.request_id), request.model_dump_json().encode())
+        with _storage("storing a classification request"):
+            self.store.put(layout.classification_request_key(request.request_id), request.model_dump_json().encode(),
+                           content_type="application/json")
 
     def classification_request(self, request_id: str) -> ClassificationRequest:
         try:
-            raw = self.store.get(layout.classification_request_key(request_id))
-        except (ObjectNotFound, ValueError) as exc:
+            with _storage("reading a classification request"):
+                raw = self.store.get(layout.classification_request_key(request_id))
+        except (NotFound, ValueError) as exc:
             raise NotFound(f"no classification request {request_id}") from exc
-        except StorageUnavailable as exc:
-            raise BackendUnavailable(str(exc)) from exc
         return ClassificationRequest.model_validate_json(raw)
 
     def classification_requests(self) -> list[ClassificationRequest]:
@@ -319,16 +322,8 @@ class ArchiveService:
         return sorted(found, key=lambda request: request.requested_at)
 
     def delete_classification_request(self, request_id: str) -> None:
-        try:
+        with _storage("removing a classification request"):
             self.store.delete(layout.classification_request_key(request_id))
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed: {exc}") from exc
-
-    def _put_json(self, key: str, data: bytes) -> None:
-        try:
-            self.store.put(key, data, content_type="application/json")
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed: {exc}") from exc
 
     # ---- documents the index missed ---------------------------------------------------------
 

@@ -2,7 +2,9 @@
 # System packages the archive needs: Tesseract 5 with Vietnamese data, DejaVu fonts for the sample dossiers,
 # and redis-server for the ingest queue across machines (the tests start their own on 127.0.0.1).
 # Installs them when run as root with apt; otherwise prints the exact command and carries on.
+# Then scripts/install-compose.sh provides `docker compose` (built once, cached) for tests/deploy.
 set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server)
 
@@ -15,10 +17,8 @@ fi
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  :
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ${packages[*]} ..." >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
@@ -26,3 +26,5 @@ else
   echo "Tesseract with Vietnamese data and DejaVu fonts are needed. Install them with:" >&2
   echo "  sudo apt-get install -y ${packages[*]}" >&2
 fi
+
+bash "$here/install-compose.sh"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request, Response, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from archive.config import Settings
 from archive.errors import Unauthenticated
@@ -22,7 +23,18 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def current_actor(request: Request) -> Principal:
+# Declared for the OpenAPI document only (alternatives: a bearer token or the session cookie), so clients and
+# Schemathesis send credentials where the schema says; `current_actor` reads the request itself, as before.
+_BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="an API token (`archive tokens create`)")
+_COOKIE = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, scheme_name="session",
+                       description="the session cookie set by `POST /api/v1/auth/login`")
+
+
+def current_actor(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+    _cookie: Annotated[str | None, Security(_COOKIE)] = None,
+) -> Principal:
     settings: Settings = request.app.state.settings
     archive: Archive = request.app.state.archive
     address = client_address(request)

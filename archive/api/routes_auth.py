@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from archive.api.auth import Actor, clear_session_cookie, client_address, set_session_cookie, SESSION_COOKIE
-from archive.api.deps import AppSettings, UseCases
+from archive.api.deps import AppSettings, IsoDate, IsoDateTime, UseCases
+from archive.api.openapi import API_ERRORS
 from archive.audit import AuditEntry
+from common.vocabulary import CLASSIFICATIONS, ROLES
 
-router = APIRouter(prefix="/api/v1", tags=["people"])
+router = APIRouter(prefix="/api/v1", tags=["people"], responses=API_ERRORS)
 
 
 class Credentials(BaseModel):
@@ -38,16 +40,17 @@ class UserOut(BaseModel):
 
 
 class NewUser(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
-    role: str
-    clearance: str
+    # The use case checks name, role and clearance (422 naming what is allowed); the schema says the same.
+    name: str = Field(min_length=1, max_length=64, json_schema_extra={"pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"})
+    role: str = Field(json_schema_extra={"enum": list(ROLES)})
+    clearance: str = Field(json_schema_extra={"enum": list(CLASSIFICATIONS)})
     units: list[str] = Field(default_factory=list, max_length=100)
     password: str | None = Field(default=None, min_length=8, max_length=1024)
 
 
 class NewToken(BaseModel):
     user: str | None = Field(default=None, description="records officers may make tokens for others; default: yourself")
-    expires: date | None = Field(default=None, description="the last day the token works")
+    expires: IsoDate | None = Field(default=None, description="the last day the token works")
 
 
 class TokenOut(BaseModel):
@@ -116,7 +119,7 @@ def audit(
     archive: UseCases, actor: Actor,
     user: Annotated[str | None, Query(max_length=128)] = None,
     document: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
+    since: IsoDateTime | None = None,
 ) -> list[AuditEntry]:
     """Auditors: the whole trail; inspectors: the entries about documents they may see."""
     return archive.audit_entries(actor, user=user, document=document, since=since)

@@ -9,11 +9,13 @@ from pydantic import BaseModel, Field
 
 from archive.api.auth import Actor
 from archive.api.deps import UseCases
+from archive.api.openapi import API_ERRORS, FILE_RESPONSES, PAGE_RESPONSES
 from archive.api.security import DocumentId, content_disposition
 from archive.errors import ArchiveError
 from archive.models import ClassificationChange, ClassificationRequest, Document, DocumentText
+from common.vocabulary import CLASSIFICATIONS
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=API_ERRORS)
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _RANGE_DIGITS = 18  # positions past 10**18 bytes are all "beyond the end"; int() of thousands of digits fails
@@ -43,7 +45,8 @@ def correct_document(document_id: DocumentId, correction: CorrectionRequest, arc
 
 
 class ClassificationAsk(BaseModel):
-    classification: str = Field(description="unclassified | confidential | secret | top_secret")
+    classification: str = Field(description="unclassified | confidential | secret | top_secret",
+                                json_schema_extra={"enum": list(CLASSIFICATIONS)})
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -63,7 +66,7 @@ def get_text(document_id: DocumentId, archive: UseCases, actor: Actor) -> Docume
     return archive.document_text(actor, document_id)
 
 
-@router.get("/{document_id}/file")
+@router.get("/{document_id}/file", response_class=Response, responses=FILE_RESPONSES)
 def get_file(document_id: DocumentId, archive: UseCases, actor: Actor,
              range_header: Annotated[str | None, Header(alias="Range")] = None):
     document, stream = archive.original(actor, document_id, range_header)
@@ -105,13 +108,13 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-@router.get("/{document_id}/pages/{page}.png")
+@router.get("/{document_id}/pages/{page}.png", response_class=Response, responses=PAGE_RESPONSES)
 def get_page(document_id: DocumentId, page: int, archive: UseCases, actor: Actor,
              width: Annotated[int | None, Query(ge=16, le=4000)] = None):
     return Response(content=archive.page_png(actor, document_id, page, width), media_type="image/png")
 
 
-classification_router = APIRouter(prefix="/api/v1/classification-requests", tags=["documents"])
+classification_router = APIRouter(prefix="/api/v1/classification-requests", tags=["documents"], responses=API_ERRORS)
 
 
 @classification_router.get("", response_model=list[ClassificationRequest])

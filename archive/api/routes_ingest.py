@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from archive.api.auth import Actor
 from archive.api.deps import AppSettings, UseCases
+from archive.api.openapi import API_ERRORS, UPLOAD_RESPONSES
 from archive.inputs import IngestInput
 from archive.manifest import ManifestError, match_inputs, parse_manifest
 from archive.models import Job
@@ -17,13 +18,13 @@ from archive.queue import QueuedInput
 from ingest.errors import UnsupportedType
 from ingest.sniff import sniff
 
-router = APIRouter(prefix="/api/v1", tags=["ingest"])
+router = APIRouter(prefix="/api/v1", tags=["ingest"], responses=API_ERRORS)
 
 _CHUNK = 1 << 20
 _MAX_MANIFEST_BYTES = 16 << 20
 
 
-@router.post("/ingest", status_code=202)
+@router.post("/ingest", status_code=202, responses=UPLOAD_RESPONSES)
 async def ingest(
     files: list[UploadFile], settings: AppSettings, archive: UseCases, actor: Actor,
     manifest: UploadFile | None = File(None, description="CSV: a `file` column and Document fields whose values win"),

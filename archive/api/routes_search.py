@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from archive.api.auth import Actor
-from archive.api.deps import UseCases
+from archive.api.deps import IsoDate, UseCases
+from archive.api.openapi import API_ERRORS, EXPORT_RESPONSES
 from archive.api.security import content_disposition
 from archive.models import Equipment, LikelyDuplicate, ReviewItem, SearchResponse
 from search.types import SearchQuery
 
-router = APIRouter(prefix="/api/v1", tags=["search"])
+router = APIRouter(prefix="/api/v1", tags=["search"], responses=API_ERRORS)
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -26,8 +26,8 @@ def search(
     designation: str | None = None,
     classification: str | None = None,
     repair_level: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     cursor: str | None = None,
 ) -> SearchResponse:
@@ -43,7 +43,7 @@ def equipment(serial: str, archive: UseCases, actor: Actor) -> Equipment:
     return archive.equipment(actor, serial)
 
 
-@router.get("/equipment/{serial}/export")
+@router.get("/equipment/{serial}/export", response_class=Response, responses=EXPORT_RESPONSES)
 def export(serial: str, archive: UseCases, actor: Actor) -> Response:
     filename, data = archive.export(actor, serial)
     return Response(

@@ -9,12 +9,14 @@ through the service layer, and appends one audit entry — also when the answer 
 from __future__ import annotations
 
 import uuid
+
+import structlog
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from archive.errors import ArchiveError, Forbidden, InvalidRequest, NotFound, RecordTampered, Unauthenticated
+from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotFound, RecordTampered, Unauthenticated
 from archive.identity import OPERATOR_ROLE, IssuedToken, Principal, Session, User, UserStore, validate_user_fields
 from archive.models import (
     ClassificationChange,
@@ -34,9 +36,12 @@ from archive.records import record_problem
 from archive.service import ArchiveService, ParsedIngest
 from common.vocabulary import CLASSIFICATIONS, classification_rank
 from search.types import SearchQuery
+from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from archive.queue import QueuedInput
+
+log = structlog.get_logger(__name__)
 
 
 def _outcome(exc: BaseException | None) -> str:
@@ -73,9 +78,17 @@ class Archive:
                 noted.setdefault("error", str(exc)[:500])
             raise
         finally:
-            self.audit.record(actor=actor.name, role=actor.role, action=action, outcome=_outcome(failure),
-                              address=actor.address, document_id=noted.pop("_document_id", document_id),
-                              target=target, details=noted)
+            self._record(actor=actor.name, role=actor.role, action=action, outcome=_outcome(failure),
+                         address=actor.address, document_id=noted.pop("_document_id", document_id),
+                         target=target, details=noted)
+
+    def _record(self, **entry: Any) -> None:
+        """Append to the audit trail, or fail the action: nothing happens unrecorded (fails closed)."""
+        try:
+            self.audit.record(**entry)
+        except StorageError as exc:
+            log.error("audit write failed: the action is refused", action=entry.get("action"), error=str(exc))
+            raise BackendUnavailable(f"the audit trail cannot be written, so nothing is done: {exc}") from exc
 
     def _visible_document(self, actor: Principal, document_id: str) -> Document:
         record = self.service.record(document_id)
@@ -104,8 +117,8 @@ class Archive:
             return self.users.create_session(principal, self.session_hours)
 
     def record_failed_sign_in(self, name: str, address: str | None, reason: str) -> None:
-        self.audit.record(actor=str(name)[:128], role="", action="login", outcome="denied", address=address,
-                          details={"reason": reason})
+        self._record(actor=str(name)[:128], role="", action="login", outcome="denied", address=address,
+                     details={"reason": reason})
 
     def sign_out(self, actor: Principal, session_id: str | None) -> None:
         with self._audited(actor, "logout"):
@@ -116,8 +129,8 @@ class Archive:
         """The person a bearer token stands for; refusals are audited (someone is trying tokens)."""
         principal = self.users.principal_for_token(token, address)
         if principal is None:
-            self.audit.record(actor="unknown", role="", action="token", outcome="denied", address=address,
-                              details={"reason": "unknown, expired or revoked token"})
+            self._record(actor="unknown", role="", action="token", outcome="denied", address=address,
+                         details={"reason": "unknown, expired or revoked token"})
             raise Unauthenticated("the token is unknown, expired or revoked")
         return principal
 
@@ -285,11 +298,11 @@ class Archive:
     def note_ingested(self, actor: Principal, result: IngestResult) -> None:
         """One audit entry per file an ingest settled, stored or not (files settled before parsing, such as
         duplicates, are noted by their entrypoint through this)."""
-        self.audit.record(actor=actor.name, role=actor.role, action="ingest",
-                          outcome="ok" if result.status != "failed" else "failed", address=actor.address,
-                          document_id=result.document_id, target=result.path[:500],
-                          details={"status": result.status, **({"error": result.error[:500]} if result.error else {}),
-                                   **({"record_hash": result.record_hash} if result.record_hash else {})})
+        self._record(actor=actor.name, role=actor.role, action="ingest",
+                     outcome="ok" if result.status != "failed" else "failed", address=actor.address,
+                     document_id=result.document_id, target=result.path[:500],
+                     details={"status": result.status, **({"error": result.error[:500]} if result.error else {}),
+                              **({"record_hash": result.record_hash} if result.record_hash else {})})
 
     def enqueue(self, actor: Principal, inputs: list[QueuedInput]) -> str:
         """Stage and queue files for the workers, who ingest (and audit) each one as `actor`."""

@@ -197,3 +197,16 @@ def test_a_record_edited_by_hand_is_not_served_as_genuine(client, secured):
     answer = client.get(f"/api/v1/documents/{document_id}", headers=secured.headers("technician"))
     assert answer.status_code == 503 and "fails its seal" in answer.json()["detail"]
     assert client.get(f"/api/v1/documents/{document_id}/file", headers=secured.headers("technician")).status_code == 503
+
+
+def test_nothing_is_served_when_the_audit_trail_cannot_be_written(client, secured):
+    import shutil
+
+    audit_dir = secured.settings.data_dir / "objects" / "audit"
+    shutil.rmtree(audit_dir)
+    audit_dir.write_text("a file where the trail's folder was: every append fails")
+    answer = client.get("/api/v1/search", params={"q": "bao mat"}, headers=secured.headers("technician"))
+    assert answer.status_code == 503 and "audit trail cannot be written" in answer.json()["detail"]
+    assert "hits" not in answer.json()
+    document_id = secured.documents[("unclassified", IN_UNIT)]
+    assert client.get(f"/api/v1/documents/{document_id}/file", headers=secured.headers("technician")).status_code == 503

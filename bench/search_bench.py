@@ -273,17 +273,18 @@ def measure(run: Callable[[int], Any], queries: int, warmup: int) -> dict[str, A
 
 
 def measure_interleaved(runs: dict[str, Callable[[int], Any]], queries: int, warmup: int) -> dict[str, dict[str, Any]]:
-    """Each run `queries` times, taking turns query by query (who goes first rotates), so that a
-    burst of load elsewhere on the machine, or a warm cache, favours none of them."""
+    """Each run `queries` times, taking turns query by query in a shuffled order, so that a burst of
+    load elsewhere on the machine, or the cache warmed by the run just before (the same query with
+    another filter), favours none of them."""
     names = list(runs)
     for i in range(warmup):
         for name in names:
             runs[name](i)
     samples: dict[str, list[float]] = {name: [] for name in names}
     last: dict[str, Any] = {}
+    order = random.Random(len(names))
     for i in range(queries):
-        turn = i % len(names)
-        for name in names[turn:] + names[:turn]:
+        for name in order.sample(names, len(names)):
             started = time.perf_counter()
             last[name] = runs[name](i)
             samples[name].append((time.perf_counter() - started) * 1000)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import structlog
+
 from archive.config import Settings
 from archive.errors import BackendUnavailable
 from archive.service import ArchiveService
@@ -18,6 +20,8 @@ from search.errors import SearchError
 from search.ports import SearchIndex
 from storage.errors import StorageError
 from storage.ports import ObjectStore
+
+log = structlog.get_logger(__name__)
 
 
 def _local_store(settings: Settings) -> ObjectStore:
@@ -38,7 +42,7 @@ def _s3_store(settings: Settings) -> ObjectStore:
 def _tantivy_index(settings: Settings) -> SearchIndex:
     from search.tantivy_index import TantivyIndex
 
-    return TantivyIndex(settings.index_dir)
+    return TantivyIndex(settings.index_dir, replace_incompatible=True)
 
 
 def _elasticsearch_index(settings: Settings) -> SearchIndex:
@@ -84,4 +88,10 @@ def build_services(settings: Settings) -> ArchiveService:
     except SearchError as exc:
         store.close()
         raise BackendUnavailable(f"index ({settings.index}) unavailable: {exc}") from exc
-    return ArchiveService(store, index, extraction_options(settings), review_below=settings.review_below)
+    service = ArchiveService(store, index, extraction_options(settings), review_below=settings.review_below)
+    replaced = getattr(index, "replaced", None)
+    if replaced is not None:  # an index from an older schema: the index is derived, so it is built again from storage
+        log.warning("the search index was written by an older version: rebuilding it from storage",
+                    old_index=str(replaced))
+        service.reindex()
+    return service

@@ -41,6 +41,7 @@ from __future__ import annotations
 import os
 import pathlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -127,8 +128,14 @@ class TantivyIndex:
         writer_heap_bytes: int = 128_000_000,
         writer_threads: int | None = None,
         facet_size: int = 50,
+        replace_incompatible: bool = False,
     ) -> None:
         self._path = pathlib.Path(path) if path is not None else None
+        # An index written by an older version of the schema is derived data: with `replace_incompatible` it is
+        # moved aside (`<path>.incompatible-<time>`) and a new, empty one is made; `replaced` tells the caller to
+        # rebuild it from storage.
+        self._replace_incompatible = replace_incompatible
+        self.replaced: pathlib.Path | None = None
         self._heap = writer_heap_bytes
         self._threads = writer_threads or max(1, min(2, os.cpu_count() or 1))
         self._facet_size = facet_size
@@ -149,7 +156,7 @@ class TantivyIndex:
                 index = tantivy.Index(self._schema)
             else:
                 self._path.mkdir(parents=True, exist_ok=True)
-                index = tantivy.Index(self._schema, path=str(self._path), reuse=True)
+                index = self._open_on_disk()
             index.register_tokenizer(TOKENIZER, self._analyzer)
             index.config_reader(reload_policy="OnCommit")
         except BaseException as exc:
@@ -158,6 +165,17 @@ class TantivyIndex:
             where = self._path or "RAM"
             raise IndexUnavailable(f"cannot open the tantivy index at {where} ({exc}); remove it and run `archive reindex`") from exc
         return index
+
+    def _open_on_disk(self) -> tantivy.Index:
+        try:
+            return tantivy.Index(self._schema, path=str(self._path), reuse=True)
+        except ValueError as exc:
+            if not (self._replace_incompatible and "schema does not match" in str(exc)):
+                raise
+        self.replaced = self._path.with_name(f"{self._path.name}.incompatible-{time.strftime('%Y%m%d-%H%M%S')}")
+        self._path.rename(self.replaced)
+        self._path.mkdir(parents=True)
+        return tantivy.Index(self._schema, path=str(self._path), reuse=True)
 
     def close(self) -> None:
         with self._lock:

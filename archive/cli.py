@@ -365,8 +365,6 @@ def show(serial: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
         _print_json(item.model_dump(mode="json"))
         return
     out.print(f"[bold]{item.serial_number}[/bold]  {item.name or ''} ({item.designation or '?'})")
-    if item.matched_by != "exact":
-        out.print(f"[yellow]matched by {item.matched_by} serial[/yellow]")
     for label, value in (
         ("manufacturer", item.manufacturer), ("country", item.country_of_origin), ("year", item.year_of_manufacture),
         ("current unit", item.current_unit), ("quality grade", item.quality_grade), ("status", item.status),

@@ -530,13 +530,12 @@ class ArchiveService:
             next_cursor=page.next_cursor,
         )
 
-    def equipment(self, serial: str, access: Access | None = None, *, fuzzy: bool = False) -> Equipment:
+    def equipment(self, serial: str, access: Access | None = None) -> Equipment:
         """The item and the documents of its dossier that `access` allows; unknown to it when it allows none.
 
         The serial must match exactly after normalisation (`serial_key`: case, spaces, dashes); otherwise
         `SerialNotFound` names the close serials (OCR look-alikes, one edit away) as candidates, so that a
-        mistyped serial never answers with another item's dossier. `fuzzy=True` (`archive show`, which says
-        how it matched) takes the closest item instead."""
+        mistyped serial never answers with another item's dossier."""
         if not serial.strip():
             raise InvalidRequest("empty serial number")
         try:
@@ -544,16 +543,13 @@ class ArchiveService:
         except IndexUnavailable as exc:
             raise BackendUnavailable(str(exc)) from exc
         exact = [m for m in matches if m.match == "exact"]
-        if not exact and not (fuzzy and matches):
+        if not exact:
             # The message stays the same whatever is close (an item hidden from the caller must read as unknown);
             # the candidates, all among what the caller may see, travel beside it.
             raise SerialNotFound(f"no equipment with serial number {serial}", sorted({m.serial_number for m in matches}))
-        if exact:  # the same key under several spellings ("KB-15-84", "KB 1584") is one item
-            best = max(exact, key=lambda m: len(m.document_ids))
-            document_ids = list(dict.fromkeys(doc_id for m in exact for doc_id in m.document_ids))
-        else:
-            best = max(matches, key=lambda m: len(m.document_ids))
-            document_ids = list(best.document_ids)
+        # The same key under several spellings ("KB-15-84", "KB 1584") is one item.
+        best = max(exact, key=lambda m: len(m.document_ids))
+        document_ids = list(dict.fromkeys(doc_id for m in exact for doc_id in m.document_ids))
         documents = [self.document(document_id) for document_id in document_ids]
         return build_equipment(best.serial_number, documents, matched_by=best.match)
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from ingest.serials import serial_key
+from common.identifiers import serial_key
 from common.text import fold
 
 _TEXT_FIELDS = {"name", "unit", "from_unit", "to_unit", "manufacturer", "country_of_origin", "title"}

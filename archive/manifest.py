@@ -24,7 +24,7 @@ from archive.review import out_of_bounds
 from ingest.dates import parse_date
 from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, REPAIR_LEVELS
 from ingest.doctype import classify_doc_type
-from ingest.serials import normalize_serial, serial_key
+from common.identifiers import normalize_serial, serial_key
 from ingest.types import FIELD_NAMES, Extraction, FieldScalar, FieldValue
 from common.text import fold, normalize_text
 

@@ -104,18 +104,22 @@ def discovery_url(issuer: str) -> str:
 
 def discover(issuer: str, http: httpx.Client) -> ProviderMetadata:
     """The provider's endpoints, from its discovery document."""
-    url = discovery_url(issuer)
+    document = _get_json(http, discovery_url(issuer), "discovery document")
+    return ProviderMetadata.from_document(document, issuer)
+
+
+def _get_json(http: httpx.Client, url: str, what: str) -> Any:
+    """A JSON document the provider publishes; it not answering is ProviderUnavailable, nonsense an OIDCError."""
     try:
         response = http.get(url)
     except httpx.HTTPError as exc:
-        raise ProviderUnavailable(f"the identity provider does not answer at {url}: {exc}") from exc
+        raise ProviderUnavailable(f"the identity provider's {what} does not answer at {url}: {exc}") from exc
     if response.status_code != 200:
-        raise ProviderUnavailable(f"the identity provider answered {response.status_code} at {url}")
+        raise ProviderUnavailable(f"the identity provider's {what} answered {response.status_code} at {url}")
     try:
-        document = response.json()
+        return response.json()
     except ValueError as exc:
-        raise OIDCError(f"the discovery document at {url} is not JSON") from exc
-    return ProviderMetadata.from_document(document, issuer)
+        raise OIDCError(f"the identity provider's {what} at {url} is not JSON") from exc
 
 
 # ---- one sign-in ---------------------------------------------------------------------------------
@@ -338,16 +342,7 @@ class OIDCClient:
         return key
 
     def _fetch_keys(self, uri: str) -> dict[str, tuple[jwt.PyJWK, str | None]]:
-        try:
-            response = self.http.get(uri)
-        except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"the identity provider's keys do not answer at {uri}: {exc}") from exc
-        if response.status_code != 200:
-            raise ProviderUnavailable(f"the identity provider's keys answered {response.status_code} at {uri}")
-        try:
-            document = response.json()
-        except ValueError as exc:
-            raise OIDCError("the identity provider's key set is not JSON") from exc
+        document = _get_json(self.http, uri, "key set")
         keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}
         for index, data in enumerate(document.get("keys", []) if isinstance(document, dict) else []):
             if not isinstance(data, dict) or data.get("use", "sig") != "sig":

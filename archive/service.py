@@ -50,7 +50,7 @@ from archive.review import CORRECTABLE, apply_correction, uncertain_fields
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
-from ingest.serials import lookalike_key
+from common.identifiers import lookalike_key
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex

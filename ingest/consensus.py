@@ -10,7 +10,7 @@ from typing import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
-from ingest.serials import lookalike_key, serial_key
+from common.identifiers import lookalike_key, serial_key
 
 __all__ = ["reconcile_serial"]
 

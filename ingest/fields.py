@@ -24,7 +24,7 @@ from ingest.doctype import classify_doc_type
 from ingest.header import classification, document_number
 from ingest.labels import EARLIER_QUALIFIERS, LATER_QUALIFIERS, Hit, Line, is_leader_line, label_hits, split_lines, values_after
 from ingest.prose import prose_values
-from ingest.serials import serial_key
+from common.identifiers import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, serial_tokens

@@ -3,9 +3,7 @@ was meant. The keys (display form, exact key, look-alike key) live in `common.id
 
 from __future__ import annotations
 
-import re
-
-from common.identifiers import _SEPARATORS, lookalike_key, normalize_serial, serial_key  # noqa: F401 (re-exported)
+from common.identifiers import normalize_serial
 
 _TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 # Letters OCR produces for digits but that rarely stand for themselves inside a number group;

@@ -20,7 +20,7 @@ from typing import Callable
 from rapidfuzz.distance import Levenshtein
 
 from ingest.labels import Line, label_hits
-from ingest.serials import serial_key
+from common.identifiers import serial_key
 from common.text import fold_iy
 
 __all__ = ["TableValue", "table_values"]

@@ -13,7 +13,8 @@ from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
 
-from ingest.serials import repair_serial, serial_key
+from common.identifiers import serial_key
+from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
 
 __all__ = ["PARSERS", "UNIT_WORDS", "grade_number", "parse_serial", "serial_tokens", "parse_year", "parse_unit", "parse_designation"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -18,26 +17,8 @@ from storage.errors import StorageUnavailable
 from storage.local import LocalObjectStore
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request, tmp_path):
-    if request.param == "local":
-        adapter = LocalObjectStore(tmp_path / "objects")
-        yield adapter
-        adapter.close()
-        return
-    server = request.getfixturevalue("s3_server")  # only the s3 param starts the server
-    from minio import Minio
-
-    from storage.s3 import S3ObjectStore
-
-    bucket = f"audit-{uuid.uuid4().hex[:16]}"
-    adapter = S3ObjectStore(server.endpoint, server.access_key, server.secret_key, bucket)
-    yield adapter
-    adapter.close()
-    client = Minio(server.endpoint, server.access_key, server.secret_key, secure=False)
-    for obj in client.list_objects(bucket, recursive=True, include_version=True):
-        client.remove_object(bucket, obj.object_name, version_id=obj.version_id)
-    client.remove_bucket(bucket)
+# The same local and S3 stores the object-store contract runs on (a fresh bucket each, dropped after).
+from tests.contract.test_object_store import store  # noqa: E402,F401
 
 
 def keeps_history(store) -> bool:

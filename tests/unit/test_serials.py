@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.serials import lookalike_key, normalize_serial, repair_serial, serial_key
+from common.identifiers import lookalike_key, normalize_serial, serial_key
+from ingest.serials import repair_serial
 
 
 @pytest.mark.parametrize(

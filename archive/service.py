@@ -530,7 +530,8 @@ class ArchiveService:
             next_cursor=page.next_cursor,
         )
 
-    def equipment(self, serial: str, access: Access | None = None) -> Equipment:
+    def equipment(self, serial: str, access: Access | None = None,
+                  visible: Callable[[Document], bool] | None = None) -> Equipment:
         """The item and the documents of its dossier that `access` allows; unknown to it when it allows none.
 
         The serial must match exactly after normalisation (`serial_key`: case, spaces, dashes); otherwise
@@ -551,11 +552,16 @@ class ArchiveService:
         best = max(exact, key=lambda m: len(m.document_ids))
         document_ids = list(dict.fromkeys(doc_id for m in exact for doc_id in m.document_ids))
         documents = [self.document(document_id) for document_id in document_ids]
+        if visible is not None:  # the stored records have the last word where the index lags behind a change
+            documents = [document for document in documents if visible(document)]
+            if not documents:
+                raise SerialNotFound(f"no equipment with serial number {serial}", [])
         return build_equipment(best.serial_number, documents, matched_by=best.match)
 
-    def export(self, serial: str, access: Access | None = None) -> tuple[str, bytes]:
+    def export(self, serial: str, access: Access | None = None,
+               visible: Callable[[Document], bool] | None = None) -> tuple[str, bytes]:
         """The dossier as a zip: originals, records, the equipment view and a SHA-256 manifest."""
-        item = self.equipment(serial, access)
+        item = self.equipment(serial, access, visible)
         buffer = io.BytesIO()
         manifest: list[str] = []
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:

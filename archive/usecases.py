@@ -9,12 +9,12 @@ through the service layer, and appends one audit entry — also when the answer 
 from __future__ import annotations
 
 import uuid
-
-import structlog
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+import structlog
 
 from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotFound, RecordTampered, Unauthenticated
 from archive.identity import OPERATOR_ROLE, IssuedToken, Principal, Session, User, UserStore, validate_user_fields
@@ -149,14 +149,14 @@ class Archive:
     def equipment(self, actor: Principal, serial: str) -> Equipment:
         with self._audited(actor, "view_equipment", target=serial[:200]) as noted:
             require(actor, Action.READ)
-            item = self.service.equipment(serial, access_for(actor))
+            item = self.service.equipment(serial, access_for(actor), self._visible(actor))
             noted["documents"] = [summary.document_id for summary in item.documents]
             return item
 
     def export(self, actor: Principal, serial: str) -> tuple[str, bytes]:
         with self._audited(actor, "export", target=serial[:200]) as noted:
             require(actor, Action.EXPORT)
-            filename, data = self.service.export(serial, access_for(actor))
+            filename, data = self.service.export(serial, access_for(actor), self._visible(actor))
             noted["bytes"] = len(data)
             return filename, data
 

@@ -210,3 +210,23 @@ def test_nothing_is_served_when_the_audit_trail_cannot_be_written(client, secure
     assert "hits" not in answer.json()
     document_id = secured.documents[("unclassified", IN_UNIT)]
     assert client.get(f"/api/v1/documents/{document_id}/file", headers=secured.headers("technician")).status_code == 503
+
+
+def test_the_stored_record_has_the_last_word_when_the_index_lags_behind(client, secured):
+    """An upgrade stored while the index missed it (it was down: the document waits as pending) hides the
+    document from the equipment view and the export at once, not only after the index catches up."""
+    from archive.bootstrap import build_services
+    from archive.records import seal_record
+
+    document_id = secured.documents[("confidential", IN_UNIT)]
+    service = build_services(secured.settings)
+    try:
+        record = service.record(document_id)
+        upgraded = record.model_copy(update={"document": record.document.model_copy(update={"classification": "top_secret"})})
+        service._put_record(seal_record(upgraded, record))  # as `correct` stores it, minus the index update
+    finally:
+        service.close()
+    item = client.get("/api/v1/equipment/KB-77-01", headers=secured.headers("technician")).json()
+    assert document_id not in {d["document_id"] for d in item["documents"]}
+    assert item["document_count"] == 2
+    assert client.get(f"/api/v1/documents/{document_id}", headers=secured.headers("technician")).status_code == 404

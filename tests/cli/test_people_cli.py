@@ -54,7 +54,13 @@ COMMANDS = [
     (("audit", "verify"), {Action.AUDIT_ALL}),
     (("classify", "requests", "--json"), {Action.CLASSIFY}),
     (("ingest", "{tmp}/scan.pdf"), {Action.INGEST}),
+    # Allowed, these find nothing to act on (exit 4); refused first otherwise (exit 5).
+    (("users", "disable", "ghost"), {Action.MANAGE_USERS}),
+    (("tokens", "revoke", "000000000000"), {Action.MANAGE_USERS}),
+    (("classify", "approve", "0123abcd"), {Action.CLASSIFY}),
+    (("job", "0123abcd"), {Action.JOBS}),
 ]
+FINDS_NOTHING = {"disable", "revoke", "approve", "job"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -64,7 +70,8 @@ def test_each_command_by_role(secured, tmp_path, role, args, actions):
     filled = [arg.format(tmp=tmp_path, role=role) for arg in args]
     result = invoke(secured, role, *filled)
     allowed = bool(actions & PERMISSIONS[role])
-    assert result.exit_code == (EXIT_OK if allowed else EXIT_DENIED), (role, filled, result.output)
+    found = EXIT_NOT_FOUND if set(args) & FINDS_NOTHING else EXIT_OK
+    assert result.exit_code == (found if allowed else EXIT_DENIED), (role, filled, result.output)
 
 
 DOCUMENT_COMMANDS = [

@@ -15,8 +15,11 @@ including hit documents, highlights and facets):
              rarer than the synthetic maker's), limit 20, facets
 - selective: text "trang bi" + designation + unit filters, limit 20, facets
 - browse:    no text, designation + unit filters (newest first), facets
-- serial:    find_serial on existing serials typed in varied forms ("kb 12345", "KB-12345")
-- serial_miss: find_serial one character off (walks exact → look-alike → fuzzy tiers)
+- serial:    find_serial on existing serials typed in varied forms ("kb 12345", "KB-12345"); when
+             people ask (below), only serials every one of them may see, so that the filtered and the
+             unfiltered lookup both stop at the exact tier
+- serial_miss: find_serial one digit off, on a serial the index does not hold (a draw that lands on
+             another existing serial is drawn again), so it walks exact → look-alike → fuzzy tiers
 
 Access (`search.types.Access`, applied inside the engine query): every document gets a
 classification rank drawn 0–3 (uniform, deterministic per document) and the unit keys of its
@@ -30,7 +33,16 @@ all alike):
 - `+secret_unit`:  Access(max_rank=2, unit_keys=(the higher unit of the queried pair, e.g. "su doan 304"))
                    for searches; for serials, of the unit of the document carrying the serial
 
-`access_ratios` in the JSON holds filtered/unfiltered p50 and p99 per query and person.
+- `serial_hidden+<person>`: find_serial, as that person, on a serial the index holds but only on
+  documents that person may not see (distinct serial/unit pairs of the corpus sample, cycled; the
+  `serials` figure says how many, `hidden_serial_pairs` how many the sample holds per person; a
+  person with fewer than MIN_HIDDEN, the top-secret one always, is not measured). The answer
+  must look like a miss, so it walks the same tiers as one: it is measured, interleaved, beside
+  `serial_miss` and compared with it, not with the unfiltered lookup of the same serial (which stops
+  at the exact tier: the cost of a miss, not of the filter).
+
+`access_ratios` in the JSON holds filtered/unfiltered p50 and p99 per query and person (the same
+queries both ways); `hidden_ratios` holds serial_hidden+<person> / serial_miss.
 
 Targets: p50 ≤ 10 ms and p99 ≤ 50 ms for searches at 1M documents; serial p99 ≤ 5 ms; access
 filtering p50/p99 ratio ≤ 1.2.
@@ -67,6 +79,8 @@ WORK = ROOT / "bench" / "work"
 BATCH = 20_000
 TARGETS = {"search_p50_ms": 10.0, "search_p99_ms": 50.0, "serial_p99_ms": 5.0, "access_ratio": 1.2}
 PEOPLE = ("top_secret", "secret", "unclassified", "secret_unit")
+HIDDEN_BASELINE = {"serial_hidden": "serial_miss"}  # compared with a miss, not with itself unfiltered
+MIN_HIDDEN = 20  # distinct hidden serials below which a person's serial_hidden is not measured
 
 # -- synthetic dossier texts (used when archive.demo.document_texts is not available) ------------
 
@@ -317,22 +331,49 @@ def people(unit: str | None) -> dict[str, Access]:
             "secret_unit": Access(max_rank=2, unit_keys=(higher_unit_key(unit),))}
 
 
-def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, ...] = ()) -> dict[str, Any]:
+def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, ...] = (),
+                notes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Figures per query name; with `who_asks` (names in `PEOPLE`) each query is also run, interleaved,
-    as those people (`"<query>+<person>"`). Any `SearchIndex` adapter will do (es_bench uses it too)."""
+    as those people (`"<query>+<person>"`), and `notes` (when given) gets how many of the corpus sample's
+    serial/unit pairs are hidden from each. Any `SearchIndex` adapter will do (es_bench uses it too)."""
     rng = random.Random(args.seed)
+    hidden_serials: dict[str, int] = {}
     pairs = sorted(corpus.pairs, key=lambda pair: -corpus.pairs[pair])[:200]
     count = args.queries + args.warmup
     selective_pairs = [rng.choice(pairs) for _ in range(count)]
-    serial_at = [rng.randrange(len(corpus.serials)) for _ in range(count)]
+    units_of = corpus.serial_units if len(corpus.serial_units) == len(corpus.serials) else [None] * len(corpus.serials)
+
+    def exact(serial: str, access: Access | None) -> bool:
+        return any(match.match == "exact" for match in index.find_serial(serial, access))
+
+    def seen_by_all(at: int) -> bool:
+        asking = people(units_of[at])
+        return all(exact(corpus.serials[at], asking[who]) for who in who_asks)
+
+    serial_at = [draw(rng, len(corpus.serials), seen_by_all if who_asks else None) for _ in range(count)]
     serials = [variants(corpus.serials[at], rng) for at in serial_at]
-    miss_at = [rng.randrange(len(corpus.serials)) for _ in range(count)]
-    misses = [one_off(corpus.serials[at], rng) for at in miss_at]
+    miss_at, misses = [], []
+    while len(misses) < count:
+        at = rng.randrange(len(corpus.serials))
+        miss = one_off(corpus.serials[at], rng)
+        if not exact(miss, None):  # one digit off can be another serial that exists: that is no miss
+            miss_at.append(at)
+            misses.append(miss)
     # Who asks: a person of the queried unit for searches, of the serial's own unit for lookups.
     search_people = [people(unit) for _designation, unit in selective_pairs]
-    units_of = corpus.serial_units if len(corpus.serial_units) == len(corpus.serials) else [None] * len(corpus.serials)
     serial_people = [people(units_of[at]) for at in serial_at]
     miss_people = [people(units_of[at]) for at in miss_at]
+    # Serials held only on documents the person may not see: (serial, access) per run, per person.
+    held = list(dict.fromkeys(zip(corpus.serials, units_of)))
+    random.Random(args.seed).shuffle(held)
+    hidden: dict[str, list[tuple[str, Access]]] = {}
+    for who in who_asks:
+        pool = [(serial, people(unit)[who]) for serial, unit in held if not exact(serial, people(unit)[who])]
+        hidden_serials[who] = len(pool)
+        pool = pool[:count]
+        if len(pool) >= MIN_HIDDEN:
+            hidden[who] = [(variants(serial, rng), access) for serial, access in (pool[i % len(pool)]
+                                                                                  for i in range(count))]
 
     def broad(i: int, access: Access | None):
         return index.search(SearchQuery(text="sua chua lon", limit=20, access=access)).total
@@ -355,6 +396,12 @@ def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, 
     def serial_miss(i: int, access: Access | None):
         return [m.match for m in index.find_serial(misses[i % len(misses)], access)][:1]
 
+    def serial_hidden(who: str) -> Callable[[int], Any]:
+        def run(i: int):
+            serial, access = hidden[who][i % len(hidden[who])]
+            return [m.match for m in index.find_serial(serial, access)][:1]
+        return run
+
     results: dict[str, Any] = {}
     for name, query, asking in (("broad", broad, search_people), ("broad_half", broad_half, search_people),
                                 ("selective", selective, search_people), ("browse", browse, search_people),
@@ -362,25 +409,55 @@ def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, 
         runs = {name: lambda i, query=query: query(i, None)}
         for who in who_asks:
             runs[f"{name}+{who}"] = lambda i, query=query, asking=asking, who=who: query(i, asking[i % len(asking)][who])
+        if name == "serial_miss":  # a hidden serial must answer like a miss: measured beside one
+            runs.update({f"serial_hidden+{who}": serial_hidden(who) for who in hidden})
         measured = measure_interleaved(runs, args.queries, args.warmup)
+        for who in hidden:
+            if f"serial_hidden+{who}" in measured:  # how many distinct serials the runs cycle through
+                measured[f"serial_hidden+{who}"]["serials"] = min(count, hidden_serials[who])
         results.update(measured)
         for label, figures_ in measured.items():
             print(f"  {label:<26} p50 {figures_['p50_ms']:8.2f} ms   p99 {figures_['p99_ms']:8.2f} ms   {figures_['last']}",
                   file=sys.stderr, flush=True)
         if who_asks:
-            ratios = access_ratios(measured)[name]
-            print("  " + "   ".join(f"{who} ×{r['p50']:.2f}/×{r['p99']:.2f}" for who, r in ratios.items())
-                  + "  (filtered/unfiltered p50/p99)", file=sys.stderr, flush=True)
+            for query, ratios in {**access_ratios(measured), **hidden_ratios(measured)}.items():
+                print(f"  {query}: " + "   ".join(f"{who} ×{r['p50']:.2f}/×{r['p99']:.2f}" for who, r in ratios.items())
+                      + f"  (p50/p99, against {HIDDEN_BASELINE.get(query, 'unfiltered')})", file=sys.stderr, flush=True)
+    if who_asks:
+        print(f"  serial/unit pairs only on documents hidden from each person: {hidden_serials} (of {len(held)}"
+              f" in the corpus sample; serial_hidden measured with at least {MIN_HIDDEN})", file=sys.stderr, flush=True)
+        if notes is not None:
+            notes.update({"hidden_serial_pairs": hidden_serials, "serial_pairs_sampled": len(held),
+                          "min_hidden": MIN_HIDDEN})
     return results
 
 
+def draw(rng: random.Random, size: int, keep: Callable[[int], bool] | None, tries: int = 100_000) -> int:
+    """A position below `size` that `keep` accepts (any when `keep` is None)."""
+    for _ in range(tries):
+        at = rng.randrange(size)
+        if keep is None or keep(at):
+            return at
+    raise RuntimeError(f"no acceptable draw in {tries} tries")
+
+
 def access_ratios(results: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
-    """query → person → filtered/unfiltered p50 and p99, from `run_queries`' figures."""
+    """query → person → filtered/unfiltered p50 and p99 of the same queries, from `run_queries`' figures."""
+    return _ratios(results, lambda query: None if query in HIDDEN_BASELINE else query)
+
+
+def hidden_ratios(results: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """serial_hidden → person → its p50 and p99 over serial_miss's (unfiltered): a hidden serial against a miss."""
+    return _ratios(results, HIDDEN_BASELINE.get)
+
+
+def _ratios(results: dict[str, Any], baseline: Callable[[str], str | None]) -> dict[str, dict[str, dict[str, float]]]:
     ratios: dict[str, dict[str, dict[str, float]]] = {}
     for label, filtered in results.items():
         query, _, who = label.partition("+")
-        if who and query in results:
-            plain = results[query]
+        base = baseline(query)
+        if who and base in results:
+            plain = results[base]
             ratios.setdefault(query, {})[who] = {"p50": round(filtered["p50_ms"] / plain["p50_ms"], 3),
                                                  "p99": round(filtered["p99_ms"] / plain["p99_ms"], 3)}
     return ratios
@@ -415,7 +492,7 @@ def table(runs: list[dict[str, Any]]) -> str:
     lines = [f"{'docs':>10} {'index s':>8} {'docs/s':>8}  {'query':<26} {'p50 ms':>8} {'p99 ms':>8} {'matches':>9}"
              f"  {'p50 ×':>6} {'p99 ×':>6}"]
     for run in runs:
-        ratios = run.get("access_ratios", {})
+        ratios = {**run.get("access_ratios", {}), **run.get("hidden_ratios", {})}
         for i, (name, figures_) in enumerate(run["queries"].items()):
             head = (f"{run['docs']:>10,} {run['index_seconds']:>8} {run['docs_per_second']:>8,.0f}" if i == 0
                     else " " * 28)
@@ -425,6 +502,10 @@ def table(runs: list[dict[str, Any]]) -> str:
             lines.append(f"{head}  {name:<26} {figures_['p50_ms']:>8.2f} {figures_['p99_ms']:>8.2f}"
                          f" {str(figures_['last']):>9}{tail}")
     return "\n".join(lines)
+
+
+def _worst(ratios: dict[str, dict[str, dict[str, float]]]) -> float | None:
+    return max((max(r["p50"], r["p99"]) for by_person in ratios.values() for r in by_person.values()), default=None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -458,13 +539,15 @@ def main(argv: list[str] | None = None) -> int:
             facts, corpus = build(path, docs, args.seed, source, args)
         index = TantivyIndex(path, writer_threads=1)
         try:
-            queries = run_queries(index, corpus, args, who_asks=PEOPLE)
+            notes: dict[str, Any] = {}
+            queries = run_queries(index, corpus, args, who_asks=PEOPLE, notes=notes)
             ratios = access_ratios(queries)
+            hidden = hidden_ratios(queries)
         finally:
             index.close()
         runs.append({**facts, "source": source_name, "queries": queries, "access_ratios": ratios,
-                     "worst_access_ratio": max(max(r["p50"], r["p99"]) for by_person in ratios.values()
-                                               for r in by_person.values())})
+                     "worst_access_ratio": _worst(ratios), "hidden_ratios": hidden,
+                     "hidden_baseline": HIDDEN_BASELINE, "worst_hidden_ratio": _worst(hidden), **notes})
 
     report = {"machine": {**machine(), "loadavg_before": load_before}, "targets": TARGETS, "runs": runs,
               "command": " ".join([Path(sys.executable).name, *sys.argv])}

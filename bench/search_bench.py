@@ -24,8 +24,13 @@ including hit documents, highlights and facets):
 Access (`search.types.Access`, applied inside the engine query): every document gets a
 classification rank drawn 0–3 (uniform, deterministic per document) and the unit keys of its
 unit and both ends of a transfer (`common.identifiers.unit_keys`). Each query above is also run
-as four people, interleaved run by run with the unfiltered query (so load on the machine hits
-all alike):
+as four people, each person as its own A/B pair with the unfiltered query (`measure_pair`): for
+each sample, the unfiltered and the filtered run back to back with the same query parameters,
+which goes first drawn per sample (half and half), so that load on the machine and the cache the
+first run warms favour neither side; the pairs run one after another. (Not all five in one
+shuffled round: the top-secret person sends the very engine query unfiltered, so whichever of
+the two ran second in a round found it warm, which made the unfiltered figures of the round
+faster than a person's pair alone.)
 
 - `+top_secret`:   Access(max_rank=3, unit_keys=None): everything passes
 - `+secret`:       Access(max_rank=2, unit_keys=None): three documents in four (ranks above excluded)
@@ -41,8 +46,12 @@ all alike):
   `serial_miss` and compared with it, not with the unfiltered lookup of the same serial (which stops
   at the exact tier: the cost of a miss, not of the filter).
 
-`access_ratios` in the JSON holds filtered/unfiltered p50 and p99 per query and person (the same
-queries both ways); `hidden_ratios` holds serial_hidden+<person> / serial_miss.
+`access_ratios` in the JSON holds filtered/unfiltered p50 and p99 per query and person, each against
+the unfiltered runs of its own pair (the filtered figures' `baseline`); `hidden_ratios` holds
+serial_hidden+<person> / the serial_miss runs of its own pair. The unfiltered figures of a query
+(`queries[<query>]`) pool the unfiltered runs of the three restricted people's pairs (`pooled_from`;
+not the top-secret pair, whose identical second query finds the cache warm half the time); with
+nobody asking (es_bench) the query is measured alone.
 
 Targets: p50 ≤ 10 ms and p99 ≤ 50 ms for searches at 1M documents; serial p99 ≤ 5 ms; access
 filtering p50/p99 ratio ≤ 1.2.
@@ -288,8 +297,7 @@ def measure(run: Callable[[int], Any], queries: int, warmup: int) -> dict[str, A
 
 def measure_interleaved(runs: dict[str, Callable[[int], Any]], queries: int, warmup: int) -> dict[str, dict[str, Any]]:
     """Each run `queries` times, taking turns query by query in a shuffled order, so that a burst of
-    load elsewhere on the machine, or the cache warmed by the run just before (the same query with
-    another filter), favours none of them."""
+    load elsewhere on the machine favours none of them."""
     names = list(runs)
     for i in range(warmup):
         for name in names:
@@ -303,6 +311,47 @@ def measure_interleaved(runs: dict[str, Callable[[int], Any]], queries: int, war
             last[name] = runs[name](i)
             samples[name].append((time.perf_counter() - started) * 1000)
     return {name: figures(samples[name], last[name]) for name in names}
+
+
+def measure_pair(base: Callable[[int], Any], other: Callable[[int], Any], queries: int, warmup: int,
+                 seed: int) -> tuple[list[float], Any, list[float], Any]:
+    """An A/B pair: for each sample i, `base(i)` and `other(i)` back to back (the same query
+    parameters), which one goes first drawn per sample, half and half (shuffled), so that the cache
+    the first run warms, and a burst of load elsewhere, favour neither. Returns both sides' samples
+    (ms) and last answers."""
+    for i in range(warmup):
+        base(i)
+        other(i)
+    firsts = [True] * (queries // 2) + [False] * (queries - queries // 2)  # True: base runs first
+    random.Random(seed).shuffle(firsts)
+    samples: dict[bool, list[float]] = {True: [], False: []}  # True: base, False: other
+    last: dict[bool, Any] = {}
+    for i, base_first in enumerate(firsts):
+        for is_base in ((True, False) if base_first else (False, True)):
+            started = time.perf_counter()
+            last[is_base] = (base if is_base else other)(i)
+            samples[is_base].append((time.perf_counter() - started) * 1000)
+    return samples[True], last[True], samples[False], last[False]
+
+
+def measure_pairs(base: Callable[[int], Any], others: dict[str, Callable[[int], Any]], queries: int, warmup: int,
+                  base_name: str, seed: int, pool: Callable[[str], bool] = lambda name: True) -> dict[str, dict[str, Any]]:
+    """Each of `others` as its own A/B pair with `base` (`measure_pair`), pair after pair. Every
+    other's figures carry `baseline`: the figures of the `base` runs of its own pair, which its ratio
+    is taken against. `base_name` gets `base` measured alone (interleaved with nothing) when there
+    are no others, else the `base` samples of the pairs whose names `pool` accepts, pooled."""
+    if not others:
+        return {base_name: measure(base, queries, warmup)}
+    measured: dict[str, dict[str, Any]] = {}
+    pooled: list[float] = []
+    base_last: Any = None
+    for k, (name, other) in enumerate(others.items()):
+        base_samples, base_last, other_samples, other_last = measure_pair(base, other, queries, warmup, seed * 1000 + k)
+        measured[name] = {**figures(other_samples, other_last), "baseline": figures(base_samples, base_last)}
+        if pool(name):
+            pooled.extend(base_samples)
+    return {base_name: {**figures(pooled or base_samples, base_last),
+                        "pooled_from": [name for name in others if pool(name)] or [name]}, **measured}
 
 
 def variants(serial: str, rng: random.Random) -> str:
@@ -406,23 +455,31 @@ def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, 
     for name, query, asking in (("broad", broad, search_people), ("broad_half", broad_half, search_people),
                                 ("selective", selective, search_people), ("browse", browse, search_people),
                                 ("serial", serial, serial_people), ("serial_miss", serial_miss, miss_people)):
-        runs = {name: lambda i, query=query: query(i, None)}
-        for who in who_asks:
-            runs[f"{name}+{who}"] = lambda i, query=query, asking=asking, who=who: query(i, asking[i % len(asking)][who])
+        unfiltered = lambda i, query=query: query(i, None)  # noqa: E731
+        filtered = {f"{name}+{who}": (lambda i, query=query, asking=asking, who=who: query(i, asking[i % len(asking)][who]))
+                    for who in who_asks}
         if name == "serial_miss":  # a hidden serial must answer like a miss: measured beside one
-            runs.update({f"serial_hidden+{who}": serial_hidden(who) for who in hidden})
-        measured = measure_interleaved(runs, args.queries, args.warmup)
+            filtered.update({f"serial_hidden+{who}": serial_hidden(who) for who in hidden})
+        # The unfiltered figures pool the unfiltered runs of the restricted people's pairs: the
+        # top-secret person's pair runs one query twice (the second finds it warm), and serial_hidden
+        # pairs with serial_miss on other serials.
+        measured = measure_pairs(unfiltered, filtered, args.queries, args.warmup, name, args.seed,
+                                 pool=lambda label: label.startswith(f"{name}+") and not label.endswith("+top_secret"))
         for who in hidden:
             if f"serial_hidden+{who}" in measured:  # how many distinct serials the runs cycle through
                 measured[f"serial_hidden+{who}"]["serials"] = min(count, hidden_serials[who])
         results.update(measured)
         for label, figures_ in measured.items():
-            print(f"  {label:<26} p50 {figures_['p50_ms']:8.2f} ms   p99 {figures_['p99_ms']:8.2f} ms   {figures_['last']}",
-                  file=sys.stderr, flush=True)
+            paired = figures_.get("baseline")
+            against = (f"   (its pair's unfiltered: p50 {paired['p50_ms']:.2f}, p99 {paired['p99_ms']:.2f} ms)"
+                       if paired else "")
+            print(f"  {label:<26} p50 {figures_['p50_ms']:8.2f} ms   p99 {figures_['p99_ms']:8.2f} ms   {figures_['last']}"
+                  + against, file=sys.stderr, flush=True)
         if who_asks:
             for query, ratios in {**access_ratios(measured), **hidden_ratios(measured)}.items():
                 print(f"  {query}: " + "   ".join(f"{who} ×{r['p50']:.2f}/×{r['p99']:.2f}" for who, r in ratios.items())
-                      + f"  (p50/p99, against {HIDDEN_BASELINE.get(query, 'unfiltered')})", file=sys.stderr, flush=True)
+                      + f"  (p50/p99, against {HIDDEN_BASELINE.get(query, 'unfiltered')} in its own pair)",
+                      file=sys.stderr, flush=True)
     if who_asks:
         print(f"  serial/unit pairs only on documents hidden from each person: {hidden_serials} (of {len(held)}"
               f" in the corpus sample; serial_hidden measured with at least {MIN_HIDDEN})", file=sys.stderr, flush=True)
@@ -457,7 +514,7 @@ def _ratios(results: dict[str, Any], baseline: Callable[[str], str | None]) -> d
         query, _, who = label.partition("+")
         base = baseline(query)
         if who and base in results:
-            plain = results[base]
+            plain = filtered.get("baseline") or results[base]  # its own pair's base runs when paired
             ratios.setdefault(query, {})[who] = {"p50": round(filtered["p50_ms"] / plain["p50_ms"], 3),
                                                  "p99": round(filtered["p99_ms"] / plain["p99_ms"], 3)}
     return ratios

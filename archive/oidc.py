@@ -397,6 +397,18 @@ def _setting(settings: Any, name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
 
+def _known_value(claims: Mapping[str, Any], claim: str, what: str, allowed: tuple[str, ...], name: str) -> str:
+    """The one value of a claim that must hold one of `allowed`; missing or unknown refuses the login."""
+    value = _one_value(claims, claim, what.split()[-1], name)
+    if value is None:
+        raise ClaimsRefused(f"{name} has no {what} (claim {claim!r}): a records officer must set one "
+                            f"at the identity provider", name)
+    if value not in allowed:
+        raise ClaimsRefused(f"{name} has the unknown {what} {value!r} (claim {claim!r}); one of: "
+                            f"{', '.join(allowed)}", name)
+    return value
+
+
 def _one_value(claims: Mapping[str, Any], claim: str, what: str, name: str) -> str | None:
     value = claims.get(claim)
     if isinstance(value, list):
@@ -431,20 +443,8 @@ def principal_from_claims(claims: Mapping[str, Any], settings: Any, address: str
     if len(name) > _MAX_NAME or any(unicodedata.category(ch).startswith("C") for ch in name):
         raise ClaimsRefused("the preferred_username in the ID token is too long or holds control characters")
 
-    role = _one_value(claims, role_claim, "role", name)
-    if role is None:
-        raise ClaimsRefused(f"{name} has no archive role (claim {role_claim!r}): a records officer must set one "
-                            f"at the identity provider", name)
-    if role not in ROLES:
-        raise ClaimsRefused(f"{name} has the unknown archive role {role!r} (claim {role_claim!r}); roles: "
-                            f"{', '.join(ROLES)}", name)
-    clearance = _one_value(claims, clearance_claim, "clearance", name)
-    if clearance is None:
-        raise ClaimsRefused(f"{name} has no clearance (claim {clearance_claim!r}): a records officer must set one "
-                            f"at the identity provider", name)
-    if clearance not in CLASSIFICATIONS:
-        raise ClaimsRefused(f"{name} has the unknown clearance {clearance!r} (claim {clearance_claim!r}); "
-                            f"clearances: {', '.join(CLASSIFICATIONS)}", name)
+    role = _known_value(claims, role_claim, "archive role", ROLES, name)
+    clearance = _known_value(claims, clearance_claim, "clearance", CLASSIFICATIONS, name)
 
     raw_units = claims.get(units_claim)
     if raw_units is None:

@@ -8,19 +8,9 @@ import threading
 
 from archive.models import StoredRecord
 from archive.records import record_hash, record_problem, seal_record
-from ingest.types import Extraction, FieldValue, PageText
 from storage import layout
 from tests.conftest import DOSSIER_KB_15_84, text_pdf
-
-
-def ocr_extraction(serial: str, confidence: float) -> Extraction:
-    return Extraction(
-        content_type="image/tiff",
-        page_count=1,
-        pages=(PageText(number=1, text=f"Số hiệu: {serial}", source="ocr", ocr_confidence=70.0),),
-        text_source="ocr",
-        fields={"serial_number": FieldValue(serial, confidence, 1), "doc_type": FieldValue("inspection", 0.9, 1)},
-    )
+from tests.unit.test_service_consensus import ocr_extraction
 
 
 def stored(service, document_id: str) -> StoredRecord:

@@ -32,3 +32,30 @@ def classification_rank(value: str | None) -> int:
     if value is None:
         return CLASSIFICATION_RANK["top_secret"]
     return CLASSIFICATION_RANK[value]
+
+
+# Equipment models common in the Vietnam People's Army, in catalogue spelling: the form designations are
+# stored, shown and faceted under. `common.designations.normalize_designation` maps printed, typed and
+# OCR-damaged forms ("T55", "PT 76", "Zil-131", "T-5S") onto these entries.
+DESIGNATIONS: tuple[str, ...] = (
+    # tanks
+    "T-34", "T-34-85", "T-54", "T-54A", "T-54B", "T-54M", "T-55", "T-55A", "T-55M", "T-55M3", "T-62", "T-62M",
+    "T-72", "T-90S", "T-90SK", "Type 59", "Type 62", "Type 63", "PT-76", "PT-76B",
+    # armoured personnel carriers, infantry fighting and reconnaissance vehicles
+    "BTR-40", "BTR-50P", "BTR-50PK", "BTR-60P", "BTR-60PB", "BTR-152", "BMP-1", "BMP-2", "BRDM-1", "BRDM-2",
+    "M113", "MT-LB", "K-63", "XTC-02",
+    # guns, howitzers, rocket launchers, anti-aircraft guns, recoilless rifles
+    "D-20", "D-30", "D-44", "D-48", "D-74", "M-30", "M-46", "M-38", "A-19", "ML-20", "ZIS-3", "KS-12", "KS-19",
+    "S-60", "ZU-23-2", "ZSU-23-4", "ZSU-57-2", "ZPU-1", "ZPU-2", "ZPU-4", "BM-14", "BM-21", "DKZ-57", "DKZ-75",
+    "DKZ-82", "B-10", "B-11", "SPG-9", "2S1", "2S3",
+    # radars and missile guidance
+    "P-12", "P-14", "P-15", "P-18", "P-19", "P-35", "P-37", "PRV-11", "PRV-13", "PRV-16", "36D6", "SNR-75",
+    "SNR-125", "VRS-2M", "S-75", "S-125",
+    # trucks, tractors, staff cars
+    "ZIL-130", "ZIL-131", "ZIL-157", "ZIL-157K", "URAL-375", "URAL-375D", "URAL-4320", "KrAZ-214", "KrAZ-255B",
+    "KrAZ-260", "GAZ-51", "GAZ-63", "GAZ-66", "GAZ-69", "UAZ-469", "MAZ-537", "MAZ-543", "KamAZ-4310",
+    "KamAZ-43118", "Tatra-813", "ATS-59",
+    # radios
+    "R-105M", "R-107", "R-107M", "R-108M", "R-109M", "R-111", "R-123M", "R-130M", "R-140", "R-159", "R-173",
+    "PRC-25", "PRC-77", "VRC-811", "VRU-812",
+)

@@ -59,3 +59,30 @@ DESIGNATIONS: tuple[str, ...] = (
     "R-105M", "R-107", "R-107M", "R-108M", "R-109M", "R-111", "R-123M", "R-130M", "R-140", "R-159", "R-173",
     "PRC-25", "PRC-77", "VRC-811", "VRU-812",
 )
+
+
+# Unit names are *type [branch] number* ("Lữ đoàn xe tăng 203", "Kho K60") or *type name* ("Cục Ra đa",
+# "Bộ Tư lệnh Thủ đô"), chained from the smallest ("Trung đoàn 24, Sư đoàn 304"). The spellings below are the
+# canonical ones: extraction puts an OCR-damaged mark on one of these words right and maps an upper-case
+# header form ("LỮ ĐOÀN XE TĂNG 203") to this sentence case. Longer entries first where one opens another.
+UNIT_TYPES: tuple[str, ...] = (
+    "Sư đoàn", "Lữ đoàn", "Trung đoàn", "Tiểu đoàn", "Đại đội", "Trung đội", "Quân khu", "Quân đoàn", "Quân chủng",
+    "Binh chủng", "Binh đoàn", "Bộ Tư lệnh", "Bộ Chỉ huy quân sự", "Ban Chỉ huy quân sự", "Bộ Chỉ huy", "Hải đoàn",
+    "Hải đội", "Vùng", "Kho", "Nhà máy", "Xưởng", "Trạm", "Tổng cục", "Cục", "Học viện", "Trường", "Trung tâm",
+    "Viện", "Phòng", "Cụm", "Tiểu khu", "Phân đội",
+)
+# Types whose name may be words rather than a number: "Cục Ra đa", "Binh chủng Công binh", "Quân khu Thủ đô".
+NAMED_UNIT_TYPES: frozenset[str] = frozenset({
+    "Quân khu", "Quân đoàn", "Quân chủng", "Binh chủng", "Binh đoàn", "Bộ Tư lệnh", "Bộ Chỉ huy quân sự",
+    "Ban Chỉ huy quân sự", "Bộ Chỉ huy", "Tổng cục", "Cục", "Học viện", "Trường", "Trung tâm", "Viện", "Phòng", "Nhà máy",
+    "Xưởng", "Trạm", "Kho",
+})
+# Branches of service and specialities printed between a unit's type and its number; part of the name.
+UNIT_BRANCHES: tuple[str, ...] = (
+    "bộ binh cơ giới", "bộ binh cơ động", "bộ binh", "cơ giới", "xe tăng", "tăng thiết giáp", "thiết giáp",
+    "pháo binh", "pháo phòng không", "pháo cao xạ", "pháo phản lực", "pháo tự hành", "phòng không - không quân",
+    "phòng không", "cao xạ", "ra-đa", "ra đa", "rađa", "radar", "tên lửa phòng không", "tên lửa", "thông tin liên lạc",
+    "thông tin", "công binh", "hóa học", "phòng hóa", "đặc công", "trinh sát", "vận tải", "kỹ thuật", "không quân",
+    "hải quân", "tác chiến điện tử", "huấn luyện", "hậu cần", "quân y", "sửa chữa", "quân khí", "xe máy",
+    "biên phòng", "cảnh sát biển", "thủy quân lục chiến", "hải quân đánh bộ", "tàu ngầm",
+)

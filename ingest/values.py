@@ -8,12 +8,14 @@ thing, or by OCR debris, proposes nothing rather than something wrong.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
 
 from common.identifiers import serial_key
+from common.vocabulary import NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
 from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
 
@@ -246,14 +248,179 @@ def _repair_unit_types(value: str) -> tuple[str, bool]:
     return fixed, repaired
 
 
-def tidy_unit(value: str) -> tuple[str, bool] | None:
-    """A unit name as printed, cut from the OCR debris around it; (value, repaired)."""
+# --- unit names from the vocabulary: type [branch] number, chains ----------------------------
+
+_UNIT_WORD = re.compile(r"[^\W_]+")
+_IDENTIFIER = re.compile(r"(?:[A-Za-zĐđ]{1,3}\d{1,4}[A-Za-z]?|\d{1,4}[A-Za-z]?)")
+_UNIT_CODE = re.compile(r"[efdc]\d{1,4}")  # "e24", "f304", "d18": a regiment, division, battalion, company by code
+_WORD_GAP = re.compile(r"\s*-?\s*")
+_CHAIN_GAP = re.compile(r"\s*([,;/])\s*")
+# Lower-case words that end a unit's name of words: "Cục Xe máy quản lý", "Bộ Tư lệnh Thủ đô tiếp nhận".
+_NAME_STOPS = frozenset(merge_iy(w) for w in (
+    "quan", "su", "tu", "ve", "sang", "cho", "den", "theo", "ngay", "dat", "la", "co", "voi", "de", "tai", "thuoc",
+    "ke", "xuong", "len", "gom", "tien", "thuc", "kem", "chiu", "to", "chung", "va", "nhan", "giao", "bien", "cap",
+))
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    key: str
+    start: int
+    end: int
+
+
+def _phrase_index(entries: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for entry in entries:
+        keys = tuple(fold_iy(word) for word in re.split(r"[\s\-]+", entry) if word)
+        index.setdefault(keys[0], []).append((keys, entry))
+    for options in index.values():
+        options.sort(key=lambda option: -len(option[0]))  # the longest phrase wins: "bộ binh cơ giới" over "bộ binh"
+    return index
+
+
+_TYPE_INDEX = _phrase_index(UNIT_TYPES)
+_BRANCH_INDEX = _phrase_index(UNIT_BRANCHES)
+
+
+def _phrase_at(words: list[_Word], at: int, index: dict, value: str) -> tuple[str, int] | None:
+    """The vocabulary entry whose words (compared folded: marks, case and y/i aside) start at `at`."""
+    if at >= len(words):
+        return None
+    for keys, entry in index.get(words[at].key, ()):
+        count = len(keys)
+        if at + count > len(words) or any(words[at + k].key != keys[k] for k in range(count)):
+            continue
+        if all(_WORD_GAP.fullmatch(value[words[k].end : words[k + 1].start]) for k in range(at, at + count - 1)):
+            return entry, count
+    return None
+
+
+def _has_marks(text: str) -> bool:
+    return any(not ch.isascii() and ch.isalpha() for ch in text)
+
+
+def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: str, marks: bool) -> str:
+    """A vocabulary phrase as printed; a word whose marks OCR damaged ("doàn", "khỏng") takes the canonical
+    spelling with its printed initial case. A text typed without any marks keeps its plain letters."""
+    canonical_words = [w for w in re.split(r"[\s\-]+", canonical) if w]
+    out = []
+    for k in range(count):
+        word = words[start + k]
+        printed = word.text
+        if printed.lower() != canonical_words[k].lower() and marks:
+            fixed = canonical_words[k]
+            printed = fixed[:1].upper() + fixed[1:] if printed[:1].isupper() else fixed[:1].lower() + fixed[1:]
+        if k:
+            gap = value[words[start + k - 1].end : word.start]
+            out.append("-" if "-" in gap else " ")
+        out.append(printed)
+    return "".join(out)
+
+
+def _sentence_case(text: str, capital: bool) -> str:
+    lowered = text.lower()
+    return lowered[:1].upper() + lowered[1:] if capital else lowered
+
+
+def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple[str, int] | None:
+    """One unit at word `at`: its printed name and the index of the word after it."""
+    if at >= len(words):
+        return None
+    if _UNIT_CODE.fullmatch(words[at].text):
+        return words[at].text, at + 1
+    found = _phrase_at(words, at, _TYPE_INDEX, value)
+    if found is None:
+        return None
+    unit_type, count = found
+    branches: list[tuple[str, int, int]] = []  # (entry, first word, word count)
+    cursor = at + count
+    while len(branches) < 3 and (branch := _phrase_at(words, cursor, _BRANCH_INDEX, value)) is not None:
+        if not _WORD_GAP.fullmatch(value[words[cursor - 1].end : words[cursor].start]):
+            break
+        branches.append((branch[0], cursor, branch[1]))
+        cursor += branch[1]
+    number: _Word | None = None
+    if cursor < len(words) and _IDENTIFIER.fullmatch(words[cursor].text) and re.fullmatch(r"\s*", value[words[cursor - 1].end : words[cursor].start]):
+        number = words[cursor]
+        cursor += 1
+    named: list[_Word] = []
+    if number is None and not branches and unit_type in NAMED_UNIT_TYPES:
+        while cursor < len(words) and len(named) < 4 and re.fullmatch(r"\s+", value[words[cursor - 1].end : words[cursor].start]):
+            word = words[cursor]
+            capital = word.text[:1].isupper()
+            if not word.text.isalpha() or (not capital and (not named or word.key in _NAME_STOPS)):
+                break
+            named.append(word)
+            cursor += 1
+    if number is None and not named and not (branches and unit_type in NAMED_UNIT_TYPES):
+        return None
+    printed_words = words[at:cursor]
+    upper = all(w.text.isupper() or not w.text.isalpha() for w in printed_words) and any(w.text.isalpha() for w in printed_words)
+    parts = [unit_type if upper else _spelled(value, words, at, count, unit_type, marks)]
+    for index, (entry, first, width) in enumerate(branches):
+        name_like = number is None and index == 0  # "Cục Ra đa", "Binh chủng Công binh": the branch is the name
+        if upper:
+            parts.append(_sentence_case(_spelled(value, words, first, width, entry, True), name_like))
+        else:
+            parts.append(_spelled(value, words, first, width, entry, marks))
+    if number is not None:
+        parts.append(number.text)
+    if named:
+        text = " ".join(w.text for w in named)
+        parts.append(_sentence_case(text, True) if upper else text)
+    # "Vùng 2 Hải quân": a capitalised branch after the number belongs to the name
+    trailing = _phrase_at(words, cursor, _BRANCH_INDEX, value) if number is not None else None
+    if trailing and words[cursor].text[:1].isupper() and not upper and re.fullmatch(r"\s+", value[words[cursor - 1].end : words[cursor].start]):
+        parts.append(_spelled(value, words, cursor, trailing[1], trailing[0], marks))
+        cursor += trailing[1]
+    return " ".join(parts), cursor
+
+
+def read_unit_name(value: str) -> str | None:
+    """A unit name (or chain) from the vocabulary, starting within the value's first words; None when the value
+    opens with no known unit type. Types and branches are spelled canonically where OCR damaged a mark,
+    upper-case header forms come out in sentence case, numbers and names stay as printed."""
+    words = [_Word(m.group(), fold_iy(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
+    marks = _has_marks(value)
+    for start in range(min(len(words), 6)):
+        if words[start].start > 30:
+            break
+        element = _unit_element(value, words, start, marks)
+        if element is None or (_UNIT_CODE.fullmatch(words[start].text) and start > 0):
+            continue
+        names, cursor = [element[0]], element[1]
+        separators: list[str] = []
+        while cursor < len(words):
+            gap = _CHAIN_GAP.fullmatch(value[words[cursor - 1].end : words[cursor].start])
+            following = _unit_element(value, words, cursor, marks) if gap else None
+            if following is None:
+                break
+            separators.append("/" if gap.group(1) == "/" else ", ")
+            names.append(following[0])
+            cursor = following[1]
+        text = names[0] + "".join(sep + name for sep, name in zip(separators, names[1:]))
+        return text if len(text) <= 100 else None
+    return None
+
+
+def _untangle_unit(value: str) -> tuple[str, bool]:
+    """OCR's spacing and punctuation damage inside a unit name undone, a damaged type put right; (value, repaired)."""
     value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
     value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
     value = re.sub(r"(?<=[^\W_])[\s.'‘’`_¿]*[,;:][\s,;:.'‘’`_¿]*(?=[^\W_])", ", ", value)  # "293,: Sư", "24; Sư", "291,'Sư"
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)
-    value, repaired = _repair_unit_types(value)
+    return _repair_unit_types(value)
+
+
+def tidy_unit(value: str) -> tuple[str, bool] | None:
+    """A unit name as printed, cut from the OCR debris around it; (value, repaired)."""
+    value, repaired = _untangle_unit(value)
+    named = read_unit_name(value)
+    if named is not None:
+        return named, repaired
     key, offsets = fold_map(value, iy=True)
     start = re.search(UNIT_WORDS, key)
     if start is None or start.start() > 30:
@@ -271,6 +438,9 @@ def parse_unit(value: str) -> str | None:
     folded = fold_iy(value)
     if _PERSON.match(folded) or _RANKS.match(folded):
         return None
+    named = read_unit_name(_untangle_unit(value.strip(" ,.-–:;"))[0])
+    if named is not None:
+        return named  # the vocabulary knows where the name ends: "Bộ Tư lệnh" holds "tư", "Lữ đoàn xe tăng 203" a branch
     cut = _UNIT_END.search(folded)
     if cut and cut.start() > 0:
         value = value[: cut.start()]

@@ -225,7 +225,7 @@ def test_ocr_leaders_read_as_letters_are_stepped_over():
     got = values([OCR_LEADER_DEBRIS])
     assert got["serial_number"] == "P18-6643"
     assert got["manufacturer"] == "Nha máy vô tuyến Nizhny Novgorod"
-    assert got["unit"] == "Trung đoàn 24, Sư doan 304"  # "Đơn vị sử dụng" misread, unit cut from the specks
+    assert got["unit"] == "Trung đoàn 24, Sư đoàn 304"  # "Đơn vị sử dụng" misread, unit cut from the specks, "doan" put right
     assert got["year_of_manufacture"] == 1948
     assert got["name"] == "Pháo phòng không 23mm ZU-23-2"  # the model's dashes put back together
 

@@ -11,16 +11,17 @@ from ingest.values import find_serial, parse_designation, parse_name, parse_seri
         ("Tiểu đoàn 14, Trung đoàn 291 quản lý, sử dụng.", "Tiểu đoàn 14, Trung đoàn 291"),
         ("Lữ đoàn 164 từ cấp 2 xuống cấp 3", "Lữ đoàn 164"),
         ("Kho K60/Cục Ra đa", "Kho K60/Cục Ra đa"),
-        ("nie Trung doan 48, Sư đoàn 320", "Trung doan 48, Sư đoàn 320"),  # specks before the unit
+        ("nie Trung doan 48, Sư đoàn 320", "Trung đoàn 48, Sư đoàn 320"),  # specks before the unit; a lost mark put back
         ("Trung đoàn 24, Sư đoàn 304 1", "Trung đoàn 24, Sư đoàn 304"),  # specks after it
-        ("Trung đoàn 48, Su doan 320 Xš šE8/0544", "Trung đoàn 48, Su doan 320"),
+        ("Trung đoàn 48, Su doan 320 Xš šE8/0544", "Trung đoàn 48, Sư đoàn 320"),
+        ("Tieu doan 3, Lu doan 201", "Tieu doan 3, Lu doan 201"),  # typed without marks: kept as typed
         ("Trung đoàn 293,: Sư đoàn 375", "Trung đoàn 293, Sư đoàn 375"),
         ("Lữ đoàn _ 596", "Lữ đoàn 596"),
         ("Lữđoàn 203", "Lữ đoàn 203"),
         ("Sư đoàn363", "Sư đoàn 363"),
         ("Ti ung đoàn 291, Sư đoàn 361", "Trung đoàn 291, Sư đoàn 361"),  # a unit type's letters put right
         ("Tiểu đoàn 3, Lữ aoa 675", "Tiểu đoàn 3, Lữ đoàn 675"),
-        ("KHO K3, CỤC QUÂN KHÍ", "KHO K3, CỤC QUÂN KHÍ"),
+        ("KHO K3, CỤC QUÂN KHÍ", "Kho K3, Cục Quân khí"),
     ],
 )
 def test_parse_unit(printed, expected):

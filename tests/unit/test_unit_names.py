@@ -1,0 +1,150 @@
+"""Unit names as they are written: type, branch of service, number or name, chains; exact, accents included."""
+
+import pytest
+
+from common.vocabulary import UNIT_BRANCHES, UNIT_TYPES
+from ingest.fields import extract_fields
+from ingest.values import parse_unit
+
+FORMS = [
+    "Sư đoàn bộ binh 308",
+    "Lữ đoàn xe tăng 203",
+    "Trung đoàn phòng không 280",
+    "Tiểu đoàn thông tin 12",
+    "Trung đoàn ra-đa 291",
+    "Lữ đoàn công binh 229",
+    "Sư đoàn bộ binh cơ giới 5",
+    "Trung đoàn pháo phòng không 280",
+    "Lữ đoàn tên lửa 490",
+    "Tiểu đoàn đặc công 5",
+    "Tiểu đoàn hóa học 38",
+    "Đại đội trinh sát 20",
+    "Kho K60",
+    "Nhà máy Z153",
+    "Xưởng X55",
+    "Trạm sửa chữa 3",
+    "Quân khu 3",
+    "Quân đoàn 1",
+    "Binh đoàn 12",
+    "Hải đoàn 128",
+    "Vùng 2 Hải quân",
+    "Cục Ra đa",
+    "Bộ Tư lệnh Thủ đô",
+    "Binh chủng Công binh",
+    "Trung đoàn 24, Sư đoàn 304",
+    "Tiểu đoàn 3, Lữ đoàn pháo binh 675",
+    "Đại đội 9, Tiểu đoàn 3, Trung đoàn 141",
+    "Kho K60/Cục Ra đa",
+]
+
+
+@pytest.mark.parametrize("printed", FORMS)
+def test_each_form_reads_exactly_as_printed(printed):
+    assert parse_unit(printed) == printed
+
+
+@pytest.mark.parametrize("printed", FORMS)
+def test_each_form_ends_where_the_sentence_goes_on(printed):
+    assert parse_unit(f"{printed} quản lý, sử dụng.") == printed
+    assert parse_unit(f"{printed} (đơn vị giao)") == printed
+
+
+@pytest.mark.parametrize(
+    ("header", "sentence_case"),
+    [
+        ("LỮ ĐOÀN XE TĂNG 203", "Lữ đoàn xe tăng 203"),
+        ("SƯ ĐOÀN BỘ BINH 308", "Sư đoàn bộ binh 308"),
+        ("TRUNG ĐOÀN RA-ĐA 291", "Trung đoàn ra-đa 291"),
+        ("TIỂU ĐOÀN 3, LỮ ĐOÀN PHÁO BINH 675", "Tiểu đoàn 3, Lữ đoàn pháo binh 675"),
+        ("KHO K60", "Kho K60"),
+        ("NHÀ MÁY Z153", "Nhà máy Z153"),
+        ("CỤC RA ĐA", "Cục Ra đa"),
+    ],
+)
+def test_upper_case_header_forms_come_out_in_sentence_case(header, sentence_case):
+    assert parse_unit(header) == sentence_case
+
+
+@pytest.mark.parametrize(
+    ("damaged", "canonical"),
+    [
+        ("Trung doàn phòng khỏng 280", "Trung đoàn phòng không 280"),
+        ("Lữ doàn xe tàng 203", "Lữ đoàn xe tăng 203"),
+        ("Sư đoàn bộ bính 308", "Sư đoàn bộ binh 308"),
+        ("Tiểu doàn thông tín 12", "Tiểu đoàn thông tin 12"),
+        ("Trung đoàn 24, Su đoàn 304", "Trung đoàn 24, Sư đoàn 304"),
+    ],
+)
+def test_ocr_damaged_marks_on_known_words_are_put_right(damaged, canonical):
+    assert parse_unit(damaged) == canonical
+
+
+def test_unknown_words_are_never_guessed():
+    # "Thủ đo" is a name, not a vocabulary word: it stays as printed.
+    assert parse_unit("Bộ Tư lệnh Thủ đo") == "Bộ Tư lệnh Thủ đo"
+    # A text typed without any marks is kept as typed.
+    assert parse_unit("Lu doan xe tang 203") == "Lu doan xe tang 203"
+
+
+def test_vocabulary_holds_the_types_and_branches_once():
+    for unit_type in ("Sư đoàn", "Lữ đoàn", "Trung đoàn", "Tiểu đoàn", "Đại đội", "Quân khu", "Quân đoàn", "Binh đoàn",
+                      "Hải đoàn", "Vùng", "Kho", "Nhà máy", "Xưởng", "Trạm", "Cục", "Bộ Tư lệnh"):
+        assert unit_type in UNIT_TYPES
+    for branch in ("bộ binh", "bộ binh cơ giới", "xe tăng", "thiết giáp", "pháo binh", "phòng không", "pháo phòng không",
+                   "cao xạ", "ra-đa", "tên lửa", "thông tin", "công binh", "hóa học", "đặc công", "trinh sát", "vận tải",
+                   "kỹ thuật", "không quân", "hải quân"):
+        assert branch in UNIT_BRANCHES
+    assert len(set(UNIT_TYPES)) == len(UNIT_TYPES) and len(set(UNIT_BRANCHES)) == len(UNIT_BRANCHES)
+
+
+def _units(text: str) -> dict[str, str]:
+    return {name: str(value.value) for name, value in extract_fields([text]).items() if name.endswith("unit")}
+
+
+@pytest.mark.parametrize("printed", ["Lữ đoàn xe tăng 203", "Tiểu đoàn 3, Lữ đoàn pháo binh 675", "Trung đoàn ra-đa 291"])
+def test_labelled_lines(printed):
+    page = f"LÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-55\nSố hiệu: KB-15-84\nĐơn vị: {printed}\n"
+    assert _units(page)["unit"] == printed
+    page = f"LÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-55\nĐơn vị quản lý: {printed.upper()}\n"
+    assert _units(page)["unit"] == printed
+
+
+def test_handover_sentence():
+    page = ("BIÊN BẢN BÀN GIAO\nHôm nay, tiến hành bàn giao từ Trung đoàn phòng không 280 cho Kho K60 "
+            "01 (một) đài ra đa P-18, số hiệu P18-6643.\n")
+    got = _units(page)
+    assert got["from_unit"] == "Trung đoàn phòng không 280"
+    assert got["to_unit"] == "Kho K60"
+
+
+def test_transfer_decision_with_branches_and_chains():
+    page = ("QUYẾT ĐỊNH\nVề việc điều chuyển trang bị kỹ thuật\nĐiều 1. Điều chuyển 01 (một) xe tăng T-55, số hiệu "
+            "KB-15-84 từ Lữ đoàn xe tăng 203 về Tiểu đoàn 3, Lữ đoàn pháo binh 675 quản lý, sử dụng.\n")
+    got = _units(page)
+    assert got["from_unit"] == "Lữ đoàn xe tăng 203"
+    assert got["to_unit"] == "Tiểu đoàn 3, Lữ đoàn pháo binh 675"
+
+
+def test_handover_sides_labelled_in_upper_case_and_damaged():
+    page = "BIÊN BẢN BÀN GIAO\nĐơn vị giao: TRUNG ĐOÀN PHÒNG KHÔNG 280\nĐơn vị nhận: Trung doàn ra-đa 291\n"
+    got = _units(page)
+    assert got["from_unit"] == "Trung đoàn phòng không 280"
+    assert got["to_unit"] == "Trung đoàn ra-đa 291"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "| STT | Tên trang bị | Ký hiệu | Số hiệu | Đơn vị quản lý |\n| 1 | Xe tăng | T-55 | KB-15-84 | Sư đoàn bộ binh 308 |\n",
+        "STT  Tên trang bị   Ký hiệu   Số hiệu    Đơn vị quản lý\n1    Xe tăng        T-55      KB-15-84   Sư đoàn bộ binh 308\n",
+    ],
+    ids=["ruled", "spaced"],
+)
+def test_unit_in_a_table_row(table):
+    assert _units("BIÊN BẢN KIỂM TRA KỸ THUẬT\n" + table)["unit"] == "Sư đoàn bộ binh 308"
+
+
+def test_the_issuing_body_in_the_header_is_not_the_items_unit():
+    page = ("BỘ QUỐC PHÒNG\nLỮ ĐOÀN XE TĂNG 203\nLÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-55\n"
+            "Đơn vị quản lý: Trung đoàn 24, Sư đoàn 304\n")
+    assert _units(page)["unit"] == "Trung đoàn 24, Sư đoàn 304"

@@ -24,6 +24,7 @@ from ingest.doctype import classify_doc_type
 from ingest.header import classification, document_number
 from ingest.labels import EARLIER_QUALIFIERS, LATER_QUALIFIERS, Hit, Line, is_leader_line, label_hits, split_lines, values_after
 from ingest.prose import prose_values
+from common.designations import normalize_designation
 from common.identifiers import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
@@ -489,4 +490,9 @@ def extract_fields(pages: Sequence[str]) -> dict[str, FieldValue]:
     if document_date is not None:
         found["document_date"] = document_date
     found.update(_derived(found, doc_type, lines))
+    designation = found.get("designation")
+    if designation is not None:  # whichever reader found it, the catalogue form: "T55" → "T-55"
+        catalogued = normalize_designation(str(designation.value))
+        if catalogued:
+            found["designation"] = FieldValue(catalogued, designation.confidence, designation.page)
     return {name: found[name] for name in FIELD_NAMES if name in found}

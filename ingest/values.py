@@ -14,6 +14,7 @@ from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
 
+from common.designations import normalize_designation
 from common.identifiers import serial_key
 from common.vocabulary import NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
 from ingest.serials import repair_serial
@@ -138,7 +139,9 @@ def parse_designation(value: str) -> str | None:
         taken.append(words[1])  # "Type 59"
     model = " ".join(taken).rstrip(".-")
     model = re.sub(r"(?<=-)[IlO|]+$", lambda m: m.group().translate(_DIGIT_SHAPES), model)  # "BMP-I" → "BMP-1"
-    return model if re.search(r"[0-9]", model) and 3 <= len(model) <= 20 else None
+    if not (re.search(r"[0-9]", model) and 3 <= len(model) <= 20):
+        return None
+    return normalize_designation(model) or model  # catalogue form: "BMP2" → "BMP-2", "Zil-131" → "ZIL-131"
 
 
 _DIGIT_SHAPES = str.maketrans("IlO|", "1101")

@@ -388,7 +388,7 @@ def test_repair_acceptance_with_split_title_and_frame_number():
     assert got["title"] == "BIÊN BẢN Nghiệm thu sửa chữa trang bị"
     assert got["repair_level"] == "medium"
     assert got["name"] == "Xe ô tô KAMAZ-4310"
-    assert got["designation"] == "KAMAZ-4310"  # from the name, not "X51" of the workshop
+    assert got["designation"] == "KamAZ-4310"  # from the name, not "X51" of the workshop; catalogue form
     assert got["serial_number"] == "XTC43100012"
     assert got["unit"] == "Lữ đoàn 279"
     assert got["document_date"] == "2023-02-05"  # not the completion deadline

@@ -233,7 +233,7 @@ def test_ocr_leaders_read_as_letters_are_stepped_over():
 def test_damaged_labels_are_matched_fuzzily_before_a_delimiter():
     got = values(["Ký hiệu: BMP1 eae :Sốiệu: BMP1-7886\nS6 hiéu trang bi: 599838\n"])
     assert got["serial_number"] == "BMP1-7886"
-    assert got["designation"] == "BMP1"
+    assert got["designation"] == "BMP-1"  # catalogue form
     got = values(["S6 hiéu trang bi: 599838\n"])
     assert got["serial_number"] == "599838"  # "Số hiệu trang bị", not "Trang bị" with a name "599838"
     assert "name" not in got

@@ -56,7 +56,7 @@ def test_parse_name(printed, expected):
 
 @pytest.mark.parametrize(
     ("printed", "expected"),
-    [("Type 59 HN", "Type 59"), ("BMP1 eae", "BMP1"), ("BMP-I", "BMP-1"), ("ZU-23-2", "ZU-23-2"), ("2S1", "2S1"), ("lal 02", None), ("T7 aA", None), ("LUC", None)],
+    [("Type 59 HN", "Type 59"), ("BMP1 eae", "BMP-1"), ("T55", "T-55"), ("Zil-131", "ZIL-131"), ("PT 76", "PT-76"), ("BMP-I", "BMP-1"), ("ZU-23-2", "ZU-23-2"), ("2S1", "2S1"), ("lal 02", None), ("T7 aA", None), ("LUC", None)],
 )
 def test_parse_designation(printed, expected):
     assert parse_designation(printed) == expected

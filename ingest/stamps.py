@@ -1,0 +1,404 @@
+"""Secrecy stamps read from the page image itself, not from the page's OCR text.
+
+The page OCR misses the boxed "MẬT" / "TỐI MẬT" / "TUYỆT MẬT" stamp for two reasons: the red channel used
+against round unit seals erases a red stamp too, and Tesseract's layout analysis often drops a small
+boxed word in a corner. Here the page is searched cheaply, on a small copy, for stamp-shaped things:
+
+- coloured ink (red, purple, blue) that closes into a stamp-sized rectangle, not a round seal;
+- a closed rectangular frame of stamp size in the top part of the page, in any ink.
+
+Only those candidates (a few at most) are cropped at full resolution, turned upright by their own
+rectangle and read with Tesseract as a single line. A page with no candidate costs no OCR at all.
+Nothing read means None: the archive then treats the document as top secret until a person decides.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+import pytesseract
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from common.text import fold
+from common.vocabulary import CLASSIFICATION_RANK
+from ingest.errors import OcrFailed
+
+__all__ = ["StampReading", "find_classification_stamp", "stamp_level_in_text"]
+
+StampLevel = Literal["confidential", "secret", "top_secret"]
+Cue = Literal["colour", "frame"]
+RotatedRect = tuple[tuple[float, float], tuple[float, float], float]  # cv2.minAreaRect, page pixels
+
+WORK_DPI = 75  # the search copy: a 1.6 pt stamp frame is still 1-2 pixels wide
+A4_LONG_SIDE_INCHES = 297 / 25.4
+MAX_CANDIDATES = 3
+TOP_SHARE_FOR_FRAMES = 0.4  # frames lower down are form tables far more often than stamps
+# Stamp sizes in millimetres: a one-word "MẬT" box is about 19 x 8 mm, "TUYỆT MẬT" with a wide frame 70 x 20.
+LONG_SIDE_MM = (10.0, 110.0)
+SHORT_SIDE_MM = (4.0, 45.0)
+TEXT_HEIGHT_PX = 48  # capital height Tesseract reads best at, roughly
+
+
+@dataclass(frozen=True)
+class StampReading:
+    level: StampLevel
+    confidence: float  # 0..1
+    box: tuple[int, int, int, int]  # left, top, right, bottom in page pixels
+    angle: float  # degrees the crop was turned (counter-clockwise) to read the stamp upright
+    text: str  # what Tesseract read in the box
+    cue: Cue  # what made the region a candidate
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rect: RotatedRect
+    cue: Cue
+
+
+# --- reading the stamp words ----------------------------------------------------------------
+
+_MAT = re.compile(r"^(?:m|rn|nn)[a4][t7]$")  # MẬT, MẶT, MÂT, MAT, M4T once folded
+_TOI = re.compile(r"^t[o0][il1|]$")  # TỐI, TÓI, TÔI, T0I
+_JOINED = re.compile(r"^(.*?)((?:m|rn)[a4][t7])$")  # "TỐIMẬT" read as one word
+
+
+def _is_tuyet(token: str) -> bool:
+    return token.startswith("t") and 4 <= len(token) <= 6 and Levenshtein.distance(token, "tuyet") <= 1
+
+
+def _prefix_level(token: str) -> StampLevel | None:
+    if _is_tuyet(token):
+        return "top_secret"
+    if _TOI.match(token):
+        return "secret"
+    return None
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[^0-9a-z|]+", fold(text)) if t]
+
+
+def stamp_level_in_text(text: str) -> tuple[StampLevel, bool] | None:
+    """The most secret level a stamp's text states, and whether that reading is certain.
+
+    Uncertain: a word stands before MẬT that is neither TỐI nor TUYỆT, so the stamp may say more than MẬT.
+    """
+    best: tuple[StampLevel, bool] | None = None
+    tokens = _tokens(text)
+    for index, token in enumerate(tokens):
+        before = tokens[index - 1] if index else ""
+        if _MAT.match(token):
+            prefix = _prefix_level(before)
+            reading = (prefix or "confidential", prefix is not None or not _looks_like_a_word(before))
+        elif (joined := _JOINED.match(token)) and (prefix := _prefix_level(joined.group(1))):
+            reading = (prefix, True)
+        else:
+            continue
+        if best is None or _more_secret_or_surer(reading, best):
+            best = reading
+    return best
+
+
+def _looks_like_a_word(token: str) -> bool:
+    return sum(ch.isalpha() for ch in token) >= 2
+
+
+def _more_secret_or_surer(new: tuple[StampLevel, bool], old: tuple[StampLevel, bool]) -> bool:
+    return (CLASSIFICATION_RANK[new[0]], new[1]) > (CLASSIFICATION_RANK[old[0]], old[1])
+
+
+# --- finding candidates on a small copy -----------------------------------------------------
+
+
+def _page_dpi(image: Image.Image, dpi: float | None) -> float:
+    # No resolution given: assume the page is A4, whichever way up.
+    return float(dpi) if dpi and dpi > 0 else max(image.size) / A4_LONG_SIDE_INCHES
+
+
+def _work_copy(image: Image.Image, factor: int) -> np.ndarray:
+    """The page reduced by an integer factor, as RGB or gray array."""
+    mode = "RGB" if image.mode in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV") else "L"
+    small = image.convert(mode)
+    if factor > 1:
+        small = small.reduce(factor)
+    return np.asarray(small)
+
+
+def _ink_colour_mask(rgb: np.ndarray, *, chroma_min: int) -> np.ndarray:
+    """Saturated ink: red, purple or blue stamp ink. Grey text, paper and noise have no chroma."""
+    channels = rgb.astype(np.int16)
+    chroma = channels.max(axis=2) - channels.min(axis=2)
+    value = channels.max(axis=2)
+    return ((chroma >= chroma_min) & (value >= 60)).astype(np.uint8) * 255
+
+
+def _size_fits(rect: RotatedRect, px_per_mm: float) -> bool:
+    long_side, short_side = max(rect[1]) / px_per_mm, min(rect[1]) / px_per_mm
+    return LONG_SIDE_MM[0] <= long_side <= LONG_SIDE_MM[1] and SHORT_SIDE_MM[0] <= short_side <= SHORT_SIDE_MM[1]
+
+
+def _is_round(contour: np.ndarray) -> bool:
+    """A unit seal: its outline fills most of its enclosing circle; a 2:1 box fills about half."""
+    hull_area = cv2.contourArea(cv2.convexHull(contour))
+    _, radius = cv2.minEnclosingCircle(contour)
+    return radius > 0 and hull_area / (math.pi * radius * radius) > 0.72
+
+
+def _fills_its_rectangle(contour: np.ndarray, rect: RotatedRect, share: float) -> bool:
+    area = rect[1][0] * rect[1][1]
+    return area > 0 and cv2.contourArea(contour) / area >= share
+
+
+def _colour_candidates(rgb: np.ndarray, px_per_mm: float) -> list[tuple[float, _Candidate]]:
+    mask = _ink_colour_mask(rgb, chroma_min=45)
+    # Letters and frame of one stamp close into one blob; a stray coloured speck stays small.
+    close = max(3, round(2.5 * px_per_mm)) | 1
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (close, close)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    found = []
+    for contour in contours:
+        rect = cv2.minAreaRect(contour)
+        if not _size_fits(rect, px_per_mm) or _is_round(contour):
+            continue
+        if not _fills_its_rectangle(contour, rect, 0.72):  # a signature's loops leave most of its box empty
+            continue
+        found.append((rect[0][1] / rgb.shape[0], _Candidate(rect, "colour")))
+    return found
+
+
+def _dark_ink(gray: np.ndarray, px_per_mm: float) -> np.ndarray:
+    window = max(15, round(8 * px_per_mm)) | 1
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window, 18)
+
+
+def _frame_candidates(gray: np.ndarray, px_per_mm: float) -> list[tuple[float, _Candidate]]:
+    """The insides of closed rectangular frames of stamp size, each alone in its outline.
+
+    The inside, not the outline: header text touching a stamp from outside bends the outline but not the
+    hole. A table's cells are holes too, but many share one outline; a stamp's frame holds one.
+    """
+    band = gray[: round(gray.shape[0] * TOP_SHARE_FOR_FRAMES)]
+    ink = _dark_ink(band, px_per_mm)
+    contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    found = []
+    for index, contour in enumerate(contours):
+        parent = hierarchy[0][index][3]
+        if parent == -1:  # an outline, not a hole
+            continue
+        rect = cv2.minAreaRect(contour)
+        if not _size_fits(rect, px_per_mm) or not _fills_its_rectangle(contour, rect, 0.85):
+            continue
+        area = cv2.contourArea(contour)
+        if sum(a >= 0.2 * area for a in _hole_areas(contours, hierarchy, parent)) > 1:
+            continue
+        found.append((rect[0][1] / gray.shape[0], _Candidate(rect, "frame")))
+    return found
+
+
+def _hole_areas(contours, hierarchy, parent: int) -> list[float]:
+    areas, child = [], hierarchy[0][parent][2]
+    while child != -1:
+        areas.append(cv2.contourArea(contours[child]))
+        child = hierarchy[0][child][0]
+    return areas
+
+
+def _scale_rect(rect: RotatedRect, factor: float) -> RotatedRect:
+    (cx, cy), (w, h), angle = rect
+    return (cx * factor, cy * factor), (w * factor, h * factor), angle
+
+
+def _same_place(a: RotatedRect, b: RotatedRect) -> bool:
+    reach = max(max(a[1]), max(b[1])) / 2
+    return math.dist(a[0], b[0]) < reach
+
+
+def find_candidates(image: Image.Image, dpi: float | None) -> list[_Candidate]:
+    """Stamp-like regions of the page, in page pixels, most likely first; no OCR."""
+    page_dpi = _page_dpi(image, dpi)
+    factor = max(1, int(page_dpi // WORK_DPI))
+    small = _work_copy(image, factor)
+    px_per_mm = page_dpi / factor / 25.4
+    scored: list[tuple[float, _Candidate]] = []
+    if small.ndim == 3:
+        scored += _colour_candidates(small, px_per_mm)
+        gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    else:
+        gray = small
+    scored += _frame_candidates(gray, px_per_mm)
+    # Coloured ink first, then higher up the page; the same stamp found by both cues is read once.
+    scored.sort(key=lambda item: (item[1].cue != "colour", item[0]))
+    chosen: list[_Candidate] = []
+    for _, candidate in scored:
+        rect = _scale_rect(candidate.rect, factor)
+        if any(_same_place(rect, other.rect) for other in chosen):
+            continue
+        chosen.append(_Candidate(rect, candidate.cue))
+        if len(chosen) == MAX_CANDIDATES:
+            break
+    return chosen
+
+
+# --- reading one candidate ------------------------------------------------------------------
+
+
+def _long_side_angle(rect: RotatedRect) -> float:
+    """Angle in degrees, in (-90, 90], of the rectangle's long side, image y pointing down."""
+    corners = cv2.boxPoints(rect)
+    edges = [corners[1] - corners[0], corners[2] - corners[1]]
+    dx, dy = max(edges, key=lambda e: float(np.hypot(*e)))
+    angle = math.degrees(math.atan2(dy, dx))
+    if angle <= -90:
+        angle += 180
+    elif angle > 90:
+        angle -= 180
+    return angle
+
+
+def _crop_box(rect: RotatedRect, size: tuple[int, int], margin: float) -> tuple[int, int, int, int]:
+    xs, ys = cv2.boxPoints(rect).T
+    pad = margin * min(rect[1])
+    return (max(0, int(xs.min() - pad)), max(0, int(ys.min() - pad)),
+            min(size[0], int(math.ceil(xs.max() + pad))), min(size[1], int(math.ceil(ys.max() + pad))))
+
+
+def _ink_in_crop(crop: Image.Image, cue: Cue) -> np.ndarray:
+    """Ink as 255 on 0. Coloured stamps by their colour, so black text under the stamp drops out."""
+    if cue == "colour" and crop.mode == "RGB":
+        return _ink_colour_mask(np.asarray(crop), chroma_min=60)
+    gray = np.asarray(crop.convert("L"))
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink
+
+
+def _upright(ink: np.ndarray, centre: tuple[float, float], size: tuple[float, float], angle: float) -> np.ndarray:
+    """The rectangle (`centre`, long x short `size`, long side at `angle`) cut out of the crop, turned level."""
+    matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    width, height = round(size[0]), round(size[1])
+    # Move the rectangle's centre to the middle of the output.
+    matrix[0, 2] += width / 2 - centre[0]
+    matrix[1, 2] += height / 2 - centre[1]
+    return cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
+
+
+def _without_frame(ink: np.ndarray) -> np.ndarray:
+    """Erase the box's long straight lines; letters are shorter than the frame's sides.
+
+    Lines are first closed along their length: text crossing a coloured frame leaves gaps in its mask.
+    """
+    rows, cols = ink.shape
+    bridge = max(3, rows // 8)
+    along = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, bridge), np.uint8))
+    horizontal = cv2.morphologyEx(along, cv2.MORPH_OPEN, np.ones((1, max(3, int(cols * 0.45))), np.uint8))
+    along = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((bridge, 1), np.uint8))
+    vertical = cv2.morphologyEx(along, cv2.MORPH_OPEN, np.ones((max(3, int(rows * 0.6)), 1), np.uint8))
+    lines = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+    return cv2.bitwise_and(ink, cv2.bitwise_not(lines))
+
+
+def _text_image(ink: np.ndarray) -> Image.Image | None:
+    """Black text on white, trimmed, scaled to a capital height Tesseract likes, with a white border."""
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
+    rows = np.flatnonzero(ink.sum(axis=1) > 0)
+    cols = np.flatnonzero(ink.sum(axis=0) > 0)
+    if rows.size == 0 or cols.size == 0:
+        return None
+    ink = ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    # Text height from the rows that carry a fair share of ink: accents and specks add little.
+    profile = ink.sum(axis=1) / 255
+    text_rows = np.count_nonzero(profile > 0.15 * profile.max())
+    scale = TEXT_HEIGHT_PX / max(8, text_rows)
+    if not 0.9 < scale < 1.1:
+        size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+        ink = cv2.resize(ink, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    border = TEXT_HEIGHT_PX // 2
+    ink = cv2.copyMakeBorder(ink, border, border, border, border, cv2.BORDER_CONSTANT, value=0)
+    return Image.fromarray(255 - ink)
+
+
+def _ocr_line(image: Image.Image, lang: str, psm: int) -> tuple[str, float]:
+    """The words Tesseract reads and their mean confidence (0..1)."""
+    image.format = "PPM"  # raw pixels to Tesseract, no PNG encoding
+    try:
+        data = pytesseract.image_to_data(image, lang=lang, config=f"--psm {psm}", timeout=30,
+                                         output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrFailed("tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
+    except RuntimeError as exc:
+        raise OcrFailed("stamp OCR timed out") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrFailed(f"tesseract failed: {exc.message or exc}") from exc
+    words = [(w.strip(), float(c)) for w, c in zip(data["text"], data["conf"]) if w and w.strip()]
+    if not words:
+        return "", 0.0
+    confidences = [c for _, c in words if c >= 0]
+    return " ".join(w for w, _ in words), (sum(confidences) / len(confidences) / 100 if confidences else 0.0)
+
+
+def _turns_to_try(ink: np.ndarray) -> tuple[int, ...]:
+    """Upright first, then upside down; a squarish box may hold its text either way round."""
+    h, w = ink.shape
+    return (0, 180) if w >= 1.4 * h else (0, 180, 90, 270)
+
+
+def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> StampReading | None:
+    box = _crop_box(candidate.rect, image.size, margin=0.25)
+    crop = image.crop(box)
+    if crop.mode not in ("RGB", "L"):
+        crop = crop.convert("RGB" if candidate.cue == "colour" else "L")
+    angle = _long_side_angle(candidate.rect)
+    (cx, cy), sides, _ = candidate.rect
+    long_side, short_side = max(sides), min(sides)
+    if candidate.cue == "frame":  # the frame's inside: text next to the box is not the stamp's
+        size = (long_side, short_side)
+    else:  # the colour mask already leaves out black text; keep a margin for ink the blob missed
+        size = (long_side + 0.3 * short_side, short_side * 1.3)
+    ink = _without_frame(_upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle))
+    uncertain: StampReading | None = None
+    for turn in _turns_to_try(ink):
+        text_image = _text_image(np.rot90(ink, turn // 90).copy())
+        if text_image is None:
+            return None
+        text, word_confidence = _ocr_line(text_image, lang, psm=7)
+        found = stamp_level_in_text(text)
+        if found is None:
+            continue
+        level, certain = found
+        reading = StampReading(level, _confidence(word_confidence, candidate.cue, certain), box,
+                               (angle + turn) % 360, text, candidate.cue)
+        if certain:
+            return reading
+        uncertain = uncertain or reading
+    return uncertain
+
+
+def _confidence(word_confidence: float, cue: Cue, certain: bool) -> float:
+    if not certain:  # MẬT read, but an unread word before it may make it TỐI or TUYỆT MẬT
+        return 0.3
+    return round(min(0.97, 0.6 + 0.35 * word_confidence), 2)
+
+
+def find_classification_stamp(image: Image.Image, dpi: float | None, *, lang: str = "vie+eng") -> StampReading | None:
+    """The secrecy stamp on this page image, or None when no stamp was read.
+
+    None never means "unclassified": it means this page's image showed no readable stamp.
+    """
+    best: StampReading | None = None
+    for candidate in find_candidates(image, dpi):
+        reading = _read_candidate(image, candidate, lang)
+        if reading is None:
+            continue
+        if best is None or (CLASSIFICATION_RANK[reading.level], reading.confidence) > (
+            CLASSIFICATION_RANK[best.level], best.confidence
+        ):
+            best = reading
+    return best

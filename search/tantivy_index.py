@@ -11,6 +11,13 @@ Schema, in short:
 - keywords (raw tokenizer): `document_id`, `doc_type`, `unit`, `designation` (display values,
   fast fields, used for facets), `unit_key`, `designation_key` (`keyword_key`, used for
   filters), `classification`, `repair_level`, `serial_key`, `serial_lookalike`.
+- identifiers forgiven what OCR does (`search.lookalike`): `designation_ident` / `designation_lookalike`
+  (the designation field's exact and look-alike keys, the catalogue form's too), `ident_exact` /
+  `ident_lookalike` (the keys of every serial- or designation-shaped stretch of the text: "KB 15 84",
+  "PT-7б").
+- `schema_v<SCHEMA_VERSION>`, an empty field: the schema names its version, so that an index written by
+  another version no longer matches and is set aside and rebuilt (`replace_incompatible`), even when a
+  change is only in how keys are computed.
 - `document_date` is a tantivy date (UTC midnight), indexed and fast for ranges and sorting.
 - access (`search.types.Access`): `classification_rank` an indexed fast integer (an unread
   classification is 3, the highest), `unit_keys` raw keywords, one per unit key the document
@@ -24,6 +31,12 @@ clauses only add score: the original field (×2, so exact diacritics rank first;
 terms typed with marks), the title (×3), the designation / serial keyword (×4). A word that
 tokenises into several tokens ("T-54B" → t, 54b) is a phrase. Filters are unscored. Empty text
 browses the filtered set, newest `document_date` first (undated last).
+
+Identifiers: when stretches of the typed words are serial- or designation-shaped
+(`search.lookalike.query_identifiers`), the text part of the query is a union of alternatives: the words as
+above, or, for each such stretch, its keys (the field exact, the field by look-alike, the text exact, the text
+by look-alike, each a constant score of `IDENTIFIER_SCORES`) together with the other words. The same filters
+and access clauses apply to the whole union.
 
 Access is one or a few more unscored clauses of that same boolean query, never a post-filter:
 totals, facets, highlights, offsets and `find_serial`'s tiers only ever see the documents the
@@ -53,6 +66,15 @@ from common.identifiers import lookalike_key, normalize_serial, serial_key
 from common.vocabulary import CLASSIFICATIONS
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import render, render_folded
+from search.lookalike import (
+    IDENTIFIER_SCORES,
+    QueryIdentifier,
+    field_identifiers,
+    identifier_highlight,
+    identifier_is_whole_query,
+    query_identifiers,
+    text_identifiers,
+)
 from search.query import (
     FUZZY_MIN_KEY,
     KEYWORD_BOOST,
@@ -81,6 +103,8 @@ __all__ = ["TantivyIndex"]
 TOKENIZER = "vi_text"
 _OCCUR = tantivy.Occur
 MAX_RANK = len(CLASSIFICATIONS) - 1  # top secret; an unread classification counts as this
+# Bump with every change of the schema or of what its fields hold. 3: identifier keys (search.lookalike).
+SCHEMA_VERSION = 3
 
 
 # Tokens longer than this many bytes are dropped, on both sides. Tantivy's "default" drops past 40, which left
@@ -104,13 +128,15 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title_folded", stored=False, tokenizer_name=TOKENIZER)
     for name in ("document_id", "doc_type", "unit", "designation"):
         builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
-    for name in ("unit_key", "designation_key", "classification", "repair_level", "serial_key", "serial_lookalike"):
+    for name in ("unit_key", "designation_key", "classification", "repair_level", "serial_key", "serial_lookalike",
+                 "designation_ident", "designation_lookalike", "ident_exact", "ident_lookalike"):
         builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("serial_number", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_date_field("document_date", stored=True, indexed=True, fast=True)
     builder.add_integer_field("classification_rank", stored=False, indexed=True, fast=True)
     builder.add_text_field("unit_keys", stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("unit_access", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field(f"schema_v{SCHEMA_VERSION}", stored=False, indexed=False)
     return builder.build()
 
 
@@ -283,6 +309,12 @@ class TantivyIndex:
             doc.add_text("serial_number", record.serial_number)
             doc.add_text("serial_key", serial_key(record.serial_number))
             doc.add_text("serial_lookalike", lookalike_key(record.serial_number))
+        for prefix, keys in (("designation", field_identifiers(record.designation)),
+                             ("ident", text_identifiers(f"{record.title or ''}\n{record.text or ''}"))):
+            for key in sorted(keys.exact):
+                doc.add_text("designation_ident" if prefix == "designation" else "ident_exact", key)
+            for key in sorted(keys.lookalike):
+                doc.add_text(f"{prefix}_lookalike", key)
         if day := indexable_date(record):
             doc.add_date("document_date", _as_datetime(day))
         # Within 0..MAX_RANK, so that excluding the ranks above a clearance excludes all of them.
@@ -302,7 +334,8 @@ class TantivyIndex:
         validate_query(query)
         offset = decode_cursor(query.cursor, query)
         terms = parse_text(query.text)
-        text_clauses = self._text_clauses(terms)
+        identifiers = query_identifiers([term.text if not term.phrase else "" for term in terms])
+        text_clauses = self._text_clauses(terms, identifiers)
         filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._filters(query)]
         text_query = _boolean(text_clauses) if text_clauses else None
         with _translated("search"):
@@ -327,7 +360,8 @@ class TantivyIndex:
                 result = searcher.search(full, limit, count=True, offset=offset)
                 found = result.hits[: query.limit]
             total = result.count
-            hits = self._hits(searcher, found, text_query, has_marks=any(typed_with_marks(t.text) for t in terms))
+            hits = self._hits(searcher, found, text_query, has_marks=any(typed_with_marks(t.text) for t in terms),
+                              terms=terms, identifiers=identifiers)
             facets = pending_facets.result() if pending_facets else {}
             if not total:
                 facets = {name: () for name in query.facets}
@@ -373,13 +407,34 @@ class TantivyIndex:
         clauses += [(_OCCUR.Should, tantivy.Query.boost_query(sub, boost)) for _f, sub, boost in optional if sub]
         return clauses
 
-    def _text_clauses(self, terms: Sequence[QueryTerm]) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    def _text_clauses(self, terms: Sequence[QueryTerm],
+                      identifiers: Sequence[QueryIdentifier] = ()) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         # No bonus for the words found side by side: an optional phrase clause reads positions
         # for every match and made broad queries five times slower.
         try:
-            return [clause for term in terms for clause in self._term_clauses(term)]
+            per_term = [self._term_clauses(term) for term in terms]
+            words = [clause for clauses in per_term for clause in clauses]
+            if not identifiers:
+                return words
+            # The words, or one identifier stretch by its keys with the other words: one required union.
+            alternatives = [_boolean(words)]
+            for ident in identifiers:
+                others = [clause for position, clauses in enumerate(per_term)
+                          if not ident.start <= position < ident.end for clause in clauses]
+                alternatives.append(_boolean([(_OCCUR.Must, self._identifier_query(ident))] + others))
+            return [(_OCCUR.Must, _boolean([(_OCCUR.Should, alternative) for alternative in alternatives]))]
         except ValueError as exc:
             raise InvalidQuery(f"cannot build a query from {[t.text for t in terms]}: {exc}") from exc
+
+    def _identifier_query(self, ident: QueryIdentifier) -> tantivy.Query:
+        """Documents carrying the stretch's keys; each tier adds its constant score."""
+        tiers = [("serial_key", (ident.exact,), "field_exact"), ("designation_ident", (ident.exact,), "field_exact"),
+                 ("serial_lookalike", ident.lookalike, "field_lookalike"),
+                 ("designation_lookalike", ident.lookalike, "field_lookalike"),
+                 ("ident_exact", (ident.exact,), "text_exact"), ("ident_lookalike", ident.lookalike, "text_lookalike")]
+        return _boolean([(_OCCUR.Should, tantivy.Query.const_score_query(
+            tantivy.Query.term_query(self._schema, field, key), IDENTIFIER_SCORES[tier]))
+            for field, keys, tier in tiers for key in keys])
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         exact = [
@@ -449,12 +504,14 @@ class TantivyIndex:
         return [(_OCCUR.Must, _any_of([rank_term(rank) for rank in within]))]
 
     def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
-              text_query: tantivy.Query | None, has_marks: bool) -> tuple[SearchHit, ...]:
+              text_query: tantivy.Query | None, has_marks: bool, terms: Sequence[QueryTerm] = (),
+              identifiers: Sequence[QueryIdentifier] = ()) -> tuple[SearchHit, ...]:
         if not found:
             return ()
         snippets = None
         if text_query is not None:
-            snippets = _Highlighter(searcher, text_query, self._schema, self._prep, folded_first=not has_marks)
+            snippets = _Highlighter(searcher, text_query, self._schema, self._prep, folded_first=not has_marks,
+                                    identifiers=identifiers, terms=terms)
         hits = []
         for key, address in found:
             doc = searcher.doc(address)
@@ -517,8 +574,12 @@ class _Highlighter:
     """
 
     def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query, schema: tantivy.Schema, prep: TextPrep,
-                 *, folded_first: bool) -> None:
+                 *, folded_first: bool, identifiers: Sequence[QueryIdentifier] = (),
+                 terms: Sequence[QueryTerm] = ()) -> None:
         self._prep = prep
+        self._identifiers = identifiers
+        # A query that is one identifier ("KB-I5-B4") is marked where its keys stand, not word by word.
+        self._identifier_first = identifier_is_whole_query(identifiers, len(terms))
         self._folded_first = folded_first
         self._original = tantivy.SnippetGenerator.create(searcher, query, schema, "text")
         self._folded = tantivy.SnippetGenerator.create(searcher, query, schema, "folded")
@@ -529,6 +590,8 @@ class _Highlighter:
         text = doc.get_first("text") or ""
         if not text:
             return ()
+        if self._identifier_first and (marked := identifier_highlight(text, self._identifiers)):
+            return marked
         if not self._folded_first:
             snippet = self._original.snippet_from_doc(doc)
             if snippet.highlighted():
@@ -536,7 +599,7 @@ class _Highlighter:
         folded = self._prep.fold(text)
         snippet = self._folded.snippet_from_doc(tantivy.Document(folded=folded))
         if not snippet.highlighted():
-            return ()
+            return identifier_highlight(text, self._identifiers)
         return (_map_back(text, folded, snippet),)
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Iterable
 
 from archive.models import Document, DocumentSummary, Equipment, HistoryEvent
+from common.identifiers import keyword_key
 
 _GRADE_SOURCES = {"inspection", "logbook", "grade_change"}
 _EVENT_VERBS = {
@@ -57,13 +58,35 @@ def _latest(ordered: list[Document], attribute: str, doc_types: set[str] | None 
     return None
 
 
+_TRANSFERS = {"transfer", "handover"}
+# Repairs are done where the item was sent (a factory, a workshop): their unit is no evidence of the holder.
+_NOT_THE_HOLDERS_DOCUMENTS = {"repair"}
+# Bodies that inspect, repair, issue or store paperwork for an item without holding it.
+_BODY_TYPES = ("nha may", "xuong", "tram", "cuc", "tong cuc", "phong", "bo tu lenh", "hoc vien", "vien", "trung tam")
+
+
+def _dated(document: Document) -> bool:
+    return document.document_date is not None
+
+
+def _is_a_body(unit: str) -> bool:
+    key = keyword_key(unit)
+    return any(key == body or key.startswith(body + " ") for body in _BODY_TYPES)
+
+
 def _current_unit(ordered: list[Document]) -> str | None:
-    """The receiving unit of the latest transfer or handover, unless a later document names the unit itself."""
-    for document in reversed(ordered):
-        if document.doc_type in {"transfer", "handover"} and document.to_unit:
-            return document.to_unit
-        if document.unit:
-            return document.unit
+    """Where the item is now. The receiving unit of the latest-dated transfer or handover (an undated one only
+    when none is dated); without any transfer, the unit the item's own documents name, latest first, passing
+    over a repairing, inspecting or issuing body while a holding unit is named anywhere."""
+    transfers = [d for d in ordered if d.doc_type in _TRANSFERS and d.to_unit]
+    dated = [d for d in transfers if _dated(d)]
+    if dated or transfers:
+        return max(dated, key=_order_key).to_unit if dated else transfers[-1].to_unit
+    own = [d for d in ordered if d.unit and d.doc_type not in _NOT_THE_HOLDERS_DOCUMENTS]
+    holders = [d for d in own if not _is_a_body(d.unit or "")]
+    for pool in (holders, own, [d for d in ordered if d.unit]):
+        if pool:
+            return pool[-1].unit
     return None
 
 

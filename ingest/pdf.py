@@ -1,57 +1,97 @@
 """PDF inputs as page sources: the text layer from pypdf; page images for OCR from pypdf, rendered by PDFium when
-a page is not one plain scan."""
+a page is not one plain scan. Damaged files are repaired first (ingest.pdf_repair); a file only PDFium reads is
+read through PDFium alone."""
 
 from __future__ import annotations
 
-import io
+import html
 import logging
+import math
+import re
 from typing import Iterator
 
 import pypdf
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject
 
-from ingest.errors import CorruptFile, EncryptedFile, LimitExceeded
+from ingest.errors import CorruptFile, LimitExceeded
 from ingest.limits import ExtractionLimits
 from ingest.pages import PageImage, PageSource
+from ingest.pdf_repair import OpenedPdf, open_pdf_document
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 _POINTS_PER_INCH = 72.0
 RENDER_DPI = 300
+A4_BOX = (0.0, 0.0, 595.276, 841.89)  # the page size to assume when a page states none that makes sense
+# A resolution outside this range comes from a page box that does not match its scan, not from a scanner.
+_PLAUSIBLE_DPI = (50.0, 1200.0)
+_MAX_ANNOTATIONS = 500  # per page; more is not a form a person filled in
+_HIDDEN_ANNOTATION_FLAGS = 2 | 32  # Hidden, NoView (PDF 32000-1, 12.5.3)
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top in points
 
 
 def open_pdf(data: bytes, limits: ExtractionLimits) -> pypdf.PdfReader:
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise EncryptedFile("the PDF is password-protected; ingest an unprotected copy")
-        count = len(reader.pages)
-    except EncryptedFile:
-        raise
-    except FileNotDecryptedError as exc:
-        raise EncryptedFile("the PDF is password-protected; ingest an unprotected copy") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
-        raise CorruptFile(f"unreadable PDF: {exc}") from exc
-    except NotImplementedError as exc:
-        raise EncryptedFile(f"the PDF uses an unsupported encryption: {exc}") from exc
-    if count == 0:
-        raise CorruptFile("the PDF has no pages")
-    if count > limits.max_pages:
-        raise LimitExceeded(f"{count} pages, more than the limit of {limits.max_pages}")
-    return reader
+    """A pypdf reader over the file, repaired if need be (for counting pages and the like)."""
+    opened = open_pdf_document(data, limits)
+    if opened.reader is None:
+        raise CorruptFile("the PDF is readable by PDFium only")
+    return opened.reader
 
 
 def iter_pdf_pages(data: bytes, limits: ExtractionLimits) -> Iterator[PageSource]:
-    reader = open_pdf(data, limits)
+    opened = open_pdf_document(data, limits)
+    if opened.repairs:
+        log.info("PDF read after: %s", ", ".join(opened.repairs))
+    if opened.reader is None:
+        yield from _iter_pdfium_pages(opened, limits)
+        return
+    reader = opened.reader
     for index, page in enumerate(reader.pages):
+        own_text = _text_layer(page)
+        annotations = annotation_texts(page)
+        text = own_text
+        # Annotation text joins a page's own text layer; on a scan it would stand in for the whole page and stop
+        # its OCR, so there the page is rendered with its annotations drawn and OCR reads them.
+        if annotations and _has_enough_text(own_text, limits.min_text_chars):
+            text = "\n".join([own_text or "", *annotations])
         yield PageSource(
             number=index + 1,
-            text_layer=_text_layer(page),
-            load_image=lambda p=page, i=index: _page_image(data, p, i, limits),
+            text_layer=text,
+            load_image=lambda p=page, i=index, drawn=bool(annotations): _page_image(opened.data, p, i, limits, drawn),
         )
         # pypdf keeps every object it ever resolved; on a 300-page scan that is every page's image
         # stream. Dropping the cache once a page is done keeps memory flat (objects re-resolve on demand).
         reader.resolved_objects.clear()
+
+
+def _iter_pdfium_pages(opened: OpenedPdf, limits: ExtractionLimits) -> Iterator[PageSource]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(opened.data)
+    try:
+        number = 0
+        for index in range(opened.page_count):
+            try:
+                page = document[index]
+            except pypdfium2.PdfiumError:
+                continue  # a page entry PDFium cannot load shows as no page in a reader either
+            try:
+                text = page.get_textpage().get_text_bounded().replace("\r\n", "\n")
+            except pypdfium2.PdfiumError:
+                text = ""
+            finally:
+                page.close()
+            number += 1
+            yield PageSource(
+                number=number,
+                text_layer=text or None,
+                load_image=lambda i=index: render_page(opened.data, i, dpi=RENDER_DPI, max_pixels=limits.max_pixels,
+                                                       draw_forms=True),
+            )
+    finally:
+        document.close()
 
 
 def _text_layer(page: pypdf.PageObject) -> str | None:
@@ -61,14 +101,67 @@ def _text_layer(page: pypdf.PageObject) -> str | None:
         return None
 
 
-def _page_image(data: bytes, page: pypdf.PageObject, index: int, limits: ExtractionLimits) -> PageImage:
-    single = _single_scan_image(page, limits)
-    if single is not None:
-        return single
-    return render_page(data, index, dpi=RENDER_DPI, max_pixels=limits.max_pixels)
+def _has_enough_text(text: str | None, min_chars: int) -> bool:
+    return bool(text) and sum(ch.isalnum() for ch in text) >= min_chars
 
 
-def _single_scan_image(page: pypdf.PageObject, limits: ExtractionLimits) -> PageImage | None:
+# --- page boxes ---------------------------------------------------------------------------------------------------
+
+def page_box(page: pypdf.PageObject) -> Box | None:
+    """The page's MediaBox, else its CropBox, as a normalised rectangle; None when neither is a real area
+    (missing, zero, NaN, not four numbers). Inverted corners are swapped, as readers do."""
+    for name in ("/MediaBox", "/CropBox"):
+        box = _valid_box(page.get(name))
+        if box is not None:
+            return box
+    return None
+
+
+def _valid_box(raw: object) -> Box | None:
+    try:
+        raw = raw.get_object() if raw is not None else None
+        if not isinstance(raw, (ArrayObject, list)) or len(raw) != 4:
+            return None
+        numbers = [float(value.get_object() if hasattr(value, "get_object") else value) for value in raw]
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if not all(math.isfinite(number) for number in numbers):
+        return None
+    left, right = sorted((numbers[0], numbers[2]))
+    bottom, top = sorted((numbers[1], numbers[3]))
+    if right - left < 1 or top - bottom < 1:
+        return None
+    return left, bottom, right, top
+
+
+def _box_needs_override(page: pypdf.PageObject) -> bool:
+    """True when PDFium would not get a usable rectangle from the MediaBox as written."""
+    raw = page.get("/MediaBox")
+    box = _valid_box(raw)
+    if box is None:
+        return True
+    try:
+        numbers = [float(value) for value in raw.get_object()]
+    except (TypeError, ValueError, AttributeError):
+        return True
+    return numbers[0] > numbers[2] or numbers[1] > numbers[3]
+
+
+# --- page images --------------------------------------------------------------------------------------------------
+
+def _page_image(data: bytes, page: pypdf.PageObject, index: int, limits: ExtractionLimits,
+                has_annotations: bool) -> PageImage:
+    box = page_box(page)
+    if not has_annotations:  # the embedded scan alone would lose what the annotations show
+        single = _single_scan_image(page, box, limits)
+        if single is not None:
+            return single
+    override = (box or A4_BOX) if _box_needs_override(page) else None
+    return render_page(data, index, dpi=RENDER_DPI, max_pixels=limits.max_pixels, box=override,
+                       draw_forms=has_annotations)
+
+
+def _single_scan_image(page: pypdf.PageObject, box: Box | None, limits: ExtractionLimits) -> PageImage | None:
     """The page's one embedded image, when the page is exactly that (the usual scanned page)."""
     try:
         xobjects = page.get("/Resources", {}).get("/XObject", {})
@@ -84,32 +177,128 @@ def _single_scan_image(page: pypdf.PageObject, limits: ExtractionLimits) -> Page
         image = page_images[0].image
         if image is None:
             return None
+        rotate = int(page.get("/Rotate", 0) or 0)
     except LimitExceeded:
         raise
     except Exception:
         return None  # unusual filters or masks: let PDFium render the page instead
-    page_width_in = float(page.mediabox.width) / _POINTS_PER_INCH
-    dpi = image.width / page_width_in if page_width_in > 0 else None
-    if page.get("/Rotate"):
-        image = image.rotate(-int(page["/Rotate"]), expand=True)
+    # Without a usable page box the scan itself is the page: its size is known, its resolution is not.
+    dpi = image.width / ((box[2] - box[0]) / _POINTS_PER_INCH) if box is not None else None
+    if dpi is not None and not _PLAUSIBLE_DPI[0] <= dpi <= _PLAUSIBLE_DPI[1]:
+        dpi = None
+    if rotate % 360:
+        image = image.rotate(-rotate, expand=True)
     return image, dpi
 
 
-def render_page(data: bytes, index: int, *, dpi: int, max_pixels: int) -> PageImage:
+def render_page(data: bytes, index: int, *, dpi: int, max_pixels: int, box: Box | None = None,
+                draw_forms: bool = False) -> PageImage:
+    """Page `index` rendered by PDFium. `box` replaces a MediaBox that is missing, empty or inverted."""
     import pypdfium2
 
     try:
         document = pypdfium2.PdfDocument(data)
         try:
+            if draw_forms:
+                document.init_forms()  # so that filled-in form fields are drawn with their values
             page = document[index]
+            if box is not None:
+                page.set_mediabox(*box)
+                page.set_cropbox(*box)
             width_pt, height_pt = page.get_size()
+            if not (math.isfinite(width_pt) and math.isfinite(height_pt)) or width_pt < 1 or height_pt < 1:
+                page.set_mediabox(*A4_BOX)
+                page.set_cropbox(*A4_BOX)
+                width_pt, height_pt = page.get_size()
             scale = dpi / _POINTS_PER_INCH
             if width_pt * height_pt * scale * scale > max_pixels:
                 scale = (max_pixels / (width_pt * height_pt)) ** 0.5
-            image = page.render(scale=scale).to_pil()
+            image = page.render(scale=scale, may_draw_forms=draw_forms).to_pil()
         finally:
             document.close()
     except pypdfium2.PdfiumError as exc:
         raise CorruptFile(f"page {index + 1} cannot be rendered: {exc}") from exc
     return image.convert("RGB") if image.mode not in ("RGB", "L") else image, scale * _POINTS_PER_INCH
 
+
+# --- annotations --------------------------------------------------------------------------------------------------
+
+def annotation_texts(page: pypdf.PageObject) -> list[str]:
+    """Visible text that annotations put on the page: FreeText boxes (/Contents, else the rich text /RC) and
+    the values of filled-in text and choice form fields."""
+    try:
+        annotations = page.get("/Annots")
+        annotations = annotations.get_object() if annotations is not None else None
+        if not isinstance(annotations, ArrayObject):
+            return []
+        texts = []
+        for reference in list(annotations)[:_MAX_ANNOTATIONS]:
+            text = _annotation_text(reference.get_object())
+            if text:
+                texts.append(text)
+        return texts
+    except Exception:  # a damaged annotation array costs its text, never the page
+        return []
+
+
+def _annotation_text(annotation: object) -> str | None:
+    if not isinstance(annotation, DictionaryObject):
+        return None
+    if int(annotation.get("/F", 0) or 0) & _HIDDEN_ANNOTATION_FLAGS:
+        return None
+    subtype = annotation.get("/Subtype")
+    if subtype == "/FreeText":
+        text = _text_value(annotation.get("/Contents")) or _rich_text(annotation.get("/RC"))
+    elif subtype == "/Widget":
+        text = _field_value(annotation)
+    else:
+        return None
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    return text or None
+
+
+def _field_value(widget: DictionaryObject) -> str | None:
+    """A text or choice field's value; the field may be the widget itself or one of its /Parent ancestors."""
+    node, field_type, value = widget, None, None
+    for _ in range(32):  # a /Parent chain longer than this is a loop
+        field_type = field_type or node.get("/FT")
+        value = value if value is not None else node.get("/V")
+        parent = node.get("/Parent")
+        if parent is None or (field_type is not None and value is not None):
+            break
+        node = parent.get_object()
+        if not isinstance(node, DictionaryObject):
+            break
+    if field_type not in ("/Tx", "/Ch") or value is None:
+        return None
+    value = value.get_object()
+    if isinstance(value, ArrayObject):
+        return "\n".join(filter(None, (_text_value(item) for item in value)))
+    return _text_value(value)
+
+
+def _text_value(value: object) -> str | None:
+    if value is None:
+        return None
+    value = value.get_object() if hasattr(value, "get_object") else value
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("latin-1")
+    return str(value) if isinstance(value, str) else None
+
+
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"</(p|div|br)\s*>|<br\s*/?>", re.IGNORECASE)
+
+
+def _rich_text(value: object) -> str | None:
+    if value is None:
+        return None
+    value = value.get_object()
+    if hasattr(value, "get_data"):
+        raw = value.get_data()
+        text = raw.decode("utf-16") if raw[:2] in (b"\xfe\xff", b"\xff\xfe") else raw.decode("utf-8", "replace")
+    else:
+        text = _text_value(value)
+    if not text:
+        return None
+    return html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", text)))

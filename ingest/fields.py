@@ -30,6 +30,7 @@ from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, serial_tokens
 from common.text import fold, fold_iy, merge_iy
+from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS
 
 __all__ = ["extract_fields"]
 
@@ -454,8 +455,23 @@ def _derived(found: dict[str, FieldValue], doc_type: str, lines: list[Line]) -> 
 _STAMPED = {"classification", "document_number"}
 
 
-def extract_fields(pages: Sequence[str]) -> dict[str, FieldValue]:
-    """Every field of `ingest.types.FIELD_NAMES` found in the pages; missing fields are omitted."""
+def _image_stamp_candidates(image_stamps: Sequence[tuple[int, str, float]]) -> Iterator[_Candidate]:
+    """Stamps found on the page images, (page, level, confidence): a level is a classification value
+    ("secret") or the stamp's words ("TỐI MẬT"); anything else is no stamp. They compete with the text's."""
+    by_words = {fold_iy(words): level for level, words in CLASSIFICATION_STAMPS.items()}
+    for page, level, confidence in image_stamps:
+        value = level if level in CLASSIFICATION_RANK and level != "unclassified" else by_words.get(" ".join(fold_iy(level).split()))
+        if value is None:
+            continue
+        bonus = CLASSIFICATION_RANK[value] / 100  # the highest stamp wins among equals, as for text stamps
+        yield _Candidate("classification", value, round(min(max(float(confidence), 0.0), 0.98) + bonus, 2), int(page), -1)
+
+
+def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, str, float]] = ()) -> dict[str, FieldValue]:
+    """Every field of `ingest.types.FIELD_NAMES` found in the pages; missing fields are omitted.
+
+    `image_stamps`: secrecy stamps image analysis found, (1-based page, level, confidence), read beside
+    the stamps in the text; the most confident reading wins, an unread stamp leaves the field out."""
     pages = [page or "" for page in pages]
     lines = split_lines(pages)
     doc_type, type_confidence, title, title_page = _doc_type(pages)
@@ -464,6 +480,7 @@ def extract_fields(pages: Sequence[str]) -> dict[str, FieldValue]:
         *_table_candidates(lines),
         *(_Candidate(v.field, v.value, v.confidence, v.page, v.order) for v in document_number(lines)),
         *(_Candidate(v.field, v.value, v.confidence, v.page, v.order) for v in classification(lines)),
+        *_image_stamp_candidates(image_stamps),
         *_quality_grade(lines),
         *_year_apart(lines),
         *_maker_apart(lines),

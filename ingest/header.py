@@ -76,19 +76,31 @@ def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
 # --- secrecy stamp -------------------------------------------------------------------------
 
 _STAMP = re.compile(r"(?<![a-z])(tuiet\s+mat|toi\s+mat|mat)(?![a-z])")
-_NOT_A_STAMP = re.compile(r"\b(bi|bao|giu)\s*$")  # bí mật, bảo mật, giữ mật
+# bí mật, bảo mật, giữ mật, bị mất, bề mặt, một mặt, mặt ...: words that make "mat" prose, not a stamp
+_NOT_A_STAMP = re.compile(r"\b(bi|bao|giu|be|mot|mat|hai|cac|nhung|truoc|sau)\s*$")
 _STAMP_LABEL = re.compile(r"do\s+mat\s*[:\-]?\s*$")
 _LEVELS = {"mat": "confidential", "toi mat": "secret", "tuiet mat": "top_secret"}
 # OCR specks after a stamp on its own line: "MẬT k cá", "TỐI MẬT |".
 _SPECKS = re.compile(r"^(?:\s+\S{1,3}){0,3}\s*$")
+# What opens a header line a stamp may be glued in front of by text extraction: "MẬT BỘ QUỐC PHÒNG".
+_HEADER_OPENING = re.compile(r"^\s*(bo\s+quoc\s+phong|cong\s+hoa|doc\s+lap|so\s*[:.]|bo\s+tong|quan\s+khu|quan\s+doan|cuc\b|tong\s+cuc)")
+_STAMP_SPELLINGS = {"mật", "tối mật", "tuyệt mật"}
 
 
 def _stamp_in_header_line(line: Line, before: str, after: str, printed: str) -> bool:
-    """An upper-case stamp run into the header line by text extraction: "BỘ QUỐC PHÒNG MẬT"."""
-    at_edge = not before.strip() or not after.strip()
+    """An upper-case stamp run into a header line by text extraction: "BỘ QUỐC PHÒNG MẬT", "MẬT BỘ QUỐC PHÒNG".
+
+    Only at the end of an upper-case line, or at its start before a header's opening words: "MẶT TRẬN",
+    "MẶT BẰNG KHO" and "KIỂM TRA BỀ MẶT" are titles, not stamps."""
+    if line.rank >= 12:
+        return False
     letters = [ch for ch in line.text if ch.isalpha()]
     upper_line = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
-    return at_edge and upper_line and printed.isupper() and not _NOT_A_STAMP.search(before)
+    if not (upper_line and printed.isupper()):
+        return False
+    at_end = not after.strip() and not _NOT_A_STAMP.search(before)
+    at_start = not before.strip() and bool(_HEADER_OPENING.match(after))
+    return at_end or at_start
 
 
 def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
@@ -98,7 +110,11 @@ def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
     alone_after = not after.strip() or bool(re.match(r"\s*(\s{2,}|\t|[|)\]])", after))
     printed = line.original(match.start(), match.end())
     whole_line = not before.strip() and not after.strip()
-    standalone = alone_before and alone_after and (labelled or whole_line or printed.isupper())
+    # "Mặt", "mất" alone on a line are words; a stamp in lower case must be spelled as one
+    spelled = " ".join(printed.lower().split()) in _STAMP_SPELLINGS
+    standalone = alone_before and alone_after and (labelled or (whole_line and spelled) or printed.isupper())
+    if standalone and not labelled and _NOT_A_STAMP.search(before) and not re.search(r"(\s{2,}|\t|[|(\[])\s*$", before):
+        standalone = False
     level = _LEVELS[re.sub(r"\s+", " ", match.group(1))]
     if standalone or _stamp_in_header_line(line, before, after, printed):
         return level, 0.95 if labelled or line.rank < 12 else 0.85

@@ -28,6 +28,11 @@ class DocumentBuilder:
         self.abbr = abbr
         self.blocks: list[Block] = []
         self.truth: dict[str, Any] = {}
+        self.designation_shown: str | None = None  # how this clerk types the designation ("T55"); None: catalogue form
+
+    def designation(self, item: Item) -> str:
+        """The designation as printed; the truth always keeps the catalogue form."""
+        return self.designation_shown or item.etype.designation
 
     def add(self, *block: Any) -> None:
         self.blocks.append(block)
@@ -76,7 +81,7 @@ def _identity(d: DocumentBuilder, item: Item, serial: str, *, maker: bool, unit:
               year: bool = True) -> list[tuple[str, str, Any, Any]]:
     rows: list[tuple[str, str, Any, Any]] = [
         ("name", d.label("name"), item.etype.name, item.etype.name),
-        ("designation", d.label("designation"), item.etype.designation, item.etype.designation),
+        ("designation", d.label("designation"), d.designation(item), item.etype.designation),
         ("serial_number", _serial_label(d, item), serial, item.serial),
     ]
     if maker:
@@ -160,8 +165,8 @@ def _bases(d: DocumentBuilder, event: Event, dossier: Dossier) -> None:
     d.add("para", "Căn cứ kết quả kiểm tra kỹ thuật và đề nghị của cơ quan kỹ thuật,")
 
 
-def _item_sentence(item: Item, serial: str, grade: int | None, year: bool) -> str:
-    parts = [f"01 (một) {item.etype.name[0].lower() + item.etype.name[1:]}", f"ký hiệu {item.etype.designation}", f"số hiệu {serial}"]
+def _item_sentence(d: DocumentBuilder, item: Item, serial: str, grade: int | None, year: bool) -> str:
+    parts = [f"01 (một) {item.etype.name[0].lower() + item.etype.name[1:]}", f"ký hiệu {d.designation(item)}", f"số hiệu {serial}"]
     if year:
         parts.append(f"năm sản xuất {item.year}")
     if grade is not None:
@@ -287,14 +292,14 @@ def _transfer(d: DocumentBuilder, dossier: Dossier, event: Event, serial: str) -
     year = d.rng.random() < 0.7
     grade = event.grade if d.rng.random() < 0.7 else None
     verb = pick(d.rng, ("Điều chuyển", "Điều động"))
-    d.add("para", f"Điều 1. {verb} {_item_sentence(item, serial, grade, year)} "
+    d.add("para", f"Điều 1. {verb} {_item_sentence(d, item, serial, grade, year)} "
                   f"từ {event.from_unit.name} về {event.to_unit.name} quản lý, sử dụng.")
     _decision_truth(d, item, grade, year)
     d.truth.update(unit=event.to_unit.name, from_unit=event.from_unit.name, to_unit=event.to_unit.name)
     if d.family.fields == "table":
         d.add("table", (0.07, 0.33, 0.15, 0.2, 0.13, 0.12),
               (("TT", "Tên trang bị", "Ký hiệu", "Số hiệu", "Cấp CL", "SL"),
-               ("1", item.etype.name, item.etype.designation, serial, str(event.grade), "01")), 1)
+               ("1", item.etype.name, d.designation(item), serial, str(event.grade), "01")), 1)
         d.truth["quality_grade"] = event.grade
     d.add("para", f"Điều 2. {event.from_unit.name} có trách nhiệm bàn giao đầy đủ trang bị, hồ sơ, lý lịch kèm theo "
                   f"cho {event.to_unit.name}.")
@@ -330,7 +335,7 @@ def _grade_change(d: DocumentBuilder, dossier: Dossier, event: Event, serial: st
     if d.abbr == "QĐ":
         _bases(d, event, dossier)
         d.add("center", "QUYẾT ĐỊNH:", "b")
-        d.add("para", f"Điều 1. Chuyển cấp chất lượng {_item_sentence(item, serial, None, False)} "
+        d.add("para", f"Điều 1. Chuyển cấp chất lượng {_item_sentence(d, item, serial, None, False)} "
                       f"của {event.unit.name} từ cấp {event.previous_grade} {direction} cấp {event.grade}.")
         _decision_truth(d, item, event.grade, False)
         d.truth["unit"] = event.unit.name
@@ -373,7 +378,7 @@ def _inventory(d: DocumentBuilder, dossier: Dossier, event: Event, serial: str) 
     d.add("para", f"Thực hiện kế hoạch kiểm kê năm {event.date.year}, tổ kiểm kê đã kiểm đếm thực tế trang bị như sau:")
     d.add("table", (0.07, 0.33, 0.15, 0.21, 0.1, 0.14),
           (("TT", "Tên trang bị", "Ký hiệu", "Số hiệu", "Cấp", "Số lượng"),
-           ("1", item.etype.name, item.etype.designation, serial, str(event.grade), "01"),
+           ("1", item.etype.name, d.designation(item), serial, str(event.grade), "01"),
            ("", "Cộng", "", "", "", "01")), 1)
     d.add("para", pick(d.rng, ("Kết quả: số lượng thực tế khớp với sổ sách.", "Kết quả: đủ, đúng với sổ sách quản lý.")))
     _sign_minutes(d, "TỔ TRƯỞNG TỔ KIỂM KÊ", "THỦ TRƯỞNG ĐƠN VỊ")
@@ -383,7 +388,7 @@ def _decommission(d: DocumentBuilder, dossier: Dossier, event: Event, serial: st
     item = dossier.item
     _bases(d, event, dossier)
     d.add("center", "QUYẾT ĐỊNH:", "b")
-    d.add("para", f"Điều 1. Loại khỏi biên chế {_item_sentence(item, serial, event.grade, True)} của {event.unit.name}.")
+    d.add("para", f"Điều 1. Loại khỏi biên chế {_item_sentence(d, item, serial, event.grade, True)} của {event.unit.name}.")
     _decision_truth(d, item, event.grade, True)
     d.truth["unit"] = event.unit.name
     d.add("para", f"Điều 2. {event.unit.name} tổ chức thanh lý trang bị theo quy định hiện hành.")

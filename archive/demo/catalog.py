@@ -7,6 +7,7 @@ public-sounding designations, not a record of any real holding.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,6 +62,17 @@ def _letters(rng: random.Random, n: int) -> str:
     return "".join(pick(rng, pool) for _ in range(n))
 
 
+def clerk_designation(designation: str, rng: random.Random) -> str:
+    """The designation as a clerk types it: "T55", "PT 76", "BMP2", "ZIL131" for "T-55", "PT-76", ...
+
+    Only the first hyphen goes ("BTR-60PB" -> "BTR60PB", "ZU-23-2" -> "ZU 23-2"); a space stands
+    in for it one time in three.
+    """
+    if "-" not in designation:
+        return designation
+    return designation.replace("-", " " if rng.random() < 0.34 else "", 1)
+
+
 def _compact(designation: str) -> str:
     return designation.replace("-", "").replace(" ", "").upper()
 
@@ -95,6 +107,7 @@ EQUIPMENT: tuple[EquipmentType, ...] = (
     EquipmentType("BTR-60PB", "Xe thiết giáp chở quân BTR-60PB", "apc", (("Nhà máy ô tô Gorky (GAZ)", LS), ("Nhà máy ô tô Arzamas", LS)), (1966, 1980), ("DES-NNNN", "PLATE")),
     EquipmentType("BTR-152", "Xe thiết giáp chở quân BTR-152", "apc", (("Nhà máy ZIL", LS),), (1955, 1962), ("DES-NNNN", "NNNNNN")),
     EquipmentType("BMP-1", "Xe chiến đấu bộ binh BMP-1", "apc", (("Nhà máy máy kéo Kurgan", LS), ("Nhà máy Chelyabinsk", LS)), (1970, 1985), ("LL-NN-NN", "DES-NNNN", "LNNNNNN")),
+    EquipmentType("BMP-2", "Xe chiến đấu bộ binh BMP-2", "apc", (("Nhà máy máy kéo Kurgan", LS),), (1980, 1990), ("LL-NN-NN", "DES-NNNN")),
     EquipmentType("M113", "Xe thiết giáp chở quân M113", "apc", (("FMC Corporation", US),), (1962, 1972), ("NNNNNN", "LNNNNNN")),
     EquipmentType("D-30", "Pháo lựu 122mm D-30", "gun", (("Nhà máy số 9 Sverdlovsk", LS),), (1965, 1985), ("NLNNNN", "DES-NNNN", "NNNNNN")),
     EquipmentType("M-46", "Pháo nòng dài 130mm M-46", "gun", (("Nhà máy số 172 Perm", LS),), (1955, 1971), ("NNNNNN", "NLNNNN")),
@@ -134,14 +147,14 @@ def _unit(name: str, cats: frozenset[str], superior: str, header: str, code: str
 UNITS: tuple[Unit, ...] = (
     _unit("Lữ đoàn 201", _ARMOUR, "BINH CHỦNG TĂNG THIẾT GIÁP", "LỮ ĐOÀN 201", "LĐ201", "Hà Nội"),
     _unit("Lữ đoàn 202", _ARMOUR, "BINH CHỦNG TĂNG THIẾT GIÁP", "LỮ ĐOÀN 202", "LĐ202", "Hải Phòng"),
-    _unit("Lữ đoàn 203", _ARMOUR, "QUÂN ĐOÀN 2", "LỮ ĐOÀN 203", "LĐ203", "Thái Nguyên"),
+    _unit("Lữ đoàn xe tăng 203", _ARMOUR, "QUÂN ĐOÀN 2", "LỮ ĐOÀN XE TĂNG 203", "LĐ203", "Thái Nguyên"),
     _unit("Trung đoàn 141, Sư đoàn 312", _ARMOUR | _ARTILLERY, "SƯ ĐOÀN 312", "TRUNG ĐOÀN 141", "e141", "Thái Nguyên"),
     _unit("Trung đoàn 165, Sư đoàn 312", _ARMOUR | _ARTILLERY, "SƯ ĐOÀN 312", "TRUNG ĐOÀN 165", "e165", "Thái Nguyên"),
     _unit("Trung đoàn 24, Sư đoàn 304", _ANY, "SƯ ĐOÀN 304", "TRUNG ĐOÀN 24", "e24", "Quảng Nam"),
     _unit("Trung đoàn 48, Sư đoàn 320", _ANY, "SƯ ĐOÀN 320", "TRUNG ĐOÀN 48", "e48", "Gia Lai"),
     _unit("Tiểu đoàn 18, Lữ đoàn 164", _ARTILLERY, "LỮ ĐOÀN 164", "TIỂU ĐOÀN 18", "d18", "Hải Dương"),
     _unit("Lữ đoàn 164", _ARTILLERY, "QUÂN ĐOÀN 1", "LỮ ĐOÀN 164", "LĐ164", "Hải Dương"),
-    _unit("Lữ đoàn 368", _ARTILLERY, "QUÂN KHU 1", "LỮ ĐOÀN 368", "LĐ368", "Bắc Giang"),
+    _unit("Lữ đoàn pháo binh 368", _ARTILLERY, "QUÂN KHU 1", "LỮ ĐOÀN PHÁO BINH 368", "LĐ368", "Bắc Giang"),
     _unit("Lữ đoàn 675", _ARTILLERY, "BINH CHỦNG PHÁO BINH", "LỮ ĐOÀN 675", "LĐ675", "Phú Thọ"),
     _unit("Tiểu đoàn 3, Lữ đoàn 675", _ARTILLERY, "LỮ ĐOÀN 675", "TIỂU ĐOÀN 3", "d3", "Phú Thọ"),
     _unit("Trung đoàn 291, Sư đoàn 361", _AIR, "SƯ ĐOÀN 361", "TRUNG ĐOÀN 291", "e291", "Hà Nội"),
@@ -153,8 +166,29 @@ UNITS: tuple[Unit, ...] = (
     _unit("Kho K3/Cục Kỹ thuật", _ANY, "CỤC KỸ THUẬT", "KHO K3", "K3", "Hòa Bình"),
     _unit("Kho K854/Cục Quân khí", frozenset({"gun", "radio"}), "CỤC QUÂN KHÍ", "KHO K854", "K854", "Thanh Hóa"),
     _unit("Kho K752/Cục Xe - Máy", frozenset({"tank", "apc", "truck"}), "CỤC XE - MÁY", "KHO K752", "K752", "Bắc Ninh"),
-    _unit("Kho K60/Cục Ra đa", frozenset({"radar", "radio"}), "QUÂN CHỦNG PK-KQ", "KHO K60", "K60", "Hà Nội"),
+    _unit("Kho K60", frozenset({"radar", "radio"}), "QUÂN CHỦNG PK-KQ", "KHO K60", "K60", "Hà Nội"),
+    # Names with the branch of service between the type and the number, as most real units print
+    # them; the branch word is part of the name. Headers print them in upper case.
+    _unit("Sư đoàn bộ binh 308", _ANY, "QUÂN ĐOÀN 1", "SƯ ĐOÀN BỘ BINH 308", "f308", "Hà Nội"),
+    _unit("Trung đoàn bộ binh 36, Sư đoàn bộ binh 308", _ARMOUR | _ARTILLERY, "SƯ ĐOÀN BỘ BINH 308",
+          "TRUNG ĐOÀN BỘ BINH 36", "e36", "Hà Nội"),
+    _unit("Trung đoàn phòng không 280", _AIR, "QUÂN KHU 1", "TRUNG ĐOÀN PHÒNG KHÔNG 280", "e280", "Bắc Ninh"),
+    _unit("Trung đoàn ra-đa 291", frozenset({"radar", "radio", "truck"}), "SƯ ĐOÀN 361", "TRUNG ĐOÀN RA-ĐA 291", "e291",
+          "Hà Nội"),
+    _unit("Tiểu đoàn thông tin 12", frozenset({"radio", "truck"}), "BINH CHỦNG THÔNG TIN LIÊN LẠC",
+          "TIỂU ĐOÀN THÔNG TIN 12", "d12", "Hà Nội"),
+    _unit("Lữ đoàn công binh 229", frozenset({"apc", "truck", "radio"}), "BINH CHỦNG CÔNG BINH", "LỮ ĐOÀN CÔNG BINH 229",
+          "LĐ229", "Hà Nội"),
+    _unit("Nhà máy Z153", frozenset({"tank", "apc", "gun", "truck"}), "TỔNG CỤC KỸ THUẬT", "NHÀ MÁY Z153", "Z153", "Hà Nội"),
 )
+
+_BRANCH = re.compile(r"(?:Sư|Lữ|Trung|Tiểu) đoàn [^\d,]+ \d")
+
+
+def has_branch(unit_name: str | None) -> bool:
+    """True for names with a branch of service between type and number ("Lữ đoàn xe tăng 203")."""
+    return bool(unit_name) and bool(_BRANCH.search(unit_name))
+
 
 DEPOTS: tuple[Unit, ...] = tuple(u for u in UNITS if u.name.startswith("Kho"))
 

@@ -29,6 +29,7 @@ from archive.demo.dossier import Dossier, Event, Item
 from archive.demo.forms import Family, family_for, format_date, old_tone_marks
 
 CLASSIFICATIONS = (("MẬT", "confidential", 0.12), ("TỐI MẬT", "secret", 0.06), ("TUYỆT MẬT", "top_secret", 0.02))
+CLERK_DESIGNATION_SHARE = 0.3  # documents whose clerk types "T55" for the catalogue's "T-55"
 TRUTH_ORDER = (
     "doc_type", "document_number", "document_date", "classification", "serial_number", "designation",
     "name", "unit", "manufacturer", "country_of_origin", "year_of_manufacture", "quality_grade",
@@ -46,6 +47,7 @@ class Composed:
     family: Family
     serial_printed: str
     seal_text: str  # what the issuer's round seal says around its ring
+    traits: tuple[str, ...] = ()  # text-level hard cases it carries: "clerk-designation", "branch-unit"
 
 
 # --- titles, issuers, numbers ----------------------------------------------------------------
@@ -119,6 +121,11 @@ def compose(dossier: Dossier, position: int) -> Composed:
     title_lines, abbr = _title(rng, dossier.item, event)
     family = family_for(issuer.header, rng.random(), rng.randrange(8))
     d = DocumentBuilder(rng, family, issuer, abbr)
+    # Its own generator, so that the documents drawn before clerk spellings existed stay as they were.
+    clerk = random.Random(f"clerk:{dossier.index}:{position}:{dossier.item.serial}")
+    if clerk.random() < CLERK_DESIGNATION_SHARE:
+        shown = cat.clerk_designation(dossier.item.etype.designation, clerk)
+        d.designation_shown = shown if shown != dossier.item.etype.designation else None
     number = None
     if event.doc_type != "logbook" or rng.random() < 0.5:
         suffix = issuer.code if rng.random() < 0.6 else ("KT" if issuer.code[0].islower() else issuer.code + "-KT")
@@ -148,11 +155,15 @@ def compose(dossier: Dossier, position: int) -> Composed:
     d.truth["classification"] = stamp[1] if stamp else None  # no stamp: the archive cannot tell, it fails closed
     BODIES[event.doc_type](d, dossier, event, serial)
     truth = {key: d.truth[key] for key in TRUTH_ORDER if key in d.truth}
+    traits = tuple(name for name, present in (
+        ("clerk-designation", d.designation_shown is not None and "designation" in truth),
+        ("branch-unit", any(cat.has_branch(truth.get(key)) for key in ("unit", "from_unit", "to_unit"))),
+    ) if present)
     seal_text = f"{issuer.superior} ★ {issuer.header}"
     blocks, title = tuple(d.blocks), " ".join(title_lines)
     if family.motto_hoa == "HOÀ":  # this office writes "hoà", "thuỷ", "Đại uý"
         blocks, title = _retext(blocks, old_tone_marks), old_tone_marks(title)
-    return Composed(truth, title, blocks, family, serial, seal_text)
+    return Composed(truth, title, blocks, family, serial, seal_text, traits)
 
 
 def _retext(value: Any, change: Any) -> Any:

@@ -16,6 +16,12 @@ from archive.demo.layout import PAGE_H, PAGE_W
 _CATALOG, _PAGES = 1, 2
 
 
+def _pdf_string(text: str) -> str:
+    """A literal PDF string of printable ASCII, with its delimiters escaped."""
+    ascii_text = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
+    return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
 class ImagePdfWriter:
     def __init__(self, path: Path):
         self._file: BinaryIO = open(path, "wb")
@@ -43,16 +49,28 @@ class ImagePdfWriter:
             self._file.write(b"\nendstream")
         self._file.write(b"\nendobj\n")
 
-    def add_jpeg_page(self, jpeg: bytes, width: int, height: int, *, gray: bool) -> None:
+    def add_jpeg_page(self, jpeg: bytes, width: int, height: int, *, gray: bool,
+                      hidden_text: list[tuple[float, float, str, float]] | None = None) -> None:
+        """One page showing the JPEG. `hidden_text` (x, y from the top, text, size in points; ASCII) is
+        written as an invisible text layer (render mode 3), as scanner software lays its OCR over the image."""
         image, content, page = self._next_id, self._next_id + 1, self._next_id + 2
         self._next_id += 3
         space = "/DeviceGray" if gray else "/DeviceRGB"
         self._object(image, (f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace {space} "
                              f"/BitsPerComponent 8 /Filter /DCTDecode /Length {len(jpeg)} >>").encode(), jpeg)
-        draw = f"q {PAGE_W:.2f} 0 0 {PAGE_H:.2f} 0 0 cm /Im0 Do Q".encode()
+        # A sideways image keeps its shape: the page is as wide as the picture is.
+        page_w, page_h = (PAGE_W, PAGE_H) if height >= width else (PAGE_H, PAGE_W)
+        draw = f"q {page_w:.2f} 0 0 {page_h:.2f} 0 0 cm /Im0 Do Q".encode()
+        fonts = ""
+        if hidden_text:
+            draw += b"\nBT 3 Tr" + b"".join(
+                f"\n/F1 {size:.1f} Tf 1 0 0 1 {x:.2f} {PAGE_H - y:.2f} Tm ({_pdf_string(text)}) Tj".encode("latin-1")
+                for x, y, text, size in hidden_text
+            ) + b"\nET"
+            fonts = " /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >>"
         self._object(content, f"<< /Length {len(draw)} >>".encode(), draw)
-        self._object(page, (f"<< /Type /Page /Parent {_PAGES} 0 R /MediaBox [0 0 {PAGE_W:.2f} {PAGE_H:.2f}] "
-                            f"/Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {content} 0 R >>").encode())
+        self._object(page, (f"<< /Type /Page /Parent {_PAGES} 0 R /MediaBox [0 0 {page_w:.2f} {page_h:.2f}] "
+                            f"/Resources << /XObject << /Im0 {image} 0 R >>{fonts} >> /Contents {content} 0 R >>").encode())
         self._pages.append(page)
 
     def close(self) -> None:

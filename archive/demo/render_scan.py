@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,11 @@ from archive.demo.pdf_images import ImagePdfWriter
 A4_INCHES = (210 / 25.4, 297 / 25.4)
 FAX_DPI = (204, 196)
 PROFILES = ("clean", "photocopy", "noisy", "blurred", "jpeg", "lowres")
+# Harder pages, drawn only when a mix asks for them (see writer.ScanMix):
+# "faded" a 150-dpi copy of a copy (grey noisy paper, low contrast, broken ink);
+# "phone" a blurred phone photo on a desk (perspective, uneven light, JPEG, no DPI recorded).
+HARD_PROFILES = ("faded", "phone")
+STAMP_STYLES = ("layout", "corner-red", "corner-black")
 _SOFTEN = ImageFilter.Kernel((3, 3), (0, 1, 0, 1, 8, 1, 0, 1, 0), 12)  # a lens a little out of focus
 _BACKGROUND_REMOVAL = [255 if v >= 232 else v for v in range(256)]
 SEAL_RED = ((205, 30, 45), (190, 25, 60), (215, 55, 50))
@@ -42,6 +48,11 @@ class ScanPlan:
     seal: str  # none | sign | serial
     seed: int
     quality: int  # JPEG quality where JPEG is used
+    rotation: int = 0  # 0, 90 or 270: the page was fed sideways (and nothing in the file says so)
+    stamp: str = "layout"  # one of STAMP_STYLES: in the text flow, or a box in the top-right corner
+    stamp_tilt: float = 0.0  # degrees, for a corner stamp pressed by hand
+    junk_layer: bool = False  # scan PDF with an invisible, accent-less garbage text layer over the image
+    record_dpi: bool = True  # False: the file carries no resolution (phone photos)
 
 
 def plan_scan(kind: str, rng: random.Random) -> ScanPlan:
@@ -278,6 +289,8 @@ def paper_page(ops: tuple, plan: ScanPlan, rng: random.Random) -> Image.Image:
     image = draw_page(ops, dpi, "L")
     if plan.profile == "photocopy":
         image = _photocopy(image, rng, dpi)
+    elif plan.profile == "faded":
+        image = _faded_copy(image, rng, dpi)
     image = _skew(image, plan.skew)
     if dpi != plan.dpi:
         image = image.resize(page_size(plan.dpi), Image.BICUBIC)
@@ -287,18 +300,22 @@ def paper_page(ops: tuple, plan: ScanPlan, rng: random.Random) -> Image.Image:
 def scanner_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Image:
     """Sensor noise, dust, lossy compression, background clean-up."""
     profile = plan.profile
+    if profile == "phone":
+        return _phone_photo(image, rng)
     if profile in ("photocopy", "lowres"):
         image = image.filter(_SOFTEN)
-    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(8, 12), "blurred": 5, "jpeg": 5, "lowres": 5}[profile]
+    sigma = {"clean": 4, "photocopy": 6, "noisy": rng.uniform(8, 12), "blurred": 5, "jpeg": 5, "lowres": 5,
+             "faded": rng.uniform(9, 12)}[profile]
     image = _noise(image, rng, sigma)
-    speck = {"clean": 0.0003, "photocopy": 0.0005, "noisy": 0.001, "blurred": 0.0003, "jpeg": 0.0003, "lowres": 0.0004}
+    speck = {"clean": 0.0003, "photocopy": 0.0005, "noisy": 0.001, "blurred": 0.0003, "jpeg": 0.0003, "lowres": 0.0004,
+             "faded": 0.0008}
     cell = 2 if plan.dpi >= 200 else 1
     image = _specks(image, rng, speck[profile], cell=cell)
     if profile == "noisy":
         image = _specks(image, rng, 0.0005, cell=cell, salt=True)
     if profile == "jpeg" and plan.kind != "jpeg":
         image = _jpeg_artefacts(image, plan.quality)
-    if plan.kind in ("tiff", "png") and profile != "photocopy":
+    if plan.kind in ("tiff", "png") and profile not in ("photocopy", "faded"):
         image = _lut(image, _BACKGROUND_REMOVAL)  # the scanner's own clean-up: paper becomes white
     return image
 
@@ -317,6 +334,78 @@ def fax_page(image: Image.Image, plan: ScanPlan, rng: random.Random) -> Image.Im
     return image.convert("1", dither=Image.Dither.NONE)
 
 
+def _faded_copy(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
+    """A photocopy of a photocopy: every generation softens the strokes and loses contrast,
+    the toner leaves holes in the ink, and the paper comes out grey and uneven."""
+    for _ in range(2):
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.35, 0.6) * dpi / 150))
+        low, high = between(rng, 40, 70), between(rng, 215, 235)
+        image = _lut(image, [low + v * (high - low) // 255 for v in range(256)])
+    holes = _random_plane(rng, image.size).point(lambda v: 255 if v < 16 else 0)  # ~6 % of the pixels
+    paper = between(rng, 200, 215)
+    image.paste(paper, (0, 0, image.width, image.height), ImageChops.multiply(holes, image.point(lambda v: 255 if v < 150 else 0)))
+    light = Image.new("L", (3, 4))
+    light.putdata([between(rng, 200, 240) for _ in range(12)])
+    return ImageChops.multiply(image, light.resize(image.size, Image.BICUBIC))
+
+
+def _perspective_coefficients(source: list[tuple[float, float]], target: list[tuple[float, float]]) -> list[float]:
+    """Coefficients for Image.transform(PERSPECTIVE) sending each output point in `target` to `source`."""
+    import numpy as np
+
+    rows, values = [], []
+    for (x, y), (u, v) in zip(target, source):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        values += [u, v]
+    return [float(c) for c in np.linalg.solve(np.array(rows, dtype=float), np.array(values, dtype=float))]
+
+
+def _phone_photo(image: Image.Image, rng: random.Random) -> Image.Image:
+    """The page photographed on a desk: tilted camera, a lamp on one side, a soft focus."""
+    page = image.convert("RGB")
+    w, h = page.size
+    margin = round(w * rng.uniform(0.03, 0.07))
+    desk = (between(rng, 90, 140), between(rng, 75, 115), between(rng, 55, 90))
+    canvas = Image.new("RGB", (w + 2 * margin, h + 2 * margin), desk)
+    canvas.paste(page, (margin, margin))
+    cw, ch = canvas.size
+    jitter = lambda: rng.uniform(0.0, 0.035)  # noqa: E731  share of the width each corner moves
+    corners = [(0, 0), (cw, 0), (cw, ch), (0, ch)]
+    moved = [(x + (1 if x == 0 else -1) * jitter() * cw, y + (1 if y == 0 else -1) * jitter() * ch) for x, y in corners]
+    canvas = canvas.transform(canvas.size, Image.PERSPECTIVE, _perspective_coefficients(corners, moved), Image.BICUBIC,
+                              fillcolor=desk)
+    gradient = Image.linear_gradient("L").resize(canvas.size, Image.BILINEAR)
+    gradient = gradient.rotate(rng.uniform(0, 360), resample=Image.BILINEAR, expand=False, fillcolor=128)
+    dark = between(rng, 150, 190)
+    light = gradient.point(lambda v: dark + v * (255 - dark) // 255)
+    canvas = ImageChops.multiply(canvas, Image.merge("RGB", [light, light, light.point(lambda v: v * 235 // 255)]))
+    canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.9, 1.6)))
+    return _noise(canvas, rng, 4)
+
+
+def _corner_stamp(image: Image.Image, text: str, plan: ScanPlan, rng: random.Random) -> None:
+    """A secrecy stamp pressed by hand in the top-right corner: a bold word in a box, red or black."""
+    mm = plan.dpi / 25.4
+    font = _font("DV-sans-b", round(5.5 * mm))
+    pad, line = round(2.2 * mm), max(2, round(0.6 * mm))
+    width = round(font.getlength(text)) + 2 * pad
+    height = round(5.5 * mm) + 2 * pad
+    density = Image.new("L", (width + 4 * line, height + 4 * line), 0)
+    draw = ImageDraw.Draw(density)
+    draw.rectangle([2 * line, 2 * line, 2 * line + width, 2 * line + height], outline=255, width=line)
+    draw.text((2 * line + width / 2, 2 * line + height / 2), text, font=font, fill=255, anchor="mm")
+    if plan.stamp_tilt:
+        density = density.rotate(plan.stamp_tilt, resample=Image.BILINEAR, expand=True)
+    patchy = Image.new("L", (3, 2))
+    patchy.putdata([between(rng, 170, 255) for _ in range(6)])
+    density = ImageChops.multiply(density, patchy.resize(density.size, Image.BICUBIC))
+    cx = image.width - rng.uniform(20, 32) * mm - density.width / 2
+    cy = rng.uniform(6, 10) * mm + density.height / 2
+    color = pick(rng, SEAL_RED) if plan.stamp == "corner-red" else (25, 25, 30)
+    _stamp(image, density, cx, cy, color)
+
+
 # --- pages of one document -------------------------------------------------------------------
 
 
@@ -328,8 +417,12 @@ def _skewed(x: float, y: float, size: tuple[int, int], angle: float) -> tuple[fl
     return cx + dx * math.cos(a) + dy * math.sin(a), cy - dx * math.sin(a) + dy * math.cos(a)
 
 
-def render_pages(layout: Layout, plan: ScanPlan, ring_text: str) -> Iterator[Image.Image]:
-    """Yield the document's pages one at a time: printed, signed, sealed, scanned."""
+def render_pages(layout: Layout, plan: ScanPlan, ring_text: str, stamp_text: str = "") -> Iterator[Image.Image]:
+    """Yield the document's pages one at a time: printed, signed, sealed, scanned.
+
+    `stamp_text` ("MẬT") is pressed in the first page's corner when the plan's stamp style asks for it
+    (the layout then carries no stamp of its own).
+    """
     rng = random.Random(plan.seed)
     signs = [a for a in layout.anchors if a[0] == "sign"]
     serials = [a for a in layout.anchors if a[0] == "serial"]
@@ -344,8 +437,11 @@ def render_pages(layout: Layout, plan: ScanPlan, ring_text: str) -> Iterator[Ima
     for index, ops in enumerate(layout.pages):
         image = paper_page(ops, plan, rng)
         sealed = seal_at is not None and seal_at[0] == index
-        if plan.color or sealed:
+        stamped = bool(stamp_text) and plan.stamp != "layout" and index == 0
+        if plan.color or sealed or (stamped and plan.stamp == "corner-red"):
             image = image.convert("RGB")
+        if stamped:
+            _corner_stamp(image, stamp_text, plan, rng)
         for _, page, x, y in signs:
             if page == index:
                 _signature(image, *_skewed(x * scale, y * scale, image.size, plan.skew), plan.dpi, rng)
@@ -355,7 +451,8 @@ def render_pages(layout: Layout, plan: ScanPlan, ring_text: str) -> Iterator[Ima
             _stamp(image, density, cx, cy, pick(rng, SEAL_RED))
         if not plan.color and image.mode == "RGB":
             image = image.convert("L")
-        yield fax_page(image, plan, rng) if plan.profile == "fax" else scanner_page(image, plan, rng)
+        page = fax_page(image, plan, rng) if plan.profile == "fax" else scanner_page(image, plan, rng)
+        yield page.rotate(plan.rotation, expand=True) if plan.rotation else page
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -367,15 +464,47 @@ def jpeg_bytes(image: Image.Image, quality: int, dpi: int) -> bytes:
     return buffer.getvalue()
 
 
-def write_scan(path: Path, pages: Iterator[Image.Image], plan: ScanPlan) -> int:
-    """Write the pages in the plan's file kind; returns the page count."""
+def junk_text(text: str, rng: random.Random) -> str:
+    """What a bad scanner OCR leaves in its text layer: accents gone, letters swapped, case scrambled
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA" -> "CONG Hcok xA HQI CHiJ NGHiA")."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    out = []
+    for ch in plain:
+        roll = rng.random()
+        if ch.isalpha() and roll < 0.12:
+            ch = _JUNK_SWAPS.get(ch, ch.swapcase())
+        elif ch.isalpha() and roll < 0.2:
+            ch = ch.swapcase()
+        out.append("".join(c if ord(c) < 128 else "?" for c in ch))
+    return "".join(out)
+
+
+_JUNK_SWAPS = {"O": "Q", "o": "c", "A": "x", "a": "o", "U": "IJ", "u": "ii", "I": "l", "i": "j", "E": "F", "e": "c",
+               "N": "H", "H": "N", "G": "C", "T": "I", "n": "rn", "m": "rn", "h": "b", "y": "v"}
+
+
+def _hidden_words(ops: tuple, rng: random.Random) -> list[tuple[float, float, str, float]]:
+    """The junk layer for one page: each printed line, garbled, at the place it is printed (points)."""
+    return [(op[1], op[2], junk_text(op[3], rng), op[5]) for op in ops if op[0] == "text"]
+
+
+def write_scan(path: Path, pages: Iterator[Image.Image], plan: ScanPlan, layout: Layout | None = None) -> int:
+    """Write the pages in the plan's file kind; returns the page count.
+
+    With `plan.junk_layer` (scan PDFs), `layout` gives the lines the garbage text layer imitates.
+    """
     dpi = (plan.dpi, plan.dpi)
     if plan.kind == "scan-pdf":
         count = 0
+        junk_rng = random.Random(plan.seed ^ 0x5EED)
         with ImagePdfWriter(path) as pdf:
-            for image in pages:
+            for index, image in enumerate(pages):
+                hidden = None
+                if plan.junk_layer and layout is not None and index < len(layout.pages):
+                    hidden = _hidden_words(layout.pages[index], junk_rng)
                 pdf.add_jpeg_page(jpeg_bytes(image, plan.quality, plan.dpi), image.width, image.height,
-                                  gray=image.mode == "L")
+                                  gray=image.mode == "L", hidden_text=hidden)
                 count += 1
         return count
     images = list(pages)
@@ -386,7 +515,7 @@ def write_scan(path: Path, pages: Iterator[Image.Image], plan: ScanPlan) -> int:
         options = {"compression": "jpeg", "quality": plan.quality} if first.mode == "RGB" else {"compression": "tiff_lzw"}
         first.save(path, "TIFF", save_all=True, append_images=rest, dpi=dpi, **options)
     elif plan.kind == "jpeg":
-        first.save(path, "JPEG", quality=plan.quality, dpi=dpi)
+        first.save(path, "JPEG", quality=plan.quality, **({"dpi": dpi} if plan.record_dpi else {}))
     elif plan.kind == "png":
         first.save(path, "PNG", dpi=dpi, compress_level=1)
     else:

@@ -1,7 +1,12 @@
-"""Extraction accuracy on freshly generated sample dossiers against their ground truth, per field.
+"""Extraction accuracy on a HELD_OUT sample set (never tuned on), every field, compared exactly.
 
-The seed is fixed so CI is repeatable, and it is not the seed anyone tunes the extractor on
-(the demo uses 7, the benchmarks 3, 11 and 21).
+The files come from `archive.demo.sets.HELD_OUT` (its first seed), with the hard classes of
+real dossiers: units with a branch of service, clerk-typed designations, faded 150-dpi copies,
+phone photos, sideways pages, junk text layers, corner stamps, tables as JPEG. Text fields must
+match with their accents (`archive.evaluation.same_value`); identifiers by display form.
+The equipment view of each item must show the truth's document count, current unit and
+history in order. Thresholds are one dict per kind of file, easy to move at integration;
+a field below its minimum fails the test with its misses listed.
 """
 
 from __future__ import annotations
@@ -11,18 +16,29 @@ from pathlib import Path
 import pytest
 
 from archive.batch import BatchIngest
-from archive.demo import generate_dossiers
-from archive.evaluation import format_table, score
+from archive.demo.sets import HELD_OUT
+from archive.errors import SerialNotFound
+from archive.evaluation import expected_items, format_table, score, score_equipment
 from tests.conftest import require_tesseract
 
-SEED = 20261127
-ITEMS = 10
+SEED = HELD_OUT.seeds[0]
+ITEMS = 5
 
-# Minimum share of files whose field is exactly right.
-SCAN_THRESHOLDS = {"doc_type": 0.95, "serial_number": 0.95, "document_date": 0.90}
-TEXT_THRESHOLDS = {
-    "doc_type": 0.98, "serial_number": 0.98, "document_date": 0.98, "document_number": 0.95, "classification": 0.95,
-    "designation": 0.95, "quality_grade": 0.95, "repair_level": 0.95, "unit": 0.90, "from_unit": 0.90, "to_unit": 0.90,
+# Minimum share of files whose field is exactly right (accents included). Every field the
+# ground truth holds must be listed: the test fails on a field without a threshold.
+THRESHOLDS = {
+    "scans": {
+        "doc_type": 0.9, "document_date": 0.8, "document_number": 0.6, "classification": 0.8, "serial_number": 0.7,
+        "designation": 0.7, "name": 0.5, "unit": 0.4, "manufacturer": 0.4, "country_of_origin": 0.5,
+        "year_of_manufacture": 0.7, "quality_grade": 0.7, "repair_level": 0.5, "from_unit": 0.4, "to_unit": 0.4,
+    },
+    "text_pdfs": {
+        "doc_type": 0.98, "document_date": 0.98, "document_number": 0.95, "classification": 0.95, "serial_number": 0.98,
+        "designation": 0.95, "name": 0.9, "unit": 0.85, "manufacturer": 0.9, "country_of_origin": 0.9,
+        "year_of_manufacture": 0.95, "quality_grade": 0.95, "repair_level": 0.95, "from_unit": 0.85, "to_unit": 0.85,
+    },
+    # shares of items whose equipment view is right on each point
+    "equipment": {"document_count": 0.6, "current_unit": 0.6, "history": 0.6},
 }
 
 
@@ -33,7 +49,7 @@ def ingested(tmp_path_factory):
     from archive.config import Settings
 
     root = tmp_path_factory.mktemp("accuracy")
-    samples = generate_dossiers(root / "scans", items=ITEMS, seed=SEED, scans=True)
+    samples = HELD_OUT.generate(root / "scans", seeds=(SEED,), items=ITEMS, workers=2)
     service = build_services(Settings(data_dir=root / "data"))
     results = BatchIngest(service, workers=0).run([s.path for s in samples])
     by_path = {Path(r.path).name: r for r in results}
@@ -41,23 +57,32 @@ def ingested(tmp_path_factory):
     service.close()
 
 
-def _table(samples, by_path, scanned: bool):
-    chosen = [s for s in samples if (s.kind != "text-pdf") == scanned]
+def _scores(samples, by_path, scanned: bool):
     pairs = []
-    for sample in chosen:
+    for sample in samples:
+        if (sample.kind != "text-pdf") != scanned:
+            continue
         result = by_path[sample.path.name]
         document = result.document.model_dump(mode="json") if result.document else {}
-        pairs.append((sample.path.name, sample.truth, document))
-    return score(pairs), len(chosen)
+        pairs.append((f"{sample.path.name} [{sample.scan_class}]", sample.truth, document))
+    return score(pairs), len(pairs)
 
 
-def _check(scores, thresholds):
-    failures = []
+def _below(scores, thresholds) -> list[str]:
+    failures = [f"{name}: no threshold set" for name in scores if name not in thresholds]
     for name, minimum in thresholds.items():
         entry = scores.get(name)
         if entry and entry.total and entry.accuracy < minimum:
-            failures.append(f"{name}: {entry.accuracy:.1%} < {minimum:.0%}; misses {entry.misses[:5]}")
+            failures.append(f"{name}: {entry.accuracy:.1%} < {minimum:.0%}; misses {entry.misses[:6]}")
     return failures
+
+
+def test_the_held_out_set_carries_the_hard_classes(ingested):
+    samples, _, _ = ingested
+    classes = {s.scan_class for s in samples}
+    traits = {t for s in samples for t in s.traits}
+    assert {"text", "phone", "faded", "sideways", "junk-layer"} <= classes, classes
+    assert {"branch-unit", "clerk-designation", "no-stamp"} <= traits, traits
 
 
 def test_every_generated_file_is_ingested(ingested):
@@ -67,31 +92,30 @@ def test_every_generated_file_is_ingested(ingested):
     ]
 
 
-@pytest.mark.parametrize(
-    ("scanned", "label", "minimum_files", "thresholds"),
-    [(True, "scanned files", 20, SCAN_THRESHOLDS), (False, "text PDFs", 10, TEXT_THRESHOLDS)],
-    ids=["scans", "text-pdfs"],
-)
-def test_accuracy_meets_the_thresholds(ingested, scanned, label, minimum_files, thresholds):
+@pytest.mark.parametrize(("scanned", "label", "minimum_files"), [(True, "scans", 12), (False, "text_pdfs", 8)],
+                         ids=["scans", "text-pdfs"])
+def test_every_field_meets_its_threshold_exactly(ingested, scanned, label, minimum_files):
     samples, by_path, _ = ingested
-    scores, count = _table(samples, by_path, scanned=scanned)
-    print("\n" + format_table(scores, f"{label}: {count}"))
+    scores, count = _scores(samples, by_path, scanned)
+    print("\n" + format_table(scores, f"{label}: {count} files (accuracy exact; folded for information)"))
     assert count >= minimum_files
-    assert not _check(scores, thresholds)
+    assert not _below(scores, THRESHOLDS[label])
 
 
-def test_dossiers_assemble_into_equipment_views(ingested):
+def test_equipment_views_show_the_true_unit_and_history(ingested):
     samples, _, service = ingested
-    expected: dict[str, list] = {}
-    for sample in samples:
-        expected.setdefault(sample.truth["serial_number"], []).append(sample)
+    expected = expected_items(s.truth for s in samples)
     assert len(expected) == ITEMS
-    complete = 0
-    for serial, documents in expected.items():
-        item = service.equipment(serial)
-        assert item.serial_number == serial
-        last = max(documents, key=lambda s: s.truth["document_date"])
-        complete += item.document_count == len(documents) and item.current_unit is not None
-        assert [e.date for e in item.history] == sorted(e.date for e in item.history)
-        assert item.history[-1].date.isoformat() == last.truth["document_date"]
-    assert complete >= ITEMS - 1  # every dossier whole, allowing one scan whose serial OCR lost
+    views = {}
+    for serial in expected:
+        try:
+            item = service.equipment(serial)
+        except SerialNotFound:
+            views[serial] = None
+            continue
+        views[serial] = (item.document_count, item.current_unit, [(e.date, e.event_type) for e in item.history])
+    result = score_equipment(expected, views)
+    print("\nequipment view", result.as_dict(), *result.misses, sep="\n  ")
+    failures = [f"{what}: {result.share(what):.0%} < {minimum:.0%}"
+                for what, minimum in THRESHOLDS["equipment"].items() if result.share(what) < minimum]
+    assert not failures, (failures, result.misses)

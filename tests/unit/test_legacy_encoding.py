@@ -94,6 +94,41 @@ def test_known_spellings(unicode, tcvn3, vni):
     assert decode_vni(vni) == unicode
 
 
+# Byte strings written out from the published charts, not from this project's tables: TCVN3 (ABC) from the
+# TCVN 5712:1993 chart (glibc's TCVN5712-1 charmap: à 0xB5, ả 0xB6, ă 0xA8, â 0xA9, ê 0xAA, ô 0xAB, ơ 0xAC,
+# ư 0xAD, đ 0xAE, Ê 0xA3, Đ 0xA7, ấ 0xCA, ậ 0xCB, ể 0xD3, ệ 0xD6, ề 0xD2, ế 0xD5, ị 0xDE, ò 0xDF, ố 0xE8,
+# ớ 0xED, ợ 0xEE, ử 0xF6, ữ 0xF7, ỹ 0xFC, ý 0xFD) and VNI-Windows from the VNI chart as VBKey's code tables
+# list it (base letter, then a mark byte: circumflex 0xE2, breve 0xEA, acute 0xF9, grave 0xF8, hook 0xFB,
+# tilde 0xF5, dot 0xEF; circumflex+acute 0xE1, +grave 0xE0, +hook 0xE5, +dot 0xE4; ơ 0xF4, ư 0xF6, đ 0xF1,
+# Đ 0xD1, ị 0xF2). Each byte was checked against those charts by hand.
+CHART_SPELLINGS = [
+    ("Lữ đoàn xe tăng 203", "L\xf7 \xaeo\xb5n xe t\xa8ng 203", "L\xf6\xf5 \xf1oa\xf8n xe ta\xeang 203"),
+    ("Trung đoàn phòng không 280", "Trung \xaeo\xb5n ph\xdfng kh\xabng 280", "Trung \xf1oa\xf8n pho\xf8ng kho\xe2ng 280"),
+    ("Tiểu đoàn 3, Sư đoàn 304", "Ti\xd3u \xaeo\xb5n 3, S\xad \xaeo\xb5n 304", "Tie\xe5u \xf1oa\xf8n 3, S\xf6 \xf1oa\xf8n 304"),
+    ("Kiểm tra kỹ thuật", "Ki\xd3m tra k\xfc thu\xcbt", "Kie\xe5m tra ky\xf5 thua\xe4t"),
+    ("Cấp chất lượng", "C\xcap ch\xcat l\xad\xeeng", "Ca\xe1p cha\xe1t l\xf6\xf4\xefng"),
+    ("Điều chuyển", "\xa7i\xd2u chuy\xd3n", "\xd1ie\xe0u chuye\xe5n"),
+    ("Đơn vị quản lý", "\xa7\xacn v\xde qu\xb6n l\xfd", "\xd1\xf4n v\xf2 qua\xfbn ly\xf9"),
+    ("Quyết định", "Quy\xd5t \xae\xdenh", "Quye\xe1t \xf1\xf2nh"),
+    ("Sửa chữa lớn", "S\xf6a ch\xf7a l\xedn", "S\xf6\xfba ch\xf6\xf5a l\xf4\xf9n"),
+    ("Số hiệu", "S\xe8 hi\xd6u", "So\xe1 hie\xe4u"),
+    ("Nước sản xuất: Liên Xô", "N\xad\xedc s\xb6n xu\xcat: Li\xaan X\xab", "N\xf6\xf4\xf9c sa\xfbn xua\xe1t: Lie\xe2n Xo\xe2"),
+    ("BIÊN BẢN", "BI\xa3N B\xb6N", "BIE\xc2N BA\xdbN"),
+]
+
+
+@pytest.mark.parametrize(("unicode", "tcvn3", "vni"), CHART_SPELLINGS)
+def test_chart_spellings_decode_to_the_exact_unicode(unicode, tcvn3, vni):
+    assert decode_tcvn3(tcvn3) == unicode
+    assert decode_vni(vni) == unicode
+
+
+def test_text_layers_typed_in_legacy_fonts_are_repaired_to_the_exact_unicode():
+    expected = "\n".join(unicode for unicode, _, _ in CHART_SPELLINGS)
+    assert repair_legacy_text("\n".join(tcvn3 for _, tcvn3, _ in CHART_SPELLINGS)) == expected
+    assert repair_legacy_text("\n".join(vni for _, _, vni in CHART_SPELLINGS)) == expected
+
+
 @pytest.mark.parametrize("phrase", PHRASES)
 def test_dossier_phrases_convert_back(phrase):
     assert decode_tcvn3(encode_tcvn3(phrase)) == phrase

@@ -24,23 +24,30 @@ analyzer: Unicode word split + lowercase; no analysis-common, no ICU, no asciifo
 - keywords: `document_id`, `doc_type`, `unit`, `designation` (display values, facets),
   `unit_key`, `designation_key` (`keyword_key`, filters), `classification`, `repair_level`,
   `serial_number`, `serial_key`, `serial_lookalike`, `document_number`.
+- identifiers forgiven what OCR does (`search.lookalike`, as in Tantivy): `designation_ident`,
+  `designation_lookalike` (the designation field's exact and look-alike keys), `ident_exact`,
+  `ident_lookalike` (the keys of every serial- or designation-shaped stretch of the title and text).
 - dates: `document_date`, `ingested_at`; `quality_grade` an integer.
 - access (`search.types.Access`): `classification_rank` an integer (an unread classification
   is 3, the highest), `unit_keys` a multi-valued keyword (every unit key the document answers
   to: its unit and both ends of a transfer, each whole and each part of a chain).
 
 The mapping carries `_meta.mapping_version` (`MAPPING_VERSION`). An alias over an index of an
-older version (before the access fields) is migrated on first use the only way core allows
-without the source records: the new fields are added to its mapping (so writes go on), and it
-is marked stale: every access-filtered `search` / `find_serial` raises `IndexUnavailable`
-("run `archive reindex`") rather than answer from documents that lack the fields, until a
-rebuild (from this or another process) swaps in an index of the current version. Unrestricted
-calls (the archive's bookkeeping) keep working meanwhile.
+older version is migrated on first use the only way core allows without the source records: the
+fields added since are put into its mapping (so writes go on and carry them). Before version 2
+(no access fields) it is also marked stale: every access-filtered `search` / `find_serial` raises
+`IndexUnavailable` ("run `archive reindex`") rather than answer from documents that lack the
+fields, until a rebuild (from this or another process) swaps in an index of the current version.
+Unrestricted calls (the archive's bookkeeping) keep working meanwhile. A version-2 index answers
+every query; its older documents lack only the identifier keys (found by their words, not by a
+look-alike) until `archive reindex` (`behind` names such indices).
 
 Query semantics (the same as `search.tantivy_index`, see `search.query`): AND. Every typed
 term must match `folded` (`match_phrase`, so a word that analyses into several tokens such as
 "T-54B" is a phrase); `should` clauses only add score: the original field (×2, only for terms
-typed with marks), the title (×3), the designation / serial keyword (×4). Filters go in
+typed with marks), the title (×3), the designation / serial keyword (×4). Identifier-shaped
+stretches of the typed words make the text part a union (`bool.should`, one at least) of the words
+and, per stretch, its tiered keys (`constant_score` with `IDENTIFIER_SCORES`) with the other words. Filters go in
 `bool.filter` (unscored), and so does access: `range` on `classification_rank` and, when the
 person has units, `terms` on `unit_keys`, inside the one query that also gives the total,
 the aggregations, the highlights and the `search_after` pages; `find_serial`'s `dis_max` of
@@ -82,6 +89,15 @@ from common.identifiers import lookalike_key, normalize_serial, serial_key
 from common.vocabulary import CLASSIFICATIONS
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import CLOSE_SENTINEL, OPEN_SENTINEL, render, render_folded
+from search.lookalike import (
+    IDENTIFIER_SCORES,
+    QueryIdentifier,
+    field_identifiers,
+    identifier_highlight,
+    identifier_is_whole_query,
+    query_identifiers,
+    text_identifiers,
+)
 from search.query import (
     FUZZY_MIN_KEY,
     KEYWORD_BOOST,
@@ -117,10 +133,13 @@ _NO_SENTINELS = str.maketrans("", "", OPEN_SENTINEL + CLOSE_SENTINEL)
 _HIT_SOURCE = ["document_id", "serial_number", "doc_type", "document_date", "designation", "unit", "title"]
 _UNAVAILABLE_STATUS = frozenset({408, 429, 502, 503, 504})
 # Bump with every mapping change; an index of an older version is migrated in `_ensure`.
-# 1: the first mapping (no `_meta`); 2: access fields `classification_rank`, `unit_keys`.
-MAPPING_VERSION = 2
+# 1: the first mapping (no `_meta`); 2: access fields `classification_rank`, `unit_keys`; 3: identifier keys.
+MAPPING_VERSION = 3
+_ACCESS_VERSION = 2  # below it, access-filtered calls are refused until reindexed
 _MAX_RANK = len(CLASSIFICATIONS) - 1
 _ACCESS_FIELDS = {"classification_rank": {"type": "integer"}, "unit_keys": {"type": "keyword"}}
+_IDENTIFIER_FIELDS = {name: {"type": "keyword"} for name in ("designation_ident", "designation_lookalike",
+                                                             "ident_exact", "ident_lookalike")}
 
 
 def _settings() -> dict[str, Any]:
@@ -138,7 +157,7 @@ def _mappings() -> dict[str, Any]:
     return {
         "dynamic": "strict",
         "_meta": {"mapping_version": MAPPING_VERSION},
-        "_source": {"excludes": ["title_folded", "fields_folded"]},  # derived, never read back
+        "_source": {"excludes": ["title_folded", "fields_folded", *_IDENTIFIER_FIELDS]},  # derived, never read back
         "properties": {
             "document_id": keyword,
             "text": text,
@@ -153,6 +172,7 @@ def _mappings() -> dict[str, Any]:
             "ingested_at": {"type": "date", "index": False},
             "quality_grade": {"type": "integer"},
             **_ACCESS_FIELDS,
+            **_IDENTIFIER_FIELDS,
         },
     }
 
@@ -192,7 +212,8 @@ class ElasticsearchIndex:
         self._rebuilding = threading.Lock()  # one rebuild at a time from this process
         self._loading: str | None = None  # the index that rebuild is filling, if any
         self._ready = False
-        self._stale: list[str] = []  # indices behind the alias of an older MAPPING_VERSION
+        self._stale: list[str] = []  # indices behind the alias without the access fields (version < 2)
+        self.behind: list[str] = []  # indices behind the alias of an older MAPPING_VERSION (reindex to catch up)
         self._closed = False
         try:
             self._client = Elasticsearch(
@@ -258,19 +279,24 @@ class ElasticsearchIndex:
                         raise
                     if not self._admin.indices.exists_alias(name=self._alias):
                         self._admin.indices.update_aliases(actions=[{"add": {"index": first, "alias": self._alias}}])
-            self._stale = self._stale_indices()
-            if self._stale:
+            self.behind = self._indices_before(MAPPING_VERSION)
+            if self.behind:
                 # Additive, so records added before `archive reindex` carry the new fields too.
-                self._admin.indices.put_mapping(index=self._stale, properties=_ACCESS_FIELDS)
+                self._admin.indices.put_mapping(index=self.behind, properties={**_ACCESS_FIELDS, **_IDENTIFIER_FIELDS})
+            self._stale = self._stale_indices()
             self._ready = True
 
     def _stale_indices(self) -> list[str]:
-        """The indices behind the alias whose mapping predates `MAPPING_VERSION` (version 1 had no `_meta`)."""
+        """The indices behind the alias whose documents lack the access fields (version 1 had no `_meta`)."""
+        return self._indices_before(_ACCESS_VERSION)
+
+    def _indices_before(self, version: int) -> list[str]:
+        """The indices behind the alias whose mapping predates `version`."""
         answer = self._admin_lenient.indices.get_mapping(index=self._alias)
         if answer.meta.status == 404:
             return []
         return sorted(name for name, body in answer.body.items()
-                      if int(((body.get("mappings") or {}).get("_meta") or {}).get("mapping_version", 1)) < MAPPING_VERSION)
+                      if int(((body.get("mappings") or {}).get("_meta") or {}).get("mapping_version", 1)) < version)
 
     def _check_access_fields(self, access: Access | None) -> None:
         """An index of an older mapping has documents without the access fields: refuse to filter on
@@ -282,7 +308,7 @@ class ElasticsearchIndex:
         if self._stale:
             raise IndexUnavailable(
                 f"the elasticsearch index {self._alias!r} at {self._url} ({', '.join(self._stale)}) was built by an "
-                f"older mapping without the access fields (version < {MAPPING_VERSION}); run `archive reindex`")
+                f"older mapping without the access fields (version < {_ACCESS_VERSION}); run `archive reindex`")
 
     def drop(self) -> None:
         """Delete the alias, every versioned index and the template (tests, benchmarks, uninstall)."""
@@ -350,7 +376,7 @@ class ElasticsearchIndex:
                 self._admin.indices.update_aliases(
                     actions=[{"remove": {"index": name, "alias": self._alias}} for name in old]
                     + [{"add": {"index": fresh, "alias": self._alias}}])
-                self._stale = []  # the fresh index has the template's (current) mapping
+                self._stale = self.behind = []  # the fresh index has the template's (current) mapping
             except BaseException:
                 with suppress(ApiError, TransportError):
                     self._admin_lenient.indices.delete(index=fresh)
@@ -411,6 +437,11 @@ class ElasticsearchIndex:
         if record.serial_number and serial_key(record.serial_number):
             doc.update(serial_number=record.serial_number, serial_key=serial_key(record.serial_number),
                        serial_lookalike=lookalike_key(record.serial_number))
+        designation = field_identifiers(record.designation)
+        in_text = text_identifiers(f"{title}\n{text}")
+        doc.update(designation_ident=sorted(designation.exact) or None,
+                   designation_lookalike=sorted(designation.lookalike) or None,
+                   ident_exact=sorted(in_text.exact) or None, ident_lookalike=sorted(in_text.lookalike) or None)
         return {name: value for name, value in doc.items() if value is not None and value != ""}
 
     # -- search ----------------------------------------------------------------------
@@ -421,11 +452,12 @@ class ElasticsearchIndex:
         offset = decode_cursor(query.cursor, query)
         after = _cursor_after(query.cursor)
         terms = parse_text(query.text)
+        identifiers = query_identifiers([term.text if not term.phrase else "" for term in terms])
         has_text = any(term.folded for term in terms)
         has_marks = any(typed_with_marks(term.text) for term in terms)
         size = min(query.limit, _WINDOW)
         body: dict[str, Any] = {
-            "query": self._query(terms, query),
+            "query": self._query(terms, query, identifiers),
             "sort": ([{"_score": "desc"}] if has_text else
                      [{"document_date": {"order": "desc", "missing": "_last"}}]) + [{"document_id": "asc"}],
             "track_total_hits": True,
@@ -452,7 +484,8 @@ class ElasticsearchIndex:
             answer = self._client.search(index=self._alias, size=size, **body)
         total = int(answer["hits"]["total"]["value"])
         found = answer["hits"]["hits"]
-        hits = tuple(self._hit(found_hit, has_marks) for found_hit in found)
+        identifier_first = identifier_is_whole_query(identifiers, len(terms))
+        hits = tuple(self._hit(found_hit, has_marks, identifiers, identifier_first) for found_hit in found)
         facets = {name: sort_facets(((b["key"], int(b["doc_count"])) for b in answer["aggregations"][name]["buckets"]),
                                     self._facet_size) for name in body.get("aggs", {})}
         reached = offset + len(found)
@@ -461,13 +494,22 @@ class ElasticsearchIndex:
             next_cursor = _encode_cursor(reached, query, found[-1]["sort"])
         return SearchPage(total=total, hits=hits, facets=facets, next_cursor=next_cursor)
 
-    def _query(self, terms: Sequence[QueryTerm], query: SearchQuery) -> dict[str, Any]:
-        must, should = [], []
-        for term in terms:
-            required, optional = _term_clauses(term)
-            must += required
-            should += optional
+    def _query(self, terms: Sequence[QueryTerm], query: SearchQuery,
+               identifiers: Sequence[QueryIdentifier] = ()) -> dict[str, Any]:
+        per_term = [_term_clauses(term) for term in terms]
+        must = [clause for required, _optional in per_term for clause in required]
+        should = [clause for _required, optional in per_term for clause in optional]
         filters = self._filters(query)
+        if identifiers:
+            # The words, or one identifier stretch by its keys with the other words: one required union.
+            alternatives = [{"bool": {"must": must, "should": should}}]
+            for ident in identifiers:
+                outside = [clauses for position, clauses in enumerate(per_term)
+                           if not ident.start <= position < ident.end]
+                alternatives.append({"bool": {
+                    "must": [_identifier_query(ident)] + [c for required, _optional in outside for c in required],
+                    "should": [c for _required, optional in outside for c in optional]}})
+            must, should = [{"bool": {"should": alternatives, "minimum_should_match": 1}}], []
         if not must and not filters:
             return {"match_all": {}}
         return {"bool": {"must": must, "should": should, "filter": filters}}
@@ -521,7 +563,8 @@ class ElasticsearchIndex:
             after, walked = found[-1]["sort"], walked + step
         return after
 
-    def _hit(self, hit: dict[str, Any], has_marks: bool) -> SearchHit:
+    def _hit(self, hit: dict[str, Any], has_marks: bool, identifiers: Sequence[QueryIdentifier] = (),
+             identifier_first: bool = False) -> SearchHit:
         source = hit.get("_source", {})
         day = source.get("document_date")
         return SearchHit(
@@ -533,21 +576,26 @@ class ElasticsearchIndex:
             designation=source.get("designation"),
             unit=source.get("unit"),
             title=source.get("title"),
-            highlights=self._highlights(hit.get("highlight") or {}, source.get("text") or "", has_marks),
+            highlights=self._highlights(hit.get("highlight") or {}, source.get("text") or "", has_marks,
+                                        identifiers, identifier_first),
         )
 
-    def _highlights(self, found: dict[str, list[str]], text: str, has_marks: bool) -> tuple[str, ...]:
+    def _highlights(self, found: dict[str, list[str]], text: str, has_marks: bool,
+                    identifiers: Sequence[QueryIdentifier] = (), identifier_first: bool = False) -> tuple[str, ...]:
         """The original field's fragment when the query had marks and it marked something, else
-        the folded fragment drawn on the original characters (as the Tantivy adapter does)."""
+        the folded fragment drawn on the original characters (as the Tantivy adapter does). A query that is
+        one identifier is marked where its keys stand; so is a document no word of the query marks."""
+        if identifier_first and text and (marked := identifier_highlight(text, identifiers)):
+            return marked
         if has_marks and found.get("text"):
             fragment, spans = _untag(found["text"][0])
             if spans:
                 return (render(fragment, spans),)
         if not found.get("folded") or not text:
-            return ()
+            return identifier_highlight(text, identifiers) if text else ()
         fragment, spans = _untag(found["folded"][0])
         if not spans:
-            return ()
+            return identifier_highlight(text, identifiers)
         return (_map_back(text, self._prep.fold(text), fragment, spans),)
 
     # -- serials ---------------------------------------------------------------------
@@ -678,6 +726,16 @@ def _term_clauses(term: QueryTerm) -> tuple[list[dict[str, Any]], list[dict[str,
         if len(key) >= 3 and any(ch.isdigit() for ch in key):
             optional.append({"term": {"serial_key": {"value": key, "boost": KEYWORD_BOOST}}})
     return required, optional
+
+
+def _identifier_query(ident: QueryIdentifier) -> dict[str, Any]:
+    """Documents carrying the stretch's keys; each tier adds its constant score (as in Tantivy)."""
+    tiers = [("serial_key", (ident.exact,), "field_exact"), ("designation_ident", (ident.exact,), "field_exact"),
+             ("serial_lookalike", ident.lookalike, "field_lookalike"),
+             ("designation_lookalike", ident.lookalike, "field_lookalike"),
+             ("ident_exact", (ident.exact,), "text_exact"), ("ident_lookalike", ident.lookalike, "text_lookalike")]
+    return {"bool": {"should": [{"constant_score": {"filter": {"term": {field: key}}, "boost": IDENTIFIER_SCORES[tier]}}
+                                for field, keys, tier in tiers for key in keys], "minimum_should_match": 1}}
 
 
 def _phrase(field: str, text: str, boost: float | None, *, zero_terms: str = "none") -> dict[str, Any]:

@@ -92,14 +92,23 @@ def stamp_level_in_text(text: str) -> tuple[StampLevel, bool] | None:
     best: tuple[StampLevel, bool] | None = None
     tokens = _tokens(text)
     for index, token in enumerate(tokens):
-        before = tokens[index - 1] if index else ""
         if _MAT.match(token):
-            prefix = _prefix_level(before)
-            reading = (prefix or "confidential", prefix is not None or not _looks_like_a_word(before))
-        elif (joined := _JOINED.match(token)) and (prefix := _prefix_level(joined.group(1))):
-            reading = (prefix, True)
+            before = tokens[max(0, index - 3): index]
+        elif joined := _JOINED.match(token):
+            before = [*tokens[max(0, index - 2): index], joined.group(1)]
         else:
             continue
+        # OCR splits a damaged word: "TUYI:T" comes back as "tuyi", "t"
+        joins = ["".join(before[-n:]) for n in range(1, len(before) + 1)]
+        levels = [level for level in map(_prefix_level, joins) if level]
+        if levels:
+            reading = (max(levels, key=CLASSIFICATION_RANK.__getitem__), True)
+        elif before and _looks_like_a_word(before[-1]):
+            reading = ("confidential", False)
+        elif token != "mat" and not _MAT.match(token):
+            continue  # a joined word that is not TỐI/TUYỆT + MẬT
+        else:
+            reading = ("confidential", True)
         if best is None or _more_secret_or_surer(reading, best):
             best = reading
     return best
@@ -124,7 +133,7 @@ def _page_dpi(image: Image.Image, dpi: float | None) -> float:
 def _work_copy(image: Image.Image, factor: int) -> np.ndarray:
     """The page reduced by an integer factor, as RGB or gray array."""
     mode = "RGB" if image.mode in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV") else "L"
-    small = image.convert(mode)
+    small = image if image.mode == mode else image.convert(mode)
     if factor > 1:
         small = small.reduce(factor)
     return np.asarray(small)
@@ -132,10 +141,11 @@ def _work_copy(image: Image.Image, factor: int) -> np.ndarray:
 
 def _ink_colour_mask(rgb: np.ndarray, *, chroma_min: int) -> np.ndarray:
     """Saturated ink: red, purple or blue stamp ink. Grey text, paper and noise have no chroma."""
-    channels = rgb.astype(np.int16)
-    chroma = channels.max(axis=2) - channels.min(axis=2)
-    value = channels.max(axis=2)
-    return ((chroma >= chroma_min) & (value >= 60)).astype(np.uint8) * 255
+    red, green, blue = cv2.split(rgb)
+    brightest = cv2.max(cv2.max(red, green), blue)
+    chroma = cv2.subtract(brightest, cv2.min(cv2.min(red, green), blue))
+    # near-black pixels have a meaningless hue
+    return cv2.bitwise_and(cv2.compare(chroma, chroma_min, cv2.CMP_GE), cv2.compare(brightest, 60, cv2.CMP_GE))
 
 
 def _size_fits(rect: RotatedRect, px_per_mm: float) -> bool:
@@ -287,27 +297,42 @@ def _upright(ink: np.ndarray, centre: tuple[float, float], size: tuple[float, fl
     # Move the rectangle's centre to the middle of the output.
     matrix[0, 2] += width / 2 - centre[0]
     matrix[1, 2] += height / 2 - centre[1]
-    return cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
+    level = cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=0)
+    return np.where(level >= 96, 255, 0).astype(np.uint8)
+
+
+def _inner_edge(fill: np.ndarray, threshold: float) -> tuple[int, int]:
+    """First and last index inside the frame lines found in the outer quarter at either end of a profile."""
+    n = len(fill)
+    band = max(1, n // 4)
+    start = next((i + 1 for i in range(band - 1, -1, -1) if fill[i] >= threshold), 0)
+    end = next((i for i in range(n - band, n) if fill[i] >= threshold), n)
+    return start, end
 
 
 def _without_frame(ink: np.ndarray) -> np.ndarray:
-    """Erase the box's long straight lines; letters are shorter than the frame's sides.
+    """The stamp's text only: cut inside the frame's lines, then erase what is left of a long line.
 
-    Lines are first closed along their length: text crossing a coloured frame leaves gaps in its mask.
+    A frame line spans most of the box, a row or column of letters does not; only the outer quarter
+    of each side is searched so that a bold letter's bar is never taken for the frame.
     """
-    rows, cols = ink.shape
-    bridge = max(3, rows // 8)
-    along = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, bridge), np.uint8))
-    horizontal = cv2.morphologyEx(along, cv2.MORPH_OPEN, np.ones((1, max(3, int(cols * 0.45))), np.uint8))
-    along = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((bridge, 1), np.uint8))
-    vertical = cv2.morphologyEx(along, cv2.MORPH_OPEN, np.ones((max(3, int(rows * 0.6)), 1), np.uint8))
-    lines = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
-    return cv2.bitwise_and(ink, cv2.bitwise_not(lines))
+    # A thin line turned by a few degrees comes out dotted: close the gaps along each direction first.
+    rows_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8)) > 0
+    cols_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8)) > 0
+    top, bottom = _inner_edge(rows_closed.mean(axis=1), 0.6)
+    left, right = _inner_edge(cols_closed.mean(axis=0), 0.7)
+    ink = ink[top:bottom, left:right]
+    if ink.size == 0:
+        return ink
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(3, int(ink.shape[1] * 0.5))), np.uint8))
+    return cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(horizontal, np.ones((5, 5), np.uint8))))
 
 
 def _text_image(ink: np.ndarray) -> Image.Image | None:
     """Black text on white, trimmed, scaled to a capital height Tesseract likes, with a white border."""
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
+    if ink.size == 0:
+        return None
     rows = np.flatnonzero(ink.sum(axis=1) > 0)
     cols = np.flatnonzero(ink.sum(axis=0) > 0)
     if rows.size == 0 or cols.size == 0:
@@ -351,6 +376,11 @@ def _turns_to_try(ink: np.ndarray) -> tuple[int, ...]:
 
 
 def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> StampReading | None:
+    """The stamp's level, trying the upright box and its turns until the words read with certainty.
+
+    A MẬT with an unread word before it is not reported: it may be TỐI or TUYỆT MẬT, and saying
+    "confidential" there would let a more secret document down; None sends it to a person instead.
+    """
     box = _crop_box(candidate.rect, image.size, margin=0.25)
     crop = image.crop(box)
     if crop.mode not in ("RGB", "L"):
@@ -363,27 +393,20 @@ def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> Sta
     else:  # the colour mask already leaves out black text; keep a margin for ink the blob missed
         size = (long_side + 0.3 * short_side, short_side * 1.3)
     ink = _without_frame(_upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle))
-    uncertain: StampReading | None = None
     for turn in _turns_to_try(ink):
         text_image = _text_image(np.rot90(ink, turn // 90).copy())
         if text_image is None:
             return None
         text, word_confidence = _ocr_line(text_image, lang, psm=7)
         found = stamp_level_in_text(text)
-        if found is None:
-            continue
-        level, certain = found
-        reading = StampReading(level, _confidence(word_confidence, candidate.cue, certain), box,
-                               (angle + turn) % 360, text, candidate.cue)
-        if certain:
-            return reading
-        uncertain = uncertain or reading
-    return uncertain
+        if found is not None and found[1]:
+            return StampReading(found[0], _confidence(word_confidence), box, (angle + turn) % 360, text,
+                                candidate.cue)
+    return None
 
 
-def _confidence(word_confidence: float, cue: Cue, certain: bool) -> float:
-    if not certain:  # MẬT read, but an unread word before it may make it TỐI or TUYỆT MẬT
-        return 0.3
+def _confidence(word_confidence: float) -> float:
+    """Tesseract's own word confidence, lifted: the stamp word was found in a stamp-shaped box."""
     return round(min(0.97, 0.6 + 0.35 * word_confidence), 2)
 
 

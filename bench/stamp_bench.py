@@ -1,0 +1,86 @@
+"""Secrecy stamps read from page images: hits, misses and false alarms per page kind, and the cost.
+
+    OMP_THREAD_LIMIT=1 .venv/bin/python bench/stamp_bench.py --seeds 100-111 --dpi 200 --baseline 1
+
+Pages come from tests/unit/stamp_pages.py. Seeds 0-5 were used while tuning ingest/stamps.py; any other
+seed range is held out. `--baseline N` also times one plain full-page `tesseract` call (vie+eng, psm 3)
+on N pages of each kind, to give the detector's cost as a share of a page's OCR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytesseract
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest.stamps import find_candidates, find_classification_stamp  # noqa: E402
+from tests.unit.stamp_pages import NEGATIVE_KINDS, POSITIVE_KINDS, draw_case  # noqa: E402
+
+
+def seed_range(text: str) -> range:
+    first, _, last = text.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def full_page_ocr_seconds(image, dpi: int) -> float:
+    image.format = "PPM"
+    started = time.perf_counter()
+    pytesseract.image_to_string(image, lang="vie+eng", config=f"--psm 3 --dpi {dpi}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", default="100-111")
+    parser.add_argument("--dpi", type=int, default=200)
+    parser.add_argument("--baseline", type=int, default=0, help="pages per kind also read whole by tesseract")
+    parser.add_argument("--kinds", default=",".join(POSITIVE_KINDS + NEGATIVE_KINDS))
+    args = parser.parse_args()
+    outcomes: dict[str, Counter] = defaultdict(Counter)
+    timings: dict[str, list[tuple[float, float, float | None]]] = defaultdict(list)
+    for kind in args.kinds.split(","):
+        for n, seed in enumerate(seed_range(args.seeds)):
+            image, dpi, truth = draw_case(kind, seed, args.dpi)
+            started = time.perf_counter()
+            candidates = find_candidates(image, dpi)
+            search = time.perf_counter() - started
+            started = time.perf_counter()
+            reading = find_classification_stamp(image, dpi)
+            total = time.perf_counter() - started
+            baseline = full_page_ocr_seconds(image, dpi) if n < args.baseline else None
+            timings[kind].append((search, total, baseline))
+            got = reading.level if reading else None
+            if truth.level is None:
+                outcomes[kind]["false_alarm" if got else "correct_none"] += 1
+            elif got == truth.level:
+                outcomes[kind]["hit"] += 1
+            elif got is None:
+                outcomes[kind]["miss_none"] += 1
+            else:
+                outcomes[kind]["wrong_level"] += 1
+                print(f"  wrong level: {kind} seed {seed}: {truth.level} read as {got} ({reading.text!r})")
+            if got != truth.level:
+                print(f"  {kind} seed {seed}: truth {truth.level}, got {got}, candidates {len(candidates)}")
+    print(f"\nseeds {args.seeds}, {args.dpi} dpi (faded_top_secret always 150 dpi)")
+    print(f"{'kind':18} {'pages':>5} {'hit':>4} {'none':>5} {'wrong':>5} {'f.alarm':>7} "
+          f"{'search ms':>9} {'total s':>8} {'tess s':>7} {'ratio':>6}")
+    for kind, counts in outcomes.items():
+        rows = timings[kind]
+        search = sum(r[0] for r in rows) / len(rows) * 1000
+        total = sum(r[1] for r in rows) / len(rows)
+        paired = [(r[1], r[2]) for r in rows if r[2] is not None]
+        tess = sum(b for _, b in paired) / len(paired) if paired else None
+        ratio = sum(t for t, _ in paired) / sum(b for _, b in paired) if paired else None
+        print(f"{kind:18} {sum(counts.values()):5} {counts['hit']:4} {counts['miss_none']:5} {counts['wrong_level']:5} "
+              f"{counts['false_alarm']:7} {search:9.0f} {total:8.2f} "
+              f"{'' if tess is None else f'{tess:7.2f}':>7} {'' if ratio is None else f'{ratio:6.2f}':>6}")
+
+
+if __name__ == "__main__":
+    main()

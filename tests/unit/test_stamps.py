@@ -1,0 +1,113 @@
+"""Secrecy stamps read from the page image, with the real Tesseract (vie+eng).
+
+The pages are drawn by tests/unit/stamp_pages.py; seeds 0-5 were used to tune ingest/stamps.py, so the
+image tests here use other seeds.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PIL import Image
+
+from ingest.stamps import find_candidates, find_classification_stamp, stamp_level_in_text
+from tests.unit.stamp_pages import (
+    BLACK_INK, box_overlap, box_stamp_density, draw_case, form_page, stamp,
+)
+
+HELD_OUT_SEEDS = (41, 42)
+
+
+def _assert_reads(kind: str, seed: int, dpi: int = 200) -> None:
+    image, dpi, truth = draw_case(kind, seed, dpi)
+    reading = find_classification_stamp(image, dpi)
+    assert reading is not None, f"{kind} seed {seed}: stamp {truth.level} not read"
+    assert reading.level == truth.level, f"{kind} seed {seed}: read {reading.text!r}"
+    assert box_overlap(reading.box, truth.box) > 0.6  # found where it was pressed, not elsewhere
+    assert 0.5 <= reading.confidence <= 1.0
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_red_confidential_stamp_in_the_top_right_corner(seed):
+    _assert_reads("red_corner", seed)
+
+
+def test_red_stamp_on_a_300_dpi_page():
+    _assert_reads("red_corner", 43, dpi=300)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_black_secret_stamp_in_the_top_left_corner(seed):
+    _assert_reads("black_top_left", seed)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_stamp_turned_sideways(seed):
+    _assert_reads("rotated_90", seed)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_stamp_tilted_twelve_degrees(seed):
+    _assert_reads("tilted_12", seed)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_red_top_secret_stamp_on_a_faded_noisy_150_dpi_copy(seed):
+    _assert_reads("faded_top_secret", seed)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_stamp_on_a_heavily_compressed_jpeg_page(seed):
+    _assert_reads("jpeg_stamp", seed)
+
+
+def test_black_stamp_on_a_grey_scan_without_resolution():
+    rng = random.Random(7)
+    image = form_page(300, rng)
+    density = box_stamp_density("TUYỆT MẬT", 300, rng)
+    truth_box = stamp(image, density, image.width - 500, 150, BLACK_INK)
+    reading = find_classification_stamp(image.convert("L"), None)
+    assert reading is not None and reading.level == "top_secret"
+    assert box_overlap(reading.box, truth_box) > 0.6
+
+
+@pytest.mark.parametrize("kind", ["no_stamp", "round_seal", "prose_secret", "red_scribble"])
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_pages_without_a_classification_stamp_read_as_none(kind, seed):
+    image, dpi, _ = draw_case(kind, seed)
+    assert find_classification_stamp(image, dpi) is None
+
+
+@pytest.mark.parametrize("kind", ["no_stamp", "prose_secret", "round_seal"])
+def test_a_page_without_stamp_shapes_costs_no_ocr(kind):
+    image, dpi, _ = draw_case(kind, 43)
+    assert find_candidates(image, dpi) == []
+
+
+def test_blank_and_tiny_images_have_no_stamp():
+    assert find_classification_stamp(Image.new("RGB", (1654, 2339), "white"), 200) is None
+    assert find_classification_stamp(Image.new("L", (40, 30), 255), None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("MẬT", "confidential"), ("MẶT", "confidential"), ("MÂT", "confidential"), ("MAT.", "confidential"),
+        ("| mật |", "confidential"), ("TỐI MẬT", "secret"), ("TÓI MẬT", "secret"), ("TÔI MAT", "secret"),
+        ("TỐIMẬT", "secret"), ("TUYỆT MẬT", "top_secret"), ("TUYET MAT", "top_secret"),
+        ("TUVET MẬT", "top_secret"), ("TUYI:T Mat", "top_secret"),
+    ],
+)
+def test_stamp_words_are_read_through_ocr_damage(text, level):
+    assert stamp_level_in_text(text) == (level, True)
+
+
+@pytest.mark.parametrize("text", ["TRUNG ĐOÀN 24 * SƯ ĐOÀN 304", "KHẨN", "HỎA TỐC", "MAY", "", "BỘ QUỐC PHÒNG"])
+def test_text_without_the_stamp_word_is_no_stamp(text):
+    assert stamp_level_in_text(text) is None
+
+
+def test_an_unread_word_before_mat_leaves_the_level_uncertain():
+    # "XYZ MẬT" may be a damaged TỐI or TUYỆT MẬT: saying "confidential" there would let a secret down
+    assert stamp_level_in_text("XYZ MẬT") == ("confidential", False)

@@ -507,6 +507,11 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
     if document_date is not None:
         found["document_date"] = document_date
     found.update(_derived(found, doc_type, lines))
+    name = found.get("name")
+    if name is not None and str(name.value)[:1].islower():
+        # read mid-sentence ("điều chuyển 01 pháo lựu 122mm M-30"): a name stands capitalised, as logbooks print it
+        text = str(name.value)
+        found["name"] = FieldValue(text[:1].upper() + text[1:], name.confidence, name.page)
     designation = found.get("designation")
     if designation is not None:  # whichever reader found it, the catalogue form: "T55" → "T-55"
         catalogued = normalize_designation(str(designation.value))

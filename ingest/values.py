@@ -492,6 +492,18 @@ def parse_repair_level(value: str) -> str | None:
     return min(found)[1] if found else None
 
 
+_FACTORY = re.compile(r"^(?:Nh[aàáảãạ]|NH[AÀÁẢÃẠ])\s+(?:m[aàáảãạ]y|M[AÀÁẢÃẠ]Y)(?=\s|$)")
+
+
+def _factory_spelled(text: str) -> str:
+    """"Nhà may Lianozovo": OCR lost a mark of "Nhà máy"; put it back when the rest of the value has marks
+    (a value typed without any marks stays as typed)."""
+    match = _FACTORY.match(text)
+    if match is None or not _has_marks(text[match.end():]) and not _has_marks(match.group()):
+        return text
+    return ("NHÀ MÁY" if match.group().isupper() else "Nhà máy") + text[match.end():]
+
+
 def parse_maker(value: str) -> str | None:
     """A maker or a country: free text, without the specks OCR adds at its end ("Liên Xô- ee")."""
     value = re.sub(r"^\W*[lI1|!\[](?=[A-ZĐ][a-zà-ỹđ])", "", value)  # "lLiên Xô": a cell rule glued on
@@ -507,7 +519,8 @@ def parse_maker(value: str) -> str | None:
             break
     while len(words) > 1 and (re.fullmatch(r"[^\W\d_]{1,2}", words[-1]) and words[-1].islower() or _JUNK_TOKEN.search(words[-1])):
         words.pop()
-    return parse_text(" ".join(words))
+    text = parse_text(" ".join(words))
+    return _factory_spelled(text) if text else None
 
 
 PARSERS: dict[str, Callable[[str], str | int | None]] = {

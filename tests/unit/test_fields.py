@@ -364,7 +364,7 @@ def test_decommission_prose_unit_and_item():
     assert got["document_date"] == "2015-07-03"
     assert got["serial_number"] == "QB-45-21"
     assert got["designation"] == "UAZ-469"
-    assert got["name"] == "xe ô tô UAZ-469"
+    assert got["name"] == "Xe ô tô UAZ-469"  # read mid-sentence, stands capitalised
     assert got["unit"] == "Trung đoàn 52, Sư đoàn 320"  # not "Cục Xe máy" of the reference line
     assert got["quality_grade"] == 5
     assert got["year_of_manufacture"] == 1980

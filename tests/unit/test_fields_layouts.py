@@ -31,7 +31,7 @@ def test_prose_serial_split_over_a_line_break():
     got = values([TRANSFER_WRAPPED])
     assert got["serial_number"] == "PRV13-3885"
     assert got["designation"] == "PRV-13"
-    assert got["name"] == "đài đo cao PRV-13"
+    assert got["name"] == "Đài đo cao PRV-13"
     assert got["year_of_manufacture"] == 1972
     assert got["quality_grade"] == 2
     assert got["from_unit"] == "Trung đoàn 738, Quân khu 3"
@@ -55,7 +55,7 @@ def test_unit_stops_before_the_grade_change_clause():
     assert got["unit"] == "Lữ đoàn 164"  # not "Lữ đoàn 164 từ cấp 2 xuống cấp 3"
     assert got["quality_grade"] == 3
     assert got["serial_number"] == "599838"
-    assert got["name"] == "pháo lựu 122mm M-30"
+    assert got["name"] == "Pháo lựu 122mm M-30"
 
 
 INVENTORY_CELL_PER_LINE = """TRUNG ĐOÀN 141
@@ -224,7 +224,7 @@ Tên TBKT 7)... +. Pháo phòng không 23mm. ZU- 23- 2 ...- j1.
 def test_ocr_leaders_read_as_letters_are_stepped_over():
     got = values([OCR_LEADER_DEBRIS])
     assert got["serial_number"] == "P18-6643"
-    assert got["manufacturer"] == "Nha máy vô tuyến Nizhny Novgorod"
+    assert got["manufacturer"] == "Nhà máy vô tuyến Nizhny Novgorod"  # the lost mark of "Nhà máy" put back
     assert got["unit"] == "Trung đoàn 24, Sư đoàn 304"  # "Đơn vị sử dụng" misread, unit cut from the specks, "doan" put right
     assert got["year_of_manufacture"] == 1948
     assert got["name"] == "Pháo phòng không 23mm ZU-23-2"  # the model's dashes put back together
@@ -315,5 +315,5 @@ def test_more_ocr_damage_in_names():
     assert values(["Tên í Hang bị: Máy thông tin vô tuyến điện VRC- 811\n"])["name"] == "Máy thông tin vô tuyến điện VRC-811"
     text = "QUYẾT ĐỊNH\nDiéu 1, Điều chuyển ( 01 (một) pháo phòng không 57mm.S- 60, ký hiệu S-60, số hiệu .\n_5G- 6383, năm sản xuất 1961\n"
     got = values([text])
-    assert got["name"] == "pháo phòng không 57mm S-60"
+    assert got["name"] == "Pháo phòng không 57mm S-60"
     assert got["serial_number"] == "5G-6383"

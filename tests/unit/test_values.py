@@ -77,3 +77,18 @@ def test_year_is_plausible():
     assert parse_year("1948 ......") == 1948
     assert parse_year("2099") is None
     assert parse_year("l975") == 1975
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("Nhà may Lianozovo", "Nhà máy Lianozovo"),  # OCR lost the acute of "máy"
+        ("Nha máy vô tuyến Nizhny Novgorod", "Nhà máy vô tuyến Nizhny Novgorod"),
+        ("Nha may Lianozovo", "Nha may Lianozovo"),  # typed without marks: kept as typed
+        ("Magnavox", "Magnavox"),
+    ],
+)
+def test_parse_maker_puts_the_marks_of_nha_may_back(printed, expected):
+    from ingest.values import parse_maker
+
+    assert parse_maker(printed) == expected

@@ -112,6 +112,7 @@ def main() -> None:
 
     pages = prepare(WORK / "real", tuple(args.parts))
     jobs = [(p.name, p.part, p.imaging, str(p.path), p.truth, args.reading) for p in pages]
+    load_before = os.getloadavg()
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         rows = list(pool.map(measure_page, jobs))
@@ -135,6 +136,7 @@ def main() -> None:
         "pages": rows,
         "workers": args.workers,
         "wall_s": round(elapsed, 1),
+        "load_average_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "command": command,
     }
     path = write_result(args.out, result)

@@ -13,7 +13,8 @@ SERVICES = BENCH.parent / "scripts" / "services"
 
 STEPS = [
     ["search_bench.py", "--docs", "100000", "--docs", "1000000", "--out", str(BENCH / "results" / "search.json")],
-    ["ocr_bench.py", "--pages", "1000", "--rounds", "1"],  # about 40 minutes on 2 cores
+    ["ocr_bench.py", "--pages", "12", "--rounds", "3"],  # 36 pages in three classes, 3 rounds: ~5 minutes on 2 cores
+    ["cer_bench.py"],  # 32 pages of known wording, tuning and held-out: ~4 minutes on 2 cores
     ["text_pdf_bench.py", "--items", "60"],
     ["accuracy_bench.py", "--items", "12"],
     ["memory_bench.py", "--pages", "300"],

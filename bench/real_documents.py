@@ -5,7 +5,7 @@ clerical work (public domain: legal normative documents are not protected by cop
 Article 15 of the Law on Intellectual Property); see bench/real/SOURCES.md. Each page of text
 is drawn with Pillow on an A4 sheet and then degraded the way archive scans arrive: a clean
 300-dpi scan, a faded 150-dpi photocopy, a blurred phone photo with no resolution in the
-file, and a fax-style bilevel TIFF. Everything is deterministic (seeded), so two runs compare
+file, a fax-style bilevel TIFF and a colour scan with a red seal over the text. Everything is deterministic (seeded), so two runs compare
 the same pixels.
 
 Parts: `tuning` (Chapters I–II) may be looked at while tuning the reader; `held_out`
@@ -147,6 +147,32 @@ def fax_bilevel(text: str, seed: int) -> tuple[bytes, str]:
     return buffer.getvalue(), "tif"
 
 
+def stamped_scan_200(text: str, seed: int) -> tuple[bytes, str]:
+    """A colour scan at 200 dpi with a round red unit seal pressed over the text, as on signed letters.
+
+    The seal's own words are not part of the truth: they are not the document's text."""
+    rng = np.random.default_rng(seed)
+    page = render_clean(text, 200).convert("RGB")
+    seal = Image.new("RGB", page.size, (255, 255, 255))
+    draw = ImageDraw.Draw(seal)
+    mm = 200 / 25.4
+    cx = int(rng.uniform(0.35, 0.65) * page.width)
+    cy = int(rng.uniform(0.12, 0.35) * page.height)  # over the body text, where it hurts
+    red = (205, 40, 45)
+    for radius, width in ((19 * mm, 5), (13 * mm, 3)):
+        draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=width)
+    draw.regular_polygon((cx, cy, 4 * mm), 5, fill=red)
+    label = _font(round(9 / 72 * 200), bold=True)
+    draw.text((cx, cy + 8 * mm), "VĂN THƯ", font=label, fill=red, anchor="mm")
+    # Ink on ink: the darker of page and seal in each channel, as a stamp over print looks.
+    inked = np.minimum(np.asarray(page, dtype=np.float32), np.asarray(seal, dtype=np.float32))
+    inked = inked * 0.93 + 10 + rng.normal(0, 4, inked.shape)
+    image = Image.fromarray(np.clip(inked, 0, 255).astype(np.uint8), "RGB").filter(ImageFilter.GaussianBlur(0.5))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", dpi=(200, 200))
+    return buffer.getvalue(), "png"
+
+
 def _png(image: Image.Image, dpi: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(dpi, dpi))
@@ -158,6 +184,7 @@ IMAGINGS: dict[str, Callable[[str, int], tuple[bytes, str]]] = {
     "faded_copy_150": faded_copy_150,
     "phone_photo_no_dpi": phone_photo,
     "fax_bilevel_200": fax_bilevel,
+    "stamped_scan_200": stamped_scan_200,
 }
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import WORK, write_result  # noqa: E402
+from bench.common import WORK, code_version, write_result  # noqa: E402
 
 PARTS = ("tuning", "held_out")
 
@@ -138,6 +138,7 @@ def main() -> None:
         "wall_s": round(elapsed, 1),
         "load_average_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "command": command,
+        "code": code_version(),
     }
     path = write_result(args.out, result)
     for part, summary in parts.items():

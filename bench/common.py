@@ -95,3 +95,10 @@ class TreeMemory:
         self.main_peak_mib = max(self.main_peak_mib, round(rss[self.pid], 1))
         self.worker_peak_mib = max([self.worker_peak_mib, *(round(w, 1) for w in workers)])
         self.total_peak_mib = max(self.total_peak_mib, round(tree(self.pid), 1))
+
+
+def code_version() -> str:
+    """The commit measured, "-dirty" when the checkout has uncommitted changes (other people's edits count too)."""
+    done = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=10"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import WORK, TreeMemory, write_result  # noqa: E402
+from bench.common import WORK, TreeMemory, code_version, write_result  # noqa: E402
 
 
 def make_pages(target: Path, pages: int, seed: int) -> list[Path]:
@@ -182,6 +182,7 @@ def main() -> None:
         "total_peak_rss_mib": max(m.total_peak_mib for m in memories),
         "load_average_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "command": f"python bench/ocr_bench.py --pages {args.pages} --rounds {args.rounds}",
+        "code": code_version(),
     }
     path = write_result("ocr_throughput", result)
     print({k: result[k] for k in ("pages", "ratio", "ratio_by_round")})

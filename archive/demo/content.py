@@ -113,8 +113,12 @@ def _motto(family: Family, date: dt.date) -> str:
     return f"CỘNG {family.motto_hoa} XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 
 
-def compose(dossier: Dossier, position: int) -> Composed:
-    """The document written for event `position` of the dossier; deterministic."""
+def compose(dossier: Dossier, position: int, *, stamp: tuple[str, str] | None = None) -> Composed:
+    """The document written for event `position` of the dossier; deterministic.
+
+    `stamp` ("TỐI MẬT", "secret") forces a secrecy stamp on a document that would carry none,
+    leaving every other word of it as it was.
+    """
     event = dossier.events[position]
     rng = random.Random(dossier.index * 7919 + position * 104729 + dossier.item.year)
     issuer = _issuer(rng, event)
@@ -135,7 +139,8 @@ def compose(dossier: Dossier, position: int) -> Composed:
     left.append((f"{family.number_prefix}{number}" if number else "", "n"))
     right = [(_motto(family, event.date), "b"), ("Độc lập - Tự do - Hạnh phúc", "bu"), ("", "n"), (place_date, "i")]
     d.add("header", tuple(left), tuple(right))
-    stamp = _classification(rng, event.doc_type)
+    drawn = _classification(rng, event.doc_type)
+    stamp = drawn or stamp
     if stamp:
         d.add("stamp", stamp[0])
     d.add("space", 6)

@@ -43,10 +43,12 @@ class ScanMix:
     junk_layer: float = 0.0  # scan PDF with an accent-less garbage text layer over the image
     table_jpeg: float = 0.0  # a document laid out in ruled tables, saved as a lossy JPEG
     corner_stamp: float = 0.0  # of the stamped scans: the stamp pressed in the top-right corner, red or black
+    extra_stamps: float = 0.0  # of the scans with no stamp: given one (MẬT or TỐI MẬT), so stamps are measured often enough
 
 
 LEGACY_MIX = ScanMix()
-HARD_MIX = ScanMix(faded=0.15, phone=0.13, sideways=0.13, junk_layer=0.13, table_jpeg=0.2, corner_stamp=0.6)
+HARD_MIX = ScanMix(faded=0.15, phone=0.13, sideways=0.13, junk_layer=0.13, table_jpeg=0.2, corner_stamp=0.6,
+                   extra_stamps=0.3)
 SCAN_CLASSES = ("text", "clean", "photocopy", "noisy", "blurred", "jpeg", "lowres", "fax",
                 "faded", "phone", "sideways", "junk-layer", "table-jpeg")
 
@@ -146,6 +148,8 @@ def _plan_jobs(out_dir: Path, items: int, seed: int, scans: bool, featured: bool
             if plan is not None:
                 scan_class = "fax" if plan.profile == "fax" else plan.profile
                 if mix != LEGACY_MIX:
+                    if composed.truth.get("classification") is None and hard_rng.random() < mix.extra_stamps:
+                        composed = compose(dossier, position, stamp=pick(hard_rng, (("MẬT", "confidential"), ("TỐI MẬT", "secret"))))
                     kind, plan, scan_class, stamp_traits = _harden(kind, plan, composed, mix, hard_rng,
                                                                    _fits_one_page(composed))
                     traits += stamp_traits

@@ -72,7 +72,7 @@ def _iter_pdfium_pages(opened: OpenedPdf, limits: ExtractionLimits) -> Iterator[
     document = pypdfium2.PdfDocument(opened.data)
     try:
         number = 0
-        for index in range(opened.page_count):
+        for index in range(len(document)):
             try:
                 page = document[index]
             except pypdfium2.PdfiumError:
@@ -84,6 +84,8 @@ def _iter_pdfium_pages(opened: OpenedPdf, limits: ExtractionLimits) -> Iterator[
             finally:
                 page.close()
             number += 1
+            if number > opened.page_count:
+                break
             yield PageSource(
                 number=number,
                 text_layer=text or None,

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 import pypdf
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from ingest.errors import CorruptFile, EncryptedFile, LimitExceeded
@@ -26,7 +26,7 @@ from ingest.limits import ExtractionLimits
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 PASSWORD_MESSAGE = "the PDF is password-protected; ingest an unprotected copy"
-_PARSE_ERRORS = (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
+_PARSE_ERRORS = (PyPdfError, DependencyError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
                  AssertionError, ZeroDivisionError)
 # Page attributes a page inherits from its /Pages ancestors (PDF 32000-1, 7.7.3.4).
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
@@ -84,7 +84,7 @@ def _open_with_pypdf(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
         try:
             count = len(reader.pages)
         except _PARSE_ERRORS as exc:
-            if _caused_by_recursion(exc):
+            if _caused_by_recursion(exc) or isinstance(exc, LimitReachedError):
                 raise
             # pypdf refuses a cyclic or broken page tree outright; a reader shows the pages it can reach.
             data = _rebuild_page_tree(reader, limits, reason=_one_line(exc))
@@ -95,6 +95,12 @@ def _open_with_pypdf(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
         raise
     except FileNotDecryptedError as exc:
         raise _Unreadable(_one_line(exc), password=True) from exc
+    except LimitReachedError as exc:
+        # A page tree past pypdf's entry limit lists one page millions of times (a bomb: qpdf would copy each
+        # repeat); pypdf's other limits are tighter than other parsers' and the next attempts may read the file.
+        if "page tree" in str(exc).lower():
+            raise LimitExceeded(f"the page tree goes past a parser limit: {_one_line(exc)}") from exc
+        raise _Unreadable(_one_line(exc)) from exc
     except NotImplementedError as exc:  # an encryption algorithm pypdf lacks; PDFium may still know it
         raise _Unreadable(f"unsupported encryption: {_one_line(exc)}") from exc
     except _PARSE_ERRORS as exc:
@@ -255,11 +261,27 @@ def _open_with_pdfium(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
         message = _one_line(exc)
         raise _Unreadable(message, password="password" in message.lower()) from exc
     try:
-        count = len(document)
+        listed = len(document)
+        if listed > limits.max_pages:
+            raise LimitExceeded(f"{listed} pages, more than the limit of {limits.max_pages}")
+        # PDFium takes the count from /Count; only the pages it can load are pages a reader shows.
+        count = sum(_pdfium_page_loads(document, index) for index in range(listed))
     finally:
         document.close()
+    if listed and not count:
+        raise _Unreadable(f"none of its {listed} listed pages can be loaded")
     _check_page_count(count, limits)
     return OpenedPdf(data, None, count, ("PDFium only",))
+
+
+def _pdfium_page_loads(document, index: int) -> bool:
+    import pypdfium2
+
+    try:
+        document[index].close()
+    except pypdfium2.PdfiumError:
+        return False
+    return True
 
 
 # --- reasons ------------------------------------------------------------------------------------------------------

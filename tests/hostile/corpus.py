@@ -63,6 +63,20 @@ def _deeply_nested(depth: int = 100_000) -> bytes:
                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"])
 
 
+def _page_tree_dag(depth: int = 40) -> bytes:
+    """Each /Pages node lists the next one twice: 40 small objects, 2^40 paths to one blank page."""
+    nodes = [b"<< /Type /Pages /Kids [%d 0 R %d 0 R] /Count %d >>" % (level + 3, level + 3, 2 ** (depth - level))
+             for level in range(depth)]
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", *nodes, b"<< /Type /Page /MediaBox [0 0 595 842] >>"])
+
+
+def _page_tree_only_a_cycle() -> bytes:
+    """A page tree whose one kid points back at the root: no page to read, and no walk may loop on it."""
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>"])
+
+
 def _encrypted() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
@@ -94,6 +108,8 @@ def build(folder: Path) -> dict[str, tuple[str, ...]]:
         "bomb.png": (_png_header_only(60_000, 60_000), ("pixels", "limit", "bomb")),
         "giant.tif": (_tiff_giant(200_000, 200_000), ("pixels", "limit", "bomb")),
         "encrypted.pdf": (_encrypted(), ("encrypted", "password")),
+        "page-tree-dag.pdf": (_page_tree_dag(), ("pages", "limit")),
+        "page-tree-cycle.pdf": (_page_tree_only_a_cycle(), ("unreadable", "no page", "none of its")),
         "zip-slip.zip": (_zip({"../../etc/cron.d/evil.pdf": valid}), ("unsafe", "path")),
         "zip-bomb.zip": (_zip({"zeros.pdf": b"\0" * (80 * 1024 * 1024)}), ("zip bomb", "expands")),
     }

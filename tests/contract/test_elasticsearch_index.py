@@ -26,7 +26,7 @@ from common.text import normalize_text
 from search.elasticsearch_index import ElasticsearchIndex, _LinePrep
 from search.errors import IndexUnavailable, InvalidQuery
 from search.query import TextPrep, encode_cursor, match_fold
-from search.types import IndexRecord, SearchQuery
+from search.types import Access, IndexRecord, SearchQuery
 
 
 def rec(document_id: str, text: str = "", **fields) -> IndexRecord:
@@ -322,3 +322,44 @@ def test_line_prep_equals_the_shared_functions(text):
     assert folded == match_fold(normalize_text(long_text))
     assert again == (normalized, folded)
     assert lines.line_local
+
+
+# -- mapping versions ----------------------------------------------------------------------------
+
+
+def test_an_index_of_mapping_version_2_is_migrated_in_place(es_url, client):
+    """Version 2 (access fields, no identifier keys): it keeps answering, access-filtered queries too;
+    the identifier fields are added so new records carry them; a rebuild brings the older ones up."""
+    from search import elasticsearch_index as adapter
+
+    alias = f"test-{uuid.uuid4().hex[:16]}"
+    mappings = adapter._mappings()
+    for name in adapter._IDENTIFIER_FIELDS:
+        del mappings["properties"][name]
+    mappings["_meta"] = {"mapping_version": 2}
+    mappings["_source"] = {"excludes": ["title_folded", "fields_folded"]}
+    client.indices.create(index=f"{alias}-v1", mappings=mappings, aliases={alias: {}})
+    client.index(index=alias, id="old", refresh=True, document={
+        "document_id": "old", "text": "lý lịch xe KB-I5-B4", "folded": match_fold("lý lịch xe KB-I5-B4"), "classification_rank": 0,
+        "unit_keys": ["lu doan 201"]})
+    index = ElasticsearchIndex(es_url, index=alias)
+    person = SearchQuery(text="ly lich", access=Access(max_rank=1, unit_keys=("lu doan 201",)))
+    try:
+        assert [hit.document_id for hit in index.search(person).hits] == ["old"]
+        assert index.behind == [f"{alias}-v1"]
+        fields = client.indices.get_mapping(index=f"{alias}-v1")[f"{alias}-v1"]["mappings"]["properties"]
+        assert all(fields[name]["type"] == "keyword" for name in adapter._IDENTIFIER_FIELDS)
+
+        index.add([rec("new", "lý lịch xe PT-7б", classification_rank=0, unit_keys=("lu doan 201",))])
+        assert [hit.document_id for hit in index.search(SearchQuery(text="PT-76")).hits] == ["new"]
+        assert [hit.document_id for hit in index.search(SearchQuery(text="KB-15-84")).hits] == []  # not yet keyed
+
+        index.rebuild([rec("old", "lý lịch xe KB-I5-B4", classification_rank=0, unit_keys=("lu doan 201",)),
+                       rec("new", "lý lịch xe PT-7б", classification_rank=0, unit_keys=("lu doan 201",))])
+        assert index.behind == []
+        assert [hit.document_id for hit in index.search(SearchQuery(text="KB-15-84")).hits] == ["old"]
+        name = behind(client, alias)[0]
+        assert client.indices.get_mapping(index=name)[name]["mappings"]["_meta"]["mapping_version"] == 3
+    finally:
+        index.drop()
+        index.close()

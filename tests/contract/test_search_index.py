@@ -386,6 +386,123 @@ def test_find_serial_unknown_is_empty(index, asked):
     assert index.find_serial(asked) == ()
 
 
+# -- serials and designations typed in the search box, forgiven what OCR does ------------------
+# A serial or designation typed in the free text (`q`) also matches as an identifier: look-alike characters
+# (I/1, O/0, B/8, S/5, Z/2, G/6, Cyrillic б/6), spacing and dashes forgiven, in the fields and in the text,
+# the exact field match first, then the look-alike one, then the text.
+
+IDENTIFIER_CORPUS = [
+    rec("real", "Lý lịch xe tăng T-54B", serial_number="KB-15-84", designation="T-54B"),
+    rec("twin", "Lý lịch xe tăng T-54B", serial_number="KB-I5-84", designation="T-54B"),  # differs by a look-alike
+    rec("mention", "Biên bản bàn giao: xe KB-15-84 giao cùng xe khác", serial_number="ZX-4410"),
+    rec("m-item", "Lý lịch pháo", serial_number="14M41614"),
+    rec("ocr-text", "LÝ LỊCH TRANG BỊ\nSố hiệu: KB-I5-B4\nĐơn vị: Lữ đoàn 201"),  # serial damaged in the text
+    rec("spaced-text", "Biên bản kiểm tra xe số hiệu KB 15 84 tại xưởng"),  # serial spaced in the text
+    rec("other", "Lý lịch xe tăng T-55", serial_number="KB-15-85"),
+]
+
+
+@pytest.mark.parametrize("asked", ["KB-15-B4", "KB-I5-84", "kb-i5-b4", "KB 15 84", "kb 15 84", "KB1584", "KB 1584"])
+def test_lookalike_or_spaced_serial_in_the_search_box_finds_the_item(index, asked):
+    index.add(IDENTIFIER_CORPUS)
+
+    found = ids(search(index, asked, limit=20))
+
+    assert {"real", "twin", "ocr-text", "spaced-text", "mention"} <= set(found), found
+    assert "other" not in found and "m-item" not in found
+    assert set(found[:2]) == {"real", "twin"}  # the serial fields above a mention in a text
+
+
+def test_serial_of_look_alike_characters_only_finds_the_item(index):
+    index.add(IDENTIFIER_CORPUS)
+
+    assert ids(search(index, "I4M4I6I4")) == ["m-item"]
+    assert ids(search(index, "l4M4l6l4")) == ["m-item"]
+
+
+def test_exact_serial_ranks_above_its_look_alike_twin_and_both_above_a_text_mention(index):
+    index.add(IDENTIFIER_CORPUS)
+
+    for asked in ["KB-15-84", "kb 15 84", "KB1584"]:
+        found = ids(search(index, asked))
+        assert found[:2] == ["real", "twin"], asked
+        assert set(found[2:4]) == {"mention", "spaced-text"}, asked  # the serial exactly in the text
+        assert found[4:] == ["ocr-text"], asked  # by look-alike in the text
+    assert ids(search(index, "KB-I5-84"))[:2] == ["twin", "real"]
+
+
+def test_serial_damaged_in_the_text_is_found_and_marked(index):
+    index.add(IDENTIFIER_CORPUS)
+
+    page = search(index, "KB-15-84", limit=20)
+    by_id = {hit.document_id: hit for hit in page.hits}
+
+    assert any("<mark>KB-I5-B4</mark>" in h for h in by_id["ocr-text"].highlights), by_id["ocr-text"].highlights
+    assert any("<mark>KB 15 84</mark>" in h for h in by_id["spaced-text"].highlights), by_id["spaced-text"].highlights
+
+
+def test_serial_with_other_words_needs_those_words_too(index):
+    index.add(IDENTIFIER_CORPUS)
+
+    assert set(ids(search(index, "kiem tra KB 15 84"))) == {"spaced-text"}
+    assert set(ids(search(index, "ban giao KB-I5-B4"))) == {"mention"}
+    assert set(ids(search(index, "so hieu KB-15-84"))) == {"ocr-text", "spaced-text"}
+
+
+DESIGNATION_CORPUS = [
+    rec("field", "Lý lịch xe tăng lội nước", designation="PT-76"),
+    rec("spaced", "Biên bản kiểm tra xe tăng PT 76 của Lữ đoàn 203"),
+    rec("glued", "Biên bản kiểm tra xe tăng PT76 của Lữ đoàn 203"),
+    rec("cyrillic", "Biên bản kiểm tra xe tăng PT-7б của Lữ đoàn 203"),
+    rec("dotted", "Biên bản kiểm tra xe tăng PT-.76 của Lữ đoàn 203"),
+    rec("latin-lookalike", "Biên bản sửa chữa xe tăng PT-7G"),
+    rec("other-model", "Biên bản kiểm tra xe tăng PT-85 và T-76"),
+    rec("plain", "Biên bản kiểm tra xe tăng của Lữ đoàn 203"),
+]
+
+
+DAMAGED_PT76 = {"spaced", "glued", "cyrillic", "dotted", "latin-lookalike"}
+
+
+@pytest.mark.parametrize("asked", ["PT-76", "pt 76", "PT76", "РТ-76"])  # the last in Cyrillic letters
+def test_designation_query_finds_damaged_forms_and_ranks_the_field_first(index, asked):
+    index.add(DESIGNATION_CORPUS)
+
+    found = ids(search(index, asked, limit=20))
+
+    assert found[0] == "field"
+    assert set(found[1:6]) == DAMAGED_PT76, found
+    # Typed as two words, "pt" and "76" also match as words, anywhere (the usual AND): below every PT-76.
+    assert set(found[6:]) <= ({"other-model"} if " " in asked else set()), found
+
+
+def test_designation_query_with_words_keeps_them_required(index):
+    index.add(DESIGNATION_CORPUS)
+
+    assert set(ids(search(index, "sua chua PT-76"))) == {"latin-lookalike"}
+    found = ids(search(index, "kiem tra PT 76", limit=20))
+    assert set(found[:4]) == {"spaced", "glued", "cyrillic", "dotted"}
+    assert found[4:] == ["other-model"]  # "kiểm tra", "PT" and "76" as words
+
+
+ORDINARY_CORPUS = [
+    rec("word", "Biên bản bàn giao cho bộ đội Lữ đoàn 201 năm 2020"),
+    rec("serial-lookalike", "Lý lịch trang bị", serial_number="80-D01"),  # "BODOI" read as look-alikes
+    rec("text-lookalike", "Biên bản ghi B0 D01 và S0 2020"),
+    rec("year", "Biên bản số 12 năm 2021"),
+]
+
+
+@pytest.mark.parametrize(("asked", "expected"), [
+    ("bo doi", ["word"]), ("bộ đội", ["word"]), ("BO DOI", ["word"]), ("so", ["year"]),
+    ("nam 2020", ["word"]), ("2020", ["word", "text-lookalike"]),
+])
+def test_ordinary_words_are_not_read_as_serials(index, asked, expected):
+    index.add(ORDINARY_CORPUS)
+
+    assert sorted(ids(search(index, asked))) == sorted(expected)
+
+
 # -- access: clearance and need to know, inside the engine's query ------------------------------
 # Whatever a person asks, nothing about a document above their clearance or outside their units
 # may reach them: not a hit, not a count in the total or a facet, not a highlight, not a page.
@@ -594,6 +711,63 @@ def test_access_find_serial_lists_every_visible_document_of_the_serial(index):
         SerialMatch("KB-15-84", ("kb-elsewhere",), "exact"),)
 
 
+# Identifier queries (look-alike, spaced, damaged in the text) go through the same access clauses: what a
+# person may not see is not a hit, not a count in the total or a facet, and not a page.
+IDENTIFIER_ACCESS = [
+    rec("open-exact", "lý lịch xe tăng", serial_number="KB-15-84", designation="T-54B", doc_type="logbook",
+        unit="Lữ đoàn 201", classification_rank=0, unit_keys=unit_keys("Lữ đoàn 201")),
+    rec("secret-twin", "sửa chữa xe tăng", serial_number="KB-I5-84", designation="T-55", doc_type="repair",
+        unit="Lữ đoàn 201", classification_rank=3, unit_keys=unit_keys("Lữ đoàn 201")),
+    rec("secret-text", "Biên bản kiểm tra, số hiệu KB-I5-B4, xe PT-76", designation="PT-76", doc_type="inspection",
+        unit="Lữ đoàn 201", classification_rank=2, unit_keys=unit_keys("Lữ đoàn 201")),
+    rec("elsewhere", "điều chuyển xe", serial_number="KB 15 84", designation="D-30", doc_type="transfer",
+        unit="Lữ đoàn 202", classification_rank=0, unit_keys=unit_keys("Lữ đoàn 202")),
+    rec("pt-hidden", "niêm cất xe tăng PT-7б", doc_type="storage", unit="Lữ đoàn 201", designation="ZU-23-2",
+        classification_rank=3, unit_keys=unit_keys("Lữ đoàn 201")),
+    rec("pt-open", "kiểm kê xe tăng PT 76", doc_type="inventory", unit="Lữ đoàn 202", designation="BTR-60",
+        classification_rank=0, unit_keys=unit_keys("Lữ đoàn 202")),
+]
+IDENTIFIER_MATCHES = {
+    "KB-I5-84": {"open-exact", "secret-twin", "secret-text", "elsewhere"},
+    "kb 15 84": {"open-exact", "secret-twin", "secret-text", "elsewhere"},
+    "KB-15-B4": {"open-exact", "secret-twin", "secret-text", "elsewhere"},
+    "PT-76": {"secret-text", "pt-hidden", "pt-open"},
+}
+
+
+def _facets_of(records: list[IndexRecord], document_ids: set[str]) -> dict[str, tuple[FacetCount, ...]]:
+    by_id = {record.document_id: record for record in records}
+    facets = {}
+    for name in ("doc_type", "unit", "designation"):
+        counts = Counter(getattr(by_id[doc_id], name) for doc_id in document_ids)
+        facets[name] = tuple(FacetCount(value, count) for value, count in sorted(
+            ((value, count) for value, count in counts.items() if value), key=lambda vc: (-vc[1], vc[0])))
+    return facets
+
+
+@pytest.mark.parametrize("access", ACCESSES)
+def test_access_identifier_queries_reveal_nothing_hidden(index, access):
+    index.add(IDENTIFIER_ACCESS)
+    allowed = visible_ids(access, IDENTIFIER_ACCESS)
+
+    for asked, matches in IDENTIFIER_MATCHES.items():
+        assert set(ids(search(index, asked, limit=100))) == matches, asked  # the unrestricted answer
+        visible = matches & allowed
+        page = search(index, asked, limit=100, access=access)
+        assert set(ids(page)) == visible, asked
+        assert page.total == len(visible), asked
+        assert page.facets == (_facets_of(IDENTIFIER_ACCESS, visible) if visible else {n: () for n in page.facets})
+        seen, cursor = [], None
+        for _ in range(len(IDENTIFIER_ACCESS) + 1):
+            step = index.search(SearchQuery(text=asked, limit=1, cursor=cursor, access=access))
+            assert step.total == len(visible), asked
+            seen += ids(step)
+            cursor = step.next_cursor
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(visible), asked
+
+
 def test_full_clearance_without_unit_limit_equals_no_access(index):
     index.add(ACCESS_CORPUS + ACCESS_SERIALS)
     everyone = Access(max_rank=3, unit_keys=None)
@@ -660,3 +834,32 @@ def test_text_prep_equals_the_shared_functions(text):
     assert folded == match_fold(normalize_text(long_text))
     assert prep.fold(long_text) == match_fold(long_text)
     assert prep.word_local
+
+
+# -- an index of an older schema ---------------------------------------------------------------
+
+
+def test_tantivy_index_of_an_older_schema_is_set_aside_for_a_rebuild(tmp_path):
+    import tantivy
+
+    from search.tantivy_index import SCHEMA_VERSION, TantivyIndex
+
+    older = tantivy.SchemaBuilder()
+    older.add_text_field("document_id", stored=True, tokenizer_name="raw")
+    older.add_integer_field(f"schema_v{SCHEMA_VERSION - 1}", stored=False, indexed=False)
+    (tmp_path / "index").mkdir()
+    tantivy.Index(older.build(), path=str(tmp_path / "index"), reuse=True).writer().commit()
+
+    index = TantivyIndex(tmp_path / "index", replace_incompatible=True)
+    try:
+        assert index.replaced is not None and index.replaced.name.startswith("index.incompatible-")
+        assert index.count() == 0
+        index.add([rec("a", "xe tăng PT-7б", serial_number="KB-15-84")])
+        assert ids(search(index, "PT-76")) == ["a"]
+    finally:
+        index.close()
+    again = TantivyIndex(tmp_path / "index", replace_incompatible=True)  # the current schema opens as it is
+    try:
+        assert again.replaced is None and again.count() == 1
+    finally:
+        again.close()

@@ -64,7 +64,7 @@ def extraction_options(settings: Settings) -> ExtractionOptions:
         file_timeout_s=settings.file_timeout_s,
         worker_memory_bytes=settings.worker_memory_mb * 1024 * 1024,
     )
-    return ExtractionOptions(limits=limits, ocr_lang=settings.ocr_lang)
+    return ExtractionOptions(limits=limits, ocr_lang=settings.ocr_lang, reading=settings.ocr_reading)
 
 
 def build_archive(settings: Settings, service: ArchiveService | None = None, *, with_queue: bool = True) -> Archive:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     es_index: str = "archive-documents"
 
     ocr_lang: str = "vie+eng"
+    ocr_reading: Literal["adaptive", "plain"] = Field(
+        default="adaptive", description="adaptive: a second, prepared reading of pages whose plain reading is weak"
+        " (faded, sideways, sealed); plain: one Tesseract pass per page as is")
     workers: int = Field(default=0, description="ingest processes; 0 = one per core")
     max_upload_bytes: int = 512 * 1024 * 1024
     max_upload_files: int = Field(default=200, ge=1, description="files one upload request may carry")

@@ -17,6 +17,12 @@ class OcrResult:
     mean_confidence: float | None  # 0..100 over recognised words
 
 
+@dataclass(frozen=True)
+class Orientation:
+    rotate: int  # degrees clockwise that make the page upright: 0, 90, 180 or 270
+    confidence: float  # Tesseract's orientation confidence; above ~2 it is rarely wrong
+
+
 class TesseractOcr:
     def __init__(self, lang: str = "vie+eng", *, psm: int = 3, timeout_s: float = 180.0) -> None:
         self.lang = lang
@@ -41,11 +47,26 @@ class TesseractOcr:
             )
         except pytesseract.TesseractNotFoundError as exc:
             raise OcrFailed("tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
+        except pytesseract.TesseractError as exc:  # a RuntimeError too: caught first
+            raise OcrFailed(f"tesseract failed: {exc.message or exc}") from exc
         except RuntimeError as exc:  # pytesseract signals its timeout this way
             raise OcrFailed(f"OCR timed out after {self.timeout_s:.0f} s") from exc
-        except pytesseract.TesseractError as exc:
-            raise OcrFailed(f"tesseract failed: {exc.message or exc}") from exc
         return _assemble(data)
+
+    def orientation(self, image: Image.Image) -> Orientation | None:
+        """Tesseract's orientation detection (osd.traineddata): how far to turn the page, or None when unsure."""
+        image.format = "PPM"
+        try:
+            found = pytesseract.image_to_osd(
+                image, config="--psm 0", timeout=self.timeout_s, output_type=pytesseract.Output.DICT
+            )
+        except pytesseract.TesseractNotFoundError as exc:
+            raise OcrFailed("tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
+        except pytesseract.TesseractError:  # a RuntimeError too: caught first
+            return None  # too few characters to tell: the page is read as it stands
+        except RuntimeError as exc:
+            raise OcrFailed(f"orientation detection timed out after {self.timeout_s:.0f} s") from exc
+        return Orientation(rotate=int(found.get("rotate", 0)) % 360, confidence=float(found.get("orientation_conf", 0)))
 
 
 def _assemble(data: dict[str, list]) -> OcrResult:

@@ -6,7 +6,9 @@ Pure: no storage, index, settings or network. Safe to run in a process pool.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Literal
+
+from PIL import Image
 
 from ingest.errors import TooLarge
 from ingest.fields import extract_fields
@@ -16,7 +18,9 @@ from ingest.limits import ExtractionLimits
 from ingest.ocr import TesseractOcr
 from ingest.pages import PageSource
 from ingest.pdf import iter_pdf_pages
+from ingest.plausibility import measure
 from ingest.preprocess import PreprocessOptions, prepare_for_ocr
+from ingest.reading import PageReading, ReadingOptions, read_page_image
 from ingest.sniff import PDF, sniff
 from ingest.types import Extraction, PageText, TextSource
 from common.text import normalize_text
@@ -25,9 +29,17 @@ from common.text import normalize_text
 @dataclass(frozen=True)
 class ExtractionOptions:
     limits: ExtractionLimits = field(default_factory=ExtractionLimits)
-    preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
+    # "adaptive": read each page as it is, and again prepared for what it shows only when that reading is weak;
+    # "plain": exactly one Tesseract pass on the page image as is (the benchmarks' baseline).
+    reading: Literal["adaptive", "plain"] = "adaptive"
+    # A fixed clean-up applied to every page instead (benchmarks that toggle steps one by one); None = per page.
+    preprocess: PreprocessOptions | None = None
     ocr_lang: str = "vie+eng"
     ocr_psm: int = 3
+
+
+# A text layer scoring below this (accents missing on Vietnamese words, debris) is OCRed and the better kept.
+TRUSTED_LAYER_SCORE = 0.7
 
 
 def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction:
@@ -55,16 +67,35 @@ def page_sources(data: bytes, content_type: str, limits: ExtractionLimits) -> It
 
 def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions) -> PageText:
     text_layer = repair_legacy_text(source.text_layer)  # TCVN3 / VNI mojibake → Unicode; anything else as is
+    layer_score = None
     if usable_text_layer(text_layer, options.limits.min_text_chars):
-        return PageText(number=source.number, text=normalize_text(text_layer or ""), source="text")
+        layer_text = normalize_text(text_layer or "")
+        layer_score = measure(layer_text).score
+        if layer_score >= TRUSTED_LAYER_SCORE:  # text PDFs stay fast: a plausible layer is never OCRed
+            return PageText(number=source.number, text=layer_text, source="text")
     image, dpi = source.load_image()
+    reading = read_page_image_with(image, dpi, ocr, options)
+    ocr_text = normalize_text(reading.text)
+    if layer_score is not None and measure(ocr_text).score <= layer_score:
+        return PageText(number=source.number, text=layer_text, source="text")
+    return PageText(number=source.number, text=ocr_text, source="ocr", ocr_confidence=reading.confidence,
+                    reading=reading.reading_label)
+
+
+def read_page_image_with(image: Image.Image, dpi: float | None, ocr: TesseractOcr, options: ExtractionOptions) -> PageReading:
+    """The page image read as the options say: per-page strategy, plain, or one fixed clean-up."""
+    if options.preprocess is None:
+        return read_page_image(image, dpi, ocr, ReadingOptions(mode=options.reading))
     prepared, prepared_dpi = prepare_for_ocr(image, dpi, options.preprocess)
     result = ocr.read(prepared, prepared_dpi)
-    return PageText(number=source.number, text=normalize_text(result.text), source="ocr", ocr_confidence=result.mean_confidence)
+    return PageReading(result.text, result.mean_confidence, options.preprocess.label(), image, dpi, 1,
+                       measure(result.text, result.mean_confidence))
 
 
 def usable_text_layer(text: str | None, min_chars: int) -> bool:
-    """A text layer is usable when it has enough real characters and is not mostly unmapped glyphs."""
+    """A text layer is usable when it has enough real characters and is not mostly unmapped glyphs.
+
+    Usable is not trusted: `read_page` also judges how plausible the text is (`ingest.plausibility`)."""
     if not text:
         return False
     meaningful = sum(ch.isalnum() for ch in text)

@@ -1,5 +1,7 @@
-"""Image clean-up before OCR. Each step is a small function so its effect on accuracy can be measured alone
-(`bench/preprocess_bench.py` toggles them one by one)."""
+"""Image clean-up steps before OCR. Each is a small function so its effect on accuracy can be measured alone.
+
+`ingest/reading.py` chooses among them per page (only for pages whose plain reading is weak);
+`prepare_for_ocr` applies one fixed set of them to every page, as benchmarks that toggle steps do."""
 
 from __future__ import annotations
 
@@ -67,22 +69,32 @@ def binarize_adaptive(image: Image.Image, *, window: int, offset: int) -> Image.
     return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), mode="L")
 
 
-def despeckle(image: Image.Image, dpi: float | None) -> Image.Image:
-    """Whiten isolated dust: dark specks with nothing dark in the ring around them.
+def speck_mask(image: Image.Image, dpi: float | None) -> np.ndarray:
+    """Isolated dust: dark pixels whose small neighbourhood holds all the ink of its large one.
 
-    Tesseract takes scanner dust and copier specks for glyph fragments and garbles whole
-    table rows. A speck is ink whose small neighbourhood holds all the ink of its large one;
-    strokes, and diacritics sitting close to their letter, always have ink in the ring.
+    Strokes, and diacritics sitting close to their letter, always have ink in the ring between.
     """
-    scale = (dpi or 300) / 300
-    inner = max(3, round(3 * scale) | 1)
-    outer = max(inner + 4, round(11 * scale) | 1)
+    inner, outer = _speck_windows(dpi)
     gray = np.asarray(image.convert("L"))
     dark = (gray < 128).view(np.uint8)
     # 16-bit counts are exact: the largest window holds far fewer than 65,536 pixels.
     near = window_sum(dark, inner, cv2.CV_16U)
     around = window_sum(dark, outer, cv2.CV_16U)
-    speck = (dark > 0) & (around == near) & (near <= inner * inner * 0.7)
+    return (dark > 0) & (around == near) & (near <= inner * inner * 0.7)
+
+
+def _speck_windows(dpi: float | None) -> tuple[int, int]:
+    scale = (dpi or 300) / 300
+    inner = max(3, round(3 * scale) | 1)
+    return inner, max(inner + 4, round(11 * scale) | 1)
+
+
+def despeckle(image: Image.Image, dpi: float | None) -> Image.Image:
+    """Whiten isolated dust: Tesseract takes scanner dust and copier specks for glyph fragments and garbles whole
+    table rows. Only for noisy pages: on blurred ones it punches holes in letters and accents."""
+    inner, _ = _speck_windows(dpi)
+    gray = np.asarray(image.convert("L"))
+    speck = speck_mask(image, dpi)
     # Spread the verdict over the speck's whole extent (its other pixels share the same window).
     spread = cv2.dilate(speck.view(np.uint8), np.ones((inner, inner), np.uint8))
     cleaned = np.where((spread > 0) & (gray < 200), 255, gray).astype(np.uint8)

@@ -46,6 +46,7 @@ class PageText:
     text: str  # NFC, canonical tone marks
     source: Literal["text", "ocr"]
     ocr_confidence: float | None = None  # mean word confidence 0..100 when OCRed
+    reading: str | None = None  # which reading of the page image won ("plain", "rotate90+faded", ...) when OCRed
 
 
 @dataclass(frozen=True)

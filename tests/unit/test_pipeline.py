@@ -11,7 +11,7 @@ from ingest.errors import CorruptFile, EncryptedFile, LimitExceeded, TooLarge, U
 from ingest.limits import ExtractionLimits
 from ingest.pipeline import ExtractionOptions, extract
 from ingest.preprocess import NO_PREPROCESSING, PreprocessOptions, prepare_for_ocr
-from tests.conftest import SAMPLE_LINES, image_bytes, render_text_image, require_tesseract, text_pdf
+from tests.conftest import FONT, SAMPLE_LINES, image_bytes, render_text_image, require_tesseract, text_pdf
 
 
 def test_text_pdf_uses_its_text_layer_and_keeps_diacritics():
@@ -32,6 +32,23 @@ def test_scanned_tiff_is_ocred_in_vietnamese():
     assert "KIỂM TRA" in extraction.text
     assert extraction.value("serial_number") == "KB-15-84"
     assert extraction.value("document_date") == "2020-01-05"
+    assert extraction.pages[0].reading == "plain"  # a clean scan is read once, as it is
+
+
+def test_plain_reading_option_reads_the_page_as_is():
+    require_tesseract()
+    data = image_bytes(render_text_image(SAMPLE_LINES, dpi=300), "PNG", dpi=(300, 300))
+    extraction = extract(data, ExtractionOptions(reading="plain"))
+    assert extraction.pages[0].reading == "plain"
+    assert extraction.value("serial_number") == "KB-15-84"
+
+
+def test_a_fixed_preprocessing_is_still_applied_to_every_page():
+    require_tesseract()
+    data = image_bytes(render_text_image(SAMPLE_LINES, dpi=300), "PNG", dpi=(300, 300))
+    extraction = extract(data, ExtractionOptions(preprocess=PreprocessOptions()))
+    assert extraction.pages[0].reading == PreprocessOptions().label()
+    assert extraction.value("serial_number") == "KB-15-84"
 
 
 def test_multi_page_tiff_gives_one_page_each():
@@ -46,7 +63,7 @@ def test_multi_page_tiff_gives_one_page_each():
     assert "hai" in extraction.pages[1].text
 
 
-def test_red_seal_is_removed_before_ocr():
+def test_red_seal_step_whitens_the_seal():
     page = render_text_image(SAMPLE_LINES, dpi=200)
     draw = ImageDraw.Draw(page)
     draw.ellipse((100, 300, 900, 900), fill=(220, 30, 30))
@@ -57,7 +74,7 @@ def test_red_seal_is_removed_before_ocr():
     assert plain.crop(seal_area).getextrema()[1] < 150  # without the step it stays dark
 
 
-def test_low_dpi_pages_are_upscaled():
+def test_upscale_step_brings_low_dpi_pages_to_300():
     page = render_text_image(["x"], dpi=150)
     prepared, dpi = prepare_for_ocr(page, 150, PreprocessOptions())
     assert dpi == 300
@@ -143,3 +160,71 @@ def test_despeckle_removes_isolated_dust_but_keeps_letters_and_their_marks():
     before_ink = sum(1 for v in gray.crop((150, 180, 1300, 300)).tobytes() if v < 128)
     after_ink = sum(1 for v in cleaned.crop((150, 180, 1300, 300)).tobytes() if v < 128)
     assert after_ink >= before_ink * 0.99  # the text line, dots below and marks above included
+
+
+# --- text layers are judged, not trusted --------------------------------------------------------------------
+
+JUNK_LAYER = [
+    "CONG Hcok xA HQI CHiJ NGHiA VIET NAM",
+    "Doc lap - Tu do - Hanh phuc",
+    "BIEN BAN KIEM TRA KY THUAT",
+    "Ten trang bi: Xe tang T-54B",
+    "So hieu: KB-15-84",
+    "Don vi quan ly: Tieu doan 3, Lu doan 201",
+    "Ket luan: dat cap chat luong 2",
+]
+
+
+def scan_pdf_with_layer(page: Image.Image, layer_lines: list[str], *, visible: bool = False) -> bytes:
+    """A scanned page with a scanner-made text layer (invisible text over the image), as OCR-ing scanners write it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT)))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.drawImage(ImageReader(page), 0, 0, width=A4[0], height=A4[1])
+    text = pdf.beginText(60, 780)
+    text.setFont("DejaVuSans", 11)
+    text.setTextRenderMode(0 if visible else 3)
+    for line in layer_lines:
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def test_unaccented_junk_text_layer_is_ocred_instead():
+    require_tesseract()
+    data = scan_pdf_with_layer(render_text_image(SAMPLE_LINES, dpi=200), JUNK_LAYER)
+    from pypdf import PdfReader
+
+    assert "Hcok" in PdfReader(io.BytesIO(data)).pages[0].extract_text()  # the junk layer is really there
+    extraction = extract(data)
+    assert extraction.text_source == "ocr"
+    assert "KIỂM TRA" in extraction.text and "Hcok" not in extraction.text
+    assert extraction.value("serial_number") == "KB-15-84"
+
+
+def test_plausible_english_text_layer_is_trusted_without_ocr():
+    english = [
+        "Technical inspection report of the vehicle",
+        "The serial number of the engine and the model were checked.",
+        "The condition of the equipment is good and the unit keeps it in service.",
+    ]
+    # The page image is blank: had the layer been OCRed, the text would be lost.
+    data = scan_pdf_with_layer(Image.new("RGB", (1654, 2339), "white"), english)
+    extraction = extract(data)
+    assert extraction.text_source == "text"
+    assert "serial number of the engine" in extraction.text
+
+
+def test_accented_vietnamese_text_layer_is_trusted_without_ocr():
+    data = scan_pdf_with_layer(Image.new("RGB", (1654, 2339), "white"), SAMPLE_LINES)
+    extraction = extract(data)
+    assert extraction.text_source == "text"
+    assert extraction.value("serial_number") == "KB-15-84"

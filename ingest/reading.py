@@ -1,0 +1,293 @@
+"""Per-page choice of reading: read the page as it is; only when that reading is weak, look at the page and read it
+again the way that suits it, and keep the better of the two.
+
+Uniform preprocessing is worse than plain Tesseract on real scans: despeckling punches holes
+in the accents of blurred photos, upscaling clean pages costs time for nothing. So the plain
+reading comes first (one pass, what `tesseract -l vie+eng` sees); a weak result (by
+`ingest.plausibility`) triggers orientation detection and a second reading prepared for what
+the page shows: faded, low resolution, blurred, noisy, red-sealed, ruled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFilter
+
+from ingest.ocr import OcrResult, TesseractOcr
+from ingest.plausibility import Plausibility, measure
+from ingest.preprocess import despeckle, speck_mask, to_gray
+
+ReadingMode = Literal["adaptive", "plain"]
+_A4_WIDTH_INCHES = 210 / 25.4
+RED_SEAL_SHARE = 0.002  # a round seal covers a few thousandths of an A4 page
+
+
+@dataclass(frozen=True)
+class ReadingOptions:
+    mode: ReadingMode = "adaptive"
+    weak_below: float = 0.8  # plausibility under which a plain reading earns a second look
+    damaged_weak_below: float = 0.97  # the same for pages that look faded, low-res or sealed
+    osd_long_side: int = 1400  # orientation is detected on a copy this size: enough glyphs, a fraction of the cost
+    min_osd_confidence: float = 1.5
+
+
+@dataclass(frozen=True)
+class PageLook:
+    """Cheap statistics of a page image and what they say about it."""
+
+    dpi: float  # known or estimated from the page width (A4)
+    dpi_known: bool
+    ink_level: float  # typical gray of the ink (see ink_and_paper)
+    paper_level: float  # typical gray of the paper
+    soft_edges: float  # mid-gray pixels per dark pixel: high when strokes are blurred
+    speck_share: float  # isolated specks per ink pixel
+    red_share: float  # share of clearly red pixels
+    rule_share: float  # share of ink in long straight lines
+    traits: tuple[str, ...] = field(default=())
+
+    @property
+    def contrast(self) -> float:
+        return self.paper_level - self.ink_level
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What one page said, which reading said it, and the upright image that reading used."""
+
+    text: str
+    confidence: float | None
+    reading_label: str  # "plain", or e.g. "rotate90+faded+lowres"
+    upright_image: Image.Image  # the page as given (colour kept), turned upright when the winning reading turned it
+    dpi: float | None
+    passes: int  # Tesseract recognition passes spent on the page (orientation detection not counted)
+    plausibility: Plausibility
+
+
+def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
+                    options: ReadingOptions | None = None) -> PageReading:
+    """Read one page image; a second, prepared reading only when the plain one is weak."""
+    options = options or ReadingOptions()
+    gray = plain_gray(image)
+    plain = _reading(ocr, gray, dpi, "plain", image)
+    if options.mode == "plain" or not is_weak(plain.plausibility, options, visible_damage(image, gray, dpi)):
+        return plain
+    upright_color, rotation = _upright(image, gray, ocr, options)
+    look = look_at(upright_color, dpi)
+    prepared, prepared_dpi, steps = prepare_for_look(upright_color, dpi, look)
+    label = "+".join(([f"rotate{rotation}"] if rotation else []) + list(steps))
+    if not label:
+        return plain  # nothing to change: a second identical pass would only cost time
+    second = _reading(ocr, prepared, prepared_dpi, label, upright_color, dpi=dpi, passes=2)
+    return second if better(second.plausibility, plain.plausibility) else _with_passes(plain, 2)
+
+
+def is_weak(found: Plausibility, options: ReadingOptions, damage: tuple[str, ...] = ()) -> bool:
+    """Weak: implausible text, or merely decent text from a page that visibly needs help (faded, low-res, sealed)."""
+    if found.score < options.weak_below:
+        return True
+    return bool(damage) and found.score < options.damaged_weak_below
+
+
+def visible_damage(image: Image.Image, gray: Image.Image, dpi: float | None) -> tuple[str, ...]:
+    """The damage a glance at a thinned-out copy shows (a few milliseconds): faded paper, low resolution, red ink."""
+    ink_level, paper_level = ink_and_paper(np.asarray(gray)[::3, ::3])
+    resolution, _ = estimated_dpi(image, dpi)
+    damage = []
+    if _faded(ink_level, paper_level):
+        damage.append("faded")
+    if round(resolution) < 200:
+        damage.append("lowres")
+    if _red_share(image, step=3) > RED_SEAL_SHARE:
+        damage.append("red")
+    return tuple(damage)
+
+
+def ink_and_paper(gray: np.ndarray) -> tuple[float, float]:
+    """Typical gray of the paper (the page's median) and of the ink (the darker part of what is not paper).
+
+    The ink level is taken among non-paper pixels only, so a sparse page is not mistaken for a faded one.
+    """
+    histogram = np.bincount(gray.ravel(), minlength=256)
+    paper_level = float(np.searchsorted(histogram.cumsum(), gray.size * 0.5))
+    below = histogram[: max(1, int(paper_level) - 40)]
+    if below.sum() == 0:
+        return paper_level, paper_level  # nothing but paper
+    ink_level = float(np.searchsorted(below.cumsum(), below.sum() * 0.2))
+    return ink_level, paper_level
+
+
+def _faded(ink_level: float, paper_level: float) -> bool:
+    return paper_level - ink_level < 150 or paper_level < 215
+
+
+def better(candidate: Plausibility, incumbent: Plausibility) -> bool:
+    """The candidate wins when it is clearly more plausible, or as plausible and says clearly more."""
+    if candidate.score > incumbent.score + 0.03:
+        return candidate.good_words >= 0.6 * incumbent.good_words
+    if candidate.score >= incumbent.score - 0.03:
+        return candidate.good_words > 1.1 * incumbent.good_words
+    return False
+
+
+def plain_gray(image: Image.Image) -> Image.Image:
+    """The page as plain Tesseract sees it: luminance, nothing else."""
+    return to_gray(image, drop_red=False)
+
+
+def _reading(ocr: TesseractOcr, prepared: Image.Image, prepared_dpi: float | None, label: str,
+             upright: Image.Image, *, dpi: float | None = None, passes: int = 1) -> PageReading:
+    result: OcrResult = ocr.read(prepared, prepared_dpi)
+    return PageReading(result.text, result.mean_confidence, label, upright, dpi if dpi is not None else prepared_dpi,
+                       passes, measure(result.text, result.mean_confidence))
+
+
+def _with_passes(reading: PageReading, passes: int) -> PageReading:
+    return PageReading(reading.text, reading.confidence, reading.reading_label, reading.upright_image, reading.dpi,
+                       passes, reading.plausibility)
+
+
+# --- orientation -----------------------------------------------------------------------------
+
+
+def _upright(image: Image.Image, gray: Image.Image, ocr: TesseractOcr, options: ReadingOptions) -> tuple[Image.Image, int]:
+    """The page turned upright (and by how many degrees clockwise), from Tesseract OSD on a small copy."""
+    factor = options.osd_long_side / max(gray.size)
+    small = gray if factor >= 1 else gray.resize((round(gray.width * factor), round(gray.height * factor)),
+                                                 Image.Resampling.BILINEAR)
+    found = ocr.orientation(small)
+    if found is None or found.rotate == 0 or found.confidence < options.min_osd_confidence:
+        return image, 0
+    return image.rotate(-found.rotate, expand=True), found.rotate
+
+
+# --- what the page shows ---------------------------------------------------------------------
+
+
+def estimated_dpi(image: Image.Image, dpi: float | None) -> tuple[float, bool]:
+    if dpi:
+        return float(dpi), True
+    # Phone photos and stripped files record no resolution: assume the page is A4 across its short side.
+    return min(image.size) / _A4_WIDTH_INCHES, False
+
+
+def look_at(image: Image.Image, dpi: float | None) -> PageLook:
+    red_share = _red_share(image)
+    # Under a red seal, judge the page as the red channel shows it: the seal's mid-greys are not blur.
+    gray_image = to_gray(image, drop_red=red_share > RED_SEAL_SHARE)
+    gray = np.asarray(gray_image)
+    resolution, known = estimated_dpi(image, dpi)
+    ink_level, paper_level = ink_and_paper(gray)
+    span = max(1.0, paper_level - ink_level)
+    dark = gray < ink_level + 0.3 * span
+    mid = (gray >= ink_level + 0.3 * span) & (gray < ink_level + 0.75 * span)
+    dark_count = max(1, int(dark.sum()))
+    soft_edges = float(mid.sum()) / dark_count
+    specks = int(speck_mask(gray_image, resolution).sum())
+    rule_share = float(_rules(dark.view(np.uint8), resolution).sum()) / dark_count
+    look = PageLook(resolution, known, ink_level, paper_level, soft_edges, specks / dark_count, red_share, rule_share)
+    return PageLook(**{**look.__dict__, "traits": traits_of(look)})
+
+
+def traits_of(look: PageLook) -> tuple[str, ...]:
+    traits = []
+    if _faded(look.ink_level, look.paper_level):
+        traits.append("faded")
+    if round(look.dpi) < 200:  # resolutions recovered from page geometry come out as 199.99
+        traits.append("lowres")
+    if look.soft_edges > 0.45:
+        traits.append("blurred")
+    if look.speck_share > 0.02 and "blurred" not in traits:
+        traits.append("noisy")
+    if look.red_share > RED_SEAL_SHARE:
+        traits.append("red")
+    if look.rule_share > 0.04:
+        traits.append("ruled")
+    return tuple(traits)
+
+
+def _red_share(image: Image.Image, step: int = 1) -> float:
+    if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
+        return 0.0
+    rgb = np.asarray(image.convert("RGB"))[::step, ::step].astype(np.int16)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return float(((red > 120) & (red - np.maximum(green, blue) > 60)).mean())
+
+
+def _rules(ink: np.ndarray, dpi: float) -> np.ndarray:
+    """Ink that belongs to long horizontal or vertical lines (table rules, underlines, borders)."""
+    length = max(15, round(dpi * 0.6))  # no letter is 15 mm wide or tall
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    return (horizontal | vertical) > 0
+
+
+# --- preparing the second reading ------------------------------------------------------------
+
+
+def prepare_for_look(image: Image.Image, dpi: float | None, look: PageLook) -> tuple[Image.Image, float | None, tuple[str, ...]]:
+    """The image for the second reading, its dpi, and the steps taken (the reading's label)."""
+    traits = set(look.traits)
+    steps: list[str] = []
+    gray = to_gray(image, drop_red="red" in traits)
+    if "red" in traits:
+        steps.append("drop_red")
+    if "ruled" in traits:
+        gray = remove_rules(gray, look)
+        steps.append("unruled")
+    out_dpi = dpi
+    if "faded" in traits:
+        gray, out_dpi = restore_faded(gray, look)
+        steps.append("faded")
+        return gray, out_dpi, tuple(steps)
+    if "lowres" in traits:
+        gray, out_dpi = upscale_to(gray, look.dpi, 300)
+        steps.append("upscale")
+    if "blurred" in traits:
+        gray = gray.filter(ImageFilter.UnsharpMask(radius=max(1.0, 1.5 * (out_dpi or look.dpi) / 300),
+                                                   percent=90, threshold=2))
+        steps.append("sharpen")  # never despeckle a blurred page: its accents are the first specks to go
+    elif "noisy" in traits:
+        gray = despeckle(gray, out_dpi or look.dpi)
+        steps.append("despeckle")
+    return gray, out_dpi if out_dpi else (look.dpi if steps else None), tuple(steps)
+
+
+def upscale_to(gray: Image.Image, dpi: float, target: int) -> tuple[Image.Image, float]:
+    factor = target / dpi
+    if factor <= 1.05:
+        return gray, dpi
+    size = (round(gray.width * factor), round(gray.height * factor))
+    return gray.resize(size, Image.Resampling.LANCZOS), float(target)
+
+
+def restore_faded(gray: Image.Image, look: PageLook) -> tuple[Image.Image, float]:
+    """Faded copy of a copy: even out the paper, stretch the contrast, calm the grain, enlarge, then Otsu."""
+    pixels = np.asarray(gray).astype(np.float32)
+    # Paper brightness varies across a photocopy: divide by a large-scale estimate of it.
+    kernel = max(15, round(look.dpi / 6)) | 1
+    paper = cv2.dilate(pixels, np.ones((kernel, kernel), np.uint8))
+    paper = cv2.blur(paper, (kernel, kernel))
+    flat = np.clip(pixels / np.maximum(paper, 1) * 255, 0, 255)
+    low, high = np.percentile(flat, (1, 60))
+    stretched = np.clip((flat - low) * 255 / max(1.0, high - low), 0, 255).astype(np.uint8)
+    calmed = cv2.medianBlur(stretched, 3)
+    factor = 2 if look.dpi < 250 else 1
+    if factor > 1:
+        calmed = cv2.resize(calmed, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    _, binary = cv2.threshold(calmed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return Image.fromarray(binary, mode="L"), look.dpi * factor
+
+
+def remove_rules(gray: Image.Image, look: PageLook) -> Image.Image:
+    """Whiten long table rules so Tesseract reads the cells instead of the lines."""
+    pixels = np.asarray(gray)
+    span = max(1.0, look.paper_level - look.ink_level)
+    ink = (pixels < look.ink_level + 0.5 * span).view(np.uint8)
+    rules = cv2.dilate(_rules(ink, look.dpi).view(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return Image.fromarray(np.where(rules, 255, pixels).astype(np.uint8), mode="L")
+
+

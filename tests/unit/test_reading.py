@@ -1,0 +1,128 @@
+"""The per-page reading strategy on real page images and real Tesseract."""
+
+from __future__ import annotations
+
+import random
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+from ingest.ocr import OcrResult, TesseractOcr
+from ingest.plausibility import measure
+from ingest.reading import ReadingOptions, is_weak, look_at, prepare_for_look, read_page_image, visible_damage
+from tests.conftest import SAMPLE_LINES, render_text_image, require_tesseract
+
+# A fuller page than SAMPLE_LINES: orientation detection needs a few lines of text to be sure.
+PAGE_LINES = SAMPLE_LINES + [
+    "Nhà máy sản xuất: Nhà máy Z153",
+    "Nước sản xuất: Liên Xô",
+    "Năm sản xuất: 1979",
+    "Hôm nay, ngày 05 tháng 01 năm 2020, tại kho K60,",
+    "chúng tôi gồm các thành phần sau đây tiến hành kiểm tra",
+    "tình trạng kỹ thuật của trang bị nói trên.",
+    "Đại diện đơn vị quản lý: Thiếu tá Nguyễn Văn Hùng",
+    "Đại diện cơ quan kỹ thuật: Đại úy Trần Quốc Tuấn",
+]
+
+
+class CountingOcr(TesseractOcr):
+    """Real Tesseract that also counts its recognition passes."""
+
+    def __init__(self) -> None:
+        super().__init__("vie+eng")
+        self.passes = 0
+
+    def read(self, image: Image.Image, dpi: float | None = None) -> OcrResult:
+        self.passes += 1
+        return super().read(image, dpi)
+
+
+def faded_copy_of_a_copy(seed: int = 7) -> Image.Image:
+    """A 150-dpi photocopy of a photocopy: grey paper, lifted ink, grain and specks."""
+    rng = random.Random(seed)
+    page = render_text_image(PAGE_LINES, dpi=150).convert("L")
+    page = page.filter(ImageFilter.Kernel((3, 3), (0, 1, 0, 1, 8, 1, 0, 1, 0), 12))
+    page = page.point(lambda v: 115 + v * (190 - 115) // 255)
+    grain = Image.frombytes("L", page.size, rng.randbytes(page.width * page.height)).point(lambda v: 128 + (v - 128) // 9)
+    return ImageChops.add(page, grain, 1.0, -128)
+
+
+def blurred_dusty_photo(seed: int = 3) -> Image.Image:
+    """A soft phone photo (drawn small, enlarged) with dust on the lens; no resolution recorded."""
+    rng = random.Random(seed)
+    small = render_text_image(PAGE_LINES, dpi=130)
+    page = small.resize((round(small.width * 200 / 130), round(small.height * 200 / 130)), Image.BICUBIC)
+    page = page.filter(ImageFilter.GaussianBlur(1.2))
+    draw = ImageDraw.Draw(page)
+    for _ in range(400):
+        x, y = rng.randrange(page.width), rng.randrange(page.height)
+        draw.rectangle((x, y, x + 1, y + 1), fill=(20, 20, 20))
+    return page
+
+
+def test_clean_page_costs_one_pass_and_is_not_weak():
+    require_tesseract()
+    ocr = CountingOcr()
+    reading = read_page_image(render_text_image(PAGE_LINES, dpi=300), 300, ocr)
+    assert ocr.passes == 1 and reading.passes == 1
+    assert reading.reading_label == "plain"
+    assert "KB-15-84" in reading.text
+    assert not is_weak(reading.plausibility, ReadingOptions())
+
+
+def test_sideways_page_is_detected_weak_and_read_upright():
+    require_tesseract()
+    upright = render_text_image(PAGE_LINES, dpi=300)
+    sideways = upright.rotate(90, expand=True)
+    ocr = CountingOcr()
+    plain = ocr.read(sideways.convert("L"), 300)
+    assert is_weak(measure(plain.text, plain.mean_confidence), ReadingOptions())
+    reading = read_page_image(sideways, 300, ocr)
+    assert reading.reading_label.startswith("rotate")
+    assert "KB-15-84" in reading.text and "KIỂM TRA" in reading.text
+    assert reading.upright_image.size == upright.size  # portrait again, for whoever looks at it next
+    assert ocr.passes == 3  # the plain pass, then the upright one (orientation detection is not a reading)
+
+
+def test_faded_low_resolution_copy_recovers_the_serial_plain_misses():
+    require_tesseract()
+    page = faded_copy_of_a_copy()
+    assert "faded" in visible_damage(page, page, 150)
+    plain = read_page_image(page, 150, TesseractOcr(), ReadingOptions(mode="plain"))
+    assert "KB-15-84" not in plain.text
+    reading = read_page_image(page, 150, TesseractOcr())
+    assert "faded" in reading.reading_label
+    assert "KB-15-84" in reading.text
+    assert reading.plausibility.score > plain.plausibility.score
+
+
+def test_plain_mode_is_exactly_one_pass_on_the_image_as_is():
+    require_tesseract()
+    ocr = CountingOcr()
+    reading = read_page_image(faded_copy_of_a_copy(), 150, ocr, ReadingOptions(mode="plain"))
+    assert ocr.passes == 1 and reading.reading_label == "plain"
+
+
+def test_blurred_page_is_sharpened_never_despeckled():
+    page = blurred_dusty_photo()
+    look = look_at(page, None)
+    assert "blurred" in look.traits
+    _, _, steps = prepare_for_look(page, None, look)
+    assert "sharpen" in steps
+    assert "despeckle" not in steps  # it would punch holes in the soft letters and their accents
+
+
+def test_blurred_page_reading_uses_no_despeckle():
+    require_tesseract()
+    reading = read_page_image(blurred_dusty_photo(), None, TesseractOcr(), ReadingOptions(weak_below=1.01))
+    assert "despeckle" not in reading.reading_label
+    assert "KB-15-84" in reading.text
+
+
+def test_red_seal_over_the_serial_is_dropped_in_the_second_reading():
+    page = render_text_image(PAGE_LINES, dpi=200)
+    ImageDraw.Draw(page).ellipse((150, 500, 700, 1000), outline=(215, 40, 40), width=14)
+    look = look_at(page, 200)
+    assert "red" in look.traits
+    prepared, _, steps = prepare_for_look(page, 200, look)
+    assert "drop_red" in steps
+    assert prepared.getpixel((150 + 7, 750)) > 200  # the seal's ring is paper-white in the red channel

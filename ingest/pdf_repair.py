@@ -43,12 +43,13 @@ class OpenedPdf:
 
 
 class _Unreadable(Exception):
-    """One attempt failed; the message is its reason. `hostile` ends the attempts, `password` names the cause."""
+    """One attempt failed; the message is its reason. `hostile` ends the attempts; `encryption` is what to tell the
+    clerk if the file stays unread because of its encryption."""
 
-    def __init__(self, reason: str, *, hostile: bool = False, password: bool = False):
+    def __init__(self, reason: str, *, hostile: bool = False, encryption: str | None = None):
         super().__init__(reason)
         self.hostile = hostile
-        self.password = password
+        self.encryption = encryption
 
 
 def open_pdf_document(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
@@ -58,19 +59,20 @@ def open_pdf_document(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
     except _Unreadable as exc:
         if exc.hostile:
             raise CorruptFile(f"unreadable PDF: {exc}") from exc
-        failures.append(_Unreadable(f"pypdf: {exc}", password=exc.password))
+        failures.append(_Unreadable(f"pypdf: {exc}", encryption=exc.encryption))
     try:
         repaired = _repair_with_qpdf(data, limits)
         opened = _open_with_pypdf(repaired, limits)
         return OpenedPdf(opened.data, opened.reader, opened.page_count, ("qpdf repair",) + opened.repairs)
     except _Unreadable as exc:
-        failures.append(_Unreadable(f"qpdf repair: {exc}", password=exc.password))
+        failures.append(_Unreadable(f"qpdf repair: {exc}", encryption=exc.encryption))
     try:
         return _open_with_pdfium(data, limits)
     except _Unreadable as exc:
-        failures.append(_Unreadable(f"PDFium: {exc}", password=exc.password))
-    if any(failure.password for failure in failures):
-        raise EncryptedFile(PASSWORD_MESSAGE)
+        failures.append(_Unreadable(f"PDFium: {exc}", encryption=exc.encryption))
+    for failure in failures:
+        if failure.encryption:
+            raise EncryptedFile(failure.encryption)
     raise CorruptFile("unreadable PDF (" + "; ".join(str(failure) for failure in failures) + ")")
 
 
@@ -94,7 +96,7 @@ def _open_with_pypdf(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
     except (EncryptedFile, LimitExceeded, _Unreadable):
         raise
     except FileNotDecryptedError as exc:
-        raise _Unreadable(_one_line(exc), password=True) from exc
+        raise _Unreadable(_one_line(exc), encryption=PASSWORD_MESSAGE) from exc
     except LimitReachedError as exc:
         # A page tree past pypdf's entry limit lists one page millions of times (a bomb: qpdf would copy each
         # repeat); pypdf's other limits are tighter than other parsers' and the next attempts may read the file.
@@ -102,7 +104,8 @@ def _open_with_pypdf(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
             raise LimitExceeded(f"the page tree goes past a parser limit: {_one_line(exc)}") from exc
         raise _Unreadable(_one_line(exc)) from exc
     except NotImplementedError as exc:  # an encryption algorithm pypdf lacks; PDFium may still know it
-        raise _Unreadable(f"unsupported encryption: {_one_line(exc)}") from exc
+        message = f"the PDF uses an unsupported encryption: {_one_line(exc)}"
+        raise _Unreadable(message, encryption=message) from exc
     except _PARSE_ERRORS as exc:
         if _caused_by_recursion(exc):
             # Objects nested thousands deep exist only to exhaust a parser's stack; other parsers merely skip them.
@@ -246,7 +249,7 @@ def _repair_with_qpdf(data: bytes, limits: ExtractionLimits) -> bytes:
             pdf.save(out)
             return out.getvalue()
     except pikepdf.PasswordError as exc:
-        raise _Unreadable("password-protected", password=True) from exc
+        raise _Unreadable("password-protected", encryption=PASSWORD_MESSAGE) from exc
     except (pikepdf.PdfError, pikepdf.DataDecodingError, RuntimeError, ValueError, KeyError, TypeError, IndexError,
             OSError) as exc:
         raise _Unreadable(_qpdf_reason(exc)) from exc
@@ -259,7 +262,7 @@ def _open_with_pdfium(data: bytes, limits: ExtractionLimits) -> OpenedPdf:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
         message = _one_line(exc)
-        raise _Unreadable(message, password="password" in message.lower()) from exc
+        raise _Unreadable(message, encryption=PASSWORD_MESSAGE if "password" in message.lower() else None) from exc
     try:
         listed = len(document)
         if listed > limits.max_pages:

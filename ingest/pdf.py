@@ -26,6 +26,8 @@ RENDER_DPI = 300
 A4_BOX = (0.0, 0.0, 595.276, 841.89)  # the page size to assume when a page states none that makes sense
 # A resolution outside this range comes from a page box that does not match its scan, not from a scanner.
 _PLAUSIBLE_DPI = (50.0, 1200.0)
+# PDF 32000-1, annex C: a page side is at most 14,400 units (200 in); a box past that is damage, not paper.
+_MAX_PAGE_SIDE_POINTS = 14_400.0
 _MAX_ANNOTATIONS = 500  # per page; more is not a form a person filled in
 _HIDDEN_ANNOTATION_FLAGS = 2 | 32  # Hidden, NoView (PDF 32000-1, 12.5.3)
 
@@ -111,7 +113,7 @@ def _has_enough_text(text: str | None, min_chars: int) -> bool:
 
 def page_box(page: pypdf.PageObject) -> Box | None:
     """The page's MediaBox, else its CropBox, as a normalised rectangle; None when neither is a real area
-    (missing, zero, NaN, not four numbers). Inverted corners are swapped, as readers do."""
+    (missing, zero, NaN, not four numbers, sides past 200 inches). Inverted corners are swapped, as readers do."""
     for name in ("/MediaBox", "/CropBox"):
         box = _valid_box(page.get(name))
         if box is not None:
@@ -131,7 +133,7 @@ def _valid_box(raw: object) -> Box | None:
         return None
     left, right = sorted((numbers[0], numbers[2]))
     bottom, top = sorted((numbers[1], numbers[3]))
-    if right - left < 1 or top - bottom < 1:
+    if not (1 <= right - left <= _MAX_PAGE_SIDE_POINTS and 1 <= top - bottom <= _MAX_PAGE_SIDE_POINTS):
         return None
     return left, bottom, right, top
 
@@ -208,7 +210,7 @@ def render_page(data: bytes, index: int, *, dpi: int, max_pixels: int, box: Box 
                 page.set_mediabox(*box)
                 page.set_cropbox(*box)
             width_pt, height_pt = page.get_size()
-            if not (math.isfinite(width_pt) and math.isfinite(height_pt)) or width_pt < 1 or height_pt < 1:
+            if not all(math.isfinite(side) and 1 <= side <= _MAX_PAGE_SIDE_POINTS for side in (width_pt, height_pt)):
                 page.set_mediabox(*A4_BOX)
                 page.set_cropbox(*A4_BOX)
                 width_pt, height_pt = page.get_size()

@@ -233,8 +233,9 @@ def test_page_tree_that_is_only_a_cycle_is_refused():
 
 @pytest.mark.parametrize(
     "box",
-    [b"/MediaBox [0 0 0 0]", b"/MediaBox [595 842 0 0]", b"", b"/MediaBox [0 0 595 NaN]", b"/MediaBox [0 0 595]"],
-    ids=["zero", "inverted", "missing", "nan", "three-numbers"],
+    [b"/MediaBox [0 0 0 0]", b"/MediaBox [595 842 0 0]", b"", b"/MediaBox [0 0 595 NaN]", b"/MediaBox [0 0 595]",
+     b"/MediaBox [0 0 595 2147483648]"],
+    ids=["zero", "inverted", "missing", "nan", "three-numbers", "taller-than-200-inches"],
 )
 def test_text_page_with_a_bad_mediabox_is_read(box):
     extraction = extract(one_text_page_pdf(box=box))
@@ -264,7 +265,8 @@ def test_scan_page_with_a_bad_mediabox_gets_a_sane_resolution_and_is_ocred(box, 
     assert extraction.value("serial_number") == "KB-15-84"
 
 
-@pytest.mark.parametrize("box", [b"/MediaBox [0 0 0 0]", b"/MediaBox [595 842 0 0]"], ids=["zero", "inverted"])
+@pytest.mark.parametrize("box", [b"/MediaBox [0 0 0 0]", b"/MediaBox [595 842 0 0]", b"/MediaBox [0 0 595 2147483648]"],
+                         ids=["zero", "inverted", "taller-than-200-inches"])
 def test_rendered_page_with_a_bad_mediabox_shows_the_whole_page(box):
     # Two half-page images are not one plain scan, so PDFium renders the page: the top half holds the title and
     # the bottom half the serial and the conclusion, and both must be on the rendered image.

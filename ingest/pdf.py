@@ -80,7 +80,9 @@ def _iter_pdfium_pages(opened: OpenedPdf, limits: ExtractionLimits) -> Iterator[
             except pypdfium2.PdfiumError:
                 continue  # a page entry PDFium cannot load shows as no page in a reader either
             try:
-                text = page.get_textpage().get_text_bounded().replace("\r\n", "\n")
+                text_page = page.get_textpage()
+                text = text_page.get_text_bounded().replace("\r\n", "\n")
+                text_page.close()
             except pypdfium2.PdfiumError:
                 text = ""
             finally:

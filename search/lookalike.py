@@ -15,7 +15,8 @@ What counts as an identifier (so that an ordinary word is never taken for a seri
   three; in document text also upper case, so that "xe", "so", "tra" in a text never start a serial);
 - a *stretch* is one piece, or up to four adjacent pieces of which one holds a letter ("KB 15 84"); it
   holds a digit, and its key (`common.identifiers.serial_key`) has 3 to 20 characters; a stretch of
-  digits alone is one word of at least 5 digits (a year or a page number is no serial).
+  digits alone has at least 5 digits (a year or a page number is no serial) and, in a document's text, is
+  one word (adjacent numbers there are table cells); typed in the search box it may be in groups ("244 965").
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ _SCRIPTS = str.maketrans({
 })
 
 
+_BREAK = re.compile(r"([,;:!?()\[\]{}])")
+_STRICT_PIECES: dict[str, tuple[bool, bool] | None] = {}  # word → `_piece(word, True)`, for whole texts
+_MAX_MEMO = 200_000
+
+
 @dataclass(frozen=True)
 class IdentifierKeys:
     """The keys one identifier answers to: as written (`exact`) and under OCR confusions (`lookalike`,
@@ -112,15 +118,19 @@ def _piece(word: str, strict_case: bool) -> tuple[bool, bool] | None:
     return has_digit, has_letter
 
 
-def _stretch_key(words: Sequence[str], shapes: Sequence[tuple[bool, bool]]) -> str | None:
+@lru_cache(maxsize=65536)
+def _stretch_key(words: tuple[str, ...], strict_case: bool) -> str | None:
     """The exact key of adjacent pieces when together they are identifier-shaped, else None."""
-    if not any(digit for digit, _letter in shapes):
+    shapes = [_piece(word, strict_case) for word in words]
+    if None in shapes or not any(digit for digit, _letter in shapes):
         return None
     key = serial_key("".join(word.strip(_EDGE_PUNCTUATION) for word in words))
     if not MIN_KEY <= len(key) <= MAX_KEY:
         return None
     if not any(letter for _digit, letter in shapes):
-        if len(words) > 1 or len(key) < MIN_DIGITS_ALONE:
+        # Adjacent numbers in a text are table cells, page and date parts; typed in the search box, "244 965"
+        # is a serial typed in groups.
+        if len(key) < MIN_DIGITS_ALONE or (strict_case and len(words) > 1):
             return None
     return key
 
@@ -138,21 +148,36 @@ def _lookalikes(text: str) -> tuple[str, ...]:
 
 def _stretches(words: Sequence[str], strict_case: bool) -> Iterable[tuple[int, int, str]]:
     """Every identifier-shaped stretch (start, end, exact key) of `words`."""
-    shapes = [_piece(word, strict_case) for word in words]
+    shapes = _text_shapes(words) if strict_case else [_piece(word, False) for word in words]
     for start, shape in enumerate(shapes):
         if shape is None:
             continue
         for end in range(start + 1, min(start + MAX_PIECES, len(words)) + 1):
             if shapes[end - 1] is None:
                 break
-            key = _stretch_key(words[start:end], shapes[start:end])
+            key = _stretch_key(tuple(words[start:end]), strict_case)
             if key:
                 yield start, end, key
 
 
+def _text_shapes(words: Sequence[str]) -> list[tuple[bool, bool] | None]:
+    """`_piece(word, True)` of each word through a plain dict (a text has hundreds of words, mostly repeated)."""
+    memo = _STRICT_PIECES
+    if len(memo) > _MAX_MEMO:
+        memo.clear()
+    shapes = []
+    for word in words:
+        shape = memo.get(word, False)
+        if shape is False:
+            shape = memo[word] = _piece(word, True)
+        shapes.append(shape)
+    return shapes
+
+
 def text_identifiers(text: str) -> IdentifierKeys:
     """The keys of every identifier-shaped stretch of a document's text (see the module docstring)."""
-    words = [word for word, _start, _end in _tokens(text)]
+    text = text or ""
+    words = (_BREAK.sub(r" \1 ", text) if _BREAK.search(text) else text).split()
     exact: set[str] = set()
     alike: set[str] = set()
     for start, end, key in _stretches(words, strict_case=True):
@@ -190,7 +215,7 @@ def query_identifiers(words: Sequence[str]) -> tuple[QueryIdentifier, ...]:
         for low, high in _trimmed(shapes, start, end):
             for a in range(low, high):  # longest first, then shorter from the left if the run is too long
                 b = min(high, a + MAX_PIECES)
-                key = _stretch_key(words[a:b], shapes[a:b])
+                key = _stretch_key(tuple(words[a:b]), False)
                 if key:
                     found.setdefault((a, b), QueryIdentifier(a, b, key, _lookalikes(" ".join(words[a:b]))))
                     break

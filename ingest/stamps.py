@@ -38,7 +38,7 @@ RotatedRect = tuple[tuple[float, float], tuple[float, float], float]  # cv2.minA
 WORK_DPI = 75  # the search copy: a 1.6 pt stamp frame is still 1-2 pixels wide
 A4_LONG_SIDE_INCHES = 297 / 25.4
 MAX_CANDIDATES = 3
-TOP_SHARE_FOR_FRAMES = 0.4  # frames lower down are form tables far more often than stamps
+TOP_SHARE_FOR_FRAMES = 0.4  # of an upright page; frames lower down are form boxes far more often than stamps
 # Stamp sizes in millimetres: a one-word "MẬT" box is about 19 x 8 mm, "TUYỆT MẬT" with a wide frame 70 x 20.
 LONG_SIDE_MM = (10.0, 110.0)
 SHORT_SIDE_MM = (4.0, 45.0)
@@ -75,13 +75,21 @@ def _is_tuyet(token: str) -> bool:
 def _prefix_level(token: str) -> StampLevel | None:
     if _is_tuyet(token):
         return "top_secret"
-    if _TOI.match(token):
-        return "secret"
+    if _TOI.match(token) or (token.startswith("t") and 2 <= len(token) <= 4 and Levenshtein.distance(token, "toi") <= 1):
+        return "secret"  # "TỐ! MẬT", "TÔL MẬT"
     return None
 
 
 def _tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[^0-9a-z|]+", fold(text)) if t]
+    tokens = [t for t in re.split(r"[^0-9a-z|]+", fold(text.replace("!", "i"))) if t]
+    # Tesseract sometimes splits a wide bold word: "M ẬT"
+    merged: list[str] = []
+    for token in tokens:
+        if merged and merged[-1] in ("m", "rn") and re.fullmatch(r"[a4][t7]", token):
+            merged[-1] += token
+        else:
+            merged.append(token)
+    return merged
 
 
 def stamp_level_in_text(text: str) -> tuple[StampLevel, bool] | None:
@@ -194,7 +202,9 @@ def _frame_candidates(gray: np.ndarray, px_per_mm: float) -> list[tuple[float, _
     The inside, not the outline: header text touching a stamp from outside bends the outline but not the
     hole. A table's cells are holes too, but many share one outline; a stamp's frame holds one.
     """
-    band = gray[: round(gray.shape[0] * TOP_SHARE_FOR_FRAMES)]
+    # A page lying sideways has its top at the left or right edge: search it whole.
+    sideways = gray.shape[1] > gray.shape[0]
+    band = gray if sideways else gray[: round(gray.shape[0] * TOP_SHARE_FOR_FRAMES)]
     ink = _dark_ink(band, px_per_mm)
     contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
@@ -284,7 +294,12 @@ def _crop_box(rect: RotatedRect, size: tuple[int, int], margin: float) -> tuple[
 def _ink_in_crop(crop: Image.Image, cue: Cue) -> np.ndarray:
     """Ink as 255 on 0. Coloured stamps by their colour, so black text under the stamp drops out."""
     if cue == "colour" and crop.mode == "RGB":
-        return _ink_colour_mask(np.asarray(crop), chroma_min=60)
+        rgb = np.asarray(crop)
+        # Hysteresis: JPEG keeps colour at half resolution, so thin strokes (the hat of Ậ) come out pale;
+        # pale ink counts where it touches clearly coloured ink.
+        strong = _ink_colour_mask(rgb, chroma_min=60)
+        pale = _ink_colour_mask(rgb, chroma_min=30)
+        return cv2.bitwise_and(pale, cv2.dilate(strong, np.ones((5, 5), np.uint8)))
     gray = np.asarray(crop.convert("L"))
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return ink
@@ -302,12 +317,23 @@ def _upright(ink: np.ndarray, centre: tuple[float, float], size: tuple[float, fl
 
 
 def _inner_edge(fill: np.ndarray, threshold: float) -> tuple[int, int]:
-    """First and last index inside the frame lines found in the outer quarter at either end of a profile."""
+    """First and last index inside the frame lines, looked for in the outer quarter at either end.
+
+    The frame line is the band's strongest row (or column) if that reaches `threshold`; a letter
+    stem or text outside the box next to it is weaker.
+    """
     n = len(fill)
     band = max(1, n // 4)
-    start = next((i + 1 for i in range(band - 1, -1, -1) if fill[i] >= threshold), 0)
-    end = next((i for i in range(n - band, n) if fill[i] >= threshold), n)
-    return start, end
+
+    def line_positions(indices: range) -> list[int]:
+        strongest = max((fill[i] for i in indices), default=0.0)
+        if strongest < threshold:
+            return []
+        return [i for i in indices if fill[i] >= 0.85 * strongest]
+
+    top = line_positions(range(0, band))
+    bottom = line_positions(range(n - band, n))
+    return (max(top) + 1 if top else 0), (min(bottom) if bottom else n)
 
 
 def _without_frame(ink: np.ndarray) -> np.ndarray:
@@ -320,7 +346,7 @@ def _without_frame(ink: np.ndarray) -> np.ndarray:
     rows_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8)) > 0
     cols_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8)) > 0
     top, bottom = _inner_edge(rows_closed.mean(axis=1), 0.6)
-    left, right = _inner_edge(cols_closed.mean(axis=0), 0.7)
+    left, right = _inner_edge(cols_closed.mean(axis=0), 0.55)
     ink = ink[top:bottom, left:right]
     if ink.size == 0:
         return ink
@@ -328,11 +354,31 @@ def _without_frame(ink: np.ndarray) -> np.ndarray:
     return cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(horizontal, np.ones((5, 5), np.uint8))))
 
 
+def _main_line(ink: np.ndarray) -> np.ndarray:
+    """Only the stamp's own line of big letters: body text the stamp was pressed over lies above or below it.
+
+    A letter's accent above or dot below stays: it is kept when its centre is near the big letters' band.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 2:
+        return ink
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    tall = heights >= 0.6 * heights.max()
+    tops = stats[1:, cv2.CC_STAT_TOP][tall]
+    bottoms = tops + heights[tall]
+    line_top, line_bottom = float(np.median(tops)), float(np.median(bottoms))
+    letter = line_bottom - line_top
+    centres = stats[1:, cv2.CC_STAT_TOP] + heights / 2
+    keep = (centres >= line_top - 0.9 * letter) & (centres <= line_bottom + 0.5 * letter)
+    lookup = np.concatenate(([0], np.where(keep, 255, 0))).astype(np.uint8)
+    return lookup[labels]
+
+
 def _text_image(ink: np.ndarray) -> Image.Image | None:
     """Black text on white, trimmed, scaled to a capital height Tesseract likes, with a white border."""
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
     if ink.size == 0:
         return None
+    ink = _main_line(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)))  # specks
     rows = np.flatnonzero(ink.sum(axis=1) > 0)
     cols = np.flatnonzero(ink.sum(axis=0) > 0)
     if rows.size == 0 or cols.size == 0:
@@ -381,15 +427,17 @@ def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> Sta
     A MẬT with an unread word before it is not reported: it may be TỐI or TUYỆT MẬT, and saying
     "confidential" there would let a more secret document down; None sends it to a person instead.
     """
-    box = _crop_box(candidate.rect, image.size, margin=0.25)
+    box = _crop_box(candidate.rect, image.size, margin=0.8)
     crop = image.crop(box)
     if crop.mode not in ("RGB", "L"):
         crop = crop.convert("RGB" if candidate.cue == "colour" else "L")
     angle = _long_side_angle(candidate.rect)
     (cx, cy), sides, _ = candidate.rect
     long_side, short_side = max(sides), min(sides)
-    if candidate.cue == "frame":  # the frame's inside: text next to the box is not the stamp's
-        size = (long_side, short_side)
+    if candidate.cue == "frame":
+        # The hole found on the small copy stops short where letters touch the frame: reach out to the
+        # frame's lines, which `_without_frame` then cuts inside of.
+        size = (long_side + 1.4 * short_side, short_side * 1.5)
     else:  # the colour mask already leaves out black text; keep a margin for ink the blob missed
         size = (long_side + 0.3 * short_side, short_side * 1.3)
     ink = _without_frame(_upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle))

@@ -28,9 +28,9 @@ from common.designations import normalize_designation
 from common.identifiers import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
-from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, serial_tokens
+from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, respell_unit, serial_tokens
 from common.text import fold, fold_iy, merge_iy
-from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS
+from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, UNIT_BRANCHES, UNIT_TYPES
 
 __all__ = ["extract_fields"]
 
@@ -57,18 +57,36 @@ _UNIT_START = re.compile(rf"^\W*{UNIT_WORDS}")
 _CONTINUED = re.compile(r"^[\s:;.,'`_\-]*[a-zà-ỹđ]")  # a wrapped value goes on in lower case
 
 
-def _continuation(line: Line, lines: list[Line]) -> str:
-    """A value wrapped onto the next line: "Nhà máy M1/Tổng cục Công nghiệp quốc" / "phòng"."""
+_UNIT_NUMBER_LINE = re.compile(r"^[\s:;.,'`_\-]*(?:[A-Za-z]{1,3})?\d{1,4}[A-Za-z]?[\s.,;]*$")  # "308", "K60"
+
+
+def _continuation(line: Line, lines: list[Line], unit_without_number: bool = False) -> str:
+    """A value wrapped onto the next line: "Nhà máy M1/Tổng cục Công nghiệp quốc" / "phòng"; a unit's number:
+    "Trung đoàn bộ binh 36, Sư đoàn bộ binh" / "308"."""
     for following in lines[line.order + 1 : line.order + 3]:
         if following.page != line.page or is_leader_line(following):
             return ""
         if not following.text.strip():
             continue
         text = following.text.strip()
+        if unit_without_number and _UNIT_NUMBER_LINE.match(text):
+            return text.strip(" .,;:")
         if _CONTINUED.match(text) and len(text.split()) <= 3 and not label_hits(following):
             return re.sub(r"[\s.,:;|_\-]+$", "", re.sub(r"^[\s:;.,'`_\-]+", "", text))
         return ""
     return ""
+
+
+def _ends_without_number(raw: str) -> bool:
+    """A unit value whose last element is a type or a branch with its number still to come."""
+    words = re.findall(r"[^\W_]+", raw)
+    if not words or re.search(r"\d", words[-1]):
+        return False
+    key = fold_iy(words[-1])
+    return key in _UNIT_TAIL_WORDS
+
+
+_UNIT_TAIL_WORDS = frozenset(fold_iy(w) for phrase in (*UNIT_TYPES, *UNIT_BRANCHES) for w in re.split(r"[\s\-]+", phrase)[-1:])
 
 
 _ODD = re.compile(r"[¬ˆ‘’„«»“”`~©®°•|{}\[\]<>=\\§$€£¿?!]")
@@ -155,7 +173,7 @@ _GLUED_BORDER = re.compile(r"^[1Il!\[|](?=[0-9A-Z]{3})")
 def _same_line_value(hit: Hit, lines: list[Line]) -> tuple[str | int, str, Line, float] | None:
     field, raw = hit.label.field, hit.value
     if field in ("manufacturer", "name", "unit") and hit.line.key.rstrip().endswith(fold_iy(raw).rstrip()[-8:]):
-        more = _continuation(hit.line, lines)  # only when the value runs to the end of the line
+        more = _continuation(hit.line, lines, field == "unit" and _ends_without_number(raw))  # only when the value runs to the end of the line
         raw = f"{raw} {more}" if more else raw
     if field == "serial_number" and hit.weak and _BORDERED_ROW.match(hit.line.key[: hit.start]):
         unglued = _GLUED_BORDER.sub("", raw)
@@ -182,7 +200,7 @@ def _next_line_value(hit: Hit, lines: list[Line]) -> tuple[str | int, str, Line,
         if field == "year_of_manufacture" and _DATE_LINE.search(source.key):
             continue  # "Thái Nguyên, ngày 11 tháng 11 năm 1971": a date printed beside, no year of make
         if field in ("manufacturer", "name", "unit"):
-            more = _continuation(source, lines)
+            more = _continuation(source, lines, field == "unit" and _ends_without_number(raw))
             raw = f"{raw} {more}" if more else raw
         parsed = PARSERS[field](raw)
         if parsed is not None:
@@ -507,6 +525,11 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
     if document_date is not None:
         found["document_date"] = document_date
     found.update(_derived(found, doc_type, lines))
+    if sum(not ch.isascii() and ch.isalpha() for page in pages for ch in page) >= 10:  # a page printed with marks
+        for field in ("unit", "from_unit", "to_unit"):
+            unit = found.get(field)
+            if unit is not None and not any(not ch.isascii() for ch in str(unit.value)):
+                found[field] = FieldValue(respell_unit(str(unit.value)), unit.confidence, unit.page)
     name = found.get("name")
     if name is not None and str(name.value)[:1].islower():
         # read mid-sentence ("điều chuyển 01 pháo lựu 122mm M-30"): a name stands capitalised, as logbooks print it

@@ -326,10 +326,15 @@ def table_values(lines: list[Line]) -> list[TableValue]:
         end = index
         while end < len(lines) and lines[end].page == line.page:
             kind = _cell_kind(lines[end].text) if lines[end].text.strip() else None
+            step = 1
+            if kind is None and run and end + 1 < len(lines) and lines[end].text.strip() and lines[end + 1].page == line.page:
+                # a header cell wrapped over two lines: "Số" / "lượng"
+                kind = _cell_kind(f"{lines[end].text} {lines[end + 1].text}") if lines[end + 1].text.strip() else None
+                step = 2
             if kind is None:
                 break
             run.append(kind)
-            end += 1
+            end += step
         if len(run) >= 3 and sum(kind in _FIELD_KINDS for kind in run) >= 2:
             rows = _row_lines(lines, end, 3 * len(run))
             if rows:

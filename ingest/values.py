@@ -381,12 +381,12 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
     return " ".join(parts), cursor
 
 
-def read_unit_name(value: str) -> str | None:
+def read_unit_name(value: str, marks: bool | None = None) -> str | None:
     """A unit name (or chain) from the vocabulary, starting within the value's first words; None when the value
     opens with no known unit type. Types and branches are spelled canonically where OCR damaged a mark,
     upper-case header forms come out in sentence case, numbers and names stay as printed."""
     words = [_Word(m.group(), fold_iy(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
-    marks = _has_marks(value)
+    marks = _has_marks(value) if marks is None else marks
     for start in range(min(len(words), 6)):
         if words[start].start > 30:
             break
@@ -416,6 +416,12 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)
     return _repair_unit_types(value)
+
+
+def respell_unit(value: str) -> str:
+    """A unit read without any marks on a page that prints them ("Trung doan 141, Su doan 312" in an OCRed
+    Vietnamese page): OCR lost them, so the vocabulary words take their canonical spelling; names stay."""
+    return read_unit_name(value, marks=True) or value
 
 
 def tidy_unit(value: str) -> tuple[str, bool] | None:

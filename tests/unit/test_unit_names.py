@@ -148,3 +148,26 @@ def test_the_issuing_body_in_the_header_is_not_the_items_unit():
     page = ("BỘ QUỐC PHÒNG\nLỮ ĐOÀN XE TĂNG 203\nLÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-55\n"
             "Đơn vị quản lý: Trung đoàn 24, Sư đoàn 304\n")
     assert _units(page)["unit"] == "Trung đoàn 24, Sư đoàn 304"
+
+
+def test_a_units_number_wrapped_onto_the_next_line_is_joined():
+    page = ("LÝ LỊCH XE\nTT\nNội dung\nThông số\n1\nTên VKTBKT\nXe tăng Kiểu 59\n2\nĐơn vị có trang bị\n"
+            "Trung đoàn bộ binh 36, Sư đoàn bộ binh\n308\n3\nCấp chất lượng\n1\n")
+    assert _units(page)["unit"] == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+    page = "LÝ LỊCH TRANG BỊ KỸ THUẬT\nĐơn vị quản lý: Lữ đoàn xe tăng\n203\nCấp chất lượng: 2\n"
+    assert _units(page)["unit"] == "Lữ đoàn xe tăng 203"
+
+
+def test_a_unit_ocr_read_without_any_marks_on_a_page_that_prints_them_is_respelled():
+    page = ("LÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-55\nĐơn vị quản lý: Trung doan 141, Su doan 312\n"
+            "Nước sản xuất: Liên Xô\n")
+    assert _units(page)["unit"] == "Trung đoàn 141, Sư đoàn 312"
+    page = "BIÊN BẢN BÀN GIAO\nĐơn vị giao: Trung doan ra-da 291\nĐơn vị nhận: Quan khu Thu do\nTên trang bị: Đài ra đa P-18\n"
+    got = _units(page)
+    assert got["from_unit"] == "Trung đoàn ra-đa 291"
+    assert got["to_unit"] == "Quân khu Thu do"  # the type is vocabulary, the name is not guessed
+
+
+def test_a_page_typed_without_marks_keeps_its_units_as_typed():
+    page = "BIEN BAN KIEM TRA KY THUAT\nTen trang bi: Xe tang T-55\nDon vi quan ly: Trung doan 141, Su doan 312\n"
+    assert _units(page)["unit"] == "Trung doan 141, Su doan 312"

@@ -28,7 +28,7 @@ from common.designations import normalize_designation
 from common.identifiers import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
-from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, respell_unit, serial_tokens
+from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, read_unit_name, respell_unit, serial_tokens
 from common.text import fold, fold_iy, merge_iy
 from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, UNIT_BRANCHES, UNIT_TYPES
 
@@ -139,6 +139,9 @@ def _despite_debris(field: str, value: str, rest: str) -> str | int | None:
         return grade_number(match["g"]) if match else None
     if field == "year_of_manufacture":
         return parse_year(rest)
+    if field in ("unit", "from_unit", "to_unit") and len(value.split()) <= 3:
+        # "Đơn vị có tuong Bị | Sư đoàn bộ binh 308": the label's damaged end fills its cell, the unit is next
+        return PARSERS[field](re.sub(r"^[^|]*\|", "", rest)) if "|" in rest else None
     return None
 
 
@@ -289,6 +292,27 @@ def _maker_apart(lines: list[Line]) -> Iterator[_Candidate]:
             if maker is not None:
                 yield _Candidate("manufacturer", maker, 0.5, line.page, line.order)
                 label = None
+
+
+_EMPTY_UNIT_LABEL = re.compile(merge_iy(r"^\W*don\s*vi\s*(?:quan\s*ly|su\s*dung|co\s*trang\s*bi|duoc\s*trang\s*bi)\W*$"))
+
+
+def _unit_apart(lines: list[Line]) -> Iterator[_Candidate]:
+    """"Đơn vị quản lý:" with nothing after it, and a line that is wholly a unit ("Nhà máy Z153") further down
+    the page: OCR read a two-column form column by column."""
+    label: Line | None = None
+    for line in lines:
+        if _EMPTY_UNIT_LABEL.match(line.key):
+            label = line
+            continue
+        if label is None or line.page != label.page or line.order - label.order > 12:
+            label = None
+            continue
+        text = line.text.strip(" .,:;_-|")
+        unit = read_unit_name(text) if _UNIT_START.match(line.key) else None
+        if unit is not None and fold_iy(unit).replace(" ", "") == fold_iy(text).replace(" ", "").replace(",", "").replace(";", ""):
+            yield _Candidate("unit", unit, 0.5, line.page, line.order)
+            label = None
 
 
 def _quality_grade(lines: list[Line]) -> Iterator[_Candidate]:
@@ -502,6 +526,7 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
         *_quality_grade(lines),
         *_year_apart(lines),
         *_maker_apart(lines),
+        *_unit_apart(lines),
         *_repair_level(lines, doc_type, _title_order(lines, title, title_page)),
         *(_Candidate(v.field, v.value, v.confidence, v.page, v.order) for v in prose_values(pages, doc_type)),
         *_prose_items(lines),

@@ -171,3 +171,14 @@ def test_a_unit_ocr_read_without_any_marks_on_a_page_that_prints_them_is_respell
 def test_a_page_typed_without_marks_keeps_its_units_as_typed():
     page = "BIEN BAN KIEM TRA KY THUAT\nTen trang bi: Xe tang T-55\nDon vi quan ly: Trung doan 141, Su doan 312\n"
     assert _units(page)["unit"] == "Trung doan 141, Su doan 312"
+
+
+def test_a_damaged_label_filling_its_cell_does_not_hide_the_unit_in_the_next_cell():
+    page = "PHIẾU BẢO DƯỠNG\n3. | Số xuất xưởng | 655209\n4 | Đơn vị có tuong Bị | Sư đoàn bộ binh 308\n"
+    assert _units(page)["unit"] == "Sư đoàn bộ binh 308"
+
+
+def test_a_two_column_form_read_column_by_column():
+    page = ("LÝ LỊCH XE\n- Tên trang bị: Xe tăng T-54B\nSố hiệu: EM-77-87 -\nNước sản xuất:\nĐơn vị quản lý:\n"
+            "Ngày nhận về đơn vị: 14 tháng 5 năm 1970\nLiên Xô. :\nNhà máy Z153\nKiểu loại: T-54B\n")
+    assert _units(page)["unit"] == "Nhà máy Z153"

@@ -164,6 +164,10 @@ _HELD_BY = re.compile(
     merge_iy(rf"thuoc\s+bien\s+che\s+(?:cua\s+)?(?P<a>{_UNIT_PHRASE})|\bdo\s+(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly")
 )
 _OWNED_BY = re.compile(rf"\bcua\s+(?P<a>{_UNIT_PHRASE})")
+# "về Kho K3/Cục Kỹ thuật quản lý, sử dụng" when OCR lost the "từ <A>" before it
+_RECEIVER = re.compile(merge_iy(rf"\b(?:ve|sang)\s+(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly"))
+# "Điều 2. Trung đoàn 48, Sư đoàn 320 cập nhật lý lịch ...": the article's subject is the holder
+_ARTICLE_SUBJECT = re.compile(merge_iy(rf"\bdieu\s+\d\s*[.:]\s+(?P<a>{_UNIT_PHRASE})\s+(?:cap\s+nhat|co\s+trach|chiu|thuc\s+hien|quan\s+ly)"))
 _AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")
 
 
@@ -176,9 +180,14 @@ def _units(page: _Page, where_held: bool) -> Iterator[ProseValue]:
             if value:
                 confidence = 0.8 if match["verb"] else 0.7  # "từ A về B" without its verb (lost to OCR)
                 yield ProseValue(field, value, confidence, page.number, page.order_at(match.start(group)))
-    for pattern, confidence in ((_HELD_BY, 0.6), (_OWNED_BY, 0.5), (_AT, 0.4)):
-        if pattern is _AT and not where_held:
-            continue
+    if not any(_MOVE.finditer(page.key)):
+        for match in _RECEIVER.finditer(page.key):
+            value = parse_unit(page.original(match.start("b"), match.end("b")))
+            if value:
+                yield ProseValue("to_unit", value, 0.6, page.number, page.order_at(match.start("b")))
+    for pattern, confidence in ((_HELD_BY, 0.6), (_OWNED_BY, 0.5), (_ARTICLE_SUBJECT, 0.45), (_AT, 0.4)):
+        if pattern in (_AT, _ARTICLE_SUBJECT) and not where_held:
+            continue  # in a transfer the article's subject is the giver
         for match in pattern.finditer(page.key):
             group = "a" if match["a"] else "b"
             value = parse_unit(page.original(match.start(group), match.end(group)))

@@ -182,3 +182,20 @@ def test_a_two_column_form_read_column_by_column():
     page = ("LÝ LỊCH XE\n- Tên trang bị: Xe tăng T-54B\nSố hiệu: EM-77-87 -\nNước sản xuất:\nĐơn vị quản lý:\n"
             "Ngày nhận về đơn vị: 14 tháng 5 năm 1970\nLiên Xô. :\nNhà máy Z153\nKiểu loại: T-54B\n")
     assert _units(page)["unit"] == "Nhà máy Z153"
+
+
+def test_the_subject_of_an_article_is_the_holder_in_a_grade_change():
+    page = ("QUYẾT ĐỊNH\nVề việc chuyển cấp chất lượng trang bị kỹ thuật\nĐiều 1. Chuyển cấp chất lượng 01 (một) xe "
+            "chiến đấu bộ binh BMP-1,\nky hiệu BMP-1, số hiệu BMP1-2960 của ng, doan 48, Su doan 320 từ\ncấp 3 xuống cấp 4.\n"
+            "Điều 2. Trung đoàn 48, Sư đoàn 320 cập nhật lý lịch, sổ sách theo dõi.\n")
+    assert _units(page)["unit"] == "Trung đoàn 48, Sư đoàn 320"
+
+
+def test_the_receiving_unit_when_ocr_lost_the_giving_one():
+    page = ("QUYẾT ĐỊNH\nVề việc điều động trang bị\nĐiều 1. Điều c huyển Of (một) xe tang Kiểu 59, ky hiệu Type 59, số\n"
+            "hieu 535354, nom sản xuất 1974, chất lượng cấp 2tr rung đoàn bộ bình =,\n36, Sư đoàn bộ bình 308 vé Kho "
+            "K3/Cục Kỹ thuật quản lý, sử dụng.\nĐiều 2. Trung doan bộ binh 36, Sư đoàn bo bình 308 có trách nhiệm\n"
+            "bàn giao đầy đủ trang bị, hồ sơ cho Kho K3/Cục Kỹ thuật.\n")
+    got = _units(page)
+    assert got["to_unit"] == "Kho K3/Cục Kỹ thuật"
+    assert got["unit"] == "Kho K3/Cục Kỹ thuật"  # the item now belongs to the receiver, not the article's subject

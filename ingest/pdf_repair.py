@@ -206,13 +206,15 @@ def walk_page_tree(reader: pypdf.PdfReader, limits: ExtractionLimits):
             continue
         if not isinstance(node, DictionaryObject):
             continue
-        kids = node.get("/Kids")
-        if kids is not None and str(node.get("/Type", "/Pages")) != "/Page":
+        raw_kids = node.raw_get("/Kids") if "/Kids" in node else None
+        if raw_kids is not None and str(node.get("/Type", "/Pages")) != "/Page":
             try:
-                kids = kids.get_object()
+                kids = raw_kids.get_object()
             except _PARSE_ERRORS:
                 continue
-            if not isinstance(kids, ArrayObject):
+            if isinstance(kids, DictionaryObject):
+                kids = [raw_kids]  # one kid written without its array brackets
+            elif not isinstance(kids, ArrayObject):
                 continue
             passed_down = dict(inherited)
             passed_down.update({name: node[name] for name in _INHERITED if name in node})
@@ -225,6 +227,7 @@ def walk_page_tree(reader: pypdf.PdfReader, limits: ExtractionLimits):
             if name not in page:
                 page[NameObject(name)] = value
         page.pop(NameObject("/Parent"), None)
+        page[NameObject("/Type")] = NameObject("/Page")  # a leaf is a page even when its /Type key is damaged
         yielded += 1
         if yielded > limits.max_pages:
             raise LimitExceeded(f"more than {limits.max_pages} pages, the limit")

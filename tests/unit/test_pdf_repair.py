@@ -220,6 +220,18 @@ def test_page_limit_holds_on_a_rebuilt_page_tree():
         extract(_cyclic_tree_pdf(b"2 0 R"), ExtractionOptions(limits=ExtractionLimits(max_pages=2)))
 
 
+def test_kids_without_array_brackets_and_a_damaged_page_type_still_give_the_page():
+    data = hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                     b"<< /Type /Pages /Kids 3 0 R /Count 1 >>",
+                     text_page(2, 4, font=5).replace(b"/Type /Page", b"/Tpe /Page"),
+                     text_content(FIRST_PAGE), FONT])
+
+    extraction = extract(data)
+
+    assert extraction.page_count == 1
+    assert "KB-15-84" in extraction.text
+
+
 def test_page_tree_that_is_only_a_cycle_is_refused():
     data = hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
                      b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

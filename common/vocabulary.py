@@ -86,3 +86,14 @@ UNIT_BRANCHES: tuple[str, ...] = (
     "hải quân", "tác chiến điện tử", "huấn luyện", "hậu cần", "quân y", "sửa chữa", "quân khí", "xe máy",
     "biên phòng", "cảnh sát biển", "thủy quân lục chiến", "hải quân đánh bộ", "tàu ngầm",
 )
+
+
+# What an item is called before its model ("Xe tăng T-55", "Đài ra đa P-18"): the canonical spellings OCR's lost
+# marks are put back from (a name's model and any word not listed here stay as printed).
+EQUIPMENT_NOUNS: tuple[str, ...] = (
+    "Xe tăng lội nước", "Xe tăng", "Xe thiết giáp chở quân", "Xe thiết giáp trinh sát", "Xe thiết giáp",
+    "Xe chiến đấu bộ binh", "Xe ô tô vận tải", "Xe ô tô chỉ huy", "Xe ô tô", "Xe kéo pháo", "Xe pháo phản lực",
+    "Xe pháo tự hành", "Pháo lựu", "Pháo nòng dài", "Pháo phòng không", "Pháo cao xạ", "Pháo tự hành",
+    "Pháo chống tăng", "Súng máy phòng không", "Súng chống tăng", "Súng không giật", "Đài ra đa", "Đài ra-đa",
+    "Đài đo cao", "Máy thông tin vô tuyến điện", "Máy vô tuyến điện", "Máy thông tin", "Tên lửa", "Khí tài",
+)

@@ -16,7 +16,7 @@ from rapidfuzz.distance import Levenshtein
 
 from common.designations import normalize_designation
 from common.identifiers import serial_key
-from common.vocabulary import NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
+from common.vocabulary import EQUIPMENT_NOUNS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
 from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
 
@@ -416,6 +416,24 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)
     return _repair_unit_types(value)
+
+
+_NOUN_INDEX = _phrase_index(EQUIPMENT_NOUNS)
+
+
+def respell_name(value: str) -> str:
+    """An item's name whose leading noun OCR read without some marks ("Dai ra da P-37", "Phao lựu 122mm D-30"):
+    the noun takes its canonical spelling; the model and the rest stay as printed."""
+    words = [_Word(m.group(), fold_iy(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
+    if not words or words[0].start > 0:
+        return value
+    found = _phrase_at(words, 0, _NOUN_INDEX, value)
+    if found is None:
+        return value
+    entry, count = found
+    if value[: words[count - 1].end].isupper():
+        return value  # "XE Ô TÔ URAL-375D": a title in capitals keeps them
+    return _spelled(value, words, 0, count, entry, True) + value[words[count - 1].end :]
 
 
 def respell_unit(value: str) -> str:

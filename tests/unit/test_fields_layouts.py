@@ -202,7 +202,7 @@ phòng .
 
 def test_ocr_rows_of_number_label_value_without_delimiters():
     got = values(["LÝ LỊCH TRANG BỊ KỸ THUẬT\n" + OCR_PAIRS])
-    assert got["name"] == "Máy thông tin vồ tuyến điện VRU-812"  # "TênVKTBKT": OCR dropped the space
+    assert got["name"] == "Máy thông tin vô tuyến điện VRU-812"  # "TênVKTBKT": OCR dropped the space; "vồ" put right
     assert got["designation"] == "VRU-812"
     assert got["serial_number"] == "VRU812-9958"
     assert got["manufacturer"] == "Nhà máy M1/Tổng cục Công nghiệp quốc phòng"  # wrapped value

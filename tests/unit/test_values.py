@@ -92,3 +92,21 @@ def test_parse_maker_puts_the_marks_of_nha_may_back(printed, expected):
     from ingest.values import parse_maker
 
     assert parse_maker(printed) == expected
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("Dai ra da VRS-2M", "Đài ra đa VRS-2M"),
+        ("Phao lựu 122mm D-30", "Pháo lựu 122mm D-30"),
+        ("Xe thiết giáp chở quan BTR-60PB", "Xe thiết giáp chở quân BTR-60PB"),
+        ("Xe tang T-54B", "Xe tăng T-54B"),
+        ("XE Ô TÔ URAL-375D", "XE Ô TÔ URAL-375D"),  # a title in capitals keeps them
+        ("Xe tăng Kiểu 59", "Xe tăng Kiểu 59"),
+        ("Xe tang 1-54B", "Xe tăng 1-54B"),  # only the noun: the model is never guessed
+    ],
+)
+def test_respell_name_puts_back_the_marks_of_the_equipment_noun(printed, expected):
+    from ingest.values import respell_name
+
+    assert respell_name(printed) == expected

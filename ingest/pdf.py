@@ -68,6 +68,41 @@ def iter_pdf_pages(data: bytes, limits: ExtractionLimits) -> Iterator[PageSource
         reader.resolved_objects.clear()
 
 
+def render_pdf_page(data: bytes, number: int, *, dpi: int, max_pixels: int) -> PageImage:
+    """Page `number` (1-based, numbered as `iter_pdf_pages` numbers them) rendered for viewing: from the repaired
+    copy when the original needed repair, with the same page-box fallback and annotations drawn."""
+    opened = open_pdf_document(data, ExtractionLimits(max_pixels=max_pixels))
+    if opened.reader is None:
+        index = _pdfium_page_index(opened.data, number)
+        return render_page(opened.data, index, dpi=dpi, max_pixels=max_pixels, draw_forms=True)
+    if not 1 <= number <= opened.page_count:
+        raise CorruptFile(f"the PDF has no page {number}")
+    page = opened.reader.pages[number - 1]
+    override = (page_box(page) or A4_BOX) if _box_needs_override(page) else None
+    return render_page(opened.data, number - 1, dpi=dpi, max_pixels=max_pixels, box=override,
+                       draw_forms=bool(annotation_texts(page)))
+
+
+def _pdfium_page_index(data: bytes, number: int) -> int:
+    """The PDFium index of the `number`-th page PDFium can load (unloadable entries are not pages)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        seen = 0
+        for index in range(len(document)):
+            try:
+                document[index].close()
+            except pypdfium2.PdfiumError:
+                continue
+            seen += 1
+            if seen == number:
+                return index
+    finally:
+        document.close()
+    raise CorruptFile(f"the PDF has no page {number}")
+
+
 def _iter_pdfium_pages(opened: OpenedPdf, limits: ExtractionLimits) -> Iterator[PageSource]:
     import pypdfium2
 

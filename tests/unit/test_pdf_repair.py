@@ -433,3 +433,16 @@ def test_freetext_on_a_scanned_page_does_not_replace_its_ocr():
     assert extraction.text_source == "ocr"
     assert extraction.value("serial_number") == "KB-15-84"
     assert "12/03/2021" in extraction.text
+
+
+# --- viewing ---------------------------------------------------------------------------------------------------------
+
+def test_page_view_of_a_repaired_pdf_renders_what_was_extracted():
+    from ingest.pdf import render_pdf_page
+
+    require_tesseract()
+    damaged = _trailer_cut_short(scan_pdf(b"/MediaBox [0 0 0 0]", halves=True))  # PDFium alone cannot open it
+    image, dpi = render_pdf_page(damaged, 1, dpi=100, max_pixels=50_000_000)
+
+    assert dpi == 100 and abs(image.width - 827) <= 2 and abs(image.height - 1169) <= 2  # A4 at 100 dpi
+    assert extract(damaged).value("serial_number") == "KB-15-84"

@@ -108,6 +108,7 @@ def test_text_without_the_stamp_word_is_no_stamp(text):
     assert stamp_level_in_text(text) is None
 
 
-def test_an_unread_word_before_mat_leaves_the_level_uncertain():
-    # "XYZ MẬT" may be a damaged TỐI or TUYỆT MẬT: saying "confidential" there would let a secret down
-    assert stamp_level_in_text("XYZ MẬT") == ("confidential", False)
+@pytest.mark.parametrize("text", ["XYZ MẬT", "161 MAT.", "bí mật"])
+def test_an_unread_word_before_mat_leaves_the_level_uncertain(text):
+    # "161 MAT." was a tilted TỐI MẬT: saying "confidential" there would let a secret document down
+    assert stamp_level_in_text(text) == ("confidential", False)

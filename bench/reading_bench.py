@@ -121,6 +121,12 @@ def write_page(args: tuple[str, int, str]) -> tuple[str, int, str, str]:
 # --- the two readers -------------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Import the archive's reading in each worker before timing: a long-running ingest worker has it loaded."""
+    import ingest.images  # noqa: F401
+    import ingest.reading  # noqa: F401
+
+
 def cpu_seconds() -> float:
     """CPU time of this worker and the Tesseract processes it waited for: fair when others load the machine."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -159,7 +165,7 @@ def cer(hypothesis: str, truth: str) -> float:
 def run_set(seed: int, pages: int, cores: int, folder: Path) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(kind, seed * 1000 + i, str(folder)) for kind in CLASSES for i in range(pages)]
-    with ProcessPoolExecutor(cores) as pool:
+    with ProcessPoolExecutor(cores, initializer=warm_up) as pool:
         written = list(pool.map(write_page, jobs))
         paths = [path for _, _, path, _ in written]
         start = time.perf_counter()

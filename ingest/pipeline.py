@@ -10,7 +10,7 @@ from typing import Iterator, Literal
 
 from PIL import Image
 
-from ingest.errors import TooLarge
+from ingest.errors import CorruptFile, OcrFailed, TooLarge
 from ingest.fields import extract_fields
 from ingest.images import iter_image_pages
 from ingest.legacy_encoding import repair_legacy_text
@@ -73,8 +73,13 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions)
         layer_score = measure(layer_text).score
         if layer_score >= TRUSTED_LAYER_SCORE:  # text PDFs stay fast: a plausible layer is never OCRed
             return PageText(number=source.number, text=layer_text, source="text")
-    image, dpi = source.load_image()
-    reading = read_page_image_with(image, dpi, ocr, options)
+    try:
+        image, dpi = source.load_image()
+        reading = read_page_image_with(image, dpi, ocr, options)
+    except (OcrFailed, CorruptFile):
+        if layer_score is None:
+            raise
+        return PageText(number=source.number, text=layer_text, source="text")  # a doubtful layer beats no text
     ocr_text = normalize_text(reading.text)
     if layer_score is not None and measure(ocr_text).score <= layer_score:
         return PageText(number=source.number, text=layer_text, source="text")

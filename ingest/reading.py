@@ -3,9 +3,10 @@ again the way that suits it, and keep the better of the two.
 
 Uniform preprocessing is worse than plain Tesseract on real scans: despeckling punches holes
 in the accents of blurred photos, upscaling clean pages costs time for nothing. So the plain
-reading comes first (one pass, what `tesseract -l vie+eng` sees); a weak result (by
-`ingest.plausibility`) triggers orientation detection and a second reading prepared for what
-the page shows: faded, low resolution, blurred, noisy, red-sealed, ruled.
+reading comes first (one pass, what `tesseract -l vie+eng` sees; a page whose text lines run
+vertically is turned upright by Tesseract OSD first); a weak result (by `ingest.plausibility`)
+triggers orientation detection and a second reading prepared for what the page shows: faded,
+low resolution, blurred, noisy, red-sealed, ruled. The more plausible reading is kept.
 """
 
 from __future__ import annotations
@@ -69,20 +70,54 @@ class PageReading:
 
 def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
                     options: ReadingOptions | None = None) -> PageReading:
-    """Read one page image; a second, prepared reading only when the plain one is weak."""
+    """Read one page image; a second, prepared reading only when the first one is weak."""
     options = options or ReadingOptions()
+    if options.mode == "plain":
+        return _reading(ocr, as_given(image), dpi, "plain", image)
     gray = plain_gray(image)
-    plain = _reading(ocr, gray, dpi, "plain", image)
-    if options.mode == "plain" or not is_weak(plain.plausibility, options, visible_damage(image, gray, dpi)):
-        return plain
-    upright_color, rotation = _upright(image, gray, ocr, options)
-    look = look_at(upright_color, dpi)
-    prepared, prepared_dpi, steps = prepare_for_look(upright_color, dpi, look)
-    label = "+".join(([f"rotate{rotation}"] if rotation else []) + list(steps))
-    if not label:
-        return plain  # nothing to change: a second identical pass would only cost time
-    second = _reading(ocr, prepared, prepared_dpi, label, upright_color, dpi=dpi, passes=2)
-    return second if better(second.plausibility, plain.plausibility) else _with_passes(plain, 2)
+    # A page whose lines run up and down is turned before its first reading, not after a wasted one.
+    upright, turned = _upright(image, gray, ocr, options) if lines_run_vertically(gray) else (image, 0)
+    first = _reading(ocr, as_given(upright), dpi, f"rotate{turned}" if turned else "plain", upright)
+    if not is_weak(first.plausibility, options, visible_damage(upright, plain_gray(upright) if turned else gray, dpi)):
+        return first
+    readings = [first]
+    if turned:  # the turn may have been wrong: the page as given is the fallback
+        readings.append(_reading(ocr, as_given(image), dpi, "plain", image))
+    else:
+        upright, turned = _upright(image, gray, ocr, options)
+    look = look_at(upright, dpi)
+    prepared, prepared_dpi, steps = prepare_for_look(upright, dpi, look)
+    label = "+".join(([f"rotate{turned}"] if turned else []) + list(steps))
+    if label and label != first.reading_label:  # an identical second pass would only cost time
+        readings.append(_reading(ocr, prepared, prepared_dpi, label, upright, dpi=dpi))
+    best = readings[0]
+    for candidate in readings[1:]:
+        if better(candidate.plausibility, best.plausibility):
+            best = candidate
+    return _with_passes(best, len(readings))
+
+
+def lines_run_vertically(gray: Image.Image) -> bool:
+    """Whether the page's text lines look vertical (a page scanned sideways), from ink run lengths on a small copy.
+
+    Ink smeared along a line of text forms long runs in the direction the line runs; an upright page has runs
+    about half again as long across as down, a sideways page the reverse.
+    """
+    pixels = np.asarray(gray)
+    factor = 600 / max(pixels.shape)
+    small = cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else pixels
+    ink = (small < np.median(small) - 40).view(np.uint8)
+    if ink.sum() < 200:
+        return False  # too little ink to tell
+    across = _mean_run(cv2.dilate(ink, np.ones((1, 15), np.uint8)))
+    down = _mean_run(cv2.dilate(ink, np.ones((15, 1), np.uint8)).T)
+    return across < 0.7 * down
+
+
+def _mean_run(mask: np.ndarray) -> float:
+    """Mean length of the runs of set pixels along each row."""
+    edges = np.diff(np.pad(mask > 0, ((0, 0), (1, 1))).view(np.int8), axis=1)
+    return float((mask > 0).sum()) / max(1, int((edges == 1).sum()))
 
 
 def is_weak(found: Plausibility, options: ReadingOptions, damage: tuple[str, ...] = ()) -> bool:
@@ -133,8 +168,14 @@ def better(candidate: Plausibility, incumbent: Plausibility) -> bool:
     return False
 
 
+def as_given(image: Image.Image) -> Image.Image:
+    """The page exactly as `tesseract page.png` would get it: colour pages stay colour (Tesseract's own
+    thresholding of colour differs from reading a luminance copy, notably under red seals)."""
+    return image if image.mode in ("1", "L", "RGB") else image.convert("RGB")
+
+
 def plain_gray(image: Image.Image) -> Image.Image:
-    """The page as plain Tesseract sees it: luminance, nothing else."""
+    """Luminance, nothing else: what the page statistics are computed on."""
     return to_gray(image, drop_red=False)
 
 

@@ -8,7 +8,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ingest.ocr import OcrResult, TesseractOcr
 from ingest.plausibility import measure
-from ingest.reading import ReadingOptions, is_weak, look_at, prepare_for_look, read_page_image, visible_damage
+from ingest.reading import (
+    ReadingOptions, is_weak, lines_run_vertically, look_at, prepare_for_look, read_page_image, visible_damage,
+)
 from tests.conftest import SAMPLE_LINES, render_text_image, require_tesseract
 
 # A fuller page than SAMPLE_LINES: orientation detection needs a few lines of text to be sure.
@@ -80,7 +82,8 @@ def test_sideways_page_is_detected_weak_and_read_upright():
     assert reading.reading_label.startswith("rotate")
     assert "KB-15-84" in reading.text and "KIỂM TRA" in reading.text
     assert reading.upright_image.size == upright.size  # portrait again, for whoever looks at it next
-    assert ocr.passes == 3  # the plain pass, then the upright one (orientation detection is not a reading)
+    # Its lines run vertically, so it is turned before the first reading: one pass, not a wasted sideways one.
+    assert ocr.passes == 2 and reading.passes == 1
 
 
 def test_faded_low_resolution_copy_recovers_the_serial_plain_misses():
@@ -126,3 +129,22 @@ def test_red_seal_over_the_serial_is_dropped_in_the_second_reading():
     prepared, _, steps = prepare_for_look(page, 200, look)
     assert "drop_red" in steps
     assert prepared.getpixel((150 + 7, 750)) > 200  # the seal's ring is paper-white in the red channel
+
+
+def test_upside_down_page_is_turned_after_a_weak_first_reading():
+    require_tesseract()
+    page = render_text_image(PAGE_LINES, dpi=300).rotate(180)
+    assert not lines_run_vertically(page.convert("L"))  # its lines run across: nothing to see before reading
+    ocr = CountingOcr()
+    reading = read_page_image(page, 300, ocr)
+    assert reading.reading_label.startswith("rotate180")
+    assert "KB-15-84" in reading.text
+    assert ocr.passes == 2
+
+
+def test_vertical_lines_are_told_from_horizontal_ones():
+    page = render_text_image(PAGE_LINES, dpi=200).convert("L")
+    assert not lines_run_vertically(page)
+    assert lines_run_vertically(page.rotate(90, expand=True))
+    assert lines_run_vertically(page.rotate(270, expand=True))
+    assert not lines_run_vertically(Image.new("L", (800, 1100), 255))

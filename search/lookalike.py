@@ -11,8 +11,9 @@ what the words give, so that the tier decides the order and the words break ties
 What counts as an identifier (so that an ordinary word is never taken for a serial):
 
 - a *piece* is one word that, once Cyrillic and Greek look-alikes are read as Latin, is ASCII letters and
-  digits with only "-./" between them, and either holds a digit or is a short block of letters (at most
-  three; in document text also upper case, so that "xe", "so", "tra" in a text never start a serial);
+  digits with only "-./" between them (a stray dash before it ignored), and either holds a digit or is a
+  short block of letters (at most four: "URAL 4320 11021"; in document text also upper case, so that "xe",
+  "so", "tra" in a text never start a serial);
 - a *stretch* is one piece, or up to four adjacent pieces of which one holds a letter ("KB 15 84"); it
   holds a digit, and its key (`common.identifiers.serial_key`) has 3 to 20 characters; a stretch of
   digits alone has at least 5 digits (a year or a page number is no serial) and, in a document's text, is
@@ -50,7 +51,7 @@ __all__ = [
 MAX_PIECES = 4
 MIN_KEY, MAX_KEY = 3, 20
 MIN_DIGITS_ALONE = 5
-MAX_LETTER_BLOCK = 3
+MAX_LETTER_BLOCK = 4  # "KB", "PT", "URAL" (URAL 4320 11021), "KRAZ"
 MAX_QUERY_ALTERNATIVES = 6
 
 # Constant scores of the tiers; each is well above what BM25 gives the words of a query, so an exact field
@@ -103,7 +104,7 @@ class QueryIdentifier:
 @lru_cache(maxsize=65536)
 def _piece(word: str, strict_case: bool) -> tuple[bool, bool] | None:
     """(has a digit, has a letter) of a word that may be part of an identifier, else None."""
-    word = word.strip(_EDGE_PUNCTUATION)
+    word = word.strip(_EDGE_PUNCTUATION).lstrip("-")  # OCR's stray dash before a group: "URAL 4320- -11021"
     if not word:
         return None
     latin = word.translate(_SCRIPTS)

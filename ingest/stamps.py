@@ -5,6 +5,7 @@ against round unit seals erases a red stamp too, and Tesseract's layout analysis
 boxed word in a corner. Here the page is searched cheaply, on a small copy, for stamp-shaped things:
 
 - coloured ink (red, purple, blue) that closes into a stamp-sized rectangle, not a round seal;
+- coloured capitals without a frame near the top of the page (three or more marks of one height);
 - a closed rectangular frame of stamp size in the top part of the page, in any ink.
 
 Only those candidates (a few at most) are cropped at full resolution, turned upright by their own
@@ -32,12 +33,13 @@ from ingest.errors import OcrFailed
 __all__ = ["StampReading", "find_classification_stamp", "stamp_level_in_text"]
 
 StampLevel = Literal["confidential", "secret", "top_secret"]
-Cue = Literal["colour", "frame"]
+Cue = Literal["colour", "words", "frame"]
 RotatedRect = tuple[tuple[float, float], tuple[float, float], float]  # cv2.minAreaRect, page pixels
 
 WORK_DPI = 75  # the search copy: a 1.6 pt stamp frame is still 1-2 pixels wide
 A4_LONG_SIDE_INCHES = 297 / 25.4
 MAX_CANDIDATES = 3
+TOP_SHARE_FOR_WORDS = 0.3  # coloured words without a frame: looked for near the top only
 TOP_SHARE_FOR_FRAMES = 0.4  # of an upright page; frames lower down are form boxes far more often than stamps
 # Stamp sizes in millimetres: a one-word "MẬT" box is about 19 x 8 mm, "TUYỆT MẬT" with a wide frame 70 x 20.
 LONG_SIDE_MM = (10.0, 110.0)
@@ -179,21 +181,46 @@ def _fills_its_rectangle(contour: np.ndarray, rect: RotatedRect, share: float) -
 
 
 def _colour_candidates(rgb: np.ndarray, px_per_mm: float) -> list[tuple[float, _Candidate]]:
-    mask = _ink_colour_mask(rgb, chroma_min=45)
-    # Letters and frame of one stamp close into one blob; a stray coloured speck stays small.
-    close = max(3, round(2.5 * px_per_mm)) | 1
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (close, close)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    """Coloured stamps: a box whose ink closes into a filled rectangle, or a line of coloured capitals."""
+    ink = cv2.morphologyEx(_ink_colour_mask(rgb, chroma_min=45), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     found = []
+    # Letters and frame of one stamp close into one blob; a stray coloured speck stays small.
+    for contour, rect in _closed_blobs(ink, px_per_mm, 2.5):
+        if _fills_its_rectangle(contour, rect, 0.72):  # a signature's loops leave most of its box empty
+            found.append((rect[0][1] / rgb.shape[0], _Candidate(rect, "colour")))
+    # Words without a frame, near the top where stamps go (signatures sit lower): closed wide enough to
+    # join TỐI to MẬT, kept only when they hold letters.
+    top_band = ink[: round(ink.shape[0] * TOP_SHARE_FOR_WORDS)]
+    for contour, rect in _closed_blobs(top_band, px_per_mm, 5.0):
+        if not any(_same_place(rect, other.rect) for _, other in found) and _holds_letters(ink, contour, px_per_mm):
+            found.append((rect[0][1] / rgb.shape[0], _Candidate(rect, "words")))
+    return found
+
+
+def _closed_blobs(ink: np.ndarray, px_per_mm: float, close_mm: float) -> list[tuple[np.ndarray, RotatedRect]]:
+    """Outlines of the ink closed by `close_mm`, stamp-sized and not round."""
+    close = max(3, round(close_mm * px_per_mm)) | 1
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (close, close)))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    blobs = []
     for contour in contours:
         rect = cv2.minAreaRect(contour)
-        if not _size_fits(rect, px_per_mm) or _is_round(contour):
-            continue
-        if not _fills_its_rectangle(contour, rect, 0.72):  # a signature's loops leave most of its box empty
-            continue
-        found.append((rect[0][1] / rgb.shape[0], _Candidate(rect, "colour")))
-    return found
+        if _size_fits(rect, px_per_mm) and not _is_round(contour):
+            blobs.append((contour, rect))
+    return blobs
+
+
+def _holds_letters(ink: np.ndarray, contour: np.ndarray, px_per_mm: float) -> bool:
+    """Three or more separate marks of much the same height, as capitals are; a signature is one or two
+    long strokes of any size."""
+    x, y, w, h = cv2.boundingRect(contour)
+    inside = np.zeros((h, w), np.uint8)
+    cv2.drawContours(inside, [contour - (x, y)], -1, 255, thickness=cv2.FILLED)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(ink[y: y + h, x: x + w], inside))
+    tall = max(stats[1:, cv2.CC_STAT_HEIGHT].max(initial=0), stats[1:, cv2.CC_STAT_WIDTH].max(initial=0))
+    sizes = [max(hh, ww) for ww, hh in zip(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+             if max(hh, ww) >= max(2 * px_per_mm, 0.5 * tall)]
+    return len(sizes) >= 3 and tall <= 12 * px_per_mm
 
 
 def _dark_ink(gray: np.ndarray, px_per_mm: float) -> np.ndarray:
@@ -298,7 +325,7 @@ def _crop_box(rect: RotatedRect, size: tuple[int, int], margin: float) -> tuple[
 
 def _ink_in_crop(crop: Image.Image, cue: Cue) -> np.ndarray:
     """Ink as 255 on 0. Coloured stamps by their colour, so black text under the stamp drops out."""
-    if cue == "colour" and crop.mode == "RGB":
+    if cue in ("colour", "words") and crop.mode == "RGB":
         rgb = np.asarray(crop)
         # Hysteresis: JPEG keeps colour at half resolution, so thin strokes (the hat of Ậ) come out pale;
         # pale ink counts where it touches clearly coloured ink.
@@ -463,7 +490,7 @@ def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> Sta
     box = _crop_box(candidate.rect, image.size, margin=0.8)
     crop = image.crop(box)
     if crop.mode not in ("RGB", "L"):
-        crop = crop.convert("RGB" if candidate.cue == "colour" else "L")
+        crop = crop.convert("L" if candidate.cue == "frame" else "RGB")
     angle = _long_side_angle(candidate.rect)
     (cx, cy), sides, _ = candidate.rect
     long_side, short_side = max(sides), min(sides)
@@ -471,8 +498,11 @@ def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> Sta
         # The hole found on the small copy stops short where letters touch the frame: reach out to the
         # frame's lines, which `_without_frame` then cuts inside of.
         size = (long_side + 1.4 * short_side, short_side * 1.5)
+    elif candidate.cue == "words":  # the outline of bare words misses accents: room above and below
+        size = (long_side + 1.2 * short_side, short_side * 1.9)
     else:  # the colour mask already leaves out black text; keep a margin for ink the blob missed
-        size = (long_side + 0.3 * short_side, short_side * 1.3)
+        # (wide along the line: a TỐI the blob left out must show, to make MẬT uncertain, not "confidential")
+        size = (long_side + 1.2 * short_side, short_side * 1.3)
     ink = _without_frame(_upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle))
     for turn in _turns_to_try(ink):
         text_image = _text_image(np.rot90(ink, turn // 90).copy())

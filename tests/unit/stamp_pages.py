@@ -67,8 +67,8 @@ def form_page(dpi: int, rng: random.Random, *, prose_secret: bool = False) -> Im
     return image
 
 
-def box_stamp_density(text: str, dpi: int, rng: random.Random) -> Image.Image:
-    """Ink density (0..255) of a rectangular stamp: a frame and bold upper-case words."""
+def box_stamp_density(text: str, dpi: int, rng: random.Random, *, framed: bool = True) -> Image.Image:
+    """Ink density (0..255) of a rectangular stamp: a frame (or none) and bold upper-case words."""
     pt = dpi / 72
     font = _font(rng.choice(("DV-sans-b", "DV-serif-b")), round(rng.uniform(12, 18) * pt))
     left, top, right, bottom = font.getbbox(text, anchor="ls")
@@ -78,7 +78,8 @@ def box_stamp_density(text: str, dpi: int, rng: random.Random) -> Image.Image:
     h = round(bottom - top + 2 * pad_y + 2 * frame)
     density = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(density)
-    draw.rectangle([0, 0, w - 1, h - 1], outline=255, width=frame)
+    if framed:
+        draw.rectangle([0, 0, w - 1, h - 1], outline=255, width=frame)
     draw.text((frame + pad_x - left, frame + pad_y - top), text, font=font, fill=255, anchor="ls")
     strength = rng.uniform(0.8, 0.97)
     return density.point(lambda v: int(v * strength))
@@ -134,9 +135,11 @@ def jpeg(image: Image.Image, quality: int) -> Image.Image:
     return Image.open(buffer).convert("RGB")
 
 
-# kind -> (stamp words, ink, position, rotation) for the positive kinds
-POSITIVE_KINDS = ("red_corner", "black_top_left", "rotated_90", "tilted_12", "faded_top_secret", "jpeg_stamp")
-NEGATIVE_KINDS = ("no_stamp", "round_seal", "prose_secret", "red_scribble")
+POSITIVE_KINDS = ("red_corner", "black_top_left", "rotated_90", "tilted_12", "faded_top_secret", "jpeg_stamp",
+                  "red_unframed", "grey_scan")
+# look like stamps but are none: urgency stamps and a form-number box are boxed words too
+NEGATIVE_KINDS = ("no_stamp", "round_seal", "prose_secret", "red_scribble", "urgency_stamp", "form_box")
+URGENCY = ("KHẨN", "HỎA TỐC", "THƯỢNG KHẨN")
 LEVEL_OF = {"MẬT": "confidential", "TỐI MẬT": "secret", "TUYỆT MẬT": "top_secret"}
 
 
@@ -155,13 +158,22 @@ def draw_case(kind: str, seed: int, dpi: int = 200) -> tuple[Image.Image, int, T
             colour = rng.choice(SEAL_RED)
         angle = {"rotated_90": rng.choice((90, -90)), "tilted_12": rng.choice((12, -12))}.get(kind, 0)
         where = {"black_top_left": "top-left", "rotated_90": "left-margin"}.get(kind) or rng.choice(("top-right", "top-right", "header"))
-        density = _rotated(box_stamp_density(words, dpi, rng), angle)
+        density = _rotated(box_stamp_density(words, dpi, rng, framed=kind != "red_unframed"), angle)
+        if kind == "red_unframed":
+            colour = rng.choice(SEAL_RED)
         if kind == "faded_top_secret":
             image = faded(image, rng)
         box = stamp(image, density, *_place(image, density, where, rng, dpi), colour)
         truth = Truth(LEVEL_OF[words], box)
         if kind == "jpeg_stamp":
             image = jpeg(image, rng.randint(25, 45))
+        elif kind == "grey_scan":  # a grey scanner: a red stamp is just a mid-grey box
+            image = image.convert("L")
+    elif kind in ("urgency_stamp", "form_box"):
+        text = rng.choice(URGENCY) if kind == "urgency_stamp" else f"Mẫu số {rng.randint(1, 30):02d}"
+        colour = rng.choice(SEAL_RED) if kind == "urgency_stamp" else BLACK_INK
+        density = box_stamp_density(text, dpi, rng)
+        stamp(image, density, *_place(image, density, rng.choice(("top-right", "top-left")), rng, dpi), colour)
     elif kind == "round_seal":
         mm = dpi / 25.4
         density = _seal_density(dpi, "TRUNG ĐOÀN 24 * SƯ ĐOÀN 304", rng)

@@ -62,6 +62,16 @@ def test_stamp_on_a_heavily_compressed_jpeg_page(seed):
     _assert_reads("jpeg_stamp", seed)
 
 
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_red_stamp_words_without_a_frame(seed):
+    _assert_reads("red_unframed", seed)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_red_stamp_on_a_grey_scan(seed):
+    _assert_reads("grey_scan", seed)
+
+
 def test_black_stamp_on_a_grey_scan_without_resolution():
     rng = random.Random(7)
     image = form_page(300, rng)
@@ -72,7 +82,7 @@ def test_black_stamp_on_a_grey_scan_without_resolution():
     assert box_overlap(reading.box, truth_box) > 0.6
 
 
-@pytest.mark.parametrize("kind", ["no_stamp", "round_seal", "prose_secret", "red_scribble"])
+@pytest.mark.parametrize("kind", ["no_stamp", "round_seal", "prose_secret", "red_scribble", "urgency_stamp", "form_box"])
 @pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
 def test_pages_without_a_classification_stamp_read_as_none(kind, seed):
     image, dpi, _ = draw_case(kind, seed)

@@ -180,7 +180,14 @@ def _rebuild_page_tree(reader: pypdf.PdfReader, limits: ExtractionLimits, *, rea
         writer.add_page(page)
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return _within_byte_limit(out.getvalue(), limits)
+
+
+def _within_byte_limit(rewritten: bytes, limits: ExtractionLimits) -> bytes:
+    """A rewritten copy is held beside the original; it answers to the same size limit."""
+    if len(rewritten) > limits.max_bytes:
+        raise LimitExceeded(f"the repaired copy is {len(rewritten):,} bytes, more than the limit of {limits.max_bytes:,}")
+    return rewritten
 
 
 def walk_page_tree(reader: pypdf.PdfReader, limits: ExtractionLimits):
@@ -250,7 +257,7 @@ def _repair_with_qpdf(data: bytes, limits: ExtractionLimits) -> bytes:
             _check_page_count(len(pdf.pages), limits)
             out = io.BytesIO()
             pdf.save(out)
-            return out.getvalue()
+            return _within_byte_limit(out.getvalue(), limits)
     except pikepdf.PasswordError as exc:
         raise _Unreadable("password-protected", encryption=PASSWORD_MESSAGE) from exc
     except (pikepdf.PdfError, pikepdf.DataDecodingError, RuntimeError, ValueError, KeyError, TypeError, IndexError,

@@ -11,6 +11,7 @@ from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import CorruptFile, EncryptedFile, LimitExceeded
 from ingest.limits import ExtractionLimits
+from ingest.pdf import iter_pdf_pages, render_pdf_page
 from ingest.pipeline import ExtractionOptions, extract
 from tests.conftest import SAMPLE_LINES, image_bytes, render_text_image, require_tesseract, text_pdf
 
@@ -263,8 +264,6 @@ def test_text_page_with_a_bad_mediabox_is_read(box):
     ids=["zero-no-cropbox", "zero-with-cropbox", "inverted", "two-points-wide"],
 )
 def test_scan_page_with_a_bad_mediabox_gets_a_sane_resolution_and_is_ocred(box, expected_dpi):
-    from ingest.pdf import iter_pdf_pages
-
     require_tesseract()
     data = scan_pdf(box)
     (page,) = iter_pdf_pages(data, ExtractionLimits())
@@ -282,8 +281,6 @@ def test_scan_page_with_a_bad_mediabox_gets_a_sane_resolution_and_is_ocred(box, 
 def test_rendered_page_with_a_bad_mediabox_shows_the_whole_page(box):
     # Two half-page images are not one plain scan, so PDFium renders the page: the top half holds the title and
     # the bottom half the serial and the conclusion, and both must be on the rendered image.
-    from ingest.pdf import iter_pdf_pages
-
     require_tesseract()
     data = scan_pdf(box, halves=True)
     (page,) = iter_pdf_pages(data, ExtractionLimits())
@@ -438,11 +435,17 @@ def test_freetext_on_a_scanned_page_does_not_replace_its_ocr():
 # --- viewing ---------------------------------------------------------------------------------------------------------
 
 def test_page_view_of_a_repaired_pdf_renders_what_was_extracted():
-    from ingest.pdf import render_pdf_page
-
     require_tesseract()
     damaged = _trailer_cut_short(scan_pdf(b"/MediaBox [0 0 0 0]", halves=True))  # PDFium alone cannot open it
     image, dpi = render_pdf_page(damaged, 1, dpi=100, max_pixels=50_000_000)
 
     assert dpi == 100 and abs(image.width - 827) <= 2 and abs(image.height - 1169) <= 2  # A4 at 100 dpi
     assert extract(damaged).value("serial_number") == "KB-15-84"
+
+
+def test_byte_limit_holds_for_the_repaired_copy():
+    # extract() checks the original's size before parsing; the copy qpdf writes must pass the same limit.
+    damaged = without_startxref(text_pdf(SAMPLE_LINES))
+
+    with pytest.raises(LimitExceeded, match="repaired copy"):
+        next(iter_pdf_pages(damaged, ExtractionLimits(max_bytes=len(damaged) // 2)))

@@ -449,3 +449,15 @@ def test_byte_limit_holds_for_the_repaired_copy():
 
     with pytest.raises(LimitExceeded, match="repaired copy"):
         next(iter_pdf_pages(damaged, ExtractionLimits(max_bytes=len(damaged) // 2)))
+
+
+def test_a_mediabox_inherited_from_the_page_tree_is_kept():
+    # Many producers put the MediaBox on /Pages only; that box is valid and must not fall back to A4.
+    data = hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                     b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 842 595] >>",
+                     text_page(2, 4, font=5, box=b""), text_content(FIRST_PAGE), FONT])
+
+    (page,) = iter_pdf_pages(data, ExtractionLimits())
+    image, dpi = page.load_image()
+
+    assert dpi == 300 and abs(image.width - 3508) <= 2 and abs(image.height - 2480) <= 2  # A4 landscape

@@ -121,7 +121,7 @@ EQUIPMENT: tuple[EquipmentType, ...] = (
     EquipmentType("PRV-13", "Đài đo cao PRV-13", "radar", (("Nhà máy Lianozovo", LS),), (1970, 1986), ("DES-NNNN",)),
     EquipmentType("VRS-2M", "Đài ra đa VRS-2M", "radar", (("Viettel (VHT)", VN),), (2012, 2022), ("DES-NNNN", "NNNN-LL")),
     EquipmentType("ZIL-131", "Xe ô tô vận tải ZIL-131", "truck", (("Nhà máy ô tô ZIL", LS),), (1967, 1990), ("DES-NNN-NNNNN", "PLATE")),
-    EquipmentType("Ural-4320", "Xe ô tô vận tải Ural-4320", "truck", (("Nhà máy ô tô Ural (Miass)", LS), ("Nhà máy ô tô Ural (Miass)", NGA)), (1978, 2005), ("DES-NNN-NNNNN", "PLATE", "LNNNNNN")),
+    EquipmentType("URAL-4320", "Xe ô tô vận tải Ural-4320", "truck", (("Nhà máy ô tô Ural (Miass)", LS), ("Nhà máy ô tô Ural (Miass)", NGA)), (1978, 2005), ("DES-NNN-NNNNN", "PLATE", "LNNNNNN")),
     EquipmentType("KrAZ-255B", "Xe ô tô vận tải KrAZ-255B", "truck", (("Nhà máy ô tô Kremenchug", LS),), (1967, 1990), ("DES-NNN-NNNNN", "PLATE")),
     EquipmentType("GAZ-66", "Xe ô tô vận tải GAZ-66", "truck", (("Nhà máy ô tô Gorky (GAZ)", LS),), (1966, 1995), ("DES-NNN-NNNNN", "PLATE")),
     EquipmentType("UAZ-469", "Xe ô tô chỉ huy UAZ-469", "truck", (("Nhà máy ô tô Ulyanovsk (UAZ)", LS),), (1973, 2000), ("PLATE", "LNNNNNN")),

@@ -273,6 +273,14 @@ def test_units_name_their_branch_in_sentence_case_and_headers_in_upper_case() ->
     assert seen > 20
 
 
+def test_every_designation_is_in_the_archives_catalogue() -> None:
+    from archive.demo.catalog import EQUIPMENT
+    from common.vocabulary import DESIGNATIONS
+
+    # The truth holds the catalogue form, and the catalogue is the archive's own vocabulary.
+    assert [e.designation for e in EQUIPMENT if e.designation not in DESIGNATIONS] == []
+
+
 def test_clerks_type_designations_their_way_while_the_truth_keeps_the_catalogue_form() -> None:
     from archive.demo.catalog import clerk_designation
 

@@ -98,7 +98,12 @@ class TreeMemory:
 
 
 def code_version() -> str:
-    """The commit measured, "-dirty" when the checkout has uncommitted changes (other people's edits count too)."""
-    done = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=10"],
-                          capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
+    """The commit measured, "-dirty" when the checkout has uncommitted changes outside bench results
+    (other people's edits count too)."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    if not commit:
+        return "unknown"
+    changes = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", ".",
+                              ":(exclude)bench/results"], capture_output=True, text=True).stdout.strip()
+    return commit + ("-dirty" if changes else "")

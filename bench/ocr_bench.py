@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--lang", default="vie+eng")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each side; the spread of the ratio is reported")
+    parser.add_argument("--out", default="ocr_throughput", help="result name under bench/results/")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     folder = WORK / "ocr" / "classes"
@@ -184,7 +185,7 @@ def main() -> None:
         "command": f"python bench/ocr_bench.py --pages {args.pages} --rounds {args.rounds}",
         "code": code_version(),
     }
-    path = write_result("ocr_throughput", result)
+    path = write_result(args.out, result)
     print({k: result[k] for k in ("pages", "ratio", "ratio_by_round")})
     for name, figures in per_class.items():
         print(f"  {name:20s} ratio {figures['ratio']}")

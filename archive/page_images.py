@@ -8,7 +8,7 @@ from PIL import Image
 
 from ingest.images import iter_image_pages
 from ingest.limits import ExtractionLimits
-from ingest.pdf import render_page
+from ingest.pdf import render_pdf_page
 from ingest.sniff import PDF
 
 _A4_WIDTH_IN = 8.27
@@ -17,7 +17,8 @@ _A4_WIDTH_IN = 8.27
 def render_page_png(original: bytes, content_type: str, page: int, width: int) -> bytes:
     limits = ExtractionLimits()
     if content_type == PDF:
-        image, _ = render_page(original, page - 1, dpi=round(width / _A4_WIDTH_IN), max_pixels=limits.max_pixels)
+        # Through the same repair as extraction: a page that was read can be viewed.
+        image, _ = render_pdf_page(original, page, dpi=round(width / _A4_WIDTH_IN), max_pixels=limits.max_pixels)
     else:
         source = next(s for s in iter_image_pages(original, limits) if s.number == page)
         image, _ = source.load_image()

@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import CorruptFile, EncryptedFile, LimitExceeded
@@ -461,3 +462,18 @@ def test_a_mediabox_inherited_from_the_page_tree_is_kept():
     image, dpi = page.load_image()
 
     assert dpi == 300 and abs(image.width - 3508) <= 2 and abs(image.height - 2480) <= 2  # A4 landscape
+
+
+@pytest.mark.parametrize("damaged", [
+    lambda: _cyclic_tree_pdf(b"2 0 R"),
+    lambda: hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids 3 0 R /Count 1 >>",
+                      text_page(2, 4, font=5).replace(b"/Type /Page", b"/Tpe /Page"), text_content(FIRST_PAGE), FONT]),
+], ids=["cyclic-tree", "damaged-page-type"])
+def test_every_page_read_from_a_repaired_pdf_can_be_viewed(damaged):
+    from archive.page_images import render_page_png
+
+    data = damaged()
+    extraction = extract(data)
+    for number in range(1, extraction.page_count + 1):
+        png = render_page_png(data, "application/pdf", number, width=400)
+        assert 380 <= Image.open(io.BytesIO(png)).width <= 400

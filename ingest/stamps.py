@@ -108,7 +108,7 @@ def stamp_level_in_text(text: str) -> tuple[StampLevel, bool] | None:
     for index, token in enumerate(tokens):
         if _MAT.match(token):
             before = tokens[max(0, index - 3): index]
-        elif joined := _JOINED.match(token):
+        elif joined := _JOINED.match(token):  # "TỐIMẬT"
             before = [*tokens[max(0, index - 2): index], joined.group(1)]
         else:
             continue
@@ -117,12 +117,8 @@ def stamp_level_in_text(text: str) -> tuple[StampLevel, bool] | None:
         levels = [level for level in map(_prefix_level, joins) if level]
         if levels:
             reading = (max(levels, key=CLASSIFICATION_RANK.__getitem__), True)
-        elif _looks_like_a_word("".join(before)):  # "FUY*'I' MẬT": letters before MẬT that say no level
-            reading = ("confidential", False)
-        elif token != "mat" and not _MAT.match(token):
-            continue  # a joined word that is not TỐI/TUYỆT + MẬT
-        else:
-            reading = ("confidential", True)
+        else:  # letters before MẬT that name no level ("FUY*'I' MẬT") may hide one; frame specks do not
+            reading = ("confidential", not _looks_like_a_word("".join(before)))
         if best is None or _more_secret_or_surer(reading, best):
             best = reading
     return best

@@ -95,6 +95,7 @@ from search.lookalike import (
     field_identifiers,
     identifier_highlight,
     identifier_is_whole_query,
+    marks_identifier,
     query_identifiers,
     text_identifiers,
 )
@@ -585,17 +586,21 @@ class ElasticsearchIndex:
         """The original field's fragment when the query had marks and it marked something, else
         the folded fragment drawn on the original characters (as the Tantivy adapter does). A query that is
         one identifier is marked where its keys stand; so is a document no word of the query marks."""
-        if identifier_first and text and (marked := identifier_highlight(text, identifiers)):
-            return marked
+        words = self._word_highlights(found, text, has_marks)
+        if text and identifiers and (not words or identifier_first and not marks_identifier(words, identifiers)):
+            return identifier_highlight(text, identifiers) or words
+        return words
+
+    def _word_highlights(self, found: dict[str, list[str]], text: str, has_marks: bool) -> tuple[str, ...]:
         if has_marks and found.get("text"):
             fragment, spans = _untag(found["text"][0])
             if spans:
                 return (render(fragment, spans),)
         if not found.get("folded") or not text:
-            return identifier_highlight(text, identifiers) if text else ()
+            return ()
         fragment, spans = _untag(found["folded"][0])
         if not spans:
-            return identifier_highlight(text, identifiers)
+            return ()
         return (_map_back(text, self._prep.fold(text), fragment, spans),)
 
     # -- serials ---------------------------------------------------------------------

@@ -22,9 +22,11 @@ What counts as an identifier (so that an ordinary word is never taken for a seri
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Iterable, Sequence
 
 from common.identifiers import lookalike_key, serial_key
@@ -44,6 +46,7 @@ __all__ = [
     "identifier_spans",
     "identifier_highlight",
     "identifier_is_whole_query",
+    "marks_identifier",
     "field_identifiers",
     "query_identifiers",
 ]
@@ -53,6 +56,7 @@ MIN_KEY, MAX_KEY = 3, 20
 MIN_DIGITS_ALONE = 5
 MAX_LETTER_BLOCK = 4  # "KB", "PT", "URAL" (URAL 4320 11021), "KRAZ"
 MAX_QUERY_ALTERNATIVES = 6
+_MAX_SPANS = 8  # marks in one snippet
 
 # Constant scores of the tiers; each is well above what BM25 gives the words of a query, so an exact field
 # match outranks a look-alike one, which outranks a match in the text only.
@@ -77,9 +81,20 @@ _SCRIPTS = str.maketrans({
 })
 
 
-_BREAK = re.compile(r"([,;:!?()\[\]{}])")
-_STRICT_PIECES: dict[str, tuple[bool, bool] | None] = {}  # word → `_piece(word, True)`, for whole texts
 _MAX_MEMO = 200_000
+
+
+class _StrictPieces(dict):
+    """word → `_piece(word, True)`, looked up at C speed (`map(memo.__getitem__, words)`) for whole texts."""
+
+    def __missing__(self, word: str) -> tuple[bool, bool] | None:
+        if len(self) > _MAX_MEMO:
+            self.clear()
+        shape = self[word] = _piece(word, True)
+        return shape
+
+
+_STRICT_PIECES = _StrictPieces()
 
 
 @dataclass(frozen=True)
@@ -149,11 +164,16 @@ def _lookalikes(text: str) -> tuple[str, ...]:
 
 def _stretches(words: Sequence[str], strict_case: bool) -> Iterable[tuple[int, int, str]]:
     """Every identifier-shaped stretch (start, end, exact key) of `words`."""
-    shapes = _text_shapes(words) if strict_case else [_piece(word, False) for word in words]
-    for start, shape in enumerate(shapes):
-        if shape is None:
-            continue
-        for end in range(start + 1, min(start + MAX_PIECES, len(words)) + 1):
+    if strict_case:
+        shapes = list(map(_STRICT_PIECES.__getitem__, words))
+    else:
+        shapes = [_piece(word, False) for word in words]
+    # Most words of a text are no piece: walk only from those that are.
+    for start in [position for position, shape in enumerate(shapes) if shape is not None]:
+        last = min(start + MAX_PIECES, len(words))
+        if strict_case and not any(shape and shape[1] for shape in shapes[start:last]):
+            last = start + 1  # numbers side by side in a text (table cells) join into no identifier
+        for end in range(start + 1, last + 1):
             if shapes[end - 1] is None:
                 break
             key = _stretch_key(tuple(words[start:end]), strict_case)
@@ -161,24 +181,10 @@ def _stretches(words: Sequence[str], strict_case: bool) -> Iterable[tuple[int, i
                 yield start, end, key
 
 
-def _text_shapes(words: Sequence[str]) -> list[tuple[bool, bool] | None]:
-    """`_piece(word, True)` of each word through a plain dict (a text has hundreds of words, mostly repeated)."""
-    memo = _STRICT_PIECES
-    if len(memo) > _MAX_MEMO:
-        memo.clear()
-    shapes = []
-    for word in words:
-        shape = memo.get(word, False)
-        if shape is False:
-            shape = memo[word] = _piece(word, True)
-        shapes.append(shape)
-    return shapes
-
-
 def text_identifiers(text: str) -> IdentifierKeys:
     """The keys of every identifier-shaped stretch of a document's text (see the module docstring)."""
     text = text or ""
-    words = (_BREAK.sub(r" \1 ", text) if _BREAK.search(text) else text).split()
+    words = _TOKEN.findall(text)
     exact: set[str] = set()
     alike: set[str] = set()
     for start, end, key in _stretches(words, strict_case=True):
@@ -236,27 +242,23 @@ def _trimmed(shapes: Sequence[tuple[bool, bool] | None], start: int, end: int) -
     return [(low, high) for low in lows for high in highs if low < high]
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """Words of `text` with their character offsets; break characters are tokens of their own."""
-    return [(match.group(), match.start(), match.end()) for match in _TOKEN.finditer(text or "")]
-
-
 def identifier_spans(text: str, identifiers: Sequence[QueryIdentifier]) -> list[tuple[int, int]]:
     """Character spans of `text` where one of the query's identifiers stands, exactly or by look-alike
     (for highlights: the words of "KB-I5-B4" do not match "KB-15-84", its keys do)."""
-    if not identifiers:
+    if not identifiers or not text:
         return []
     exact = {ident.exact for ident in identifiers}
     alike = {key for ident in identifiers for key in ident.lookalike}
-    tokens = _tokens(text)
-    words = [word for word, _start, _end in tokens]
+    words = _TOKEN.findall(text)
+    found = [(start, end) for start, end, key in _stretches(words, strict_case=True)
+             if key in exact or alike.intersection(_lookalikes(" ".join(words[start:end])))]
     spans = []
-    for start, end, key in _stretches(words, strict_case=True):
-        if key in exact or alike.intersection(_lookalikes(" ".join(words[start:end]))):
-            first, last = tokens[start], tokens[end - 1]
-            lead = len(first[0]) - len(first[0].lstrip(_EDGE_PUNCTUATION))
-            trail = len(last[0]) - len(last[0].rstrip(_EDGE_PUNCTUATION))
-            spans.append((first[1] + lead, last[2] - trail))
+    for start, end in found[:_MAX_SPANS]:  # offsets only of the words found, the regex walking to them
+        first = next(islice(_TOKEN.finditer(text), start, None))
+        last = next(islice(_TOKEN.finditer(text, first.start()), end - 1 - start, None))
+        lead = len(first.group()) - len(first.group().lstrip(_EDGE_PUNCTUATION))
+        trail = len(last.group()) - len(last.group().rstrip(_EDGE_PUNCTUATION))
+        spans.append((first.start() + lead, last.end() - trail))
     return _outermost(spans)
 
 
@@ -292,3 +294,19 @@ def identifier_highlight(text: str, identifiers: Sequence[QueryIdentifier]) -> t
 def identifier_is_whole_query(identifiers: Sequence[QueryIdentifier], term_count: int) -> bool:
     """The query is one identifier and nothing else ("KB 15 84", "PT-7б")."""
     return any(ident.start == 0 and ident.end == term_count for ident in identifiers)
+
+
+_MARKED = re.compile(r"<mark>(.*?)</mark>")
+
+
+def marks_identifier(highlights: Sequence[str], identifiers: Sequence[QueryIdentifier]) -> bool:
+    """One of the engine's marks already covers a whole identifier of the query (exactly or by look-alike), so
+    there is no need to look for it in the text (which costs a pass over the text per hit)."""
+    exact = {ident.exact for ident in identifiers}
+    alike = {key for ident in identifiers for key in ident.lookalike}
+    for highlight in highlights:
+        for marked in _MARKED.findall(highlight):
+            marked = html.unescape(marked)
+            if serial_key(marked) in exact or lookalike_key(marked) in alike:
+                return True
+    return False

@@ -72,6 +72,7 @@ from search.lookalike import (
     field_identifiers,
     identifier_highlight,
     identifier_is_whole_query,
+    marks_identifier,
     query_identifiers,
     text_identifiers,
 )
@@ -590,8 +591,13 @@ class _Highlighter:
         text = doc.get_first("text") or ""
         if not text:
             return ()
-        if self._identifier_first and (marked := identifier_highlight(text, self._identifiers)):
-            return marked
+        found = self._words(doc, text)
+        if self._identifiers and (not found or self._identifier_first
+                                  and not marks_identifier(found, self._identifiers)):
+            return identifier_highlight(text, self._identifiers) or found
+        return found
+
+    def _words(self, doc: tantivy.Document, text: str) -> tuple[str, ...]:
         if not self._folded_first:
             snippet = self._original.snippet_from_doc(doc)
             if snippet.highlighted():
@@ -599,7 +605,7 @@ class _Highlighter:
         folded = self._prep.fold(text)
         snippet = self._folded.snippet_from_doc(tantivy.Document(folded=folded))
         if not snippet.highlighted():
-            return identifier_highlight(text, self._identifiers)
+            return ()
         return (_map_back(text, folded, snippet),)
 
 

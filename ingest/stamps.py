@@ -39,6 +39,7 @@ RotatedRect = tuple[tuple[float, float], tuple[float, float], float]  # cv2.minA
 WORK_DPI = 75  # the search copy: a 1.6 pt stamp frame is still 1-2 pixels wide
 A4_LONG_SIDE_INCHES = 297 / 25.4
 MAX_CANDIDATES = 3
+MAX_OCR_CALLS = 6  # per page: a stamp reads in one or two; the rest is for look-alikes (KHẨN, form boxes)
 TOP_SHARE_FOR_WORDS = 0.3  # coloured words without a frame: looked for near the top only
 TOP_SHARE_FOR_FRAMES = 0.4  # of an upright page; frames lower down are form boxes far more often than stamps
 # Stamp sizes in millimetres: a one-word "MẬT" box is about 19 x 8 mm, "TUYỆT MẬT" with a wide frame 70 x 20.
@@ -477,12 +478,8 @@ def _turns_to_try(ink: np.ndarray) -> tuple[int, ...]:
     return (0, 180) if w >= 1.4 * h else (0, 180, 90, 270)
 
 
-def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> StampReading | None:
-    """The stamp's level, trying the upright box and its turns until the words read with certainty.
-
-    A MẬT with an unread word before it is not reported: it may be TỐI or TUYỆT MẬT, and saying
-    "confidential" there would let a more secret document down; None sends it to a person instead.
-    """
+def _level_ink(image: Image.Image, candidate: _Candidate) -> tuple[tuple[int, int, int, int], float, np.ndarray]:
+    """The candidate's crop box on the page, the angle it was turned by, and its ink turned level."""
     box = _crop_box(candidate.rect, image.size, margin=0.8)
     crop = image.crop(box)
     if crop.mode not in ("RGB", "L"):
@@ -499,10 +496,31 @@ def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str) -> Sta
     else:  # the colour mask already leaves out black text; keep a margin for ink the blob missed
         # (wide along the line: a TỐI the blob left out must show, to make MẬT uncertain, not "confidential")
         size = (long_side + 1.2 * short_side, short_side * 1.3)
-    ink = _without_frame(_upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle))
+    ink = _upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle)
+    return box, angle, _without_frame(ink)
+
+
+class _OcrBudget:
+    """Tesseract calls a page may still spend on stamp crops."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+
+    def take(self) -> bool:
+        self.calls -= 1
+        return self.calls >= 0
+
+
+def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str, budget: _OcrBudget) -> StampReading | None:
+    """The stamp's level, trying the level box and its turns until the words read with certainty.
+
+    A MẬT with an unread word before it is not reported: it may be TỐI or TUYỆT MẬT, and saying
+    "confidential" there would let a more secret document down; None sends it to a person instead.
+    """
+    box, angle, ink = _level_ink(image, candidate)
     for turn in _turns_to_try(ink):
         text_image = _text_image(np.rot90(ink, turn // 90).copy())
-        if text_image is None:
+        if text_image is None or not budget.take():
             return None
         text, word_confidence = _ocr_line(text_image, lang, psm=7)
         found = stamp_level_in_text(text)
@@ -523,11 +541,12 @@ def find_classification_stamp(image: Image.Image, dpi: float | None, *, lang: st
     None never means "unclassified": it means this page's image showed no readable stamp.
     """
     best: StampReading | None = None
-    # The stamp words are Vietnamese; with the English model beside it Tesseract reads a bold "TỐI" as "161"
-    # (measured in bench/stamp_bench.py), so only the Vietnamese model reads stamps when it is in `lang`.
+    # The stamp words are Vietnamese; with the English model beside it Tesseract read a bold "TỐI" as "161"
+    # on a tuning page that the Vietnamese model alone reads right, so only it reads stamps when in `lang`.
     stamp_lang = "vie" if "vie" in lang.split("+") else lang
+    budget = _OcrBudget(MAX_OCR_CALLS)
     for candidate in find_candidates(image, dpi):
-        reading = _read_candidate(image, candidate, stamp_lang)
+        reading = _read_candidate(image, candidate, stamp_lang, budget)
         if reading is None:
             continue
         if best is None or (CLASSIFICATION_RANK[reading.level], reading.confidence) > (

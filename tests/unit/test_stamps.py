@@ -11,6 +11,7 @@ import random
 import pytest
 from PIL import Image
 
+from ingest import stamps
 from ingest.stamps import find_candidates, find_classification_stamp, stamp_level_in_text
 from tests.unit.stamp_pages import (
     BLACK_INK, box_overlap, box_stamp_density, draw_case, form_page, stamp,
@@ -100,6 +101,18 @@ def test_pages_without_a_classification_stamp_read_as_none(kind, seed):
 def test_a_page_without_stamp_shapes_costs_no_ocr(kind):
     image, dpi, _ = draw_case(kind, 43)
     assert find_candidates(image, dpi) == []
+
+
+def test_a_page_full_of_look_alike_boxes_spends_only_a_few_ocr_calls(monkeypatch):
+    rng = random.Random(5)
+    image = form_page(200, rng)
+    for text, x, y in (("KHẨN", 1300, 90), ("HỎA TỐC", 900, 90), ("Mẫu số 07", 350, 90), ("BẢN SAO", 1300, 560)):
+        stamp(image, box_stamp_density(text, 200, rng), x, y, (205, 30, 45) if "K" in text else BLACK_INK)
+    calls = []
+    real_ocr_line = stamps._ocr_line
+    monkeypatch.setattr(stamps, "_ocr_line", lambda *args, **kw: calls.append(1) or real_ocr_line(*args, **kw))
+    assert find_classification_stamp(image, 200) is None
+    assert 1 <= len(calls) <= stamps.MAX_OCR_CALLS
 
 
 def test_blank_and_tiny_images_have_no_stamp():

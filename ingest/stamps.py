@@ -30,7 +30,7 @@ from common.text import fold
 from common.vocabulary import CLASSIFICATION_RANK
 from ingest.errors import OcrFailed
 
-__all__ = ["StampReading", "find_classification_stamp", "stamp_level_in_text"]
+__all__ = ["StampCandidate", "StampReading", "find_candidates", "find_classification_stamp", "stamp_level_in_text"]
 
 StampLevel = Literal["confidential", "secret", "top_secret"]
 Cue = Literal["colour", "words", "frame"]
@@ -59,7 +59,9 @@ class StampReading:
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class StampCandidate:
+    """A stamp-shaped region found without OCR: its rotated rectangle in page pixels and the cue."""
+
     rect: RotatedRect
     cue: Cue
 
@@ -177,20 +179,20 @@ def _fills_its_rectangle(contour: np.ndarray, rect: RotatedRect, share: float) -
     return area > 0 and cv2.contourArea(contour) / area >= share
 
 
-def _colour_candidates(rgb: np.ndarray, px_per_mm: float) -> list[tuple[float, _Candidate]]:
+def _colour_candidates(rgb: np.ndarray, px_per_mm: float) -> list[tuple[float, StampCandidate]]:
     """Coloured stamps: a box whose ink closes into a filled rectangle, or a line of coloured capitals."""
     ink = cv2.morphologyEx(_ink_colour_mask(rgb, chroma_min=45), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     found = []
     # Letters and frame of one stamp close into one blob; a stray coloured speck stays small.
     for contour, rect in _closed_blobs(ink, px_per_mm, 2.5):
         if _fills_its_rectangle(contour, rect, 0.72):  # a signature's loops leave most of its box empty
-            found.append((rect[0][1] / rgb.shape[0], _Candidate(rect, "colour")))
+            found.append((rect[0][1] / rgb.shape[0], StampCandidate(rect, "colour")))
     # Words without a frame, near the top where stamps go (signatures sit lower): closed wide enough to
     # join TỐI to MẬT, kept only when they hold letters.
     top_band = ink[: round(ink.shape[0] * TOP_SHARE_FOR_WORDS)]
     for contour, rect in _closed_blobs(top_band, px_per_mm, 5.0):
         if not any(_same_place(rect, other.rect) for _, other in found) and _holds_letters(ink, contour, px_per_mm):
-            found.append((rect[0][1] / rgb.shape[0], _Candidate(rect, "words")))
+            found.append((rect[0][1] / rgb.shape[0], StampCandidate(rect, "words")))
     return found
 
 
@@ -213,7 +215,7 @@ def _holds_letters(ink: np.ndarray, contour: np.ndarray, px_per_mm: float) -> bo
     x, y, w, h = cv2.boundingRect(contour)
     inside = np.zeros((h, w), np.uint8)
     cv2.drawContours(inside, [contour - (x, y)], -1, 255, thickness=cv2.FILLED)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(ink[y: y + h, x: x + w], inside))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(ink[y: y + h, x: x + w], inside))
     tall = max(stats[1:, cv2.CC_STAT_HEIGHT].max(initial=0), stats[1:, cv2.CC_STAT_WIDTH].max(initial=0))
     sizes = [max(hh, ww) for ww, hh in zip(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
              if max(hh, ww) >= max(2 * px_per_mm, 0.5 * tall)]
@@ -225,7 +227,7 @@ def _dark_ink(gray: np.ndarray, px_per_mm: float) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window, 18)
 
 
-def _frame_candidates(gray: np.ndarray, px_per_mm: float) -> list[tuple[float, _Candidate]]:
+def _frame_candidates(gray: np.ndarray, px_per_mm: float) -> list[tuple[float, StampCandidate]]:
     """The insides of closed rectangular frames of stamp size, each alone in its outline.
 
     The inside, not the outline: header text touching a stamp from outside bends the outline but not the
@@ -249,7 +251,7 @@ def _frame_candidates(gray: np.ndarray, px_per_mm: float) -> list[tuple[float, _
         area = cv2.contourArea(contour)
         if sum(a >= 0.2 * area for a in _hole_areas(contours, hierarchy, parent)) > 1:
             continue
-        found.append((rect[0][1] / gray.shape[0], _Candidate(rect, "frame")))
+        found.append((rect[0][1] / gray.shape[0], StampCandidate(rect, "frame")))
     return found
 
 
@@ -271,13 +273,13 @@ def _same_place(a: RotatedRect, b: RotatedRect) -> bool:
     return math.dist(a[0], b[0]) < reach
 
 
-def find_candidates(image: Image.Image, dpi: float | None) -> list[_Candidate]:
+def find_candidates(image: Image.Image, dpi: float | None) -> list[StampCandidate]:
     """Stamp-like regions of the page, in page pixels, most likely first; no OCR."""
     page_dpi = _page_dpi(image, dpi)
     factor = max(1, int(page_dpi // WORK_DPI))
     small = _work_copy(image, factor)
     px_per_mm = page_dpi / factor / 25.4
-    scored: list[tuple[float, _Candidate]] = []
+    scored: list[tuple[float, StampCandidate]] = []
     if small.ndim == 3:
         scored += _colour_candidates(small, px_per_mm)
         gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
@@ -286,12 +288,12 @@ def find_candidates(image: Image.Image, dpi: float | None) -> list[_Candidate]:
     scored += _frame_candidates(gray, px_per_mm)
     # Coloured ink first, then higher up the page; the same stamp found by both cues is read once.
     scored.sort(key=lambda item: (item[1].cue != "colour", item[0]))
-    chosen: list[_Candidate] = []
+    chosen: list[StampCandidate] = []
     for _, candidate in scored:
         rect = _scale_rect(candidate.rect, factor)
         if any(_same_place(rect, other.rect) for other in chosen):
             continue
-        chosen.append(_Candidate(rect, candidate.cue))
+        chosen.append(StampCandidate(rect, candidate.cue))
         if len(chosen) == MAX_CANDIDATES:
             break
     return chosen
@@ -478,7 +480,7 @@ def _turns_to_try(ink: np.ndarray) -> tuple[int, ...]:
     return (0, 180) if w >= 1.4 * h else (0, 180, 90, 270)
 
 
-def _level_ink(image: Image.Image, candidate: _Candidate) -> tuple[tuple[int, int, int, int], float, np.ndarray]:
+def _level_ink(image: Image.Image, candidate: StampCandidate) -> tuple[tuple[int, int, int, int], float, np.ndarray]:
     """The candidate's crop box on the page, the angle it was turned by, and its ink turned level."""
     box = _crop_box(candidate.rect, image.size, margin=0.8)
     crop = image.crop(box)
@@ -511,7 +513,7 @@ class _OcrBudget:
         return self.calls >= 0
 
 
-def _read_candidate(image: Image.Image, candidate: _Candidate, lang: str, budget: _OcrBudget) -> StampReading | None:
+def _read_candidate(image: Image.Image, candidate: StampCandidate, lang: str, budget: _OcrBudget) -> StampReading | None:
     """The stamp's level, trying the level box and its turns until the words read with certainty.
 
     A MẬT with an unread word before it is not reported: it may be TỐI or TUYỆT MẬT, and saying

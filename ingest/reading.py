@@ -74,17 +74,19 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     options = options or ReadingOptions()
     if options.mode == "plain":
         return _reading(ocr, as_given(image), dpi, "plain", image)
-    gray = plain_gray(image)
+    small = overview(image)
+    small_gray = plain_gray(small)
     # A page whose lines run up and down is turned before its first reading, not after a wasted one.
-    upright, turned = _upright(image, gray, ocr, options) if lines_run_vertically(gray) else (image, 0)
+    upright, turned = _upright(image, small_gray, ocr, options) if lines_run_vertically(small_gray) else (image, 0)
     first = _reading(ocr, as_given(upright), dpi, f"rotate{turned}" if turned else "plain", upright)
-    if not is_weak(first.plausibility, options, visible_damage(upright, plain_gray(upright) if turned else gray, dpi)):
+    damage = visible_damage(small, small_gray, estimated_dpi(image, dpi)[0])
+    if not is_weak(first.plausibility, options, damage):
         return first
     readings = [first]
     if turned:  # the turn may have been wrong: the page as given is the fallback
         readings.append(_reading(ocr, as_given(image), dpi, "plain", image))
     else:
-        upright, turned = _upright(image, gray, ocr, options)
+        upright, turned = _upright(image, small_gray, ocr, options)
     look = look_at(upright, dpi)
     prepared, prepared_dpi, steps = prepare_for_look(upright, dpi, look)
     label = "+".join(([f"rotate{turned}"] if turned else []) + list(steps))
@@ -127,16 +129,22 @@ def is_weak(found: Plausibility, options: ReadingOptions, damage: tuple[str, ...
     return bool(damage) and found.score < options.damaged_weak_below
 
 
-def visible_damage(image: Image.Image, gray: Image.Image, dpi: float | None) -> tuple[str, ...]:
-    """The damage a glance at a thinned-out copy shows (a few milliseconds): faded paper, low resolution, red ink."""
-    ink_level, paper_level = ink_and_paper(np.asarray(gray)[::3, ::3])
-    resolution, _ = estimated_dpi(image, dpi)
+def overview(image: Image.Image) -> Image.Image:
+    """A copy about 1,400 px on its long side (colour kept): every page gets a glance, so the glance is cheap."""
+    source = image if image.mode in ("L", "RGB") else image.convert("L" if image.mode == "1" else "RGB")
+    factor = max(1, max(image.size) // 1400)  # never below 1,400 px: orientation detection needs the glyphs
+    return source.reduce(factor) if factor > 1 else source
+
+
+def visible_damage(small: Image.Image, small_gray: Image.Image, dpi: float) -> tuple[str, ...]:
+    """The damage a glance at the overview shows: faded paper, low resolution (of the full page), red ink."""
+    ink_level, paper_level = ink_and_paper(np.asarray(small_gray))
     damage = []
     if _faded(ink_level, paper_level):
         damage.append("faded")
-    if round(resolution) < 200:
+    if round(dpi) < 200:
         damage.append("lowres")
-    if _red_share(image, step=3) > RED_SEAL_SHARE:
+    if _red_share(small) > RED_SEAL_SHARE:
         damage.append("red")
     return tuple(damage)
 
@@ -250,10 +258,10 @@ def traits_of(look: PageLook) -> tuple[str, ...]:
     return tuple(traits)
 
 
-def _red_share(image: Image.Image, step: int = 1) -> float:
+def _red_share(image: Image.Image) -> float:
     if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
         return 0.0
-    rgb = np.asarray(image.convert("RGB"))[::step, ::step].astype(np.int16)
+    rgb = np.asarray(image.convert("RGB")).astype(np.int16)
     red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     return float(((red > 120) & (red - np.maximum(green, blue) > 60)).mean())
 

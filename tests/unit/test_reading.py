@@ -89,7 +89,7 @@ def test_sideways_page_is_detected_weak_and_read_upright():
 def test_faded_low_resolution_copy_recovers_the_serial_plain_misses():
     require_tesseract()
     page = faded_copy_of_a_copy()
-    assert "faded" in visible_damage(page, page, 150)
+    assert "faded" in visible_damage(page, page, 150) and "lowres" in visible_damage(page, page, 150)
     plain = read_page_image(page, 150, TesseractOcr(), ReadingOptions(mode="plain"))
     assert "KB-15-84" not in plain.text
     reading = read_page_image(page, 150, TesseractOcr())

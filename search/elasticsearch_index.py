@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import threading
 import time
@@ -284,6 +285,9 @@ class ElasticsearchIndex:
             if self.behind:
                 # Additive, so records added before `archive reindex` carry the new fields too.
                 self._admin.indices.put_mapping(index=self.behind, properties={**_ACCESS_FIELDS, **_IDENTIFIER_FIELDS})
+                logging.getLogger(__name__).warning(
+                    "elasticsearch indices %s predate mapping version %d: documents indexed before `archive reindex` "
+                    "are not found by look-alike serial or designation queries", self.behind, MAPPING_VERSION)
             self._stale = self._stale_indices()
             self._ready = True
 

@@ -196,6 +196,8 @@ def run_set(seed: int, pages: int, cores: int, folder: Path) -> dict:
             "archive_cer_per_page": [round(v, 4) for v in entry["archive_cer"]],
             # archive pages per CPU-second ÷ plain pages per CPU-second
             "speed_ratio_cpu": round(entry["plain_s"] / entry["archive_s"], 3),
+            "plain_cpu_s": round(entry["plain_s"], 2),
+            "archive_cpu_s": round(entry["archive_s"], 2),
             "ocr_passes_per_page": round(entry["passes"] / entry["pages"], 2),
             "readings": entry["readings"],
         }

@@ -11,7 +11,7 @@ low resolution, blurred, noisy, red-sealed, ruled. The more plausible reading is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import cv2
@@ -96,7 +96,7 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     for candidate in readings[1:]:
         if better(candidate.plausibility, best.plausibility):
             best = candidate
-    return _with_passes(best, len(readings))
+    return replace(best, passes=len(readings))
 
 
 def lines_run_vertically(gray: Image.Image) -> bool:
@@ -188,15 +188,10 @@ def plain_gray(image: Image.Image) -> Image.Image:
 
 
 def _reading(ocr: TesseractOcr, prepared: Image.Image, prepared_dpi: float | None, label: str,
-             upright: Image.Image, *, dpi: float | None = None, passes: int = 1) -> PageReading:
+             upright: Image.Image, *, dpi: float | None = None) -> PageReading:
     result: OcrResult = ocr.read(prepared, prepared_dpi)
     return PageReading(result.text, result.mean_confidence, label, upright, dpi if dpi is not None else prepared_dpi,
-                       passes, measure(result.text, result.mean_confidence))
-
-
-def _with_passes(reading: PageReading, passes: int) -> PageReading:
-    return PageReading(reading.text, reading.confidence, reading.reading_label, reading.upright_image, reading.dpi,
-                       passes, reading.plausibility)
+                       1, measure(result.text, result.mean_confidence))
 
 
 # --- orientation -----------------------------------------------------------------------------

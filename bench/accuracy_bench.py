@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import WORK, write_result  # noqa: E402
+from bench.common import WORK, code_version, write_result  # noqa: E402
 
 from archive.demo.sets import SETS  # noqa: E402
 from archive.equipment import build_equipment  # noqa: E402
@@ -115,7 +115,7 @@ def run_set(name: str, items: int | None, command: str) -> dict[str, Any]:
     report: dict[str, Any] = {
         "set": name, "seeds": list(sample_set.seeds), "items_per_seed": items or sample_set.items,
         "files": len(samples), "scanned_files": sum(s.kind != "text-pdf" for s in samples),
-        "readings": {}, "command": command,
+        "readings": {}, "command": command, "code_version": code_version(),
     }
     # Longest first, so the pool does not end waiting on one multi-page scan.
     order = sorted(range(len(samples)), key=lambda i: -samples[i].path.stat().st_size)

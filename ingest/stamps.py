@@ -350,21 +350,27 @@ def _upright(ink: np.ndarray, centre: tuple[float, float], size: tuple[float, fl
 def _inner_edge(fill: np.ndarray, threshold: float) -> tuple[int, int]:
     """First and last index inside the frame lines, looked for in the outer quarter at either end.
 
-    The frame line is the band's strongest row (or column) if that reaches `threshold`; a letter
-    stem or text outside the box next to it is weaker.
+    The frame line is the band's strongest row (or column) if that reaches `threshold`, with the rows
+    next to it that are nearly as strong (a thick or slightly tilted line); a letter beside it is weaker
+    and stays, even where the line's strength falls off at a tilt.
     """
     n = len(fill)
     band = max(1, n // 4)
 
-    def line_positions(indices: range) -> list[int]:
-        strongest = max((fill[i] for i in indices), default=0.0)
-        if strongest < threshold:
-            return []
-        return [i for i in indices if fill[i] >= 0.85 * strongest]
+    def line_end(indices: list[int]) -> int | None:
+        peak = max(indices, key=lambda i: fill[i])
+        if fill[peak] < threshold:
+            return None
+        end = peak
+        for i in indices[indices.index(peak) + 1:]:  # from the peak towards the middle
+            if fill[i] < 0.7 * fill[peak]:
+                break
+            end = i
+        return end
 
-    top = line_positions(range(0, band))
-    bottom = line_positions(range(n - band, n))
-    return (max(top) + 1 if top else 0), (min(bottom) if bottom else n)
+    top = line_end(list(range(0, band)))
+    bottom = line_end(list(range(n - 1, n - 1 - band, -1)))
+    return (top + 1 if top is not None else 0), (bottom if bottom is not None else n)
 
 
 def _erase_edge_lines(ink: np.ndarray) -> np.ndarray:

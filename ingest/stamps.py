@@ -355,6 +355,8 @@ def _inner_edge(fill: np.ndarray, threshold: float) -> tuple[int, int]:
     and stays, even where the line's strength falls off at a tilt.
     """
     n = len(fill)
+    if n == 0:
+        return 0, 0
     band = max(1, n // 4)
 
     def line_end(indices: list[int]) -> int | None:
@@ -398,6 +400,8 @@ def _without_frame(ink: np.ndarray) -> np.ndarray:
     A frame line spans most of the box, a row or column of letters does not; only the outer quarter
     of each side is searched so that a bold letter's bar is never taken for the frame.
     """
+    if ink.size == 0:
+        return ink
     # A thin line turned by a few degrees comes out dotted: close the gaps along each direction first.
     rows_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8)) > 0
     cols_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8)) > 0

@@ -22,6 +22,7 @@ from ingest.plausibility import measure
 from ingest.preprocess import PreprocessOptions, prepare_for_ocr
 from ingest.reading import PageReading, ReadingOptions, read_page_image
 from ingest.sniff import PDF, sniff
+from ingest.stamps import find_classification_stamp
 from ingest.types import Extraction, PageText, TextSource
 from common.text import normalize_text
 
@@ -40,6 +41,8 @@ class ExtractionOptions:
 
 # A text layer scoring below this (accents missing on Vietnamese words, debris) is OCRed and the better kept.
 TRUSTED_LAYER_SCORE = 0.7
+# Secrecy stamps stand on a document's first pages; looking further would cost every page of a long scan.
+STAMP_PAGES = 2
 
 
 def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction:
@@ -49,7 +52,8 @@ def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction
     content_type = sniff(data[:1024])
     ocr = TesseractOcr(options.ocr_lang, psm=options.ocr_psm, timeout_s=options.limits.ocr_timeout_s)
     pages = tuple(read_page(source, ocr, options) for source in page_sources(data, content_type, options.limits))
-    fields = extract_fields([page.text for page in pages])
+    stamps = [(page.number, *page.stamp) for page in pages if page.stamp]
+    fields = extract_fields([page.text for page in pages], image_stamps=stamps)
     return Extraction(
         content_type=content_type,
         page_count=len(pages),
@@ -81,10 +85,23 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions)
             raise
         return PageText(number=source.number, text=layer_text, source="text")  # a doubtful layer beats no text
     ocr_text = normalize_text(reading.text)
+    stamp = _stamp(source.number, reading, options)
     if layer_score is not None and measure(ocr_text).score <= layer_score:
-        return PageText(number=source.number, text=layer_text, source="text")
+        return PageText(number=source.number, text=layer_text, source="text", stamp=stamp)
     return PageText(number=source.number, text=ocr_text, source="ocr", ocr_confidence=reading.confidence,
-                    reading=reading.reading_label)
+                    reading=reading.reading_label, stamp=stamp)
+
+
+def _stamp(number: int, reading: PageReading, options: ExtractionOptions) -> tuple[str, float] | None:
+    """The secrecy stamp on a first page's image: Tesseract's page layout often drops a small boxed stamp in a
+    corner, and a red one fades in grey. Not in the plain or fixed readings, which measure Tesseract alone."""
+    if number > STAMP_PAGES or options.reading != "adaptive" or options.preprocess is not None:
+        return None
+    try:
+        found = find_classification_stamp(reading.upright_image, reading.dpi, lang=options.ocr_lang)
+    except OcrFailed:
+        return None  # an unread stamp leaves the classification to the text, or unknown for review
+    return (found.level, found.confidence) if found else None
 
 
 def read_page_image_with(image: Image.Image, dpi: float | None, ocr: TesseractOcr, options: ExtractionOptions) -> PageReading:

@@ -47,6 +47,7 @@ class PageText:
     source: Literal["text", "ocr"]
     ocr_confidence: float | None = None  # mean word confidence 0..100 when OCRed
     reading: str | None = None  # which reading of the page image won ("plain", "rotate90+faded", ...) when OCRed
+    stamp: tuple[str, float] | None = None  # secrecy stamp read on the page image: (level, confidence)
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,19 @@ def test_text_without_the_stamp_word_is_no_stamp(text):
 def test_an_unread_word_before_mat_leaves_the_level_uncertain(text):
     # "161 MAT." was a tilted TỐI MẬT: saying "confidential" there would let a secret document down
     assert stamp_level_in_text(text) == ("confidential", False)
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("red_corner", 3), ("tilted_12", 5), ("no_stamp", 3), ("round_seal", 4)])
+def test_a_scan_gets_the_classification_its_stamp_states_and_none_without_one(kind, seed):
+    """End to end: a scanned PNG through `extract`; the stamp found on the page image decides the field."""
+    from ingest.pipeline import ExtractionOptions, extract
+    from tests.conftest import image_bytes
+
+    image, dpi, truth = draw_case(kind, seed)
+    data = image_bytes(image.convert("RGB"), "PNG", dpi=(dpi, dpi))
+
+    adaptive = extract(data)
+    plain = extract(data, ExtractionOptions(reading="plain"))
+
+    assert adaptive.value("classification") == truth.level  # None without a stamp: left for review, never "unclassified"
+    assert plain.pages[0].stamp is None  # the baseline measures Tesseract alone

@@ -113,6 +113,9 @@ def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
     # "Mặt", "mất" alone on a line are words; a stamp in lower case must be spelled as one
     spelled = " ".join(printed.lower().split()) in _STAMP_SPELLINGS
     standalone = alone_before and alone_after and (labelled or (whole_line and spelled) or printed.isupper())
+    # "MAT:", "- TỐI MẬT .": the stamp is the line's only word, punctuation from OCR around it
+    only_word = not re.search(r"[^\W_]", before + after) and printed.isupper() and line.rank < 15
+    standalone = standalone or only_word
     if standalone and not labelled and _NOT_A_STAMP.search(before) and not re.search(r"(\s{2,}|\t|[|(\[])\s*$", before):
         standalone = False
     level = _LEVELS[re.sub(r"\s+", " ", match.group(1))]

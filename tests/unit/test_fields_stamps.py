@@ -78,3 +78,9 @@ def test_image_stamps_compete_with_the_text_by_confidence():
 def test_image_readings_that_are_no_secrecy_stamp_are_ignored():
     assert _level("BIÊN BẢN\n", image_stamps=[(1, "KHẨN", 0.99), (1, "HỎA TỐC", 0.9)]) is None
     assert _level("BIÊN BẢN\n", image_stamps=[(1, "unclassified", 0.9)]) is None
+
+
+def test_a_stamp_alone_on_its_line_with_ocr_punctuation():
+    assert _level("BỘ QUỐC PHÒNG\nCỤC KỸ THUẬT\nMAT:\nQUYẾT ĐỊNH\n") == "confidential"
+    assert _level("BỘ QUỐC PHÒNG\n- TỐI MẬT .\nQUYẾT ĐỊNH\n") == "secret"
+    assert _level("BIÊN BẢN\nMặt:\n") is None  # a word in lower case is no stamp

@@ -108,22 +108,17 @@ class ExpectedItem:
 
 
 def expected_items(truths: Iterable[Mapping[str, Any]]) -> dict[str, ExpectedItem]:
-    """Group ground-truth documents by serial; the current unit follows the archive's rule (the receiving
-    unit of the latest transfer or handover, unless a later document names the unit itself)."""
+    """Group ground-truth documents by serial. The current unit is where the item's latest transfer or handover
+    sent it; an item never transferred is with the unit its latest document names."""
     by_serial: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for truth in truths:
         by_serial[truth["serial_number"]].append(truth)
     items = {}
     for serial, documents in by_serial.items():
         ordered = sorted(documents, key=lambda t: t["document_date"])
-        current = None
-        for truth in reversed(ordered):
-            if truth["doc_type"] in {"transfer", "handover"} and truth.get("to_unit"):
-                current = truth["to_unit"]
-                break
-            if truth.get("unit"):
-                current = truth["unit"]
-                break
+        transfers = [t for t in ordered if t["doc_type"] in {"transfer", "handover"} and t.get("to_unit")]
+        named = [t for t in ordered if t.get("unit")]
+        current = transfers[-1]["to_unit"] if transfers else (named[-1]["unit"] if named else None)
         items[serial] = ExpectedItem(serial, len(ordered), current,
                                      tuple((t["document_date"], t["doc_type"]) for t in ordered))
     return items

@@ -106,7 +106,7 @@ def _by_group(samples, extracted, key) -> dict[str, Any]:
     return out
 
 
-def run_set(name: str, items: int | None, command: str) -> dict[str, Any]:
+def run_set(name: str, items: int | None, command: str, readings: list[str]) -> dict[str, Any]:
     sample_set = SETS[name]
     folder = WORK / f"accuracy_{name}"
     shutil.rmtree(folder, ignore_errors=True)
@@ -121,6 +121,8 @@ def run_set(name: str, items: int | None, command: str) -> dict[str, Any]:
     order = sorted(range(len(samples)), key=lambda i: -samples[i].path.stat().st_size)
     with ProcessPoolExecutor(os.cpu_count()) as pool:
         for label, options in READINGS.items():
+            if label not in readings:
+                continue
             start = time.perf_counter()
             results = list(pool.map(_extract, [str(samples[i].path) for i in order], [options] * len(order)))
             elapsed = time.perf_counter() - start
@@ -154,12 +156,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", nargs="*", default=["tuning", "held_out"], choices=sorted(SETS))
     parser.add_argument("--items", type=int, default=None, help="dossiers per seed (default: the set's own)")
+    parser.add_argument("--readings", nargs="*", default=list(READINGS), choices=list(READINGS),
+                        help="readings to run (default: all)")
+    parser.add_argument("--out-suffix", default="", help="written to accuracy_<set><suffix>.json")
     args = parser.parse_args()
     command = "OMP_THREAD_LIMIT=1 python bench/accuracy_bench.py --sets " + " ".join(args.sets) + (
-        f" --items {args.items}" if args.items else "")
+        f" --items {args.items}" if args.items else "") + (
+        f" --readings {' '.join(args.readings)}" if args.readings != list(READINGS) else "") + (
+        f" --out-suffix {args.out_suffix}" if args.out_suffix else "")
     for name in args.sets:
-        report = run_set(name, args.items, command)
-        print(f"written to {write_result(f'accuracy_{name}', report)}")
+        report = run_set(name, args.items, command, args.readings)
+        print(f"written to {write_result(f'accuracy_{name}{args.out_suffix}', report)}")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,17 @@ def test_clean_page_costs_one_pass_and_is_not_weak():
     assert not is_weak(reading.plausibility, ReadingOptions())
 
 
+def test_clean_low_resolution_page_that_reads_well_is_not_upscaled():
+    """150 dpi alone is no reason for a second pass: the plain reading is kept when it is good."""
+    require_tesseract()
+    page = render_text_image(PAGE_LINES, dpi=150)
+    assert visible_damage(page, page.convert("L"), 150) == ()  # so a decent reading is not held to the damaged bar
+    ocr = CountingOcr()
+    reading = read_page_image(page, 150, ocr)
+    assert "KB-15-84" in reading.text
+    assert ocr.passes == 1 and reading.reading_label == "plain"
+
+
 def test_sideways_page_is_detected_weak_and_read_upright():
     require_tesseract()
     upright = render_text_image(PAGE_LINES, dpi=300)
@@ -89,7 +100,7 @@ def test_sideways_page_is_detected_weak_and_read_upright():
 def test_faded_low_resolution_copy_recovers_the_serial_plain_misses():
     require_tesseract()
     page = faded_copy_of_a_copy()
-    assert "faded" in visible_damage(page, page, 150) and "lowres" in visible_damage(page, page, 150)
+    assert "faded" in visible_damage(page, page, 150) and "lowres" in look_at(page, 150).traits
     plain = read_page_image(page, 150, TesseractOcr(), ReadingOptions(mode="plain"))
     assert "KB-15-84" not in plain.text
     reading = read_page_image(page, 150, TesseractOcr())
@@ -121,7 +132,7 @@ def test_blurred_page_reading_uses_no_despeckle():
     assert "KB-15-84" in reading.text
 
 
-def test_red_seal_over_the_serial_is_dropped_in_the_second_reading():
+def test_red_seal_is_dropped_when_the_page_is_prepared():
     page = render_text_image(PAGE_LINES, dpi=200)
     ImageDraw.Draw(page).ellipse((150, 500, 700, 1000), outline=(215, 40, 40), width=14)
     look = look_at(page, 200)
@@ -129,6 +140,17 @@ def test_red_seal_over_the_serial_is_dropped_in_the_second_reading():
     prepared, _, steps = prepare_for_look(page, 200, look)
     assert "drop_red" in steps
     assert prepared.getpixel((150 + 7, 750)) > 200  # the seal's ring is paper-white in the red channel
+
+
+def test_sealed_page_is_read_once_through_the_red_channel():
+    """A round red seal over clean print: the red channel is read first and, reading well, is the only pass."""
+    require_tesseract()
+    page = render_text_image(PAGE_LINES, dpi=200)
+    ImageDraw.Draw(page).ellipse((100, 150, 700, 750), outline=(215, 40, 40), width=14)
+    ocr = CountingOcr()
+    reading = read_page_image(page, 200, ocr)
+    assert reading.reading_label == "drop_red" and ocr.passes == 1
+    assert "KB-15-84" in reading.text
 
 
 def test_upside_down_page_is_turned_after_a_weak_first_reading():

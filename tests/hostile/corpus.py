@@ -16,6 +16,7 @@ from pathlib import Path
 from pypdf import PdfWriter
 
 from tests.conftest import DOSSIER_KB_15_84, text_pdf
+from tests.pdf_bytes import hand_pdf
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -35,30 +36,16 @@ def _tiff_giant(width: int, height: int) -> bytes:
     return b"II*\x00" + struct.pack("<I", 8 + 16) + b"\0" * 16 + ifd
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    """A minimal PDF with a correct cross-reference table: objects numbered from 1, the first the catalog."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def _huge_page_count(pages: int = 50_000) -> bytes:
     """A page tree listing one blank page fifty thousand times: tiny file, enormous document."""
     kids = b" ".join([b"3 0 R"] * pages)
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+    return hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
                  b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"])
 
 
 def _deeply_nested(depth: int = 100_000) -> bytes:
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R /Nest " + b"[" * depth + b"]" * depth + b" >>",
+    return hand_pdf([b"<< /Type /Catalog /Pages 2 0 R /Nest " + b"[" * depth + b"]" * depth + b" >>",
                  b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"])
 
@@ -67,12 +54,12 @@ def _page_tree_dag(depth: int = 40) -> bytes:
     """Each /Pages node lists the next one twice: 40 small objects, 2^40 paths to one blank page."""
     nodes = [b"<< /Type /Pages /Kids [%d 0 R %d 0 R] /Count %d >>" % (level + 3, level + 3, 2 ** (depth - level))
              for level in range(depth)]
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", *nodes, b"<< /Type /Page /MediaBox [0 0 595 842] >>"])
+    return hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", *nodes, b"<< /Type /Page /MediaBox [0 0 595 842] >>"])
 
 
 def _page_tree_only_a_cycle() -> bytes:
     """A page tree whose one kid points back at the root: no page to read, and no walk may loop on it."""
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+    return hand_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
                  b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                  b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>"])
 

@@ -15,6 +15,7 @@ from ingest.limits import ExtractionLimits
 from ingest.pdf import iter_pdf_pages, render_pdf_page
 from ingest.pipeline import ExtractionOptions, extract
 from tests.conftest import SAMPLE_LINES, image_bytes, render_text_image, require_tesseract, text_pdf
+from tests.pdf_bytes import hand_pdf
 
 A4 = b"[0 0 595 842]"
 FIRST_PAGE = "Bien ban kiem tra ky thuat xe tang T-54B so hieu KB-15-84 nam 2020"
@@ -23,19 +24,6 @@ THIRD_PAGE = "Quyet dinh dieu chuyen trang bi ve Kho K60 theo lenh so 125/QD-TCK
 
 
 # --- building PDFs by hand -----------------------------------------------------------------------------------------
-
-def hand_pdf(objects: list[bytes], *, trailer: bytes = b"", header: bytes = b"%PDF-1.6") -> bytes:
-    """A PDF with a correct cross-reference table; objects are numbered from 1 and the first is the catalog."""
-    out = bytearray(header + b"\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
-    return bytes(out)
 
 
 def stream(content: bytes, dictionary: bytes = b"") -> bytes:

@@ -14,9 +14,10 @@ SERVICES = BENCH.parent / "scripts" / "services"
 STEPS = [
     ["search_bench.py", "--docs", "100000", "--docs", "1000000", "--out", str(BENCH / "results" / "search.json")],
     ["ocr_bench.py", "--pages", "12", "--rounds", "3"],  # 36 pages in three classes, 3 rounds: ~5 minutes on 2 cores
-    ["cer_bench.py"],  # 32 pages of known wording, tuning and held-out: ~4 minutes on 2 cores
+    ["cer_bench.py"],  # 40 pages of known wording, tuning and held-out: ~4 minutes on 2 cores
+    ["reading_bench.py", "--pages", "3"],  # 7 page classes, tuning and held-out seeds: ~1 minute
     ["text_pdf_bench.py", "--items", "60"],
-    ["accuracy_bench.py", "--items", "12"],
+    ["accuracy_bench.py"],  # TUNING and HELD_OUT sets, default reading and plain: ~4 minutes
     ["memory_bench.py", "--pages", "300"],
     ["durability_bench.py", "--files", "150"],
 ]

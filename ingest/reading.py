@@ -82,14 +82,10 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     upright, turned = _upright(image, small_gray, ocr, options) if lines_run_vertically(small_gray) else (image, 0)
     damage = visible_damage(small, small_gray, estimated_dpi(image, dpi)[0])
     if damage == ("red",):
-        # A seal over otherwise clean print: the page prepared for what it shows (red channel, and despeckled or
-        # unruled where it needs that; not upscaled, which a sealed page seldom needs) is read first, and the page
-        # as given only if that is weak, so a sealed page costs one pass, not two.
-        look = look_at(upright, dpi)
-        look = replace(look, traits=tuple(t for t in look.traits if t != "lowres"))
-        prepared, prepared_dpi, steps = prepare_for_look(upright, dpi, look)
-        sealed = _reading(ocr, prepared, prepared_dpi, "+".join(([f"rotate{turned}"] if turned else []) + list(steps)),
-                          upright, dpi=dpi)
+        # A seal over clean print: the red channel is read first, and the page as given only if that is weak,
+        # so a sealed page costs one pass, not two.
+        sealed = _reading(ocr, to_gray(upright, drop_red=True), dpi,
+                          "+".join(([f"rotate{turned}"] if turned else []) + ["drop_red"]), upright)
         if not is_weak(sealed.plausibility, options):  # the damage it shows is the one already undone
             return sealed
         given = _reading(ocr, as_given(upright), dpi, f"rotate{turned}" if turned else "plain", upright)

@@ -22,13 +22,12 @@ from typing import Literal
 
 import cv2
 import numpy as np
-import pytesseract
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from common.text import fold
 from common.vocabulary import CLASSIFICATION_RANK
-from ingest.errors import OcrFailed
+from ingest.ocr import read_words
 
 __all__ = ["StampCandidate", "StampReading", "find_candidates", "find_classification_stamp", "stamp_level_in_text"]
 
@@ -467,21 +466,11 @@ def _text_image(ink: np.ndarray) -> Image.Image | None:
 
 def _ocr_line(image: Image.Image, lang: str, psm: int) -> tuple[str, float]:
     """The words Tesseract reads and their mean confidence (0..1)."""
-    image.format = "PPM"  # raw pixels to Tesseract, no PNG encoding
-    try:
-        data = pytesseract.image_to_data(image, lang=lang, config=f"--psm {psm}", timeout=30,
-                                         output_type=pytesseract.Output.DICT)
-    except pytesseract.TesseractNotFoundError as exc:
-        raise OcrFailed("tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
-    except RuntimeError as exc:
-        raise OcrFailed("stamp OCR timed out") from exc
-    except pytesseract.TesseractError as exc:
-        raise OcrFailed(f"tesseract failed: {exc.message or exc}") from exc
-    words = [(w.strip(), float(c)) for w, c in zip(data["text"], data["conf"]) if w and w.strip()]
+    words = [word for _, word in read_words(image, lang=lang, psm=psm, timeout_s=30) if word.text.strip()]
     if not words:
         return "", 0.0
-    confidences = [c for _, c in words if c >= 0]
-    return " ".join(w for w, _ in words), (sum(confidences) / len(confidences) / 100 if confidences else 0.0)
+    confidences = [word.confidence for word in words if word.confidence >= 0]
+    return " ".join(word.text.strip() for word in words), (sum(confidences) / len(confidences) / 100 if confidences else 0.0)
 
 
 def _turns_to_try(ink: np.ndarray) -> tuple[int, ...]:

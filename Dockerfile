@@ -8,9 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ARCHIVE_DATA_DIR=/data
 
 # OCR: Tesseract 5 with Vietnamese and English data; DejaVu for rendered pages and the demo dossiers.
+# Headers and a compiler build tesserocr against this very libtesseract (removed again after pip install).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core \
+        libtesseract-dev libleptonica-dev g++ pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 archive \
@@ -25,7 +27,9 @@ COPY archive ./archive
 COPY ingest ./ingest
 COPY search ./search
 COPY storage ./storage
-RUN pip install . && rm -rf build *.egg-info
+ENV PIP_NO_BINARY=tesserocr
+RUN pip install . && rm -rf build *.egg-info \
+    && apt-get purge -y --auto-remove libtesseract-dev libleptonica-dev g++ pkg-config
 
 USER archive
 VOLUME ["/data"]

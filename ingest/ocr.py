@@ -2,8 +2,9 @@
 
 Starting the `tesseract` program and loading `vie+eng` costs about 0.2 s a call, a quarter of a
 clean page's reading; a second reading, orientation detection and the stamp's line reads would
-pay it again. The library gives the same words and confidences as the program (Tesseract's own
-TSV output is parsed here), so plain Tesseract stays the baseline the readings are measured by.
+pay it again. tesserocr is built against the system's libtesseract (`make install`), so a page
+read here gives the very words and confidences the `tesseract` program gives (its own TSV output
+is parsed here), and plain Tesseract stays the baseline the readings are measured by.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import os
 import threading
 from dataclasses import dataclass
 
-import tesserocr
 from PIL import Image
+
+# Parallelism comes from one worker per core; Tesseract's OpenMP threads would only fight over the cores
+# (the benchmarks' plain `tesseract` runs with the same limit). OpenMP reads it once, when the library loads.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+import tesserocr  # noqa: E402
 
 from ingest.errors import OcrFailed
 
@@ -24,15 +29,20 @@ _TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata",
 
 
 @dataclass(frozen=True)
-class OcrResult:
-    text: str
-    mean_confidence: float | None  # 0..100 over recognised words
-
-
-@dataclass(frozen=True)
 class OcrWord:
     text: str
     confidence: float  # 0..100; -1 where Tesseract gives none
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, width, height in the image read
+
+
+LineKey = tuple[int, int, int]  # Tesseract's block, paragraph and line numbers
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    mean_confidence: float | None  # 0..100 over recognised words
+    words: tuple[tuple[LineKey, OcrWord], ...] = ()  # in reading order
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ _ENGINES = _Engines()
 
 
 def read_words(image: Image.Image, *, lang: str, psm: int, dpi: float | None = None,
-               timeout_s: float = 180.0) -> list[tuple[tuple[int, int, int], OcrWord]]:
+               timeout_s: float = 180.0) -> list[tuple[LineKey, OcrWord]]:
     """The words Tesseract reads on `image`, each with its (block, paragraph, line) key, in reading order."""
     engine = _ENGINES.get(lang)
     engine.SetPageSegMode(psm)
@@ -109,14 +119,35 @@ def _set_pixels(engine: tesserocr.PyTessBaseAPI, image: Image.Image) -> None:
         raise OcrFailed(f"tesseract could not take the page image: {exc}") from exc
 
 
-def _parse_tsv(tsv: str) -> list[tuple[tuple[int, int, int], OcrWord]]:
+def read_lines_in(image: Image.Image, boxes: list[tuple[int, int, int, int]], *, lang: str, dpi: float | None = None,
+                  timeout_s: float = 180.0) -> list[OcrResult]:
+    """Each box (left, top, width, height) of `image` read as one line of text: the image is handed over once."""
+    engine = _ENGINES.get(lang)
+    engine.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+    _set_pixels(engine, image)
+    if dpi:
+        engine.SetSourceResolution(int(round(dpi)))
+    results = []
+    try:
+        for left, top, width, height in boxes:
+            engine.SetRectangle(left, top, width, height)
+            if not engine.Recognize(timeout=int(timeout_s * 1000)):
+                raise OcrFailed(f"OCR timed out after {timeout_s:.0f} s or failed")
+            results.append(assemble(_parse_tsv(engine.GetTSVText(0))))
+    finally:
+        engine.Clear()
+    return results
+
+
+def _parse_tsv(tsv: str) -> list[tuple[LineKey, OcrWord]]:
     """Tesseract's TSV rows: level, page, block, paragraph, line, word, left, top, width, height, conf, text."""
     words = []
     for row in tsv.splitlines():
         cells = row.split("\t", 11)
         if len(cells) < 12 or cells[0] != "5":  # level 5 = a word
             continue
-        words.append(((int(cells[2]), int(cells[3]), int(cells[4])), OcrWord(cells[11], float(cells[10]))))
+        box = (int(cells[6]), int(cells[7]), int(cells[8]), int(cells[9]))
+        words.append(((int(cells[2]), int(cells[3]), int(cells[4])), OcrWord(cells[11], float(cells[10]), box)))
     return words
 
 
@@ -131,7 +162,10 @@ class TesseractOcr:
         return tessdata_path() is not None
 
     def read(self, image: Image.Image, dpi: float | None = None) -> OcrResult:
-        return _assemble(read_words(image, lang=self.lang, psm=self.psm, dpi=dpi, timeout_s=self.timeout_s))
+        return assemble(read_words(image, lang=self.lang, psm=self.psm, dpi=dpi, timeout_s=self.timeout_s))
+
+    def read_lines(self, image: Image.Image, boxes: list[tuple[int, int, int, int]], dpi: float | None = None) -> list[OcrResult]:
+        return read_lines_in(image, boxes, lang=self.lang, dpi=dpi, timeout_s=self.timeout_s)
 
     def orientation(self, image: Image.Image) -> Orientation | None:
         """Tesseract's orientation detection (osd.traineddata): how far to turn the page, or None when unsure."""
@@ -150,7 +184,7 @@ class TesseractOcr:
         return Orientation(rotate=(360 - int(found["orient_deg"])) % 360, confidence=float(found["orient_conf"]))
 
 
-def _assemble(words: list[tuple[tuple[int, int, int], OcrWord]]) -> OcrResult:
+def assemble(words: list[tuple[LineKey, OcrWord]]) -> OcrResult:
     """Rebuild lines from the words' (block, paragraph, line) keys; a blank line between paragraphs."""
     lines: list[str] = []
     current_key = None
@@ -173,4 +207,4 @@ def _assemble(words: list[tuple[tuple[int, int, int], OcrWord]]) -> OcrResult:
         lines.append(" ".join(line))
     text = "\n".join(lines).strip()
     mean = sum(confidences) / len(confidences) if confidences else None
-    return OcrResult(text=text, mean_confidence=mean)
+    return OcrResult(text=text, mean_confidence=mean, words=tuple(words))

@@ -167,6 +167,8 @@ def measure(text: str | None, confidence: float | None = None) -> Plausibility:
         return Plausibility(0.0, 0, 0.0, 0.0, 0.0, 1.0, 0, "none", confidence)
     junk = syllables = accented = english = words = latin = 0
     for raw in raw_tokens:
+        if _LIST_MARKER.fullmatch(raw):
+            continue  # "a)", "đ)", "(b)": how Vietnamese clauses and points are lettered, neither word nor debris
         if _odd_characters(raw):
             junk += 1
             continue
@@ -209,6 +211,7 @@ def measure(text: str | None, confidence: float | None = None) -> Plausibility:
 
 
 _PARTS = re.compile(r"[-/]")
+_LIST_MARKER = re.compile(r"\(?[a-zđ]\)")
 
 
 def _compound(word: str) -> bool:

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # System packages the archive needs: Tesseract 5 with Vietnamese data, DejaVu fonts for the sample dossiers,
 # and redis-server for the ingest queue across machines (the tests start their own on 127.0.0.1).
+# Tesseract's headers and a compiler too: the archive reads pages with the system's own libtesseract inside
+# the process (tesserocr, built from source by `make install`), the very engine `tesseract` runs.
 # Installs them when run as root with apt; otherwise prints the exact command and carries on.
 # Then scripts/install-compose.sh provides `docker compose` (built once, cached) for tests/deploy.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server)
+packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server
+          libtesseract-dev libleptonica-dev g++ pkg-config)
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -15,6 +18,9 @@ if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null 
 fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v pkg-config >/dev/null 2>&1 && ! pkg-config --exists tesseract lept && missing+=(libtesseract-dev)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
 
 if [ ${#missing[@]} -eq 0 ]; then
   :
@@ -23,7 +29,7 @@ elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 else
-  echo "Tesseract with Vietnamese data and DejaVu fonts are needed. Install them with:" >&2
+  echo "Tesseract with Vietnamese data and its headers, a C++ compiler and DejaVu fonts are needed. Install them with:" >&2
   echo "  sudo apt-get install -y ${packages[*]}" >&2
 fi
 

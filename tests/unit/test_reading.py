@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from rapidfuzz.distance import Levenshtein
 
 from ingest.ocr import OcrResult, TesseractOcr
 from ingest.plausibility import measure
 from ingest.reading import (
-    ReadingOptions, is_weak, lines_run_vertically, look_at, prepare_for_look, read_page_image, visible_damage,
+    ReadingOptions, better_line, is_weak, lines_run_vertically, look_at, prepare_for_look, read_page_image, reread_weak_lines,
+    visible_damage,
 )
 from tests.conftest import SAMPLE_LINES, render_text_image, require_tesseract
 
@@ -170,3 +172,41 @@ def test_vertical_lines_are_told_from_horizontal_ones():
     assert lines_run_vertically(page.rotate(90, expand=True))
     assert lines_run_vertically(page.rotate(270, expand=True))
     assert not lines_run_vertically(Image.new("L", (800, 1100), 255))
+
+
+def _word_errors(text: str) -> int:
+    return Levenshtein.distance(" ".join(text.split()), " ".join(" ".join(PAGE_LINES).split()))
+
+
+def test_doubtful_lines_are_read_again_in_place_and_the_layout_is_kept():
+    """Each doubtful line is read again from its box on the prepared image (here the same page unblurred and
+    2.4 times larger: the boxes are scaled to it); a better line replaces the old one where it stood."""
+    require_tesseract()
+    page = render_text_image(PAGE_LINES, dpi=100).convert("L")
+    soft = page.filter(ImageFilter.GaussianBlur(1.1))
+    first = read_page_image(soft, 100, TesseractOcr(), ReadingOptions(mode="plain"))
+    sharp = page.resize((round(page.width * 2.4), round(page.height * 2.4)), Image.Resampling.LANCZOS)
+    every_line_doubtful = ReadingOptions(weak_word_confidence=101, line_repair_max_share=1.0)
+    repaired = reread_weak_lines(TesseractOcr(), first, sharp, 240, "sharper", every_line_doubtful)
+    assert repaired is not None and repaired.reading_label == "sharper+lines" and repaired.passes == 2
+    assert len(repaired.text.splitlines()) == len(first.text.splitlines())
+    assert _word_errors(repaired.text) < _word_errors(first.text)
+    assert "KB-15-84" in repaired.text
+
+
+def test_a_line_with_its_marks_beats_the_same_line_without():
+    assert better_line(measure("BỘ QUỐC PHÒNG"), measure("BỘ QUỐC PHONG"))
+    assert not better_line(measure("BỘ QUỐC PHONG"), measure("BỘ QUỐC PHÒNG"))
+    # Debris loses to a sound line however confident Tesseract was about the debris.
+    assert not better_line(measure("Tất cả văn ba nói : van bà n đến của M ¬ lan"),
+                           measure("Tất cả văn bản đi, văn bản đến của cơ quan"))
+
+
+def test_doubt_all_over_the_page_asks_for_a_whole_page_reading():
+    require_tesseract()
+    page = render_text_image(PAGE_LINES, dpi=150)
+    first = read_page_image(page, 150, TesseractOcr(), ReadingOptions(mode="plain"))
+    half_at_most = ReadingOptions(weak_word_confidence=101, line_repair_max_share=0.5)
+    assert reread_weak_lines(TesseractOcr(), first, page, 150, "x", half_at_most) is None
+    nothing_doubtful = ReadingOptions(weak_word_confidence=0)
+    assert reread_weak_lines(TesseractOcr(), first, page, 150, "x", nothing_doubtful) is first

@@ -14,7 +14,7 @@ from functools import lru_cache
 from common.identifiers import lookalike_key, serial_key
 from common.vocabulary import DESIGNATIONS
 
-__all__ = ["DESIGNATIONS", "normalize_designation", "designation_key"]
+__all__ = ["DESIGNATIONS", "catalogue_entry", "normalize_designation", "designation_key"]
 
 # Cyrillic letters OCR (and Russian keyboards) put in place of the Latin letters or digits they resemble.
 _CYRILLIC_LOOKALIKES = str.maketrans({
@@ -39,6 +39,11 @@ def _catalogue_index() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     for entry in DESIGNATIONS:
         alike.setdefault(lookalike_key(entry), []).append(entry)
     return exact, {key: tuple(entries) for key, entries in alike.items()}
+
+
+def catalogue_entry(text: str | None) -> str | None:
+    """The catalogue entry whose exact key (case, spaces and dashes aside) `text` has; no look-alikes."""
+    return _catalogue_index()[0].get(designation_key(text)) if text else None
 
 
 def _generic_form(text: str) -> str:

@@ -90,6 +90,17 @@ UNIT_BRANCHES: tuple[str, ...] = (
 
 # What an item is called before its model ("Xe tăng T-55", "Đài ra đa P-18"): the canonical spellings OCR's lost
 # marks are put back from (a name's model and any word not listed here stay as printed).
+# Countries that supplied the army's equipment, as Vietnamese records write them.
+COUNTRIES: tuple[str, ...] = (
+    "Liên Xô", "Liên bang Nga", "Nga", "Trung Quốc", "Tiệp Khắc", "Cộng hòa Séc", "Ba Lan", "Cộng hòa Dân chủ Đức",
+    "Đông Đức", "Hung-ga-ri", "Hungary", "Bun-ga-ri", "Bulgaria", "Ru-ma-ni", "Triều Tiên", "Việt Nam", "Ucraina",
+    "U-crai-na", "Bê-la-rút", "Mỹ", "Hoa Kỳ", "Pháp", "Anh", "Nhật Bản", "Hàn Quốc", "Ấn Độ", "I-xra-en", "Cu Ba",
+)
+# The Vietnamese words of makers' names; the proper name after them stays as printed.
+MAKER_WORDS: tuple[str, ...] = (
+    "Nhà máy", "Xí nghiệp", "Tổng công ty", "Công ty", "Viện", "Liên hiệp", "Liên hợp", "cơ khí", "máy kéo",
+    "ô tô", "xe tăng", "đóng tàu", "quốc phòng", "điện tử", "vô tuyến điện", "thông tin", "sửa chữa",
+)
 EQUIPMENT_NOUNS: tuple[str, ...] = (
     "Xe tăng lội nước", "Xe tăng", "Xe thiết giáp chở quân", "Xe thiết giáp trinh sát", "Xe thiết giáp",
     "Xe chiến đấu bộ binh", "Xe ô tô vận tải", "Xe ô tô chỉ huy", "Xe ô tô", "Xe kéo pháo", "Xe pháo phản lực",

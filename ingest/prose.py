@@ -85,7 +85,8 @@ def _lowercase_at(page: _Page, key_position: int) -> bool:
 
 # --- the item ------------------------------------------------------------------------------
 
-_SERIAL = re.compile(merge_iy(r"\bso\s+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
+# OCR drops specks between the words of a label: "số 'hiệu P18-4986".
+_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´]+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _PLATE = re.compile(merge_iy(r"\bbien\s+so\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
 _YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
@@ -133,12 +134,16 @@ _GRADE_CHANGE = re.compile(
     rf"(?:cap\s+)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
 )
 _GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+luong\s+cap\s+{GRADE_TOKEN}")
+# "đạt cấp chất l0 3": the verb and "cấp chất" stand, OCR broke "lượng".
+_GRADE_REACHED = re.compile(rf"\bdat\s+cap\s+chat\s+[a-z0-9]{{1,6}}\s*[:.]?\s+{GRADE_TOKEN}")
 
 
 def _grade(page: _Page) -> Iterator[ProseValue]:
     for match in _GRADE_CHANGE.finditer(page.key):
         confidence = 0.9 if match["cap"] == "cap" else 0.8
         yield ProseValue("quality_grade", grade_number(match["g"]), confidence, page.number, page.order_at(match.start()))
+    for match in _GRADE_REACHED.finditer(page.key):
+        yield ProseValue("quality_grade", grade_number(match["g"]), 0.6, page.number, page.order_at(match.start()))
     for match in _GRADE_PROSE.finditer(page.key):
         if not page.key[: match.start()].rstrip().endswith("cap"):  # "cấp chất lượng cấp 2" is a label
             yield ProseValue("quality_grade", grade_number(match["g"]), 0.75, page.number, page.order_at(match.start()))

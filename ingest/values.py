@@ -14,9 +14,9 @@ from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
 
-from common.designations import normalize_designation
+from common.designations import catalogue_entry, normalize_designation
 from common.identifiers import serial_key
-from common.vocabulary import EQUIPMENT_NOUNS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
+from common.vocabulary import COUNTRIES, EQUIPMENT_NOUNS, MAKER_WORDS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
 from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
 
@@ -418,13 +418,74 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     return _repair_unit_types(value)
 
 
-_NOUN_INDEX = _phrase_index(EQUIPMENT_NOUNS)
+# OCR's shape errors in words of letters: "X6" for "Xô", "6 tô" for "ô tô", "glap" for "giáp". Vocabulary
+# phrases and printed words are compared under the same mapping, so only phrases known to the vocabulary move.
+_LETTER_SHAPES = str.maketrans({"6": "o", "0": "o", "1": "i", "l": "i", "5": "s", "8": "b"})
+
+
+def shape_key(word: str) -> str:
+    return fold_iy(word).translate(_LETTER_SHAPES)
+
+
+def _shape_index(entries: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for entry in entries:
+        keys = tuple(shape_key(word) for word in re.split(r"[\s\-]+", entry) if word)
+        index.setdefault(keys[0], []).append((keys, entry))
+    for options in index.values():
+        options.sort(key=lambda option: -len(option[0]))
+    return index
+
+
+_NOUN_INDEX = _shape_index(EQUIPMENT_NOUNS)
+_MAKER_INDEX = _shape_index(MAKER_WORDS + COUNTRIES)
+_GLUED_NOUNS = sorted(((("".join(keys)), entry) for options in _NOUN_INDEX.values() for keys, entry in options),
+                      key=lambda pair: -len(pair[0]))
+
+
+def _shape_words(value: str) -> list[_Word]:
+    return [_Word(m.group(), shape_key(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
+
+
+def _unglue_noun(value: str) -> str:
+    """"XetăngT54B": OCR lost the spaces of a name; the noun the vocabulary knows is set apart again."""
+    first = value.split(maxsplit=1)
+    if not first:
+        return value
+    token = first[0]
+    key, offsets = fold_map(token, iy=True)
+    key = key.translate(_LETTER_SHAPES)
+    for joined, entry in _GLUED_NOUNS:
+        if key.startswith(joined) and len(key) > len(joined) and " " in entry:
+            rest = token[offsets[len(joined)]:] if len(joined) < len(offsets) else ""
+            if rest:
+                return f"{entry} {rest}" + (f" {first[1]}" if len(first) > 1 else "")
+    return value
+
+
+_NAME_MODEL = re.compile(r"(?<![\w-])([A-Za-z]{1,6}-?\d{1,4}[A-Za-z]?\d?)(?![\w-])")
+
+
+def _dashed_as_catalogued(value: str) -> str:
+    """"Ural4320" → "Ural-4320": a model in a name takes the catalogue's dashes, its printed case stays."""
+    def dash(match: re.Match[str]) -> str:
+        printed = match.group(1)
+        entry = catalogue_entry(printed)
+        if entry is None or "-" not in entry or "-" in printed:
+            return printed
+        out, letters = [], iter(printed)
+        for ch in entry:
+            out.append("-" if ch == "-" else next(letters, ""))
+        return "".join(out)
+    return _NAME_MODEL.sub(dash, value)
 
 
 def respell_name(value: str) -> str:
-    """An item's name whose leading noun OCR read without some marks ("Dai ra da P-37", "Phao lựu 122mm D-30"):
-    the noun takes its canonical spelling; the model and the rest stay as printed."""
-    words = [_Word(m.group(), fold_iy(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
+    """An item's name whose leading noun OCR read without some marks ("Dai ra da P-37", "Xe 6 tô vận tải"), or
+    glued together ("XetăngT54B"): the noun takes its canonical spelling, the model its catalogue dashes; the rest
+    stays as printed."""
+    value = _dashed_as_catalogued(_unglue_noun(value))
+    words = _shape_words(value)
     if not words or words[0].start > 0:
         return value
     found = _phrase_at(words, 0, _NOUN_INDEX, value)
@@ -434,6 +495,24 @@ def respell_name(value: str) -> str:
     if value[: words[count - 1].end].isupper():
         return value  # "XE Ô TÔ URAL-375D": a title in capitals keeps them
     return _spelled(value, words, 0, count, entry, True) + value[words[count - 1].end :]
+
+
+def respell_maker(value: str) -> str:
+    """A maker or country on an OCRed page that prints marks ("Nha may Uralvagonzavod", "Lién X6"): the words the
+    vocabulary knows take their canonical spelling wherever they stand; proper names stay as printed."""
+    words = _shape_words(value)
+    out, at, last = [], 0, 0
+    while at < len(words):
+        found = _phrase_at(words, at, _MAKER_INDEX, value)
+        if found is None or value[words[at].start : words[at + found[1] - 1].end].isupper():
+            at += 1
+            continue
+        entry, count = found
+        out.append(value[last : words[at].start])
+        out.append(_spelled(value, words, at, count, entry, True))
+        last = words[at + count - 1].end
+        at += count
+    return "".join(out) + value[last:]
 
 
 def respell_unit(value: str) -> str:

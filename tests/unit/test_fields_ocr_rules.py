@@ -127,3 +127,21 @@ def test_a_phrase_before_the_model_stops_at_a_leader():
     got = values(extract_fields([text]))
     assert got["designation"] == "VRS-2M"
     assert "name" not in got  # not "Kiểu loại.............. VRS-2M"
+
+
+def test_a_grade_whose_label_ocr_broke_is_still_read_from_the_sentence():
+    fields = extract_fields(["Số hiệu: 539547.\nSau bảo dưỡng trang bị. đạt cấp chất l0 3."])
+    assert fields["quality_grade"].value == 3 and fields["serial_number"].value == "539547"
+
+
+def test_a_speck_inside_the_serial_label_of_a_sentence_is_passed_over():
+    fields = extract_fields(["Điều 1. Điều chuyển 01 (một) đài ra đa P-18, ký hiệu P-18, số 'hiệu P18-4986,\n"
+                             "năm sản xuất 1977, chất lượng cấp 2 từ Trung đoàn 293, Sư đoàn 375 về Trung đoàn 48."])
+    assert fields["serial_number"].value == "P18-4986" and fields["quality_grade"].value == 2
+
+
+def test_maker_and_country_get_their_marks_back_on_a_marked_page():
+    fields = extract_fields(["LÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-54B\nSố hiệu: KB-15-84\n"
+                             "Nhà sản xuất: Nha may Uralvagonzavod\nNước sản xuất: Lién X6\nNăm sản xuất: 1979"])
+    assert fields["manufacturer"].value == "Nhà máy Uralvagonzavod"
+    assert fields["country_of_origin"].value == "Liên Xô"

@@ -110,3 +110,30 @@ def test_respell_name_puts_back_the_marks_of_the_equipment_noun(printed, expecte
     from ingest.values import respell_name
 
     assert respell_name(printed) == expected
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("XetăngT54B", "Xe tăng T-54B"),  # spaces lost: the noun set apart, the model dashed as catalogued
+    ("Xe ô tô vận tải Ural4320", "Xe ô tô vận tải Ural-4320"),  # the printed case of the model stays
+    ("Xe 6 tô vận tải Ural-4320", "Xe ô tô vận tải Ural-4320"),  # "6" for "ô"
+    ("Xe thiét glap cho quan BTR-152", "Xe thiết giáp chở quân BTR-152"),  # "l" for "i", marks lost
+    ("Pháo lựu 122mm D-30", "Pháo lựu 122mm D-30"),
+    ("XE Ô TÔ URAL-375D", "XE Ô TÔ URAL-375D"),
+])
+def test_respell_name_mends_ocr_shapes_of_the_noun_and_the_model(printed, expected):
+    from ingest.values import respell_name
+    assert respell_name(printed) == expected
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("Nha may Uralvagonzavod", "Nhà máy Uralvagonzavod"),
+    ("Lién X6", "Liên Xô"),
+    ("Nhà máy may kéo Volgograd", "Nhà máy máy kéo Volgograd"),
+    ("Tiep Khac", "Tiệp Khắc"),
+    ("Nhà máy Z153", "Nhà máy Z153"),  # a code stays
+    ("Nhà máy ô tô Ural (Miass)", "Nhà máy ô tô Ural (Miass)"),  # the proper name stays as printed
+    ("LIÊN XÔ", "LIÊN XÔ"),
+])
+def test_respell_maker_puts_back_the_vocabulary_words_only(printed, expected):
+    from ingest.values import respell_maker
+    assert respell_maker(printed) == expected

@@ -134,14 +134,17 @@ _GRADE_CHANGE = re.compile(
     rf"(?:cap\s+)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
 )
 _GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+luong\s+cap\s+{GRADE_TOKEN}")
-# "đạt cấp chất l0 3": the verb and "cấp chất" stand, OCR broke "lượng".
+# "đạt cấp chất l0 3", "Cấp chất gn: Cấp 2": "cấp chất" stands, OCR broke "lượng".
 _GRADE_REACHED = re.compile(rf"\bdat\s+cap\s+chat\s+[a-z0-9]{{1,6}}\s*[:.]?\s+{GRADE_TOKEN}")
+_GRADE_LABEL_BROKEN = re.compile(rf"\bcap\s+chat\s+(?!luong\b)[a-z0-9]{{1,6}}\s*[:.]\s*(?:cap\s*)?{GRADE_TOKEN}")
 
 
 def _grade(page: _Page) -> Iterator[ProseValue]:
     for match in _GRADE_CHANGE.finditer(page.key):
         confidence = 0.9 if match["cap"] == "cap" else 0.8
         yield ProseValue("quality_grade", grade_number(match["g"]), confidence, page.number, page.order_at(match.start()))
+    for match in _GRADE_LABEL_BROKEN.finditer(page.key):
+        yield ProseValue("quality_grade", grade_number(match["g"]), 0.6, page.number, page.order_at(match.start()))
     for match in _GRADE_REACHED.finditer(page.key):
         yield ProseValue("quality_grade", grade_number(match["g"]), 0.6, page.number, page.order_at(match.start()))
     for match in _GRADE_PROSE.finditer(page.key):

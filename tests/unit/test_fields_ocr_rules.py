@@ -145,3 +145,16 @@ def test_maker_and_country_get_their_marks_back_on_a_marked_page():
                              "Nhà sản xuất: Nha may Uralvagonzavod\nNước sản xuất: Lién X6\nNăm sản xuất: 1979"])
     assert fields["manufacturer"].value == "Nhà máy Uralvagonzavod"
     assert fields["country_of_origin"].value == "Liên Xô"
+
+
+def test_a_grade_label_ocr_broke_still_gives_the_grade_it_labels():
+    fields = extract_fields(["Tên trang bị: Xe tăng T-54B\nSố hiệu: EM-77-87\n- Cấp chất gn: Cap 2\nNăm sản xuất: 1979"])
+    assert fields["quality_grade"].value == 2
+
+
+def test_an_inventory_header_with_a_colon_on_a_cell_is_still_a_header():
+    fields = extract_fields(["BIÊN BẢN KIỂM KÊ TRANG BỊ KỸ THUẬT\nĐơn vị: Lữ đoàn xe tăng 203\n"
+                             "TT Tén trang bi - Kýhiệu Số hiệu Cấp: Số lượng\n"
+                             "1 XetänglộinướcPT76 PT76 PT76-6539 . 2 01\nCộng : 01"])
+    assert fields["serial_number"].value == "PT76-6539" and fields["quality_grade"].value == 2
+    assert fields["name"].value == "Xe tăng lội nước PT-76"

@@ -381,10 +381,14 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
     return " ".join(parts), cursor
 
 
+_WORD_NUMBER_SPECK = re.compile(r"(?<=[^\W\d_]{3})[.\-](?=\d)")
+
+
 def read_unit_name(value: str, marks: bool | None = None) -> str | None:
     """A unit name (or chain) from the vocabulary, starting within the value's first words; None when the value
     opens with no known unit type. Types and branches are spelled canonically where OCR damaged a mark,
     upper-case header forms come out in sentence case, numbers and names stay as printed."""
+    value = _WORD_NUMBER_SPECK.sub(" ", value)  # "Sư đoàn.304", "Sư đoàn bộ binh-308": a speck for a space
     words = [_Word(m.group(), fold_iy(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
     marks = _has_marks(value) if marks is None else marks
     for start in range(min(len(words), 6)):

@@ -199,3 +199,9 @@ def test_the_receiving_unit_when_ocr_lost_the_giving_one():
     got = _units(page)
     assert got["to_unit"] == "Kho K3/Cục Kỹ thuật"
     assert got["unit"] == "Kho K3/Cục Kỹ thuật"  # the item now belongs to the receiver, not the article's subject
+
+
+def test_a_speck_between_a_unit_word_and_its_number_is_read_as_a_space():
+    from ingest.values import read_unit_name
+    assert read_unit_name("Trung đoàn 24, Sư đoàn.304") == "Trung đoàn 24, Sư đoàn 304"
+    assert read_unit_name("Trung đoàn bộ binh 36, Sư đoàn bộ binh-308") == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"

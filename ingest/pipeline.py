@@ -41,6 +41,9 @@ class ExtractionOptions:
 
 # A text layer scoring below this (accents missing on Vietnamese words, debris) is OCRed and the better kept.
 TRUSTED_LAYER_SCORE = 0.7
+# After this many doubtful layers of a document kept over their OCR (and none lost), its other doubtful layers are
+# trusted: a German textbook of formulas is not mis-encoded Vietnamese, and OCRing its 98 doubtful pages gains nothing.
+DOUBTFUL_LAYER_TRIALS = 2
 # Secrecy stamps stand on a document's first pages; looking further would cost every page of a long scan.
 STAMP_PAGES = 2
 
@@ -51,7 +54,8 @@ def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction
         raise TooLarge(f"{len(data):,} bytes, more than the limit of {options.limits.max_bytes:,}")
     content_type = sniff(data[:1024])
     ocr = TesseractOcr(options.ocr_lang, psm=options.ocr_psm, timeout_s=options.limits.ocr_timeout_s)
-    pages = tuple(read_page(source, ocr, options) for source in page_sources(data, content_type, options.limits))
+    verdicts = LayerVerdicts()
+    pages = tuple(read_page(source, ocr, options, verdicts) for source in page_sources(data, content_type, options.limits))
     stamps = [(page.number, *page.stamp) for page in pages if page.stamp]
     fields = extract_fields([page.text for page in pages], image_stamps=stamps)
     return Extraction(
@@ -69,13 +73,28 @@ def page_sources(data: bytes, content_type: str, limits: ExtractionLimits) -> It
     return iter_image_pages(data, limits)
 
 
-def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions) -> PageText:
+@dataclass
+class LayerVerdicts:
+    """How OCR fared against one document's doubtful text layers."""
+
+    layer_kept: int = 0
+    ocr_won: int = 0
+
+    def trust_doubtful(self) -> bool:
+        return self.ocr_won == 0 and self.layer_kept >= DOUBTFUL_LAYER_TRIALS
+
+
+def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
+              verdicts: LayerVerdicts | None = None) -> PageText:
+    verdicts = verdicts or LayerVerdicts()
     text_layer = repair_legacy_text(source.text_layer)  # TCVN3 / VNI mojibake → Unicode; anything else as is
     layer_score = None
     if usable_text_layer(text_layer, options.limits.min_text_chars):
         layer_text = normalize_text(text_layer or "")
         layer_score = measure(layer_text).score
-        if layer_score >= TRUSTED_LAYER_SCORE:  # text PDFs stay fast: a plausible layer is never OCRed
+        # Text PDFs stay fast: a plausible layer is never OCRed, nor a doubtful one of a document whose doubtful
+        # layers have kept beating their OCR.
+        if layer_score >= TRUSTED_LAYER_SCORE or verdicts.trust_doubtful():
             return PageText(number=source.number, text=layer_text, source="text")
     try:
         image, dpi = source.load_image()
@@ -87,7 +106,10 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions)
     ocr_text = normalize_text(reading.text)
     stamp = _stamp(source.number, reading, options)
     if layer_score is not None and measure(ocr_text).score <= layer_score:
+        verdicts.layer_kept += 1
         return PageText(number=source.number, text=layer_text, source="text", stamp=stamp)
+    if layer_score is not None:
+        verdicts.ocr_won += 1
     return PageText(number=source.number, text=ocr_text, source="ocr", ocr_confidence=reading.confidence,
                     reading=reading.reading_label, stamp=stamp)
 

@@ -175,7 +175,7 @@ JUNK_LAYER = [
 ]
 
 
-def scan_pdf_with_layer(page: Image.Image, layer_lines: list[str], *, visible: bool = False) -> bytes:
+def scan_pdf_with_layer(page: Image.Image, layer_lines: list[str], *, visible: bool = False, pages: int = 1) -> bytes:
     """A scanned page with a scanner-made text layer (invisible text over the image), as OCR-ing scanners write it."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
@@ -186,14 +186,15 @@ def scan_pdf_with_layer(page: Image.Image, layer_lines: list[str], *, visible: b
     pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT)))
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
-    pdf.drawImage(ImageReader(page), 0, 0, width=A4[0], height=A4[1])
-    text = pdf.beginText(60, 780)
-    text.setFont("DejaVuSans", 11)
-    text.setTextRenderMode(0 if visible else 3)
-    for line in layer_lines:
-        text.textLine(line)
-    pdf.drawText(text)
-    pdf.showPage()
+    for _ in range(pages):
+        pdf.drawImage(ImageReader(page), 0, 0, width=A4[0], height=A4[1])
+        text = pdf.beginText(60, 780)
+        text.setFont("DejaVuSans", 11)
+        text.setTextRenderMode(0 if visible else 3)
+        for line in layer_lines:
+            text.textLine(line)
+        pdf.drawText(text)
+        pdf.showPage()
     pdf.save()
     return out.getvalue()
 
@@ -228,3 +229,44 @@ def test_accented_vietnamese_text_layer_is_trusted_without_ocr():
     extraction = extract(data)
     assert extraction.text_source == "text"
     assert extraction.value("serial_number") == "KB-15-84"
+
+
+# A German textbook's page of formulas: not plausible Vietnamese, and no OCR reads it better.
+FORMULA_LAYER = [
+    "Satz 3.2 (Zerlegung). Sei f: X → Y stetig, dann gilt f(A ∪ B) = f(A) ∪ f(B) für A, B ⊂ X.",
+    "Beweis: Für x ∈ A ∪ B ist f(x) ∈ f(A) ∪ f(B); ∀ε>0 ∃δ>0 mit |x−y|<δ ⇒ |f(x)−f(y)|<ε.",
+    "Übung 3.7: Man zeige ∫₀¹ g(t) dt ≤ ‖g‖∞ und bestimme die Topologie von ℝⁿ.",
+]
+
+
+def test_a_document_whose_doubtful_layers_keep_beating_ocr_has_the_rest_trusted():
+    require_tesseract()
+    from ingest.limits import ExtractionLimits
+    from ingest.ocr import OcrResult, TesseractOcr
+    from ingest.pdf import iter_pdf_pages
+    from ingest.pipeline import DOUBTFUL_LAYER_TRIALS, LayerVerdicts, TRUSTED_LAYER_SCORE, read_page
+    from ingest.plausibility import measure
+
+    class CountingOcr(TesseractOcr):
+        passes = 0
+
+        def read(self, image, dpi=None) -> OcrResult:
+            CountingOcr.passes += 1
+            return super().read(image, dpi)
+
+    assert measure(" ".join(FORMULA_LAYER)).score < TRUSTED_LAYER_SCORE  # the layer is doubtful indeed
+    data = scan_pdf_with_layer(Image.new("RGB", (1240, 1754), "white"), FORMULA_LAYER, pages=5)
+    verdicts = LayerVerdicts()
+    pages = [read_page(source, CountingOcr(), ExtractionOptions(), verdicts)
+             for source in iter_pdf_pages(data, ExtractionLimits())]
+    assert [page.source for page in pages] == ["text"] * 5 and "Topologie" in pages[4].text
+    assert 1 <= CountingOcr.passes <= 2 * DOUBTFUL_LAYER_TRIALS  # the blank image was read for the first pages only
+    assert verdicts.layer_kept == DOUBTFUL_LAYER_TRIALS
+
+
+def test_a_document_where_ocr_once_beat_its_layer_keeps_ocring_doubtful_layers():
+    from ingest.pipeline import DOUBTFUL_LAYER_TRIALS, LayerVerdicts
+
+    assert LayerVerdicts(layer_kept=DOUBTFUL_LAYER_TRIALS).trust_doubtful()
+    assert not LayerVerdicts(layer_kept=DOUBTFUL_LAYER_TRIALS + 5, ocr_won=1).trust_doubtful()
+    assert not LayerVerdicts(layer_kept=DOUBTFUL_LAYER_TRIALS - 1).trust_doubtful()

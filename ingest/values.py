@@ -273,10 +273,10 @@ class _Word:
     end: int
 
 
-def _phrase_index(entries: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+def _phrase_index(entries: tuple[str, ...], key: Callable[[str], str] = fold_iy) -> dict[str, list[tuple[tuple[str, ...], str]]]:
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for entry in entries:
-        keys = tuple(fold_iy(word) for word in re.split(r"[\s\-]+", entry) if word)
+        keys = tuple(key(word) for word in re.split(r"[\s\-]+", entry) if word)
         index.setdefault(keys[0], []).append((keys, entry))
     for options in index.values():
         options.sort(key=lambda option: -len(option[0]))  # the longest phrase wins: "bộ binh cơ giới" over "bộ binh"
@@ -431,18 +431,8 @@ def shape_key(word: str) -> str:
     return fold_iy(word).translate(_LETTER_SHAPES)
 
 
-def _shape_index(entries: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for entry in entries:
-        keys = tuple(shape_key(word) for word in re.split(r"[\s\-]+", entry) if word)
-        index.setdefault(keys[0], []).append((keys, entry))
-    for options in index.values():
-        options.sort(key=lambda option: -len(option[0]))
-    return index
-
-
-_NOUN_INDEX = _shape_index(EQUIPMENT_NOUNS)
-_MAKER_INDEX = _shape_index(MAKER_WORDS + COUNTRIES)
+_NOUN_INDEX = _phrase_index(EQUIPMENT_NOUNS, shape_key)
+_MAKER_INDEX = _phrase_index(MAKER_WORDS + COUNTRIES, shape_key)
 _GLUED_NOUNS = sorted(((("".join(keys)), entry) for options in _NOUN_INDEX.values() for keys, entry in options),
                       key=lambda pair: -len(pair[0]))
 

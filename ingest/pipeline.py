@@ -41,8 +41,9 @@ class ExtractionOptions:
 
 # A text layer scoring below this (accents missing on Vietnamese words, debris) is OCRed and the better kept.
 TRUSTED_LAYER_SCORE = 0.7
-# After this many doubtful layers of a document kept over their OCR (and none lost), its other doubtful layers are
-# trusted: a German textbook of formulas is not mis-encoded Vietnamese, and OCRing its 98 doubtful pages gains nothing.
+# After this many doubtful layers of a document whose OCR was no more plausible (and none whose OCR was), its other
+# doubtful layers are trusted: a German textbook of formulas is not mis-encoded Vietnamese, and OCRing its 98
+# doubtful pages gains nothing.
 DOUBTFUL_LAYER_TRIALS = 2
 # Secrecy stamps stand on a document's first pages; looking further would cost every page of a long scan.
 STAMP_PAGES = 2
@@ -75,13 +76,19 @@ def page_sources(data: bytes, content_type: str, limits: ExtractionLimits) -> It
 
 @dataclass
 class LayerVerdicts:
-    """How OCR fared against one document's doubtful text layers."""
+    """What OCR did for one document's doubtful text layers: helped (its text plausible, the layer's not), or not."""
 
-    layer_kept: int = 0
-    ocr_won: int = 0
+    helped: int = 0
+    did_not_help: int = 0
 
     def trust_doubtful(self) -> bool:
-        return self.ocr_won == 0 and self.layer_kept >= DOUBTFUL_LAYER_TRIALS
+        return self.helped == 0 and self.did_not_help >= DOUBTFUL_LAYER_TRIALS
+
+    def record(self, ocr_score: float) -> None:
+        if ocr_score >= TRUSTED_LAYER_SCORE:
+            self.helped += 1
+        else:
+            self.did_not_help += 1
 
 
 def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
@@ -105,11 +112,11 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
         return PageText(number=source.number, text=layer_text, source="text")  # a doubtful layer beats no text
     ocr_text = normalize_text(reading.text)
     stamp = _stamp(source.number, reading, options)
-    if layer_score is not None and measure(ocr_text).score <= layer_score:
-        verdicts.layer_kept += 1
-        return PageText(number=source.number, text=layer_text, source="text", stamp=stamp)
+    ocr_score = measure(ocr_text).score
     if layer_score is not None:
-        verdicts.ocr_won += 1
+        verdicts.record(ocr_score)
+        if ocr_score <= layer_score:
+            return PageText(number=source.number, text=layer_text, source="text", stamp=stamp)
     return PageText(number=source.number, text=ocr_text, source="ocr", ocr_confidence=reading.confidence,
                     reading=reading.reading_label, stamp=stamp)
 

@@ -261,12 +261,16 @@ def test_a_document_whose_doubtful_layers_keep_beating_ocr_has_the_rest_trusted(
              for source in iter_pdf_pages(data, ExtractionLimits())]
     assert [page.source for page in pages] == ["text"] * 5 and "Topologie" in pages[4].text
     assert 1 <= CountingOcr.passes <= 2 * DOUBTFUL_LAYER_TRIALS  # the blank image was read for the first pages only
-    assert verdicts.layer_kept == DOUBTFUL_LAYER_TRIALS
+    assert verdicts.did_not_help == DOUBTFUL_LAYER_TRIALS and verdicts.helped == 0
 
 
-def test_a_document_where_ocr_once_beat_its_layer_keeps_ocring_doubtful_layers():
+def test_a_document_where_ocr_once_read_plausible_text_keeps_ocring_doubtful_layers():
     from ingest.pipeline import DOUBTFUL_LAYER_TRIALS, LayerVerdicts
 
-    assert LayerVerdicts(layer_kept=DOUBTFUL_LAYER_TRIALS).trust_doubtful()
-    assert not LayerVerdicts(layer_kept=DOUBTFUL_LAYER_TRIALS + 5, ocr_won=1).trust_doubtful()
-    assert not LayerVerdicts(layer_kept=DOUBTFUL_LAYER_TRIALS - 1).trust_doubtful()
+    verdicts = LayerVerdicts()
+    for _ in range(DOUBTFUL_LAYER_TRIALS):
+        verdicts.record(0.3)  # OCR read nothing plausible either
+    assert verdicts.trust_doubtful()
+    verdicts.record(0.95)  # but here OCR read fluent text where the layer was debris
+    assert not verdicts.trust_doubtful()
+    assert not LayerVerdicts(did_not_help=DOUBTFUL_LAYER_TRIALS - 1).trust_doubtful()

@@ -141,7 +141,10 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
     boxes = [_line_box(lines[key], scale_x, scale_y, prepared.size) for key in weak]
     replaced: dict[LineKey, OcrWord] = {}
     for key, again in zip(weak, ocr.read_lines(prepared, boxes, prepared_dpi)):
-        if again.text and better_line(measure(again.text), measure(" ".join(word.text for word in lines[key]))):
+        words = lines[key]
+        old_confidence = sum(word.confidence for word in words) / len(words)
+        if again.text and better_line(measure(again.text), measure(" ".join(word.text for word in words)),
+                                      (again.mean_confidence or 0.0, old_confidence)):
             replaced[key] = OcrWord(again.text.replace("\n", " "), again.mean_confidence or 0.0)
     if not replaced:
         return replace(first, passes=2)
@@ -157,14 +160,19 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
                    passes=2, plausibility=measure(result.text, result.mean_confidence), words=result.words)
 
 
-def better_line(candidate: Plausibility, incumbent: Plausibility) -> bool:
-    """Text against text: Tesseract's confidence on a cleaned-up line says little against the damaged one's.
-    On a line the page score saturates ("PHONG" and "PHÒNG" both read as fluent), so where the scores tie,
-    the reading with clearly more of its syllables marked wins: OCR drops marks far more often than it adds them."""
+def better_line(candidate: Plausibility, incumbent: Plausibility, confidences: tuple[float, float] | None = None) -> bool:
+    """Text against text first: Tesseract's confidence on a cleaned-up line is no match for the damaged one's
+    when the words differ in kind. On a line the text score saturates ("PHONG" and "PHÒNG" both read as fluent),
+    so where it ties, the reading with clearly more of its syllables marked wins (OCR drops marks far more often
+    than it adds them); where the marks tie too (a code: "549/BB-CKF" or "549/BB-CKT"), the clearly surer one."""
     if better(candidate, incumbent):
         return True
-    return (abs(candidate.score - incumbent.score) <= 0.03 and candidate.good_words >= incumbent.good_words
-            and candidate.accent_share >= incumbent.accent_share + 0.1)
+    if abs(candidate.score - incumbent.score) > 0.03 or candidate.good_words < incumbent.good_words:
+        return False
+    if candidate.accent_share >= incumbent.accent_share + 0.1:
+        return True
+    return (abs(candidate.accent_share - incumbent.accent_share) < 0.1 and confidences is not None
+            and confidences[0] >= confidences[1] + 10)
 
 
 def _lines(words: tuple[tuple[LineKey, OcrWord], ...]) -> dict[LineKey, list[OcrWord]]:

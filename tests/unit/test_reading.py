@@ -197,9 +197,12 @@ def test_doubtful_lines_are_read_again_in_place_and_the_layout_is_kept():
 def test_a_line_with_its_marks_beats_the_same_line_without():
     assert better_line(measure("BỘ QUỐC PHÒNG"), measure("BỘ QUỐC PHONG"))
     assert not better_line(measure("BỘ QUỐC PHONG"), measure("BỘ QUỐC PHÒNG"))
+    # A code the text score cannot judge: the clearly surer reading wins, a slightly surer one does not.
+    assert better_line(measure("Số: 549/BB-CKT"), measure("Số: 549/BB-CKF .. :"), (91.0, 62.0))
+    assert not better_line(measure("Số: 549/BB-CKT"), measure("Số: 549/BB-CKF"), (70.0, 65.0))
     # Debris loses to a sound line however confident Tesseract was about the debris.
     assert not better_line(measure("Tất cả văn ba nói : van bà n đến của M ¬ lan"),
-                           measure("Tất cả văn bản đi, văn bản đến của cơ quan"))
+                           measure("Tất cả văn bản đi, văn bản đến của cơ quan"), (96.0, 60.0))
 
 
 def test_doubt_all_over_the_page_asks_for_a_whole_page_reading():

@@ -155,6 +155,8 @@ def _label_candidates(lines: list[Line]) -> Iterator[_Candidate]:
                 continue
             if hit.value:
                 found = _same_line_value(hit, lines)
+                if found is None and field in _SHORT_VALUE_FIELDS and _is_speck(hit.value):
+                    found = _next_line_value(hit, lines)  # "Số đăng ký. tà" / ". 539547": OCR specks, the value below
             elif hit.paren and field in ("unit", "from_unit", "to_unit"):
                 parsed = PARSERS[field](hit.paren)
                 found = (parsed, hit.paren, line, 0.0) if parsed is not None else None
@@ -165,6 +167,14 @@ def _label_candidates(lines: list[Line]) -> Iterator[_Candidate]:
             parsed, raw, source, penalty = found
             confidence = _hit_confidence(hit, parsed, raw, source is not line, source) - penalty
             yield _Candidate(field, parsed, round(confidence, 2), line.page, source.order)
+
+
+_SHORT_VALUE_FIELDS = frozenset({"serial_number", "year_of_manufacture", "quality_grade", "designation"})
+
+
+def _is_speck(value: str) -> bool:
+    """A "value" of two or three stray letters and no digit: debris the scanner left after a label."""
+    return not re.search(r"\d", value) and len(re.sub(r"[\W_]", "", value)) <= 3
 
 
 # "3 |S6 xuất xưởng 10315-XB": in a ruled row ("3 |Label value"), the rule between the label

@@ -158,3 +158,9 @@ def test_an_inventory_header_with_a_colon_on_a_cell_is_still_a_header():
                              "1 XetänglộinướcPT76 PT76 PT76-6539 . 2 01\nCộng : 01"])
     assert fields["serial_number"].value == "PT76-6539" and fields["quality_grade"].value == 2
     assert fields["name"].value == "Xe tăng lội nước PT-76"
+
+
+def test_a_serial_below_a_label_that_ocr_gave_a_speck_of_a_value_is_found():
+    fields = extract_fields(["LÝ LỊCH VŨ KHÍ\nTên TBKT...... Pháo lựu 122mm D-30\nKiểu loại ...... D-30\n"
+                             "_ Số đăng ký. tà\n. 539547\nNăm xuất xưởng ...... 1970"])
+    assert fields["serial_number"].value == "539547" and fields["year_of_manufacture"].value == 1970

@@ -18,8 +18,7 @@ from ingest.types import Extraction
 
 
 def _worker_init(memory_bytes: int) -> None:
-    # Parallelism comes from the pool; Tesseract's own threads would only fight over the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    # Tesseract's OpenMP thread limit is set where the library is loaded (ingest.ocr), before this fork.
     # The data segment (heap and anonymous mappings), inherited by Tesseract: a decompression bomb
     # that slips past the pixel check ends in MemoryError or a killed process, not a frozen machine.
     if memory_bytes > 0:

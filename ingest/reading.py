@@ -39,7 +39,6 @@ class ReadingOptions:
     # An upside-down page reads as near nonsense (plausibility 0.2-0.56 on the benchmark pages, upright ones
     # 0.81 and up even when faded): orientation detection is spent only on a reading that bad.
     turn_below: float = 0.65
-    line_repair: bool = True  # a damaged page's doubtful lines read again, instead of the whole page
     weak_word_confidence: float = 80.0  # a line with a word under this is doubtful on a damaged page
     # More lines in doubt than this share: the whole page is read again (0.6 kept the tuning set's fields,
     # 0.9198 against 0.918 at 0.35 and 0.911 at 1.0, and spends ~10% less on the faded benchmark pages).
@@ -108,10 +107,13 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
         readings.append(_reading(ocr, as_given(image), dpi, "plain", image))
     elif first.plausibility.score < options.turn_below:
         upright, turned = _upright(image, small_gray, ocr, options)
+    # Decent text from a visibly damaged page: only its doubtful lines are read again, not the whole page.
+    by_lines = not turned and first.plausibility.score >= options.weak_below
+    if by_lines and not doubtful_lines(first, options):
+        return first  # nothing in doubt: no page preparation spent
     look = look_at(upright, dpi)
     prepared, prepared_dpi, steps = prepare_for_look(upright, dpi, look)
-    if options.line_repair and not turned and steps and first.plausibility.score >= options.weak_below:
-        # Decent text from a visibly damaged page: only its doubtful lines are read again, not the whole page.
+    if by_lines and steps:
         repaired = reread_weak_lines(ocr, first, prepared, prepared_dpi, "+".join(steps), options)
         if repaired is not None:
             return repaired
@@ -131,7 +133,7 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
     the more plausible line. Tesseract's layout of the first reading is kept: only the lines are recognised.
     None when doubt is all over the page: then its layout may be wrong too, and the whole page is read again."""
     lines = _lines(first.words)
-    weak = [key for key, words in lines.items() if _weak_line(words, options)]
+    weak = doubtful_lines(first, options, lines)
     if not weak:
         return first
     if len(weak) > options.line_repair_max_share * len(lines):
@@ -158,6 +160,13 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
     result = assemble(words)
     return replace(first, text=result.text, confidence=result.mean_confidence, reading_label=f"{label}+lines",
                    passes=2, plausibility=measure(result.text, result.mean_confidence), words=result.words)
+
+
+def doubtful_lines(reading: PageReading, options: ReadingOptions,
+                   lines: dict[LineKey, list[OcrWord]] | None = None) -> list[LineKey]:
+    """The reading's lines with a word under the confidence bar, or debris."""
+    lines = _lines(reading.words) if lines is None else lines
+    return [key for key, words in lines.items() if _weak_line(words, options)]
 
 
 def better_line(candidate: Plausibility, incumbent: Plausibility, confidences: tuple[float, float] | None = None) -> bool:

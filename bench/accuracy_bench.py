@@ -146,7 +146,7 @@ def run_set(name: str, items: int | None, command: str, readings: list[str]) -> 
                 "by_scan_class": _by_group(samples, extracted, lambda s: (s.scan_class,)),
                 "by_trait": _by_group(samples, extracted, lambda s: s.traits),
                 "equipment_view": equipment.as_dict(),
-                "misses": {field: entry.misses[:8] for field, entry in {**scans, **{f"text:{k}": v for k, v in texts.items()}}.items()
+                "misses": {field: entry.misses[:40] for field, entry in {**scans, **{f"text:{k}": v for k, v in texts.items()}}.items()
                            if entry.misses},
             }
     return report

@@ -13,6 +13,7 @@ that reading is weak: a sealed page costs one pass.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -20,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFilter
 
+from ingest.coverage import ink_mask, insert_lines, reduced_gray, skipped_lines, word_height
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
 from ingest.preprocess import despeckle, speck_mask, to_gray
@@ -43,6 +45,7 @@ class ReadingOptions:
     # More lines in doubt than this share: the whole page is read again (0.6 kept the tuning set's fields,
     # 0.9198 against 0.918 at 0.35 and 0.911 at 1.0, and spends ~10% less on the faded benchmark pages).
     line_repair_max_share: float = 0.6
+    read_skipped: bool = True  # lines of ink no word of the reading covers are read on their own (ingest.coverage)
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,20 @@ class PageReading:
     dpi: float | None
     passes: int  # Tesseract recognition passes spent on the page (orientation detection not counted)
     plausibility: Plausibility
-    words: tuple[tuple[LineKey, OcrWord], ...] = ()  # the reading's words, boxes in the image it read
+    words: tuple[tuple[LineKey, OcrWord], ...] = ()  # the reading's words, boxes in `upright_image`
 
 
 def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
                     options: ReadingOptions | None = None) -> PageReading:
-    """Read one page image; a second, prepared reading only when the first one is weak."""
+    """Read one page image; a second, prepared reading only when the first one is weak; then the lines that
+    reading skipped, if any."""
     options = options or ReadingOptions()
     if options.mode == "plain":
         return _reading(ocr, as_given(image), dpi, "plain", image)
+    return read_skipped_lines(ocr, _choose_reading(image, dpi, ocr, options), options)
+
+
+def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, options: ReadingOptions) -> PageReading:
     small = overview(image)
     small_gray = plain_gray(small)
     # A page whose lines run up and down is turned before its first reading, not after a wasted one.
@@ -142,12 +150,13 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
     scale_y = prepared.height / first.upright_image.height
     boxes = [_line_box(lines[key], scale_x, scale_y, prepared.size) for key in weak]
     replaced: dict[LineKey, OcrWord] = {}
-    for key, again in zip(weak, ocr.read_lines(prepared, boxes, prepared_dpi)):
+    for key, box, again in zip(weak, boxes, ocr.read_lines(prepared, boxes, prepared_dpi)):
         words = lines[key]
         old_confidence = sum(word.confidence for word in words) / len(words)
         if again.text and better_line(measure(again.text), measure(" ".join(word.text for word in words)),
                                       (again.mean_confidence or 0.0, old_confidence)):
-            replaced[key] = OcrWord(again.text.replace("\n", " "), again.mean_confidence or 0.0)
+            replaced[key] = OcrWord(again.text.replace("\n", " "), again.mean_confidence or 0.0,
+                                    _scaled(box, 1 / scale_x, 1 / scale_y))
     if not replaced:
         return replace(first, passes=2)
     # The page is put together exactly as the first reading was (ingest.ocr), a new line in each doubtful one's place.
@@ -306,8 +315,75 @@ def plain_gray(image: Image.Image) -> Image.Image:
 def _reading(ocr: TesseractOcr, prepared: Image.Image, prepared_dpi: float | None, label: str,
              upright: Image.Image, *, dpi: float | None = None) -> PageReading:
     result: OcrResult = ocr.read(prepared, prepared_dpi)
+    words = result.words
+    if prepared.size != upright.size:  # an enlarged copy was read: its boxes are put back on the page
+        scale_x, scale_y = upright.width / prepared.width, upright.height / prepared.height
+        words = tuple((key, replace(word, box=_scaled(word.box, scale_x, scale_y))) for key, word in words)
     return PageReading(result.text, result.mean_confidence, label, upright, dpi if dpi is not None else prepared_dpi,
-                       1, measure(result.text, result.mean_confidence), result.words)
+                       1, measure(result.text, result.mean_confidence), words)
+
+
+def _scaled(box: tuple[int, int, int, int], scale_x: float, scale_y: float) -> tuple[int, int, int, int]:
+    return (round(box[0] * scale_x), round(box[1] * scale_y), round(box[2] * scale_x), round(box[3] * scale_y))
+
+
+# --- lines the layout analysis skipped -------------------------------------------------------
+
+
+def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: ReadingOptions) -> PageReading:
+    """The reading with the lines of ink it left out (ingest.coverage) read one by one and put in their place,
+    where what they say is plausible text."""
+    if not reading.words or not options.read_skipped:
+        return reading
+    upright = reading.upright_image
+    resolution = estimated_dpi(upright, reading.dpi)[0]
+    factor = max(1, int(resolution // 150))  # the search runs at about 150 dpi: ample for lines of text
+    small = reduced_gray(to_gray(upright, drop_red=True), factor)  # a seal's red is no text
+    ink = ink_mask(small, *ink_and_paper(small))
+    rules = cv2.dilate(_rules(ink, resolution / factor).view(np.uint8), np.ones((3, 3), np.uint8))
+    found = skipped_lines(ink & (1 - rules), reading.words, reduce=factor)
+    if not found:
+        return reading
+    # Small print (a phone photo, a 150-dpi copy) is enlarged first, as a one-line reading wants letters
+    # some 30 px tall; only the lines' strips are, not the page.
+    text_height = word_height(reading.words) or 32.0
+    enlarge = min(3.0, 32 / text_height) if text_height < 24 else 1.0
+    gray = np.asarray(to_gray(upright, drop_red=True))
+    recovered = []
+    for line in found:
+        left, top, width, height = line.box
+        strip = gray[top : top + height, left : left + width].copy()
+        strip[~line.keep[: strip.shape[0], : strip.shape[1]]] = 255
+        image = Image.fromarray(strip, mode="L")
+        if enlarge > 1:
+            image = image.resize((round(image.width * enlarge), round(image.height * enlarge)), Image.Resampling.BICUBIC)
+        again = ocr.read_lines(image, [(0, 0, image.width, image.height)], resolution * enlarge)[0]
+        if _worth_keeping(again):
+            recovered.append((line.box, OcrWord(again.text.replace("\n", " "), again.mean_confidence or 0.0, line.box)))
+    if not recovered:
+        return reading
+    result = assemble(insert_lines(reading.words, recovered))
+    return replace(reading, text=result.text, confidence=result.mean_confidence,
+                   reading_label=f"{reading.reading_label}+skipped", words=result.words,
+                   plausibility=measure(result.text, result.mean_confidence))
+
+
+_CODE = re.compile(r"^\w[\w./-]*\w$")
+
+
+def _worth_keeping(line: OcrResult) -> bool:
+    """Words, or a code or number Tesseract was sure of (a serial in a table cell); a signature or a seal's
+    edge reads as debris."""
+    text = line.text.strip()
+    confidence = line.mean_confidence or 0.0
+    if sum(c.isalnum() for c in text) < 3 or confidence < 70:
+        return False  # a letter or two beside a line is a piece of a word already read, or of a seal
+    found = measure(text, confidence)
+    if found.junk_share > 0:
+        return False
+    if found.good_words >= 1 and found.score >= 0.7:
+        return True
+    return confidence >= 85 and bool(_CODE.match(text)) and sum(c.isalnum() for c in text) >= 4
 
 
 # --- orientation -----------------------------------------------------------------------------

@@ -281,8 +281,17 @@ def _row_lines(lines: list[Line], start: int, limit: int) -> list[Line]:
             continue
         if _ROW_END.match(line.key) or any(h.strong and h.label.field for h in label_hits(line)):
             break
+        if not taken and _header_tail(line.text):
+            continue
         taken.append(line)
     return taken
+
+
+def _header_tail(text: str) -> bool:
+    """The second line of a header cell wrapped in two ("Số" / "lượng"), which OCR may give a line of its own."""
+    letters = _letters(text)
+    return 3 <= len(letters) <= 12 and not re.search(r"\d", text) and len(text.split()) <= 2 and any(
+        key.endswith(letters) and key != letters for key, _ in _KEYS)
 
 
 def _values(kinds: list[str], tokens: list[_Token], line: Line, spaced: bool) -> list[TableValue]:

@@ -30,3 +30,8 @@ def test_pipe_table_with_a_rule_line():
 
 def test_key_value_tables_are_no_item_tables():
     assert read("TT\nNội dung\nThông số\n1\nTrang bị\nĐài ra đa P-37\n") == {}
+
+
+def test_the_second_line_of_a_wrapped_header_cell_on_a_line_of_its_own_is_not_the_row():
+    text = "TT |. Tên trang bị Ký hiệu | Số hiệu Cấp Số\nlượng\n1 |Xe tăng T-54B |T-54B |EM-77-87 - | 1 01\n"
+    assert read(text) == {"name": "Xe tăng T-54B", "designation": "T-54B", "serial_number": "EM-77-87", "quality_grade": "1"}

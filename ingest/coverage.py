@@ -1,0 +1,165 @@
+"""Text that Tesseract's layout analysis skipped: lines of ink that no word of the reading covers.
+
+On a page with ruled tables, a seal or a signature block, Tesseract's page segmentation now and
+then drops a whole line ("Sau bảo dưỡng trang bị đạt cấp chất lượng 2." under a table) or a table
+cell (the serial beside its label). The page still reads as fluent Vietnamese, so nothing else
+looks twice. Here the page's ink is smeared into line-shaped blobs on a reduced copy; a blob of
+text height that the reading's word boxes leave uncovered is read on its own as one line, and
+kept only when what it says is plausible (a signature or a seal reads as debris and is dropped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ingest.ocr import LineKey, OcrWord
+
+Box = tuple[int, int, int, int]  # left, top, width, height
+
+
+@dataclass(frozen=True)
+class SkippedLine:
+    box: Box  # in the coordinates of the page image the reading's boxes are in, with room around the ink
+    ink_pixels: int
+    keep: np.ndarray  # over `box`: True near this line's ink and outside the words read; the rest is to be blanked
+
+
+def word_height(words: tuple[tuple[LineKey, OcrWord], ...]) -> float | None:
+    """The median height of the reading's word boxes: the page's text size."""
+    heights = sorted(word.box[3] for _, word in words if word.text.strip() and word.box[3] > 0)
+    return float(heights[len(heights) // 2]) if heights else None
+
+
+def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *, reduce: int = 1,
+                  max_lines: int = 12) -> list[SkippedLine]:
+    """Line-shaped ink in `ink` (a 0/1 mask of the page at 1/`reduce` scale, table rules already taken out) that
+    no word box covers; boxes come back at full scale."""
+    text_height = word_height(words)
+    if text_height is None:
+        return []
+    height = text_height / reduce
+    if height < 4:
+        return []
+    covered = np.zeros_like(ink)
+    pad = max(1, round(height * 0.15))
+    boxes = [tuple(round(v / reduce) for v in word.box) for _, word in words if word.text.strip() and word.box[2] > 0]
+    for left, top, width, box_height in boxes:
+        covered[max(0, top - pad) : top + box_height + pad, max(0, left - pad) : left + width + pad] = 1
+    # Only ink outside the word boxes counts: a value skipped beside its label ("Cấp chất lượng ...... Cấp 1")
+    # stands on a line the reading did read. Letters merge across their gaps, lines stay apart.
+    loose = _without_specks(ink & (1 - covered), height)
+    smear = cv2.dilate(loose, np.ones((max(1, round(height * 0.25)), max(3, round(height))), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
+    found: list[SkippedLine] = []
+    room, side = max(2, round(height * 0.35)), max(1, round(height * 0.2))
+    for index, (left, top, width, box_height, _) in enumerate(stats[1:count], start=1):
+        if not 0.6 * height <= box_height <= 2.2 * height or width < 1.5 * height:
+            continue  # specks, leaders, rules' remains, blocks of several lines or a seal
+        ink_pixels = int(loose[top : top + box_height, left : left + width].sum())
+        if ink_pixels < 0.4 * height * height:
+            continue
+        # Room above and below for the accents and blurred edges the ink mask cut off, minus other lines' ink.
+        x0, y0 = max(0, left - side), max(0, top - room)
+        x1, y1 = min(ink.shape[1], left + width + side), min(ink.shape[0], top + box_height + room)
+        near = cv2.dilate((labels[y0:y1, x0:x1] == index).view(np.uint8), np.ones((2 * room + 1, 2 * side + 1), np.uint8))
+        keep = (near > 0) & ~_read_beside(boxes, (x0, y0, x1, y1), top + box_height / 2)
+        if reduce > 1:
+            keep = np.kron(keep, np.ones((reduce, reduce), bool))
+        found.append(SkippedLine((x0 * reduce, y0 * reduce, (x1 - x0) * reduce, (y1 - y0) * reduce),
+                                 ink_pixels * reduce * reduce, keep))
+    found.sort(key=lambda line: -line.ink_pixels)
+    return sorted(found[:max_lines], key=lambda line: (line.box[1], line.box[0]))
+
+
+def _read_beside(boxes: list[tuple[int, ...]], area: tuple[int, int, int, int], middle: float) -> np.ndarray:
+    """Over `area` (x0, y0, x1, y1): the words already read on the same row (a letter Tesseract did read must not
+    come back in the strip); the lines above and below are left alone, their boxes may reach into this one's
+    accents on a skewed page."""
+    x0, y0, x1, y1 = area
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    for left, top, width, height in boxes:
+        if top <= middle <= top + height and left < x1 and left + width > x0:
+            mask[max(0, top - y0) : max(0, top + height - y0), max(0, left - x0) : max(0, left + width - x0)] = True
+    return mask
+
+
+def _without_specks(ink: np.ndarray, height: float) -> np.ndarray:
+    """Ink minus the bits far smaller than a letter: leader dots ("......"), specks, the tail of a read word."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small = (stats[:, cv2.CC_STAT_WIDTH] < 0.35 * height) & (stats[:, cv2.CC_STAT_HEIGHT] < 0.35 * height)
+    small[0] = True  # the background
+    return (~small[labels]).view(np.uint8) & ink
+
+
+def ink_mask(gray: np.ndarray, ink_level: float, paper_level: float) -> np.ndarray:
+    span = max(1.0, paper_level - ink_level)
+    return (gray < ink_level + 0.5 * span).view(np.uint8)
+
+
+def reduced_gray(image: Image.Image, factor: int) -> np.ndarray:
+    gray = np.asarray(image)
+    if factor <= 1:
+        return gray
+    return cv2.resize(gray, (gray.shape[1] // factor, gray.shape[0] // factor), interpolation=cv2.INTER_AREA)
+
+
+def insert_lines(words: tuple[tuple[LineKey, OcrWord], ...],
+                 found: list[tuple[Box, OcrWord]]) -> list[tuple[LineKey, OcrWord]]:
+    """The reading's words with each recovered line put where it stands on the page: beside the words of a line
+    it shares its height with (a table cell read late), or as a new line after the nearest line above it."""
+    lines: dict[LineKey, list[OcrWord]] = {}
+    for key, word in words:
+        if word.text.strip():
+            lines.setdefault(key, []).append(word)
+    spans = {key: (min(w.box[1] for w in ws), max(w.box[1] + w.box[3] for w in ws)) for key, ws in lines.items()}
+    beside: dict[LineKey, list[OcrWord]] = {}
+    after: dict[LineKey | None, list[tuple[Box, OcrWord]]] = {}
+    for box, word in found:
+        top, bottom = box[1], box[1] + box[3]
+        row = max(spans, key=lambda key: _overlap(spans[key], (top, bottom)), default=None)
+        if row is not None and _overlap(spans[row], (top, bottom)) >= 0.5 * min(bottom - top, spans[row][1] - spans[row][0]):
+            beside.setdefault(row, []).append(word)
+            continue
+        above = [key for key, span in spans.items() if span[1] <= (top + bottom) / 2]
+        anchor = max(above, key=lambda key: spans[key][1], default=None)
+        after.setdefault(anchor, []).append((box, word))
+    out: list[tuple[LineKey, OcrWord]] = []
+    fresh = 0
+
+    def new_lines(anchor: LineKey | None) -> None:
+        """The lines recovered below `anchor`, top to bottom; pieces that share a row make one line, left to right."""
+        nonlocal fresh
+        block, paragraph = (anchor[0], anchor[1]) if anchor else (0, 0)
+        rows: list[list[tuple[Box, OcrWord]]] = []
+        for box, word in sorted(after.get(anchor, []), key=lambda item: item[0][1] + item[0][3] / 2):
+            last = rows[-1][-1][0] if rows else None
+            if last and _overlap((last[1], last[1] + last[3]), (box[1], box[1] + box[3])) >= 0.5 * min(last[3], box[3]):
+                rows[-1].append((box, word))
+            else:
+                rows.append([(box, word)])
+        for row in rows:
+            fresh += 1
+            out.extend(((block, paragraph, -fresh), word) for _, word in sorted(row, key=lambda item: item[0][0]))
+
+    new_lines(None)
+    seen: set[LineKey] = set()
+    for index, (key, word) in enumerate(words):
+        out.append((key, word))
+        last_of_line = index + 1 == len(words) or words[index + 1][0] != key
+        if last_of_line and key not in seen:
+            seen.add(key)
+            if key in beside:
+                merged = sorted(lines.get(key, []) + beside[key], key=lambda w: w.box[0])
+                while out and out[-1][0] == key:
+                    out.pop()
+                out.extend((key, w) for w in merged)
+            new_lines(key)
+    return out
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))

@@ -1,0 +1,101 @@
+"""Lines Tesseract's layout analysis skipped are found by the ink no word covers, read on their own with real
+Tesseract, and put back where they stand on the page."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ingest.coverage import insert_lines, skipped_lines
+from ingest.ocr import OcrWord, TesseractOcr, assemble
+from ingest.reading import ReadingOptions, read_page_image, read_skipped_lines
+from tests.conftest import SAMPLE_LINES, render_text_image, require_tesseract
+
+
+def _word(text: str, box: tuple[int, int, int, int]) -> OcrWord:
+    return OcrWord(text, 95.0, box)
+
+
+def test_ink_that_no_word_covers_is_found_as_a_line_and_covered_ink_is_not():
+    ink = np.zeros((400, 1000), np.uint8)
+    ink[100:130, 100:600] = 1  # a line the reading read
+    ink[200:230, 100:500] = 1  # a line it skipped
+    ink[300:303, 100:103] = 1  # a speck
+    words = (((1, 1, 1), _word("đọc", (100, 100, 500, 30))),)
+    found = skipped_lines(ink, words)
+    assert len(found) == 1
+    left, top, width, height = found[0].box
+    assert left <= 100 and top <= 200 and left + width >= 500 and top + height >= 230
+    assert top + height < 300  # the room around it stops short of other ink
+    assert skipped_lines(ink, words + (((1, 1, 2), _word("cũng đọc", (100, 200, 400, 30))),)) == []
+
+
+def test_boxes_found_on_a_reduced_mask_come_back_at_full_scale():
+    ink = np.zeros((200, 500), np.uint8)
+    ink[100:115, 50:300] = 1
+    words = (((1, 1, 1), _word("đã đọc", (100, 20, 500, 30))),)  # full-scale boxes: text 30 px tall
+    found = skipped_lines(ink, words, reduce=2)
+    left, top, width, height = found[0].box
+    assert left <= 100 and top <= 200 and left + width >= 600 and top + height >= 230
+
+
+def test_a_value_skipped_beside_its_label_joins_the_labels_line_in_reading_order():
+    words = (
+        ((1, 1, 1), _word("Cấp", (100, 100, 60, 30))), ((1, 1, 1), _word("chất", (170, 100, 60, 30))),
+        ((1, 1, 1), _word("lượng", (240, 100, 80, 30))),
+        ((1, 1, 2), _word("Ngày", (100, 150, 80, 30))),
+    )
+    out = assemble(insert_lines(words, [((400, 98, 90, 34), _word("Cấp 1", (400, 98, 90, 34)))])).text
+    assert out.splitlines() == ["Cấp chất lượng Cấp 1", "Ngày"]
+
+
+def test_a_skipped_line_goes_after_the_line_above_it_and_pieces_of_one_row_make_one_line():
+    words = (((1, 1, 1), _word("Kết", (100, 100, 60, 30))), ((1, 1, 2), _word("Cuối", (100, 400, 80, 30))))
+    found = [((900, 252, 300, 30), _word("NGƯỜI KIỂM TRA", (900, 252, 300, 30))),
+             ((100, 248, 300, 30), _word("NGƯỜI THỰC HIỆN", (100, 248, 300, 30)))]
+    out = assemble(insert_lines(words, found)).text
+    assert out.splitlines() == ["Kết", "NGƯỜI THỰC HIỆN NGƯỜI KIỂM TRA", "Cuối"]
+
+
+def test_a_line_left_out_of_a_reading_is_read_back_into_its_place():
+    require_tesseract()
+    page = render_text_image(SAMPLE_LINES)
+    ocr = TesseractOcr("vie+eng")
+    reading = read_page_image(page, 300, ocr)
+    assert "cấp chất lượng 2" in reading.text
+    # The reading as Tesseract's layout analysis gives it on a bad day: the line about the grade left out.
+    kept = tuple((key, word) for key, word in reading.words if word.text not in ("Kết", "luận:", "đạt", "cấp", "chất", "lượng", "2"))
+    skipped = assemble(list(kept))
+    assert "lượng" not in skipped.text
+    recovered = read_skipped_lines(ocr, replace(reading, text=skipped.text, words=kept), ReadingOptions())
+    assert recovered.text.splitlines()[-1] == "Kết luận: đạt cấp chất lượng 2"
+    assert recovered.reading_label.endswith("+skipped")
+
+
+def test_a_signature_no_word_covers_is_not_read_into_the_text():
+    require_tesseract()
+    page = render_text_image(SAMPLE_LINES)
+    draw = ImageDraw.Draw(page)
+    xs = np.linspace(400, 1100, 60)
+    draw.line([(float(x), 1200 + 25 * np.sin(x / 9) + 15 * np.cos(x / 4)) for x in xs], fill="black", width=5)
+    ocr = TesseractOcr("vie+eng")
+    reading = read_page_image(page, 300, ocr)
+    plain = ocr.read(page, 300)
+    assert not reading.reading_label.endswith("+skipped")
+    assert reading.text == plain.text
+
+
+def test_a_clean_page_read_whole_gains_nothing_and_loses_nothing():
+    require_tesseract()
+    page = render_text_image(SAMPLE_LINES)
+    ocr = TesseractOcr("vie+eng")
+    assert read_page_image(page, 300, ocr).text == read_page_image(page, 300, ocr, ReadingOptions(read_skipped=False)).text
+
+
+def test_the_red_of_a_seal_is_not_taken_for_a_skipped_line():
+    page = Image.new("RGB", (1200, 600), "white")
+    ImageDraw.Draw(page).ellipse((400, 100, 800, 500), outline=(220, 30, 30), width=12)
+    gray = np.asarray(page.getchannel("R"))
+    assert skipped_lines((gray < 128).view(np.uint8), (((1, 1, 1), _word("x", (0, 0, 10, 30))),)) == []

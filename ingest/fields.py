@@ -28,7 +28,10 @@ from common.designations import normalize_designation
 from common.identifiers import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
-from ingest.values import GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, parse_repair_level, parse_year, read_unit_name, respell_maker, respell_name, respell_unit, serial_tokens
+from ingest.values import (
+    GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, is_item_name, model_in_name, parse_repair_level, parse_year, read_unit_name,
+    respell_maker, respell_name, respell_unit, serial_tokens, settle_name,
+)
 from common.text import fold, fold_iy, merge_iy
 from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, UNIT_BRANCHES, UNIT_TYPES
 
@@ -552,6 +555,7 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
             c if c.field in _STAMPED else _Candidate(c.field, c.value, max(0.05, c.confidence - penalty), c.page, c.order)
             for c in candidates
         ]
+    candidates = [c for c in candidates if c.field != "name" or is_item_name(str(c.value))]
     found = _best(candidates)
     found["doc_type"] = FieldValue(doc_type, round(type_confidence, 2), title_page)
     if title:
@@ -581,5 +585,13 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
     if designation is not None:  # whichever reader found it, the catalogue form: "T55" → "T-55"
         catalogued = normalize_designation(str(designation.value))
         if catalogued:
-            found["designation"] = FieldValue(catalogued, designation.confidence, designation.page)
+            found["designation"] = designation = FieldValue(catalogued, designation.confidence, designation.page)
+    name = found.get("name")
+    if name is not None and designation is not None:
+        model = model_in_name(str(name.value), str(designation.value))
+        if model is not None:
+            found["designation"] = designation = FieldValue(model, designation.confidence, designation.page)
+    if name is not None:  # its model as the designation where OCR bent it, its noun as the vocabulary spells it
+        found["name"] = FieldValue(settle_name(str(name.value), str(designation.value) if designation else None,
+                                               marks=marked_page), name.confidence, name.page)
     return {name: found[name] for name in FIELD_NAMES if name in found}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from common.designations import catalogue_entry, normalize_designation
@@ -489,6 +490,96 @@ def respell_name(value: str) -> str:
     if value[: words[count - 1].end].isupper():
         return value  # "XE Ô TÔ URAL-375D": a title in capitals keeps them
     return _spelled(value, words, 0, count, entry, True) + value[words[count - 1].end :]
+
+
+_MODEL_SHAPE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z\d][\w-]*")  # letters and digits in one word
+_NOUN_FOLDED = tuple((tuple(fold_iy(noun).split()), noun) for noun in EQUIPMENT_NOUNS)
+
+
+_NOT_A_NAME = re.compile(rf"^\W*(?:{UNIT_WORDS}|dai dien|nguoi|ho va ten)\b")
+
+
+def is_item_name(value: str) -> bool:
+    """Whether `value` can be an item's name. A unit ("Trung đoàn 48") or a signatory ("Đại diện ...") that lands
+    in the name's place is none, nor is a word or two with neither a noun of the vocabulary nor a model (a header's
+    wrapped "lượng"); a longer phrase may be a name the vocabulary does not know."""
+    if _NOT_A_NAME.match(merge_iy(fold(value))):
+        return False
+    words = value.split()
+    return len(words) >= 3 or _equipment_noun_at(words) is not None or bool(_MODEL_SHAPE.search(value))
+
+
+def _equipment_noun_at(words: list[str], end: int | None = None) -> tuple[int, int, str] | None:
+    """(start, stop, noun): the vocabulary noun that words[start:stop] most resemble (the start among the first
+    three words, OCR debris before it), when close enough to be only that noun misread."""
+    end = len(words) if end is None else end
+    folded = [fold_iy(word) for word in words[:end]]
+    best: tuple[tuple[int, float, int], int, int, str] | None = None
+    for start in range(min(3, end)):
+        for noun_words, noun in _NOUN_FOLDED:
+            for count in {len(noun_words) - 1, len(noun_words), len(noun_words) + 1}:
+                if count < 1 or start + count > end or any(ch.isdigit() for ch in "".join(folded[start : start + count])):
+                    continue  # a noun has no digits: "57mm", "14,5" are the calibre after it
+                score = fuzz.ratio(" ".join(folded[start : start + count]), " ".join(noun_words))
+                # The noun that accounts for the most words, then the closest: "Xe tăng Idi nudc" is "Xe tăng lội
+                # nước", not "Xe tăng"; "Pháo tự hành" is itself, not "Xe pháo tự hành".
+                rank = (count, score, len(noun))
+                if score >= 78 and (best is None or rank > best[0]):
+                    best = (rank, start, start + count, noun)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def settle_name(value: str, designation: str | None, *, marks: bool = True) -> str:
+    """An OCRed item name made consistent: its model written as the document's designation where it is that
+    designation misread ("KrAZ-2558", "Xe tăng lội nước T76" beside "PT-76"), and its noun in the vocabulary's
+    spelling where it is that noun misread ("Xe tăng Idi nudc", "Ems Xe thiét giáp"): debris before the noun
+    goes. Names in capitals and words the vocabulary does not know stay as printed."""
+    words = value.split()
+    model_at = _model_span(words, designation) if designation else None
+    if model_at is not None:
+        start, stop = model_at
+        printed = " ".join(words[start:stop])
+        # "Ural-4320" beside the catalogue's "URAL-4320" is printed so; "MAZ.-537", "VRS* 2M" are misread. Only a
+        # designation the catalogue knows corrects the name, and never a model the catalogue knows.
+        misread = serial_key(printed) != serial_key(designation) or not re.fullmatch(r"\w+(?:-\w+)*", printed)
+        if misread and catalogue_entry(designation) and catalogue_entry(printed) in (None, catalogue_entry(designation)):
+            words = words[:start] + [designation] + words[stop:]
+        end = start
+    else:
+        end = next((i for i, word in enumerate(words) if _MODEL_SHAPE.search(word)), len(words))
+    found = _equipment_noun_at(words, end) if marks else None  # a page printed without marks keeps its name so
+    if found is not None and not value.isupper():
+        start, stop, noun = found
+        printed = " ".join(words[start:stop])
+        if fold_iy(printed) != fold_iy(noun) or start > 0 or not _has_marks(printed):
+            words = [noun] + words[stop:]
+    return " ".join(words)
+
+
+def model_in_name(name: str, designation: str) -> str | None:
+    """The catalogue entry the name's model is, where the designation read elsewhere is that model slightly
+    misread and no catalogue entry itself ("S-B0" beside "Pháo phòng không 57mm S-60")."""
+    if catalogue_entry(designation):
+        return None
+    words = name.split()
+    found = _model_span(words, designation)
+    return catalogue_entry(" ".join(words[found[0] : found[1]])) if found else None
+
+
+def _model_span(words: list[str], designation: str) -> tuple[int, int] | None:
+    """The words near the end of a name that are the designation, exactly or one or two characters off."""
+    key = serial_key(designation)
+    allowed = 1 if len(key) < 5 else 2
+    for stop in range(len(words), max(0, len(words) - 3), -1):
+        for count in (1, 2):
+            start = stop - count
+            if start < 1:
+                continue
+            found = serial_key("".join(words[start:stop]))
+            if found and found[:1].isalnum() and Levenshtein.distance(found, key, score_cutoff=allowed) <= allowed \
+                    and abs(len(found) - len(key)) <= 1:
+                return start, stop
+    return None
 
 
 def respell_maker(value: str) -> str:

@@ -81,7 +81,8 @@ def test_clean_low_resolution_page_that_reads_well_is_not_upscaled():
     ocr = CountingOcr()
     reading = read_page_image(page, 150, ocr)
     assert "KB-15-84" in reading.text
-    assert ocr.passes == 1 and reading.reading_label == "plain"
+    # One page pass; a line the layout analysis skipped may be read on its own strip ("plain+skipped").
+    assert ocr.passes == 1 and reading.reading_label in ("plain", "plain+skipped")
 
 
 def test_sideways_page_is_detected_weak_and_read_upright():

@@ -137,3 +137,42 @@ def test_respell_name_mends_ocr_shapes_of_the_noun_and_the_model(printed, expect
 def test_respell_maker_puts_back_the_vocabulary_words_only(printed, expected):
     from ingest.values import respell_maker
     assert respell_maker(printed) == expected
+
+
+@pytest.mark.parametrize(("printed", "designation", "expected"), [
+    ("Xe ô tô vận tải KrAZ-2558", "KrAZ-255B", "Xe ô tô vận tải KrAZ-255B"),  # the model one character off
+    ("Xe tăng lội nước T76", "PT-76", "Xe tăng lội nước PT-76"),  # a letter of the model lost
+    ("Đài ra đa VRS* 2M", "VRS-2M", "Đài ra đa VRS-2M"),  # the model split by debris
+    ("Ten VKTBKS Xe keo pháo MAZ.-537", "MAZ-537", "Xe kéo pháo MAZ-537"),  # a label's debris before the noun
+    ("Xe tăng Idi nudc PT-76", "PT-76", "Xe tăng lội nước PT-76"),  # the noun misread, the longest that fits
+    ("Pháo tự hành 2S1", "2S1", "Pháo tự hành 2S1"),  # itself, not the longer "Xe pháo tự hành"
+    ("Pháo phòng không 57mm S-60", "S-60", "Pháo phòng không 57mm S-60"),  # the calibre is no part of the noun
+    ("Xe ô tô vận tải Ural-4320", "URAL-4320", "Xe ô tô vận tải Ural-4320"),  # printed so, not misread
+    ("Pháo phòng không 57mm S-60", "S-B0", "Pháo phòng không 57mm S-60"),  # a designation off the catalogue corrects nothing
+    ("Xe tăng T-62", "T-55", "Xe tăng T-62"),  # another catalogue model is no misreading
+    ("XE TĂNG T-55", "T-55", "XE TĂNG T-55"),
+])
+def test_settle_name_mends_the_model_by_the_designation_and_the_noun_by_the_vocabulary(printed, designation, expected):
+    from ingest.values import settle_name
+    assert settle_name(printed, designation) == expected
+
+
+def test_settle_name_leaves_the_noun_of_a_page_printed_without_marks():
+    from ingest.values import settle_name
+    assert settle_name("Xe thiet giap BTR-152", "BTR-152", marks=False) == "Xe thiet giap BTR-152"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Xe tăng T-55", True), ("Pháo tự hành", True), ("Máy phát điện AD-10", True), ("Type 59 cải tiến số 2", True),
+    ("Lượng", False), ("Nụ lượng", False), ("Trung đoàn 48", False), ("Đại diện Lữ đoàn 675", False),
+])
+def test_what_can_stand_as_an_items_name(value, expected):
+    from ingest.values import is_item_name
+    assert is_item_name(value) is expected
+
+
+def test_a_designation_read_off_the_catalogue_gives_way_to_the_names_model():
+    from ingest.values import model_in_name
+    assert model_in_name("Pháo phòng không 57mm S-60", "S-B0") == "S-60"
+    assert model_in_name("Pháo phòng không 57mm S-60", "S-60") is None  # already catalogued
+    assert model_in_name("Xe tăng T-55", "ZIL-131") is None  # nothing alike

@@ -35,7 +35,7 @@ def word_height(words: tuple[tuple[LineKey, OcrWord], ...]) -> float | None:
 
 
 def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *, reduce: int = 1,
-                  max_lines: int = 12) -> list[SkippedLine]:
+                  max_lines: int = 24) -> list[SkippedLine]:
     """Line-shaped ink in `ink` (a 0/1 mask of the page at 1/`reduce` scale, table rules already taken out) that
     no word box covers; boxes come back at full scale."""
     text_height = word_height(words)
@@ -46,7 +46,7 @@ def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *
         return []
     covered = np.zeros_like(ink)
     pad = max(1, round(height * 0.15))
-    boxes = [tuple(round(v / reduce) for v in word.box) for _, word in words if word.text.strip() and word.box[2] > 0]
+    boxes = [tuple(round(v / reduce) for v in word.box) for _, word in words if _covers(word, text_height)]
     for left, top, width, box_height in boxes:
         covered[max(0, top - pad) : top + box_height + pad, max(0, left - pad) : left + width + pad] = 1
     # Only ink outside the word boxes counts: a value skipped beside its label ("Cấp chất lượng ...... Cấp 1")
@@ -57,22 +57,64 @@ def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *
     found: list[SkippedLine] = []
     room, side = max(2, round(height * 0.35)), max(1, round(height * 0.2))
     for index, (left, top, width, box_height, _) in enumerate(stats[1:count], start=1):
-        if not 0.6 * height <= box_height <= 2.2 * height or width < 1.5 * height:
-            continue  # specks, leaders, rules' remains, blocks of several lines or a seal
-        ink_pixels = int(loose[top : top + box_height, left : left + width].sum())
-        if ink_pixels < 0.4 * height * height:
-            continue
-        # Room above and below for the accents and blurred edges the ink mask cut off, minus other lines' ink.
-        x0, y0 = max(0, left - side), max(0, top - room)
-        x1, y1 = min(ink.shape[1], left + width + side), min(ink.shape[0], top + box_height + room)
-        near = cv2.dilate((labels[y0:y1, x0:x1] == index).view(np.uint8), np.ones((2 * room + 1, 2 * side + 1), np.uint8))
-        keep = (near > 0) & ~_read_beside(boxes, (x0, y0, x1, y1), top + box_height / 2)
-        if reduce > 1:
-            keep = np.kron(keep, np.ones((reduce, reduce), bool))
-        found.append(SkippedLine((x0 * reduce, y0 * reduce, (x1 - x0) * reduce, (y1 - y0) * reduce),
-                                 ink_pixels * reduce * reduce, keep))
+        if box_height < 0.6 * height or box_height > 8 * height or width < 1.5 * height:
+            continue  # specks, leaders, rules' remains, a seal or a picture
+        mine = labels[top : top + box_height, left : left + width] == index
+        # Lines a little too close for the smear to keep apart (a sentence over a signature block) are cut apart
+        # where no ink runs across.
+        for band_top, band_bottom in _bands((loose[top : top + box_height, left : left + width] & mine).sum(axis=1), height):
+            band = np.zeros_like(mine)
+            band[band_top:band_bottom] = mine[band_top:band_bottom]
+            columns = np.flatnonzero(band.any(axis=0))
+            if columns.size == 0 or columns[-1] - columns[0] + 1 < 1.5 * height:
+                continue
+            ink_pixels = int(loose[top + band_top : top + band_bottom, left : left + width][band[band_top:band_bottom]].sum())
+            if ink_pixels < 0.4 * height * height:
+                continue
+            # Room above and below for the accents and blurred edges the ink mask cut off, minus other lines' ink.
+            x0, y0 = max(0, left + columns[0] - side), max(0, top + band_top - room)
+            x1 = min(ink.shape[1], left + columns[-1] + 1 + side)
+            y1 = min(ink.shape[0], top + band_bottom + room)
+            region = _paste(band, (left, top), (x0, y0, x1, y1))
+            near = cv2.dilate(region, np.ones((2 * room + 1, 2 * side + 1), np.uint8))
+            keep = (near > 0) & ~_read_beside(boxes, (x0, y0, x1, y1), top + (band_top + band_bottom) / 2)
+            if reduce > 1:
+                keep = np.kron(keep, np.ones((reduce, reduce), bool))
+            found.append(SkippedLine((x0 * reduce, y0 * reduce, (x1 - x0) * reduce, (y1 - y0) * reduce),
+                                     ink_pixels * reduce * reduce, keep))
     found.sort(key=lambda line: -line.ink_pixels)
     return sorted(found[:max_lines], key=lambda line: (line.box[1], line.box[0]))
+
+
+def _bands(profile: np.ndarray, height: float) -> list[tuple[int, int]]:
+    """Runs of rows with ink, split where (almost) none runs across; one line's height or more each."""
+    if len(profile) <= 2.2 * height:
+        return [(0, len(profile))]
+    inked = profile > 0.03 * profile.max()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.view(np.int8), [0]))))
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    return [(a, b) for a, b in runs if 0.5 * height <= b - a <= 2.2 * height]
+
+
+def _paste(mask: np.ndarray, at: tuple[int, int], area: tuple[int, int, int, int]) -> np.ndarray:
+    """`mask` (placed with its corner at `at`) cut to `area` (x0, y0, x1, y1), as 0/1."""
+    x0, y0, x1, y1 = area
+    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    left, top = at
+    ax0, ay0 = max(x0, left), max(y0, top)
+    ax1, ay1 = min(x1, left + mask.shape[1]), min(y1, top + mask.shape[0])
+    if ax1 > ax0 and ay1 > ay0:
+        out[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] = mask[ay0 - top : ay1 - top, ax0 - left : ax1 - left]
+    return out
+
+
+def _covers(word: OcrWord, text_height: float) -> bool:
+    """A word that accounts for the ink under its box. A guess Tesseract stretched over several rows ("nem" over
+    a table's column of cells, four lines tall, confidence 40) does not; a word merely misread does (its ink read
+    again would come back beside it, twice)."""
+    if not word.text.strip() or word.box[2] <= 0:
+        return False
+    return word.box[3] <= 2.5 * text_height or word.confidence >= 70
 
 
 def _read_beside(boxes: list[tuple[int, ...]], area: tuple[int, int, int, int], middle: float) -> np.ndarray:
@@ -95,16 +137,26 @@ def _without_specks(ink: np.ndarray, height: float) -> np.ndarray:
     return (~small[labels]).view(np.uint8) & ink
 
 
-def ink_mask(gray: np.ndarray, ink_level: float, paper_level: float) -> np.ndarray:
-    span = max(1.0, paper_level - ink_level)
-    return (gray < ink_level + 0.5 * span).view(np.uint8)
+def ink_mask(gray: np.ndarray, text_height: float, seal: np.ndarray | None = None) -> np.ndarray:
+    """Ink by its surroundings, not by one level for the page (a photo's dark table top beside the page would
+    hide a faded print), minus a seal's red strokes."""
+    block = max(3, round(text_height * 2)) | 1
+    ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12)
+    return ink if seal is None else ink & (1 - seal)
 
 
-def reduced_gray(image: Image.Image, factor: int) -> np.ndarray:
-    gray = np.asarray(image)
+def red_strokes(rgb: np.ndarray) -> np.ndarray:
+    """0/1: clearly red pixels (a seal, a red stamp), as the page's look counts them."""
+    channels = rgb.astype(np.int16)
+    red, green, blue = channels[..., 0], channels[..., 1], channels[..., 2]
+    return ((red > 120) & (red - np.maximum(green, blue) > 40)).view(np.uint8)
+
+
+def reduced(image: Image.Image, factor: int) -> np.ndarray:
+    pixels = np.asarray(image)
     if factor <= 1:
-        return gray
-    return cv2.resize(gray, (gray.shape[1] // factor, gray.shape[0] // factor), interpolation=cv2.INTER_AREA)
+        return pixels
+    return cv2.resize(pixels, (pixels.shape[1] // factor, pixels.shape[0] // factor), interpolation=cv2.INTER_AREA)
 
 
 def insert_lines(words: tuple[tuple[LineKey, OcrWord], ...],
@@ -116,6 +168,9 @@ def insert_lines(words: tuple[tuple[LineKey, OcrWord], ...],
         if word.text.strip():
             lines.setdefault(key, []).append(word)
     spans = {key: (min(w.box[1] for w in ws), max(w.box[1] + w.box[3] for w in ws)) for key, ws in lines.items()}
+    # A line Tesseract stretched over several rows (one junk word over a table's cells) is no row to join.
+    text_height = word_height(words) or 0.0
+    spans = {key: span for key, span in spans.items() if span[1] - span[0] <= 2.2 * text_height}
     beside: dict[LineKey, list[OcrWord]] = {}
     after: dict[LineKey | None, list[tuple[Box, OcrWord]]] = {}
     for box, word in found:

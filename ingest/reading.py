@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ingest.coverage import ink_mask, insert_lines, reduced_gray, skipped_lines, word_height
+from ingest.coverage import ink_mask, insert_lines, red_strokes, reduced, skipped_lines, word_height
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
 from ingest.preprocess import despeckle, speck_mask, to_gray
@@ -338,9 +338,11 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
     upright = reading.upright_image
     resolution = estimated_dpi(upright, reading.dpi)[0]
     factor = max(1, int(resolution // 150))  # the search runs at about 150 dpi: ample for lines of text
-    small = reduced_gray(to_gray(upright, drop_red=True), factor)  # a seal's red is no text
-    ink = ink_mask(small, *ink_and_paper(small))
-    rules = cv2.dilate(_rules(ink, resolution / factor).view(np.uint8), np.ones((3, 3), np.uint8))
+    small = reduced(plain_gray(upright), factor)
+    seal = red_strokes(reduced(upright.convert("RGB"), factor)) if upright.mode not in ("1", "L") else None
+    ink = ink_mask(small, (word_height(reading.words) or 30.0) / factor, seal)
+    # Shorter runs than a page's rules are looked for (8 mm): on a skewed photo a rule stays straight only so far.
+    rules = cv2.dilate(_rules(ink, resolution / factor, inches=0.3).view(np.uint8), np.ones((3, 3), np.uint8))
     found = skipped_lines(ink & (1 - rules), reading.words, reduce=factor)
     if not found:
         return reading
@@ -358,8 +360,9 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
         if enlarge > 1:
             image = image.resize((round(image.width * enlarge), round(image.height * enlarge)), Image.Resampling.BICUBIC)
         again = ocr.read_lines(image, [(0, 0, image.width, image.height)], resolution * enlarge)[0]
+        again = replace(again, text=again.text.replace("\n", " ").strip(_RULE_DEBRIS))  # a table rule's stub
         if _worth_keeping(again):
-            recovered.append((line.box, OcrWord(again.text.replace("\n", " "), again.mean_confidence or 0.0, line.box)))
+            recovered.append((line.box, OcrWord(again.text, again.mean_confidence or 0.0, line.box)))
     if not recovered:
         return reading
     result = assemble(insert_lines(reading.words, recovered))
@@ -368,6 +371,7 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
                    plausibility=measure(result.text, result.mean_confidence))
 
 
+_RULE_DEBRIS = " |[]!_"
 _CODE = re.compile(r"^\w[\w./-]*\w$")
 
 
@@ -381,9 +385,9 @@ def _worth_keeping(line: OcrResult) -> bool:
     found = measure(text, confidence)
     if found.junk_share > 0:
         return False
-    if found.good_words >= 1 and found.score >= 0.7:
-        return True
-    return confidence >= 85 and bool(_CODE.match(text)) and sum(c.isalnum() for c in text) >= 4
+    if found.score >= 0.7 and (found.good_words >= 2 or (found.good_words == 1 and found.tokens >= 2)):
+        return True  # words: one alone ("hỉn") is too often a piece of a word read beside it
+    return confidence >= 75 and bool(_CODE.match(text)) and sum(c.isdigit() for c in text) >= 2
 
 
 # --- orientation -----------------------------------------------------------------------------
@@ -453,9 +457,9 @@ def _red_share(image: Image.Image) -> float:
     return float(((red > 120) & (red - np.maximum(green, blue) > 60)).mean())
 
 
-def _rules(ink: np.ndarray, dpi: float) -> np.ndarray:
+def _rules(ink: np.ndarray, dpi: float, inches: float = 0.6) -> np.ndarray:
     """Ink that belongs to long horizontal or vertical lines (table rules, underlines, borders)."""
-    length = max(15, round(dpi * 0.6))  # no letter is 15 mm wide or tall
+    length = max(15, round(dpi * inches))  # no letter is 15 mm wide or tall
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     return (horizontal | vertical) > 0

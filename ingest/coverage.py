@@ -68,8 +68,15 @@ def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *
             columns = np.flatnonzero(band.any(axis=0))
             if columns.size == 0 or columns[-1] - columns[0] + 1 < 1.5 * height:
                 continue
-            ink_pixels = int(loose[top + band_top : top + band_bottom, left : left + width][band[band_top:band_bottom]].sum())
+            pieces = loose[top + band_top : top + band_bottom, left : left + width] & band[band_top:band_bottom]
+            ink_pixels = int(pieces.sum())
             if ink_pixels < 0.4 * height * height:
+                continue
+            # Print is letters side by side, about one per letter width; a rule's stub or a signature's stroke
+            # is a piece or two over the same width, grain is many times more.
+            letters = cv2.connectedComponents(pieces.view(np.uint8))[0] - 1
+            span = (columns[-1] - columns[0] + 1) / height
+            if not 0.5 * span <= letters <= 4 * span + 2:
                 continue
             # Room above and below for the accents and blurred edges the ink mask cut off, minus other lines' ink.
             x0, y0 = max(0, left + columns[0] - side), max(0, top + band_top - room)

@@ -511,9 +511,12 @@ def restore_faded(gray: Image.Image, look: PageLook) -> tuple[Image.Image, float
     kernel = max(15, round(look.dpi / 6)) | 1
     paper = cv2.dilate(pixels, np.ones((kernel, kernel), np.uint8))
     paper = cv2.blur(paper, (kernel, kernel))
-    flat = np.clip(pixels / np.maximum(paper, 1) * 255, 0, 255)
+    # In place, in the same order of operations as the arithmetic it stands for: the same image to the bit.
+    flat = np.divide(pixels, np.maximum(paper, 1, out=paper), out=pixels)
+    flat = np.clip(np.multiply(flat, 255, out=flat), 0, 255, out=flat)
     low, high = np.percentile(flat, (1, 60))
-    stretched = np.clip((flat - low) * 255 / max(1.0, high - low), 0, 255).astype(np.uint8)
+    flat = np.divide(np.multiply(np.subtract(flat, low, out=flat), 255, out=flat), max(1.0, high - low), out=flat)
+    stretched = np.clip(flat, 0, 255, out=flat).astype(np.uint8)
     calmed = cv2.medianBlur(stretched, 3)
     factor = 2 if look.dpi < 250 else 1
     if factor > 1:

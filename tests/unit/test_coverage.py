@@ -18,27 +18,35 @@ def _word(text: str, box: tuple[int, int, int, int]) -> OcrWord:
     return OcrWord(text, 95.0, box)
 
 
+def _print(ink: np.ndarray, top: int, left: int, right: int, height: int) -> None:
+    """Letter-like ink: blocks a little narrower than the line is tall, with gaps between them."""
+    width = max(2, height * 2 // 3)
+    for x in range(left, right - width + 1, width + max(1, height // 5)):
+        ink[top : top + height, x : x + width] = 1
+
+
 def test_ink_that_no_word_covers_is_found_as_a_line_and_covered_ink_is_not():
     ink = np.zeros((400, 1000), np.uint8)
-    ink[100:130, 100:600] = 1  # a line the reading read
-    ink[200:230, 100:500] = 1  # a line it skipped
+    _print(ink, 100, 100, 600, 30)  # a line the reading read
+    _print(ink, 200, 100, 500, 30)  # a line it skipped
     ink[300:303, 100:103] = 1  # a speck
+    ink[350:354, 100:700] = 1  # a rule's remains: one piece as wide as a line of letters
     words = (((1, 1, 1), _word("đọc", (100, 100, 500, 30))),)
     found = skipped_lines(ink, words)
     assert len(found) == 1
     left, top, width, height = found[0].box
-    assert left <= 100 and top <= 200 and left + width >= 500 and top + height >= 230
+    assert left <= 100 and top <= 200 and left + width >= 480 and top + height >= 230
     assert top + height < 300  # the room around it stops short of other ink
     assert skipped_lines(ink, words + (((1, 1, 2), _word("cũng đọc", (100, 200, 400, 30))),)) == []
 
 
 def test_boxes_found_on_a_reduced_mask_come_back_at_full_scale():
     ink = np.zeros((200, 500), np.uint8)
-    ink[100:115, 50:300] = 1
+    _print(ink, 100, 50, 300, 15)
     words = (((1, 1, 1), _word("đã đọc", (100, 20, 500, 30))),)  # full-scale boxes: text 30 px tall
     found = skipped_lines(ink, words, reduce=2)
     left, top, width, height = found[0].box
-    assert left <= 100 and top <= 200 and left + width >= 600 and top + height >= 230
+    assert left <= 100 and top <= 200 and left + width >= 580 and top + height >= 230
 
 
 def test_a_value_skipped_beside_its_label_joins_the_labels_line_in_reading_order():

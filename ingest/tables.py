@@ -73,7 +73,10 @@ def _header_columns(text: str) -> list[str] | None:
     covered = position = 0
     while position < len(letters):
         for key, kind in _KEYS:
-            if letters.startswith(key, position):
+            if letters.startswith(key, position) or (
+                    len(key) >= 6 and Levenshtein.distance(letters[position : position + len(key)], key, weights=(9, 9, 1),
+                                                           score_cutoff=1) <= 1):
+                # a long column name with one letter misread counts ("Số hiện" for "Số hiệu")
                 kinds.append(kind)
                 covered += len(key)
                 position += len(key)
@@ -288,10 +291,16 @@ def _row_lines(lines: list[Line], start: int, limit: int) -> list[Line]:
 
 
 def _header_tail(text: str) -> bool:
-    """The second line of a header cell wrapped in two ("Số" / "lượng"), which OCR may give a line of its own."""
-    letters = _letters(text)
-    return 3 <= len(letters) <= 12 and not re.search(r"\d", text) and len(text.split()) <= 2 and any(
-        key.endswith(letters) and key != letters for key, _ in _KEYS)
+    """The second line of a header cell wrapped in two ("Số" / "lượng"), which OCR may give a line of its own,
+    specks and all ("; : : luong", "nụ lượng")."""
+    if re.search(r"\d", text):
+        return False
+    words = [_letters(word) for word in text.split()]
+    words = [word for word in words if word]
+    if not words or len(words) > 3 or sum(map(len, words[:-1])) > 3:
+        return False
+    tail = words[-1]
+    return 3 <= len(tail) <= 12 and any(key.endswith(tail) and key != tail for key, _ in _KEYS)
 
 
 def _values(kinds: list[str], tokens: list[_Token], line: Line, spaced: bool) -> list[TableValue]:

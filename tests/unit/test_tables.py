@@ -35,3 +35,16 @@ def test_key_value_tables_are_no_item_tables():
 def test_the_second_line_of_a_wrapped_header_cell_on_a_line_of_its_own_is_not_the_row():
     text = "TT |. Tên trang bị Ký hiệu | Số hiệu Cấp Số\nlượng\n1 |Xe tăng T-54B |T-54B |EM-77-87 - | 1 01\n"
     assert read(text) == {"name": "Xe tăng T-54B", "designation": "T-54B", "serial_number": "EM-77-87", "quality_grade": "1"}
+
+
+def test_a_wrapped_header_cells_tail_with_specks_is_skipped_too():
+    text = "TT Tên trang bị Ký hiệu : Sốhiệu | Cấp Số\n; : : luong\n1 |Xe ô tô vận tải KrAZ-255B | BH-51-66 1 01\n"
+    assert read(text)["serial_number"] == "BH-51-66"
+    text = "TT Tên trang bị . Ký hiệu Số hiệu Cấp Số\nnụ lượng\n1 |Xe tăng lội nước PT-76 |PT-76 PT76-7875 2 01\n"
+    assert read(text)["serial_number"] == "PT76-7875"
+
+
+def test_a_column_name_with_one_letter_misread_still_names_its_column():
+    text = "TT - Tên trang bị Ký hiệu Số hiện | Cấp: Số `\n\n1 | Xe tăng T55 ' T55 ' |T55-5448 2 fol\n"
+    found = read(text)
+    assert found["serial_number"] == "T55-5448" and found["quality_grade"] == "2"

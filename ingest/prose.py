@@ -155,9 +155,9 @@ def _grade(page: _Page) -> Iterator[ProseValue]:
 # --- the units -----------------------------------------------------------------------------
 
 # A unit's name runs to punctuation, to a comma not followed by another unit, or to a verb.
-# OCR reads a comma as ";" or ":" ("Trung đoàn 141; Sư đoàn 312") and drops dots into words.
+# OCR reads a comma as ";" or ":" ("Trung đoàn 141; Sư đoàn 312") and drops dots into words ("Sư đoàn.304").
 _UNIT_PHRASE = UNIT_WORDS + merge_iy(
-    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)){{0,80}}?(?=\s*(?:[.()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
+    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)){{0,80}}?(?=\s*(?:\.(?!\d)|[()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
     rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
     rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|chung\s+toi)\b|$))"
 )

@@ -328,6 +328,23 @@ def _sentence_case(text: str, capital: bool) -> str:
     return lowered[:1].upper() + lowered[1:] if capital else lowered
 
 
+_BRANCH_KEYS = sorted(((tuple(fold_iy(w) for w in re.split(r"[\s\-]+", entry) if w), entry) for entry in UNIT_BRANCHES),
+                      key=lambda pair: -len(pair[0]))
+
+
+def _misread_branch_at(words: list[_Word], at: int) -> tuple[str, int] | None:
+    """A branch with one letter misread ("Trung đoàn hộ binh 36"), trusted only between a unit type and its
+    number: the words must be followed by the number."""
+    for keys, entry in _BRANCH_KEYS:
+        count = len(keys)
+        if at + count >= len(words) or not _IDENTIFIER.fullmatch(words[at + count].text):
+            continue
+        printed, wanted = "".join(w.key for w in words[at : at + count]), "".join(keys)
+        if len(wanted) >= 6 and Levenshtein.distance(printed, wanted, weights=(9, 9, 1), score_cutoff=1) <= 1:
+            return entry, count
+    return None
+
+
 def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple[str, int] | None:
     """One unit at word `at`: its printed name and the index of the word after it."""
     if at >= len(words):
@@ -340,7 +357,8 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
     unit_type, count = found
     branches: list[tuple[str, int, int]] = []  # (entry, first word, word count)
     cursor = at + count
-    while len(branches) < 3 and (branch := _phrase_at(words, cursor, _BRANCH_INDEX, value)) is not None:
+    while len(branches) < 3 and (branch := _phrase_at(words, cursor, _BRANCH_INDEX, value)
+                                  or (None if branches else _misread_branch_at(words, cursor))) is not None:
         if not _WORD_GAP.fullmatch(value[words[cursor - 1].end : words[cursor].start]):
             break
         branches.append((branch[0], cursor, branch[1]))

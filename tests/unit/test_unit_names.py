@@ -205,3 +205,16 @@ def test_a_speck_between_a_unit_word_and_its_number_is_read_as_a_space():
     from ingest.values import read_unit_name
     assert read_unit_name("Trung đoàn 24, Sư đoàn.304") == "Trung đoàn 24, Sư đoàn 304"
     assert read_unit_name("Trung đoàn bộ binh 36, Sư đoàn bộ binh-308") == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+
+
+def test_a_speck_between_a_unit_word_and_its_number_does_not_end_a_chain_in_a_sentence():
+    page = ("QUYẾT ĐỊNH\nVề việc điều chuyển trang bị\nĐiều 1. Điều chuyển 01 (một) đài ra đa P-19, số hiệu 6M-2946, chất\n"
+            "lượng cấp 2 từ Lữ đoàn 596 về Trung đoàn 24, Sư đoàn.304 quản lý, sử dụng.\n")
+    assert _units(page)["to_unit"] == "Trung đoàn 24, Sư đoàn 304"
+
+
+def test_a_branch_with_one_letter_misread_is_read_only_before_the_units_number():
+    from ingest.values import read_unit_name
+    assert read_unit_name("Trung đoàn hộ binh 36, Sư đoàn bộ binh 308") == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+    assert read_unit_name("Tiểu đoàn thông tia 12") == "Tiểu đoàn thông tin 12"
+    assert read_unit_name("Trung đoàn hộ khẩu") is None  # no number after it: not taken for a branch

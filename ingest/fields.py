@@ -30,7 +30,7 @@ from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import (
     GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, is_item_name, model_in_name, parse_repair_level, parse_year, read_unit_name,
-    respell_maker, respell_name, respell_unit, serial_tokens, settle_name,
+    respell_maker, respell_name, respell_unit, serial_tokens, settle_country, settle_maker, settle_name,
 )
 from common.text import fold, fold_iy, merge_iy
 from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, UNIT_BRANCHES, UNIT_TYPES
@@ -576,7 +576,10 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
     for field in ("manufacturer", "country_of_origin"):
         maker = found.get(field)
         if maker is not None and marked_page:
-            found[field] = FieldValue(respell_maker(str(maker.value)), maker.confidence, maker.page)
+            found[field] = maker = FieldValue(respell_maker(str(maker.value)), maker.confidence, maker.page)
+        if maker is not None:
+            settle = settle_country if field == "country_of_origin" else settle_maker
+            found[field] = FieldValue(settle(str(maker.value)), maker.confidence, maker.page)
     if name is not None and str(name.value)[:1].islower():
         # read mid-sentence ("điều chuyển 01 pháo lựu 122mm M-30"): a name stands capitalised, as logbooks print it
         text = str(name.value)

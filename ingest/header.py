@@ -32,6 +32,15 @@ _NUMBER_ALONE = re.compile(r"^[\W_]*" + _NUMBER)
 _NUMBER_DIGITS = str.maketrans("OoIl|", "00111")
 # Kind abbreviations printed with Đ lose the stroke in OCR: QD → QĐ (quyết định), LD201 → LĐ201.
 _KIND_FIXES = ((re.compile(r"(?<![A-Za-z])QD(?![A-Za-z])"), "QĐ"), (re.compile(r"(?<![A-Za-z])([LS])D(?=\d)"), r"\1Đ"))
+# What OCR does to the codes of a number, whatever the page: Đ read as the look-alike Ð; the L of "LĐ202" as
+# "I." ("QĐ.I.Ð202"); a dash between two codes as ":" or "." ("BB:KT"); the 1 of a unit code as l ("e141").
+_CODE_FIXES = (
+    (re.compile("Ð"), "Đ"),
+    (re.compile(r"(?<![A-Za-z])[I|]\.?(?=Đ\d)"), "L"),
+    (re.compile(r"(?<=[A-Za-zĐ])[.:](?=[A-ZĐ])"), "-"),
+    (re.compile(r"(?<![A-Za-z])([efdc])[lI|](?=\d)"), r"\g<1>1"),
+    (re.compile(r"(?<=\d)[lI|](?=\d)"), "1"),
+)
 
 
 def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) -> HeaderValue | None:
@@ -42,6 +51,8 @@ def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) ->
     rest = re.sub(r"[^\w/\-]+$", "", rest)
     # "46/QD-PKT - oo": a last group without a digit or a capital is OCR specks
     rest = re.sub(r"[/\-](?=[^/\-]*$)(?![^/\-]*[\dA-ZĐ])[^/\-]*$", "", rest)
+    for pattern, replacement in _CODE_FIXES:
+        rest = pattern.sub(replacement, rest)
     if marks:  # a text printed with marks lost this one to OCR; an unaccented text is kept as typed
         for pattern, replacement in _KIND_FIXES:
             rest = pattern.sub(replacement, rest)

@@ -729,6 +729,44 @@ def parse_maker(value: str) -> str | None:
     return _factory_spelled(text) if text else None
 
 
+_COUNTRY_KEYS = sorted(((fold_iy(country), country) for country in COUNTRIES), key=lambda pair: -len(pair[0]))
+
+
+def settle_country(value: str) -> str:
+    """A country as the vocabulary writes it, where the value holds one among OCR debris ("iis Liên Xô") or is one
+    cut short or misread ("en Xo"); anything else stays as read."""
+    key = " ".join(re.sub(r"[^\w\s-]", " ", fold_iy(value)).split())
+    if value.isupper() and key in {country_key for country_key, _ in _COUNTRY_KEYS}:
+        return value  # "LIÊN XÔ" in a form printed in capitals stays so
+    for country_key, country in _COUNTRY_KEYS:
+        found = re.search(rf"(?<!\w){re.escape(country_key)}(?!\w)", key)
+        if found:
+            # only debris around it (lower-case scraps): "Anh Quốc", "Ba Lan (PRL)" say more than the country
+            rest = value.split()
+            spoken = len(country.split())
+            leftover = [w for w in rest if fold_iy(w) not in country_key.split()]
+            if len(rest) - len(leftover) >= spoken and all(not any(c.isupper() or c in "()" for c in w) and len(w) <= 4
+                                                           for w in leftover):
+                return country
+            return value
+    scored = [(fuzz.ratio(key, country_key), country) for country_key, country in _COUNTRY_KEYS]
+    best = max(scored, default=(0.0, value))
+    runner_up = max((score for score, country in scored if country != best[1]), default=0.0)
+    return best[1] if best[0] >= 80 and best[0] - runner_up >= 10 else value
+
+
+_STUTTER = re.compile(r"(?<!\S)([^\W\d_])\s+(?=\1)", re.IGNORECASE)  # "Nhà máy s số 9": the first letter twice
+_MAKER_NUMBER = re.compile(r"\b(Nhà máy|Xí nghiệp|Nha may|Xi nghiep)\s+(?:so|sô|sỏ|s6|s0)\s+(?=\d)", re.IGNORECASE)
+
+
+def settle_maker(value: str) -> str:
+    """A maker read by OCR without its debris: a lone mark between words ("Nhà máy \\ vô tuyến"), a letter read
+    twice ("Nhà máy s số 9"), "số" without its marks before the factory's number ("Nhà máy so 172")."""
+    words = [word for word in value.split() if re.search(r"[\w()]", word)]
+    text = _STUTTER.sub("", " ".join(words))
+    return _MAKER_NUMBER.sub(lambda match: f"{match[1]} số ", text)
+
+
 PARSERS: dict[str, Callable[[str], str | int | None]] = {
     "name": parse_name,
     "designation": parse_designation,

@@ -5,6 +5,7 @@ dotted-leader forms with the value on the next line, prose wrapped anywhere, and
 output with lost marks, specks and leaders read as letters.
 """
 
+import pytest
 from ingest.fields import extract_fields
 
 
@@ -263,6 +264,17 @@ def test_ocr_document_numbers():
     assert values([page])["document_number"] == "697/BB-CKT"
     page = ": PHÒNG KỸ THUẬT mm... Độc lập - Tự do - Hạnh phúc\n. $6: 46/QD-PKT - oo\nThái Nguyên, ngày 14 tháng 7 năm 2018\n"
     assert values([page])["document_number"] == "46/QĐ-PKT"  # the page prints marks: OCR lost this Đ
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("Số: 107/PBD-el41", "107/PBD-e141"),  # the 1 of a unit code read as l
+    ("Số: 198/QĐ.I.Ð202", "198/QĐ-LĐ202"),  # L read as "I.", Đ as the look-alike Ð, a dash as a dot
+    ("Số: 4115/BB:KT", "4115/BB-KT"),  # a dash read as a colon
+    ("Số: 2193/BB-LĐ675-KT", "2193/BB-LĐ675-KT"), ("Số: 30/2020/NĐ-CP", "30/2020/NĐ-CP"),  # as printed
+])
+def test_ocr_damage_to_the_codes_of_a_document_number(printed, expected):
+    page = f"TRUNG ĐOÀN 141\n{printed}\nHà Nội, ngày 05 tháng 01 năm 2020\nBIÊN BẢN KIỂM TRA KỸ THUẬT\n"
+    assert values([page])["document_number"] == expected
 
 
 def test_stamp_with_ocr_specks_beside_it():

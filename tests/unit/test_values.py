@@ -176,3 +176,28 @@ def test_a_designation_read_off_the_catalogue_gives_way_to_the_names_model():
     assert model_in_name("Pháo phòng không 57mm S-60", "S-B0") == "S-60"
     assert model_in_name("Pháo phòng không 57mm S-60", "S-60") is None  # already catalogued
     assert model_in_name("Xe tăng T-55", "ZIL-131") is None  # nothing alike
+
+
+@pytest.mark.parametrize(("read", "expected"), [
+    ("iis Liên Xô", "Liên Xô"),  # debris before it
+    ("en Xo", "Liên Xô"),  # cut short and unmarked, close to one country only
+    ("Liên bang Nga", "Liên bang Nga"), ("Nga", "Nga"),  # the longer name is not cut to the shorter
+    ("Anh Quốc", "Anh Quốc"), ("Ba Lan (PRL)", "Ba Lan (PRL)"), ("Liên Xô (cũ)", "Liên Xô (cũ)"),  # say more: kept
+    ("LIÊN XÔ", "LIÊN XÔ"),  # capitals as printed
+    ("Cộng hòa Xã hội", "Cộng hòa Xã hội"),  # no country: as read
+])
+def test_settle_country(read, expected):
+    from ingest.values import settle_country
+    assert settle_country(read) == expected
+
+
+@pytest.mark.parametrize(("read", "expected"), [
+    ("Nhà máy s số 9 Sverdlovsk", "Nhà máy số 9 Sverdlovsk"),
+    ("Nhà máy so 172 Perm", "Nhà máy số 172 Perm"),
+    ("Nhà máy \\ vô tuyến Sarapul", "Nhà máy vô tuyến Sarapul"),
+    ("Nhà máy ô tô Ural (Miass)", "Nhà máy ô tô Ural (Miass)"),
+    ("Nhà máy Z153", "Nhà máy Z153"),
+])
+def test_settle_maker_drops_ocr_debris_only(read, expected):
+    from ingest.values import settle_maker
+    assert settle_maker(read) == expected

@@ -6,6 +6,7 @@ output with lost marks, specks and leaders read as letters.
 """
 
 import pytest
+
 from ingest.fields import extract_fields
 
 

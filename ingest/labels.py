@@ -404,8 +404,22 @@ def _line_raws(line: Line) -> list[_Raw]:
         if kept and raw.start < kept[-1].end:
             continue
         kept.append(raw)
+    kept = _rejoined(line, kept)
     # A weak label is only believable as the first thing on its line.
     return [r for i, r in enumerate(kept) if not r.weak or i == 0]
+
+
+def _rejoined(line: Line, raws: list[_Raw]) -> list[_Raw]:
+    """Two labels back to back that are one longer label split by an OCR colon: "Số hiệu: trang bị: 287843"."""
+    out: list[_Raw] = []
+    for raw in raws:
+        if out:
+            joined = _SPACELESS.get(re.sub(r"[\W_]+", "", line.key[out[-1].start : raw.end]))
+            if joined is not None and joined.field and re.fullmatch(r"[\s.:：]*", line.key[out[-1].end : raw.start]):
+                out[-1] = _Raw(joined, out[-1].start, raw.end, True, raw.qualifier, raw.paren, False, out[-1].fuzzy or raw.fuzzy)
+                continue
+        out.append(raw)
+    return out
 
 
 def label_hits(line: Line) -> list[Hit]:

@@ -673,7 +673,7 @@ def parse_year(value: str) -> int | None:
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 GRADE_TOKEN = r"(?P<g>[1-5]|iii|ii|iv|v|i|l)(?!\w|[/.,\-]\d)"
-_GRADE_VALUE = re.compile(rf"^\W*(?:(?:dat\s+)?(?:cap\s+chat\s+luong|cap)\s*[:.]?\s*)?{GRADE_TOKEN}")
+_GRADE_VALUE = re.compile(rf"^\W*(?:(?:dat\s+)?(?:cap\s+chat\s+luong|[cg]ap)\s*[:.]?\s*)?{GRADE_TOKEN}")  # OCR reads "Cấp" as "Gấp"
 
 
 def grade_number(token: str) -> int:

@@ -330,3 +330,12 @@ def test_more_ocr_damage_in_names():
     got = values([text])
     assert got["name"] == "Pháo phòng không 57mm S-60"
     assert got["serial_number"] == "5G-6383"
+
+
+def test_a_long_label_split_by_an_ocr_colon_is_one_label():
+    got = values(["PHẦN I. THÔNG TIN CHUNG\nSố hiệu: trang bị: 287843\nKý hiệu: R-123M\n"])
+    assert got["serial_number"] == "287843"
+
+
+def test_a_grade_whose_cap_ocr_read_as_gap():
+    assert values(["BIÊN BẢN KIỂM TRA\nKết luận: Trang bị đạt Cấp chất lượng: Gấp 2.\n"])["quality_grade"] == 2

@@ -159,7 +159,7 @@ _PAREN = r"\s*\([^)\n]{0,40}\)"
 _LEADER = r"(?:[.…·_]\s?){2,}|-{3,}|[—–]{2,}"
 _LABEL_RE = re.compile(
     rf"(?<![a-z0-9])(?P<label>{_ALTERNATION})"
-    rf"(?:(?P<paren>{_PAREN})?(?P<delim>\s*[:：]|[\s,]*(?:{_LEADER})[\s:：]*|\s*\||[ \t]{{2,}}|\t|\s*$|(?P<weak>[.,]?[ ](?=\S)))"
+    rf"(?:(?P<paren>{_PAREN})?(?P<delim>\s*[:：;](?!\s*$)|\s*[:：]|[\s,]*(?:{_LEADER})[\s:：]*|\s*\||[ \t]{{2,}}|\t|\s*$|(?P<weak>[.,]?[ ](?=\S)))"
     rf"|(?P<qual>(?:\s+[a-z]{{1,7}}){{1,3}})(?P<qparen>{_PAREN})?\s*(?P<qdelim>[:：]))"
 )
 _BULLET = re.compile(r"^\s*(?:[-+*•·–]|\d{1,2}\s*[.)/]|[a-z]\s*[.)]|[ivx]{1,4}\s*[.)])?\s*$")
@@ -220,7 +220,7 @@ def _exact_hits(line: Line) -> list[_Raw]:
     for match in _LABEL_RE.finditer(line.key):
         label = _SPACELESS[re.sub(r"[\s.\-]+", "", match["label"])]
         delim = match["delim"] if match["delim"] is not None else match["qdelim"]
-        strong = bool(re.search(rf"[:：]|{_LEADER}", delim))
+        strong = bool(re.search(rf"[:：;]|{_LEADER}", delim))  # OCR reads a colon as ";" ("Tên trang bị; Xe tăng")
         weak = match["weak"] is not None
         before = line.key[: match.start()]
         if weak:

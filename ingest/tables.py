@@ -316,10 +316,15 @@ def _wrapped_model(values: list[TableValue], after: list[Line]) -> list[TableVal
     onto the next line; a name without a model takes a line holding only a model."""
     if not after:
         return values
-    words = after[0].text.strip(" |_").split()
-    if not 1 <= len(words) <= 2 or not all(_MODEL.match(w.strip("|_")) for w in words):
+    words = [w.strip("|_:;") for w in after[0].text.split()]
+    words = [w for w in words if w]
+    # The model alone, or the name's last words before it ("điện R-123M" under "Máy thông tin vô tuyến").
+    models = len(words) - next((i for i, w in enumerate(words) if _MODEL.match(w)), len(words))
+    lead = words[: len(words) - models]
+    if not 1 <= models <= 2 or not all(_MODEL.match(w) for w in words[len(lead):]) or len(lead) > 3 or not all(
+            w.isalpha() and w.islower() for w in lead):
         return values
-    tail = " ".join(w.strip("|_") for w in words)
+    tail = " ".join(words)
     return [
         TableValue(v.field, f"{v.value} {tail}", v.line, v.spaced) if v.field == "name" and not re.search(r"\d", v.value) else v
         for v in values

@@ -535,10 +535,13 @@ def _equipment_noun_at(words: list[str], end: int | None = None) -> tuple[int, i
     best: tuple[tuple[int, float, int], int, int, str] | None = None
     for start in range(min(3, end)):
         for noun_words, noun in _NOUN_FOLDED:
-            for count in {len(noun_words) - 1, len(noun_words), len(noun_words) + 1}:
-                if count < 1 or start + count > end or any(ch.isdigit() for ch in "".join(folded[start : start + count])):
+            for count in range(1, len(noun_words) + 2):
+                if start + count > end or any(ch.isdigit() for ch in "".join(folded[start : start + count])):
                     continue  # a noun has no digits: "57mm", "14,5" are the calibre after it
-                score = fuzz.ratio(" ".join(folded[start : start + count]), " ".join(noun_words))
+                # words compared as words, and run together for OCR that glued them ("tỉnvôtuyến")
+                score = max(fuzz.ratio(" ".join(folded[start : start + count]), " ".join(noun_words)) if
+                            abs(count - len(noun_words)) <= 1 else 0.0,
+                            fuzz.ratio("".join(folded[start : start + count]), "".join(noun_words)))
                 # The noun that accounts for the most words, then the closest: "Xe tăng Idi nudc" is "Xe tăng lội
                 # nước", not "Xe tăng"; "Pháo tự hành" is itself, not "Xe pháo tự hành".
                 rank = (count, score, len(noun))

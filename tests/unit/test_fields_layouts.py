@@ -339,3 +339,7 @@ def test_a_long_label_split_by_an_ocr_colon_is_one_label():
 
 def test_a_grade_whose_cap_ocr_read_as_gap():
     assert values(["BIÊN BẢN KIỂM TRA\nKết luận: Trang bị đạt Cấp chất lượng: Gấp 2.\n"])["quality_grade"] == 2
+
+
+def test_a_label_whose_colon_ocr_read_as_a_semicolon():
+    assert values(["LÝ LỊCH XE\nTên trang bị; Xe tăng T-54B\nKý hiệu: T-54B\n"])["name"] == "Xe tăng T-54B"

@@ -48,3 +48,8 @@ def test_a_column_name_with_one_letter_misread_still_names_its_column():
     text = "TT - Tên trang bị Ký hiệu Số hiện | Cấp: Số `\n\n1 | Xe tăng T55 ' T55 ' |T55-5448 2 fol\n"
     found = read(text)
     assert found["serial_number"] == "T55-5448" and found["quality_grade"] == "2"
+
+
+def test_a_name_cell_wrapped_onto_the_next_line_with_its_model():
+    text = "TT Tên trangbị | Ký hiệu Số hiệu Cấp Số .\n) . lượng\n1 | May thông tin vô tuyến |R-123M |287843 - |3 01.\n__ | điện R-123M :\n"
+    assert read(text)["name"] == "May thông tin vô tuyến điện R-123M"

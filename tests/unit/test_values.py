@@ -201,3 +201,9 @@ def test_settle_country(read, expected):
 def test_settle_maker_drops_ocr_debris_only(read, expected):
     from ingest.values import settle_maker
     assert settle_maker(read) == expected
+
+
+def test_settle_name_reads_a_noun_ocr_glued_together():
+    from ingest.values import settle_name
+    assert settle_name("May thông tỉnvôtuyến điện R-123M", "R-123M") == "Máy thông tin vô tuyến điện R-123M"
+    assert settle_name("Xeôtôvậntải KrAZ-255B", "KrAZ-255B") == "Xe ô tô vận tải KrAZ-255B"

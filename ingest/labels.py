@@ -149,8 +149,8 @@ assert len(_SPACELESS) == len(_BY_KEY), "two labels differ only by spaces"
 
 
 def _label_pattern(key: str) -> str:
-    # Spaces inside a label are optional: OCR drops them ("Sốhiệu", "Đơnvịsửdụng").
-    return r"[\s.\-]*".join(re.escape(word) for word in key.split())
+    # Spaces inside a label are optional: OCR drops them ("Sốhiệu", "Đơnvịsửdụng"), or puts a colon there ("Đơn: VỊ:").
+    return r"[\s.\-]*".join(re.escape(word) for word in key.split()).replace(r"[\s.\-]*", r"(?:[\s.\-]|:(?=\s*\w))*")
 
 
 _ALTERNATION = "|".join(_label_pattern(k) for k in sorted(_BY_KEY, key=len, reverse=True))
@@ -218,7 +218,7 @@ def _weak_allowed(line: Line, start: int, label: Label) -> bool:
 def _exact_hits(line: Line) -> list[_Raw]:
     found: list[_Raw] = []
     for match in _LABEL_RE.finditer(line.key):
-        label = _SPACELESS[re.sub(r"[\s.\-]+", "", match["label"])]
+        label = _SPACELESS[re.sub(r"[\s.\-:]+", "", match["label"])]
         delim = match["delim"] if match["delim"] is not None else match["qdelim"]
         strong = bool(re.search(rf"[:：;]|{_LEADER}", delim))  # OCR reads a colon as ";" ("Tên trang bị; Xe tăng")
         weak = match["weak"] is not None

@@ -26,7 +26,7 @@ __all__ = ["PARSERS", "UNIT_WORDS", "grade_number", "parse_serial", "serial_toke
 
 
 UNIT_WORDS = merge_iy(
-    r"(?:lu\s*doan|trung\s*doan|su\s*doan|tieu\s*doan|dai\s+doi|trung\s+doi|quan\s+khu|quan\s+doan|"
+    r"(?:lu[\s,.]*doan|trung[\s,.]*doan|su[\s,.]*doan|tieu[\s,.]*doan|dai\s+doi|trung\s+doi|quan\s+khu|quan\s+doan|"
     r"quan\s+chung|binh\s+chung|bo\s+tu\s+lenh|bo\s+chi\s+huy|ban\s+chi\s+huy|tong\s+cuc|cuc|phong|kho|"
     r"xuong|nha\s+may|hoc\s+vien|truong|vung|hai\s+doan|hai\s+doi|binh\s+doan|phan\s+doi|doan\s+\d|"
     r"ban\s+chqs|bo\s+chqs|bo\s+doi|trung\s+tam|tieu\s+khu|cum|tram|"
@@ -257,7 +257,7 @@ def _repair_unit_types(value: str) -> tuple[str, bool]:
 _UNIT_WORD = re.compile(r"[^\W_]+")
 _IDENTIFIER = re.compile(r"(?:[A-Za-zĐđ]{1,3}\d{1,4}[A-Za-z]?|\d{1,4}[A-Za-z]?)")
 _UNIT_CODE = re.compile(r"[efdc]\d{1,4}")  # "e24", "f304", "d18": a regiment, division, battalion, company by code
-_WORD_GAP = re.compile(r"\s*-?\s*")
+_WORD_GAP = re.compile(r"\s*[-,.]?\s*")  # "Trung, doan 738": a speck inside a phrase
 _CHAIN_GAP = re.compile(r"\s*([,;/])\s*")
 # Lower-case words that end a unit's name of words: "Cục Xe máy quản lý", "Bộ Tư lệnh Thủ đô tiếp nhận".
 _NAME_STOPS = frozenset(merge_iy(w) for w in (

@@ -343,3 +343,7 @@ def test_a_grade_whose_cap_ocr_read_as_gap():
 
 def test_a_label_whose_colon_ocr_read_as_a_semicolon():
     assert values(["LÝ LỊCH XE\nTên trang bị; Xe tăng T-54B\nKý hiệu: T-54B\n"])["name"] == "Xe tăng T-54B"
+
+
+def test_a_label_with_an_ocr_colon_between_its_words():
+    assert values(["BIÊN BẢN KIỂM KÊ\nĐơn: VỊ: Trung đoàn 48, Sư đoàn 320 ; : ; _\n"])["unit"] == "Trung đoàn 48, Sư đoàn 320"

@@ -218,3 +218,11 @@ def test_a_branch_with_one_letter_misread_is_read_only_before_the_units_number()
     assert read_unit_name("Trung đoàn hộ binh 36, Sư đoàn bộ binh 308") == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
     assert read_unit_name("Tiểu đoàn thông tia 12") == "Tiểu đoàn thông tin 12"
     assert read_unit_name("Trung đoàn hộ khẩu") is None  # no number after it: not taken for a branch
+
+
+def test_a_speck_inside_a_unit_word_and_a_line_break_before_its_number():
+    page = ("QUYẾT ĐỊNH\nVề việc điều chuyển trang bị\nĐiều 1. Điều động 01 (một) đài ra đa VRS-2M, số hiệu\n"
+            "VRS2M-4612, chất lượng cấp 1: từ Trung đoàn 48, Sư đoàn\n320 về Trung, doan 738, Quan khu 3 quản ly, sử dụng.\n")
+    got = _units(page)
+    assert got["from_unit"] == "Trung đoàn 48, Sư đoàn 320"
+    assert got["to_unit"] == "Trung đoàn 738, Quân khu 3"

@@ -35,8 +35,16 @@ _DAMAGED_WORD_DATE = re.compile(
     rf"\bn[gq][a-z]{{1,2}}[\s,.:]*(?P<d>{_D}{{1,2}})\s+[^\s\d]{{1,5}}\s+(?P<m>{_D}{{1,2}})[\s,.]*"
     rf"n[a-z]{{1,3}}[\s,.:]*(?P<y>{_D}{{4}})(?![0-9a-z])"
 )
+# "23 tháng 2 năm 2024" after a place whose "ngày" OCR spoiled ("Hồ Chí Minh, huấn 23 tháng 2 năm 2024").
+_BARE_WORD_DATE = re.compile(
+    rf"(?<![0-9a-z])(?P<d>{_D}{{1,2}})[\s,.]*th[a-z]{{2,3}}[\s,.:]*(?P<m>{_D}{{1,2}})[\s,.]*"
+    rf"n[a-z]{{1,3}}[\s,.:]*(?P<y>{_D}{{4}})(?![0-9a-z])"
+)
+# "ngày.13/06/1975", "ngay-27/04/2022": a speck glued between the word and the number, one character for one.
+_GLUED_NGAY = re.compile(r"(?<=\bn[gq]a[yv])[.\-](?=\d)")
 _ISO_DATE = re.compile(r"(?<![0-9/.\-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![0-9/\-])")
-_PATTERNS = (("word", _WORD_DATE), ("numeric", _NUMERIC_DATE), ("iso", _ISO_DATE), ("damaged", _DAMAGED_WORD_DATE))
+_PATTERNS = (("word", _WORD_DATE), ("numeric", _NUMERIC_DATE), ("iso", _ISO_DATE), ("damaged", _DAMAGED_WORD_DATE),
+             ("word", _BARE_WORD_DATE))
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ def _to_date(match: re.Match[str]) -> tuple[date, bool] | None:
 def iter_dates(text: str) -> Iterator[DateMatch]:
     """Every valid date expression in `text`, in reading order."""
     folded, offsets = fold_map(text)
+    folded = _GLUED_NGAY.sub(" ", folded)
     found: list[DateMatch] = []
     taken: list[range] = []
     for kind, pattern in _PATTERNS:
@@ -98,13 +107,14 @@ def parse_date(text: str) -> date | None:
 
 # --- the document's own date -------------------------------------------------------------
 
-_TRAILING_NGAY = re.compile(r"\bn[gq]a[yv]\s*[:.]?\s*$")
+_TRAILING_NGAY = re.compile(r"\bn[gq]a[yv]\s*[:.\-]?\s*$")
 _HOM_NAY = re.compile(r"hom\s+nay\W*$")
 _REFERENCE = re.compile(
     r"can\s+cu|theo\s+(quyet|lenh|ke\s+hoach|bien\s+ban|cong\s+van)"
     r"|(quyet\s+dinh|lenh|bien\s+ban|ke\s+hoach|cong\s+van|chi\s+thi|phieu)\s+so\b"
 )
-_PLACE_COMMA = re.compile(r"[^\W\d_][^\W_]*\.?(\s+[^\W\d_][^\W_]*\.?){0,5}\s*,\s*$")
+# "Hà Nội, " before the date; after the comma, a short word may be what OCR made of "ngày".
+_PLACE_COMMA = re.compile(r"[^\W\d_][^\W_]*\.?(\s+[^\W\d_][^\W_]*\.?){0,5}\s*,\s*(?:[^\W\d_]{1,5}\s+)?$")
 _ISSUE_LABEL = re.compile(r"(ngay\s+(lap|ki|ky|ban\s+hanh)|(lap|ki|ky)\s+ngay)\W*$")
 _NUMBER_LINE = re.compile(r"^\W*so\s*[:.]?\s*\S*\d")
 _OTHER_LABEL = re.compile(r"(san\s+xuat|xuat\s+xuong|nhap|nhan|giao|bat\s+dau|hoan\s+thanh|het\s+han|tu\s+ngay|den\s+ngay)\W*$")

@@ -114,3 +114,13 @@ def test_word_date_whose_month_word_ocr_spoiled():
     assert find_document_date("Ha Nội, ngày 21 = 12 năm 1968\n")[0] == date(1968, 12, 21)
     assert find_document_date("4 a Thái Nguyên, ngày 10 mg 11 năm 2001\n")[0] == date(2001, 11, 10)
     assert find_document_date("Hà Nội, ngày 10 tháng 11 năm 2001\n")[1] > find_document_date("Hà Nội, ngày 10 mg 11 năm 2001\n")[1]
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("Ninh Bình, ngày.13/06/1975\nPHIẾU SỬA CHỮA\nCăn cứ Quyết định số 2498/QĐ-BQP ngày 30/05/1971 của Bộ\n", date(1975, 6, 13)),
+    ("Hà Nội, ngay-27/04/2022 _\nPHIẾU BẢO DƯỠNG\n", date(2022, 4, 27)),  # a speck glued between word and number
+    ("„ Hồ Chí Minh, huấn 23 tháng 2 năm 2024\nBIÊN BẢN KIỂM KÊ\n", date(2024, 2, 23)),  # "ngày" spoiled by OCR
+])
+def test_the_place_and_date_line_as_ocr_damages_it(page, expected):
+    found = find_document_date(page)
+    assert found is not None and found[0] == expected and found[1] >= 0.9

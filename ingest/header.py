@@ -86,7 +86,7 @@ def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
 
 # --- secrecy stamp -------------------------------------------------------------------------
 
-_STAMP = re.compile(r"(?<![a-z])(tuiet\s+mat|toi\s+mat|mat)(?![a-z])")
+_STAMP = re.compile(r"(?<![a-z])(tuiet\s+mat|to[i!l1|]\s+mat|mat)(?![a-z])")  # OCR reads the I of TỐI as ! or l
 # bí mật, bảo mật, giữ mật, bị mất, bề mặt, một mặt, mặt ...: words that make "mat" prose, not a stamp
 _NOT_A_STAMP = re.compile(r"\b(bi|bao|giu|be|mot|mat|hai|cac|nhung|truoc|sau)\s*$")
 _STAMP_LABEL = re.compile(r"do\s+mat\s*[:\-]?\s*$")
@@ -129,7 +129,7 @@ def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
     standalone = standalone or only_word
     if standalone and not labelled and _NOT_A_STAMP.search(before) and not re.search(r"(\s{2,}|\t|[|(\[])\s*$", before):
         standalone = False
-    level = _LEVELS[re.sub(r"\s+", " ", match.group(1))]
+    level = _LEVELS[re.sub(r"^to[!l1|]", "toi", re.sub(r"\s+", " ", match.group(1)))]
     if standalone or _stamp_in_header_line(line, before, after, printed):
         return level, 0.95 if labelled or line.rank < 12 else 0.85
     # OCR: the stamp alone on its line but for specks around it

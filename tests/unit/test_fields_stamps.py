@@ -84,3 +84,9 @@ def test_a_stamp_alone_on_its_line_with_ocr_punctuation():
     assert _level("BỘ QUỐC PHÒNG\nCỤC KỸ THUẬT\nMAT:\nQUYẾT ĐỊNH\n") == "confidential"
     assert _level("BỘ QUỐC PHÒNG\n- TỐI MẬT .\nQUYẾT ĐỊNH\n") == "secret"
     assert _level("BIÊN BẢN\nMặt:\n") is None  # a word in lower case is no stamp
+
+
+def test_a_stamp_whose_i_ocr_read_as_an_exclamation_mark():
+    from ingest.fields import extract_fields
+    page = "TO! MAT\nTONG CUC KY THUAT VIET NAM DAN CHU CONG HOA\nBIÊN BẢN KIỂM TRA\n"
+    assert extract_fields([page])["classification"].value == "secret"

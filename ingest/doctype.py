@@ -33,7 +33,7 @@ _KEYWORDS: tuple[tuple[str, str, int], ...] = (
     ("inventory", r"kiem\s+ke", 1),
     ("inspection", r"kiem\s+tra|danh\s+gia\s+chat\s+luong|giam\s+dinh|kiem\s+dinh|xac\s+dinh\s+chat\s+luong", 1),
     ("handover", r"ban\s+giao|giao\s+nhan|giao\s+trang\s+bi|tiep\s+nhan", 1),
-    ("logbook", r"li\s+lich", 1),
+    ("logbook", r"li\s+lich(?:xe)?", 1),  # "LÝ LỊCHXE": OCR glued the title's last word
     ("repair", r"nghiem\s+thu", 0),
 )
 _COMPILED = tuple(

@@ -97,3 +97,8 @@ def test_heading_without_kind_word_below_the_header():
 def test_title_whose_kind_word_lost_a_letter_to_ocr():
     text = "TRUNG ĐOÀN 291\nSố: 33/LL-d14\nHa Nội, ngày 11 tháng 4 năm 1981\nL LICH T TRA NG BỊ KỸ THUẬ\nSố hiệu: 610796 .\n"
     assert classify_doc_type(text)[0] == "logbook"
+
+
+def test_a_logbook_title_whose_last_word_ocr_glued_on():
+    text = "NHÀ MÁY Z153\nSố hiệu: EM-77-87\nHà Nội, ngày 14 tháng 5 năm 1970:\n\nLÝ LỊCHXE -\n\nPHAN I. THONG TIN CHUNG\n"
+    assert classify_doc_type(text)[0] == "logbook"

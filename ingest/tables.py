@@ -146,6 +146,10 @@ def _grade_value(words: list[str]) -> int | None:
     word = words[0]
     if re.fullmatch(r"[1-5]", word):
         return int(word)
+    # In a grade cell only 1-5 stand: "Z" (with a speck: "Zi") is OCR's 2, "S" its 5.
+    shaped = re.fullmatch(r"([ZzSs])[il.,']?", word)
+    if shaped:
+        return 2 if shaped[1] in "Zz" else 5
     return _ROMAN.get(word)
 
 
@@ -306,6 +310,8 @@ def _header_tail(text: str) -> bool:
 def _values(kinds: list[str], tokens: list[_Token], line: Line, spaced: bool) -> list[TableValue]:
     found = []
     for kind, value in _share_out(kinds, tokens):
+        if kind == "quality_grade" and (grade := _grade_value(value.split())) is not None:
+            value = str(grade)  # as the cell means it: "Zi" is a 2
         if kind in _FIELD_KINDS:
             found.append(TableValue(kind, value, line, spaced))
     return found

@@ -53,3 +53,8 @@ def test_a_column_name_with_one_letter_misread_still_names_its_column():
 def test_a_name_cell_wrapped_onto_the_next_line_with_its_model():
     text = "TT Tên trangbị | Ký hiệu Số hiệu Cấp Số .\n) . lượng\n1 | May thông tin vô tuyến |R-123M |287843 - |3 01.\n__ | điện R-123M :\n"
     assert read(text)["name"] == "May thông tin vô tuyến điện R-123M"
+
+
+def test_a_grade_cell_ocr_read_as_a_letter_of_the_same_shape():
+    text = "TT Tên trang bị Ký hiệu Số hiệu cấp | Số lượng\n1 | Đài ra đa P-19 P19 6M-2946 Zi 01\nCộng 01\n"
+    assert read(text)["quality_grade"] == "2"

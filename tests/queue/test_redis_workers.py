@@ -22,13 +22,14 @@ def redis_env(scaleout_env, redis_server) -> dict[str, str]:
 
 
 def write_scans(folder: Path, count: int) -> list[str]:
-    """Scanned inspection records of different tanks (OCR takes seconds each: workers overlap)."""
+    """Scanned inspection records of different tanks at 300 dpi (OCR takes about a second each: workers overlap,
+    and a poll through the command line finds a file in a worker's hands even on a busy machine)."""
     folder.mkdir(parents=True, exist_ok=True)
     names = []
     for n in range(count):
         lines = [line.replace("KB-15-84", f"KB-15-{60 + n}").replace("47/BB-KT", f"{60 + n}/BB-KT") for line in SAMPLE_LINES]
         name = f"scan-{n}.png"
-        (folder / name).write_bytes(image_bytes(render_text_image(lines, dpi=200), "PNG", dpi=(200, 200)))
+        (folder / name).write_bytes(image_bytes(render_text_image(lines, dpi=300), "PNG", dpi=(300, 300)))
         names.append(name)
     return names
 
@@ -69,7 +70,7 @@ def test_two_workers_share_a_redis_queue_and_every_file_is_stored_once(tmp_path,
 def test_files_held_by_a_killed_worker_are_requeued_and_stored_once(tmp_path, redis_env, scaleout_service, start_worker):
     require_tesseract()
     inbox = tmp_path / "inbox"
-    scans = write_scans(inbox, 6)
+    scans = write_scans(inbox, 10)
     doomed = start_worker(redis_env)
     job_id = queue_job(redis_env, inbox)
 

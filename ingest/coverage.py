@@ -34,7 +34,7 @@ def word_height(words: tuple[tuple[LineKey, OcrWord], ...]) -> float | None:
     return float(heights[len(heights) // 2]) if heights else None
 
 
-def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *, reduce: int = 1,
+def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *, reduce: float = 1.0,
                   max_lines: int = 24) -> list[SkippedLine]:
     """Line-shaped ink in `ink` (a 0/1 mask of the page at 1/`reduce` scale, table rules already taken out) that
     no word box covers; boxes come back at full scale."""
@@ -85,10 +85,10 @@ def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *
             region = _paste(band, (left, top), (x0, y0, x1, y1))
             near = cv2.dilate(region, np.ones((2 * room + 1, 2 * side + 1), np.uint8))
             keep = (near > 0) & ~_read_beside(boxes, (x0, y0, x1, y1), top + (band_top + band_bottom) / 2)
-            if reduce > 1:
-                keep = np.kron(keep, np.ones((reduce, reduce), bool))
-            found.append(SkippedLine((x0 * reduce, y0 * reduce, (x1 - x0) * reduce, (y1 - y0) * reduce),
-                                     ink_pixels * reduce * reduce, keep))
+            box = (round(x0 * reduce), round(y0 * reduce), round((x1 - x0) * reduce), round((y1 - y0) * reduce))
+            if reduce != 1:
+                keep = cv2.resize(keep.view(np.uint8), (box[2], box[3]), interpolation=cv2.INTER_NEAREST) > 0
+            found.append(SkippedLine(box, round(ink_pixels * reduce * reduce), keep))
     found.sort(key=lambda line: -line.ink_pixels)
     return sorted(found[:max_lines], key=lambda line: (line.box[1], line.box[0]))
 
@@ -159,11 +159,12 @@ def red_strokes(rgb: np.ndarray) -> np.ndarray:
     return ((red > 120) & (red - np.maximum(green, blue) > 40)).view(np.uint8)
 
 
-def reduced(image: Image.Image, factor: int) -> np.ndarray:
+def reduced(image: Image.Image, factor: float) -> np.ndarray:
     pixels = np.asarray(image)
     if factor <= 1:
         return pixels
-    return cv2.resize(pixels, (pixels.shape[1] // factor, pixels.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    size = (round(pixels.shape[1] / factor), round(pixels.shape[0] / factor))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
 def insert_lines(words: tuple[tuple[LineKey, OcrWord], ...],

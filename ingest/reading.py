@@ -337,9 +337,13 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
         return reading
     upright = reading.upright_image
     resolution = estimated_dpi(upright, reading.dpi)[0]
-    factor = max(1, int(resolution // 150))  # the search runs at about 150 dpi: ample for lines of text
-    small = reduced(plain_gray(upright), factor)
-    seal = red_strokes(reduced(upright.convert("RGB"), factor)) if upright.mode not in ("1", "L") else None
+    # The search runs on a copy of at most 150 dpi with letters still 20 px tall: ample for lines of text.
+    factor = max(1.0, min(resolution / 150, (word_height(reading.words) or _SEARCH_LETTER_PX) / _SEARCH_LETTER_PX))
+    if upright.mode in ("1", "L"):
+        small, seal = reduced(upright.convert("L"), factor), None
+    else:  # reduced once, in colour: the grey copy and the seal's red strokes both come from it
+        rgb = reduced(upright if upright.mode == "RGB" else upright.convert("RGB"), factor)
+        small, seal = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), red_strokes(rgb)
     ink = ink_mask(small, (word_height(reading.words) or 30.0) / factor, seal)
     # Shorter runs than a page's rules are looked for (8 mm): on a skewed photo a rule stays straight only so far.
     rules = cv2.dilate(_rules(ink, resolution / factor, inches=0.3).view(np.uint8), np.ones((3, 3), np.uint8))
@@ -371,6 +375,7 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
                    plausibility=measure(result.text, result.mean_confidence))
 
 
+_SEARCH_LETTER_PX = 20  # letters this tall in the search copy (16 lost table cells of phone photos on the tuning set)
 _RULE_DEBRIS = " |[]!_"
 _CODE = re.compile(r"^\w[\w./-]*\w$")
 

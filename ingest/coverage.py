@@ -153,7 +153,8 @@ def ink_mask(gray: np.ndarray, text_height: float, seal: np.ndarray | None = Non
 
 
 def red_strokes(rgb: np.ndarray) -> np.ndarray:
-    """0/1: clearly red pixels (a seal, a red stamp), as the page's look counts them."""
+    """0/1: red pixels (a seal, a red stamp); more lenient than the page's look (40 above green and blue, not 60),
+    so that a seal's fainter strokes are left out of the ink too."""
     channels = rgb.astype(np.int16)
     red, green, blue = channels[..., 0], channels[..., 1], channels[..., 2]
     return ((red > 120) & (red - np.maximum(green, blue) > 40)).view(np.uint8)

@@ -333,18 +333,19 @@ def _scaled(box: tuple[int, int, int, int], scale_x: float, scale_y: float) -> t
 def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: ReadingOptions) -> PageReading:
     """The reading with the lines of ink it left out (ingest.coverage) read one by one and put in their place,
     where what they say is plausible text."""
-    if not reading.words or not options.read_skipped:
+    text_height = word_height(reading.words)
+    if text_height is None or not options.read_skipped:
         return reading
     upright = reading.upright_image
     resolution = estimated_dpi(upright, reading.dpi)[0]
     # The search runs on a copy of at most 150 dpi with letters still 20 px tall: ample for lines of text.
-    factor = max(1.0, min(resolution / 150, (word_height(reading.words) or _SEARCH_LETTER_PX) / _SEARCH_LETTER_PX))
+    factor = max(1.0, min(resolution / 150, text_height / _SEARCH_LETTER_PX))
     if upright.mode in ("1", "L"):
         small, seal = reduced(upright.convert("L"), factor), None
     else:  # reduced once, in colour: the grey copy and the seal's red strokes both come from it
         rgb = reduced(upright if upright.mode == "RGB" else upright.convert("RGB"), factor)
         small, seal = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), red_strokes(rgb)
-    ink = ink_mask(small, (word_height(reading.words) or 30.0) / factor, seal)
+    ink = ink_mask(small, text_height / factor, seal)
     # Shorter runs than a page's rules are looked for (8 mm): on a skewed photo a rule stays straight only so far.
     rules = cv2.dilate(_rules(ink, resolution / factor, inches=0.3).view(np.uint8), np.ones((3, 3), np.uint8))
     found = skipped_lines(ink & (1 - rules), reading.words, reduce=factor)
@@ -352,7 +353,6 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
         return reading
     # Small print (a phone photo, a 150-dpi copy) is enlarged first, as a one-line reading wants letters
     # some 30 px tall; only the lines' strips are, not the page.
-    text_height = word_height(reading.words) or 32.0
     enlarge = min(3.0, 32 / text_height) if text_height < 24 else 1.0
     gray = np.asarray(to_gray(upright, drop_red=True))
     recovered = []

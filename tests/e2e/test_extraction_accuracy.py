@@ -33,11 +33,14 @@ ITEMS = 6
 # them but cost fields on the tuning set (0.918 → 0.911 of scan fields), so the red channel stays.
 # Reached then (scans): doc_type, date, serial, designation, country, from/to unit 100 %; classification
 # and unit 94 %; document_number 94 %; year 88 %; name and quality_grade 71 %; manufacturer 40 %.
+# Raised on 2026-12-01 18:30 UTC to one file below that run's: classification 17 of 17, name 14 of 17, quality
+# grade 14 of 17, manufacturer 3 of 5 reached (lines Tesseract's layout skipped read back, names made consistent
+# with their designation, countries and makers mended); the other fields held where they were.
 THRESHOLDS = {
     "scans": {
-        "doc_type": 0.94, "document_date": 0.94, "document_number": 0.81, "classification": 0.88, "serial_number": 0.94,
-        "designation": 0.94, "name": 0.58, "unit": 0.88, "manufacturer": 0.2, "country_of_origin": 0.8,
-        "year_of_manufacture": 0.75, "quality_grade": 0.64, "repair_level": 1.0, "from_unit": 0.66, "to_unit": 0.66,
+        "doc_type": 0.94, "document_date": 0.94, "document_number": 0.81, "classification": 0.94, "serial_number": 0.94,
+        "designation": 0.94, "name": 0.76, "unit": 0.88, "manufacturer": 0.4, "country_of_origin": 0.8,
+        "year_of_manufacture": 0.75, "quality_grade": 0.76, "repair_level": 1.0, "from_unit": 0.66, "to_unit": 0.66,
     },
     "text_pdfs": {
         "doc_type": 0.9, "document_date": 0.9, "document_number": 0.9, "classification": 0.9, "serial_number": 0.9,

@@ -25,7 +25,8 @@ class HeaderValue:
 
 # "Số: 125/QĐ-TCKT", and as OCR prints it: "$6: 1370/PBD-KT", "_ Số:.194/BB-KT", "S6 77/QD-SD".
 _SO = r"(?:^|\s{2,}|\t|\|)[\W_]*[s$§][o06]\s*[:.;]?[\s.:]*"
-_NUMBER = r"(?P<num>[0-9oil]{1,6})(?P<rest>\s*[/\-]\s*[^\s,;]+(?:\s*[/\-]\s*[^\s,;]+)*)"
+# Each code ends where a separator begins, so a space after a dash does not cut the rest off ("211/BB- CKT-KT").
+_NUMBER = r"(?P<num>[0-9oil]{1,6})(?P<rest>\s*[/\-]\s*[^\s,;/\-]+(?:\s*[/\-]\s*[^\s,;/\-]+)*)"
 _DOC_NUMBER = re.compile(_SO + _NUMBER)
 _SO_ALONE = re.compile(_SO + r"$")
 _NUMBER_ALONE = re.compile(r"^[\W_]*" + _NUMBER)
@@ -33,10 +34,12 @@ _NUMBER_DIGITS = str.maketrans("OoIl|", "00111")
 # Kind abbreviations printed with Đ lose the stroke in OCR: QD → QĐ (quyết định), LD201 → LĐ201.
 _KIND_FIXES = ((re.compile(r"(?<![A-Za-z])QD(?![A-Za-z])"), "QĐ"), (re.compile(r"(?<![A-Za-z])([LS])D(?=\d)"), r"\1Đ"))
 # What OCR does to the codes of a number, whatever the page: Đ read as the look-alike Ð; the L of "LĐ202" as
-# "I." ("QĐ.I.Ð202"); a dash between two codes as ":" or "." ("BB:KT"); the 1 of a unit code as l ("e141").
+# "I." or "1." ("QĐ.I.Ð202"); the Q of QĐ as 0; a dash between two codes as ":" or "." ("BB:KT"); the 1 of a
+# unit code as l ("e141").
 _CODE_FIXES = (
     (re.compile("Ð"), "Đ"),
-    (re.compile(r"(?<![A-Za-z])[I|]\.?(?=Đ\d)"), "L"),
+    (re.compile(r"(?<![A-Za-z0-9])[I|1]\.?(?=[ĐD]\d)"), "L"),
+    (re.compile(r"(?<=/)0(?=Đ-)"), "Q"),
     (re.compile(r"(?<=[A-Za-zĐ])[.:](?=[A-ZĐ])"), "-"),
     (re.compile(r"(?<![A-Za-z])([efdc])[lI|](?=\d)"), r"\g<1>1"),
     (re.compile(r"(?<=\d)[lI|](?=\d)"), "1"),

@@ -430,7 +430,10 @@ def label_hits(line: Line) -> list[Hit]:
         stop = raws[index + 1].start if index + 1 < len(raws) else len(line.key)
         rest = line.original(raw.end, max(raw.end, stop))
         value = clean_value(rest)
-        if raw.weak and not value:
+        # A weak label (no delimiter) with nothing after it counts only as a row's whole cell of several words
+        # ("7 | Đơn vị có trang bị _"): its value is on the next line.
+        if raw.weak and not value and not (len(raw.label.key.split()) >= 2 and index + 1 == len(raws)
+                                           and not re.search(r"[^\W_]", rest)):
             continue
         hits.append(Hit(raw.label, line, raw.start, raw.end, value, raw.strong, raw.fuzzy, raw.qualifier, raw.paren.strip(" ()"), raw.weak, rest))
     return hits

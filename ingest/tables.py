@@ -317,18 +317,21 @@ def _values(kinds: list[str], tokens: list[_Token], line: Line, spaced: bool) ->
     return found
 
 
+_CALIBRE = re.compile(r"\d{1,3}(?:[,.]\d)?\s?mm")  # "23mm", "14,5mm": a gun's calibre before its model
+
+
 def _wrapped_model(values: list[TableValue], after: list[Line]) -> list[TableValue]:
     """"1 |Xe chiến đấu bộ binh BMP-1 E620176 1 01" / "BMP-1": the name cell wrapped its model
     onto the next line; a name without a model takes a line holding only a model."""
     if not after:
         return values
     words = [w.strip("|_:;") for w in after[0].text.split()]
-    words = [w for w in words if w]
+    words = [w for w in words if re.search(r"\w", w)]  # specks after the cell: "23mm ZU-23-2 ; ¬"
     # The model alone, or the name's last words before it ("điện R-123M" under "Máy thông tin vô tuyến").
     models = len(words) - next((i for i, w in enumerate(words) if _MODEL.match(w)), len(words))
     lead = words[: len(words) - models]
     if not 1 <= models <= 2 or not all(_MODEL.match(w) for w in words[len(lead):]) or len(lead) > 3 or not all(
-            w.isalpha() and w.islower() for w in lead):
+            (w.isalpha() and w.islower()) or _CALIBRE.fullmatch(w) for w in lead):
         return values
     tail = " ".join(words)
     return [

@@ -271,6 +271,8 @@ def test_ocr_document_numbers():
     ("Số: 107/PBD-el41", "107/PBD-e141"),  # the 1 of a unit code read as l
     ("Số: 198/QĐ.I.Ð202", "198/QĐ-LĐ202"),  # L read as "I.", Đ as the look-alike Ð, a dash as a dot
     ("Số: 4115/BB:KT", "4115/BB-KT"),  # a dash read as a colon
+    ("- Số: 211/BB- CKT-KT : : -", "211/BB-CKT-KT"),  # a space after a dash
+    ("Số: 319/0Đ-CKT", "319/QĐ-CKT"), ("Số: 912/BB-1.D368", "912/BB-LĐ368"),  # Q read as 0; L as "1."
     ("Số: 2193/BB-LĐ675-KT", "2193/BB-LĐ675-KT"), ("Số: 30/2020/NĐ-CP", "30/2020/NĐ-CP"),  # as printed
 ])
 def test_ocr_damage_to_the_codes_of_a_document_number(printed, expected):
@@ -347,3 +349,8 @@ def test_a_label_whose_colon_ocr_read_as_a_semicolon():
 
 def test_a_label_with_an_ocr_colon_between_its_words():
     assert values(["BIÊN BẢN KIỂM KÊ\nĐơn: VỊ: Trung đoàn 48, Sư đoàn 320 ; : ; _\n"])["unit"] == "Trung đoàn 48, Sư đoàn 320"
+
+
+def test_a_rows_label_cell_alone_with_its_value_on_the_next_line():
+    page = "LÝ LỊCH XE\n6 | Năm sản xuất 1972\n7 | Đơn vị có trang bị _\n\nTrung đoàn 24, Sư đoàn 304_\n\nNgày nhận về đơn vị: 08-12-1972\n"
+    assert values([page])["unit"] == "Trung đoàn 24, Sư đoàn 304"

@@ -58,3 +58,8 @@ def test_a_name_cell_wrapped_onto_the_next_line_with_its_model():
 def test_a_grade_cell_ocr_read_as_a_letter_of_the_same_shape():
     text = "TT Tên trang bị Ký hiệu Số hiệu cấp | Số lượng\n1 | Đài ra đa P-19 P19 6M-2946 Zi 01\nCộng 01\n"
     assert read(text)["quality_grade"] == "2"
+
+
+def test_a_name_cell_wrapped_with_its_calibre_and_model():
+    text = "TT Tên trang bị Ký hiệu Số hiệu Cấp Số\nlượng\n1 | Pháo phòng không ZU-23-2 |5072-TB 1 01\n23mm ZU-23-2 ; ¬\n"
+    assert read(text)["name"] == "Pháo phòng không 23mm ZU-23-2"

@@ -152,12 +152,12 @@ def ink_mask(gray: np.ndarray, text_height: float, seal: np.ndarray | None = Non
     return ink if seal is None else ink & (1 - seal)
 
 
-def red_strokes(rgb: np.ndarray) -> np.ndarray:
-    """0/1: red pixels (a seal, a red stamp); more lenient than the page's look (40 above green and blue, not 60),
-    so that a seal's fainter strokes are left out of the ink too."""
+def red_strokes(rgb: np.ndarray, margin: int = 40) -> np.ndarray:
+    """0/1: red pixels (a seal, a red stamp), red above `margin` over green and blue. The page's look counts seal
+    ink at 60; leaving seals out of the ink takes their fainter strokes too, at 40."""
     channels = rgb.astype(np.int16)
     red, green, blue = channels[..., 0], channels[..., 1], channels[..., 2]
-    return ((red > 120) & (red - np.maximum(green, blue) > 40)).view(np.uint8)
+    return ((red > 120) & (red - np.maximum(green, blue) > margin)).view(np.uint8)
 
 
 def reduced(image: Image.Image, factor: float) -> np.ndarray:

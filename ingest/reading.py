@@ -457,9 +457,7 @@ def traits_of(look: PageLook) -> tuple[str, ...]:
 def _red_share(image: Image.Image) -> float:
     if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
         return 0.0
-    rgb = np.asarray(image.convert("RGB")).astype(np.int16)
-    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    return float(((red > 120) & (red - np.maximum(green, blue) > 60)).mean())
+    return float(red_strokes(np.asarray(image.convert("RGB")), margin=60).mean())
 
 
 def _rules(ink: np.ndarray, dpi: float, inches: float = 0.6) -> np.ndarray:

@@ -372,6 +372,7 @@ _MODEL_RE = re.compile(rf"\b({_MODEL})")
 _EQUIPMENT_NOUN = merge_iy(r"(?:xe|sung|phao|dai|tau|ten\s+lua|he\s+thong|tram|thiet\s+bi|khi\s+tai|kinh|o\s+to|may)\b")
 _PROSE_ITEM = re.compile(
     rf"(?<![a-z])(?<!nha )(?P<name>{_EQUIPMENT_NOUN}[^,;:()]{{0,40}}?\s+(?P<model>[a-z]{{1,6}}-?\d{{1,4}}[a-z]{{0,3}}(?:-\d{{1,3}})?)(?![\w-]))"
+    r"(?:\s+(?P<alias>[a-z]{3,12})(?=\s*(?:[,;:(.]|$)))?"  # the model's popular name closing the phrase: "BM-21 Grad,"
 )
 _REFERENCE_LINE = re.compile(merge_iy(r"^\W*(can\s+cu|xet|theo)\b"))
 
@@ -385,6 +386,9 @@ def _prose_items(lines: list[Line]) -> Iterator[_Candidate]:
             if not re.fullmatch(_MODEL, model):
                 continue  # the printed model is upper case; "xe số 3" is not one
             name = line.original(match.start("name"), match.end("name"))
+            alias = line.original(match.start("alias"), match.end("alias")) if match.group("alias") else ""
+            if alias.isascii() and alias.istitle():  # a Latin proper name, not a Vietnamese word that lost its marks
+                name = f"{name} {alias}"
             yield _Candidate("name", name, 0.5, line.page, line.order)
             yield _Candidate("designation", model, 0.5, line.page, line.order)
 

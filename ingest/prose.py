@@ -91,13 +91,13 @@ _PLATE = re.compile(merge_iy(r"\bbien\s+so\s*:?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
 _YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
 _ITEM_VERB = merge_iy(
-    r"(?:dieu\s+chuyen|dieu\s+dong|chuyen\s+cap\s+chat\s+luong(?:\s+cho)?|loai\s+khoi\s+bien\s+che|thanh\s+ly|tieu\s+huy|"
+    r"(?:dieu[\s'‘’`´.]+chuyen|dieu[\s'‘’`´.]+dong|chuyen\s+cap\s+chat\s+luong(?:\s+cho)?|loai\s+khoi\s+bien\s+che|thanh\s+ly|tieu\s+huy|"
     r"niem\s+cat|ban\s+giao|giao|tiep\s+nhan|nhan|sua\s+chua|kiem\s+tra)"
 )
 _NAME = re.compile(
     rf"\b{_ITEM_VERB}\s+[(\[]?\s*\d{{1,3}}\s*(?:\([^)]{{1,12}}\)\s*)?(?:(?:chiec|khau|bo|cai)\s+)?"
     + merge_iy(
-        r"(?P<v>[^,;:()]{3,80}?)(?=\s*[,;:(]|\s+(?:ky\s+hieu|so\s+hieu|bien\s+so|nam\s+san\s+xuat|cua|tu|thuoc|"
+        r"(?P<v>[^,;:()]{3,80}?(?:\s*:\s*[a-z]{1,6}-?\d[a-z0-9-]{0,8})?)(?=\s*[,;:(]|\s+(?:ky\s+hieu|so\s+hieu|bien\s+so|nam\s+san\s+xuat|cua|tu|thuoc|"
         r"chat\s+luong|cap\s+chat\s+luong)\b)"
     )
 )
@@ -121,7 +121,8 @@ def _item(page: _Page) -> Iterator[ProseValue]:
         if year:
             yield ProseValue("year_of_manufacture", year, 0.7, page.number, page.order_at(match.start()))
     for match in _NAME.finditer(page.key):
-        name = parse_name(page.original(match.start("v"), match.end("v")))
+        # A colon OCR put between the noun and its model ("xe thiết giáp chở quân: BTR-152,") is no stop.
+        name = parse_name(re.sub(r"\s*:\s*", " ", page.original(match.start("v"), match.end("v"))))
         if name and re.search(r"[^\W\d_]{2}", name):
             yield ProseValue("name", name, 0.65, page.number, page.order_at(match.start("v")))
 

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from common.designations import catalogue_entry, normalize_designation
-from common.identifiers import serial_key
+from common.identifiers import lookalike_key, serial_key
 from common.vocabulary import COUNTRIES, EQUIPMENT_NOUNS, MAKER_WORDS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
 from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
@@ -597,8 +597,10 @@ def _model_span(words: list[str], designation: str) -> tuple[int, int] | None:
             if start < 1:
                 continue
             found = serial_key("".join(words[start:stop]))
-            if found and found[:1].isalnum() and Levenshtein.distance(found, key, score_cutoff=allowed) <= allowed \
-                    and abs(len(found) - len(key)) <= 1:
+            if not (found and found[:1].isalnum() and abs(len(found) - len(key)) <= 1):
+                continue
+            # Look-alikes count as one character each: "F-548" is "T-54B" with its first letter misread.
+            if min(Levenshtein.distance(found, key), Levenshtein.distance(lookalike_key(found), lookalike_key(key))) <= allowed:
                 return start, stop
     return None
 

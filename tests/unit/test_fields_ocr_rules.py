@@ -1,5 +1,7 @@
 """OCR damage seen on scanned dossiers: snippets from the cached Tesseract output, exact values."""
 
+import pytest
+
 from ingest.fields import extract_fields
 from ingest.values import parse_serial
 
@@ -164,3 +166,23 @@ def test_a_serial_below_a_label_that_ocr_gave_a_speck_of_a_value_is_found():
     fields = extract_fields(["LÝ LỊCH VŨ KHÍ\nTên TBKT...... Pháo lựu 122mm D-30\nKiểu loại ...... D-30\n"
                              "_ Số đăng ký. tà\n. 539547\nNăm xuất xưởng ...... 1970"])
     assert fields["serial_number"].value == "539547" and fields["year_of_manufacture"].value == 1970
+
+
+# --- the item's name in prose ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    # a colon OCR put between the noun and its model
+    ("Điều 1. Điều chuyển 01 (một) xe thiết giáp chở quân: BTR-152, ký hiệu BTR-152, số hiệu 460007.",
+     "Xe thiết giáp chở quân BTR-152"),
+    # a speck between the verb's words, and the model's popular name after it
+    ("Điều 1. Điều 'động 01 (một) xe pháo phản lực BM-21 Grad, ký hiệu: BM21, số hiệu BM21- 5181.",
+     "Xe pháo phản lực BM-21 Grad"),
+])
+def test_an_items_name_in_a_decisions_sentence(line, name):
+    assert values(extract_fields(["QUYẾT ĐỊNH", line]))["name"] == name
+
+
+def test_a_models_popular_name_closes_the_phrase_but_a_vietnamese_word_does_not():
+    assert values(extract_fields(["ở Trang bị Xe pháo phản lực BM-21 Grad :"]))["name"] == "Xe pháo phản lực BM-21 Grad"
+    assert values(extract_fields(["Kiểm tra xe tăng T-55 Trung đoàn 24."]))["name"] == "Xe tăng T-55"

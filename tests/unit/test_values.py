@@ -176,6 +176,8 @@ def test_a_designation_read_off_the_catalogue_gives_way_to_the_names_model():
     assert model_in_name("Pháo phòng không 57mm S-60", "S-B0") == "S-60"
     assert model_in_name("Pháo phòng không 57mm S-60", "S-60") is None  # already catalogued
     assert model_in_name("Xe tăng T-55", "ZIL-131") is None  # nothing alike
+    assert model_in_name("Xe tăng T.54B", "F-548") == "T-54B"  # a look-alike (B, 8) and one letter off
+    assert model_in_name("Xe tăng T.54B", "F-648") is None  # two characters off a short model: another model
 
 
 @pytest.mark.parametrize(("read", "expected"), [

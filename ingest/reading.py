@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFilter
 
+from ingest.beside import read_grades_beside_labels
 from ingest.coverage import ink_mask, insert_lines, red_strokes, reduced, skipped_lines, word_height
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
@@ -49,6 +50,7 @@ class ReadingOptions:
     # 0.9198 against 0.918 at 0.35 and 0.911 at 1.0, and spends ~10% less on the faded benchmark pages).
     line_repair_max_share: float = 0.6
     read_skipped: bool = True  # lines of ink no word of the reading covers are read on their own (ingest.coverage)
+    read_beside: bool = True  # a grade label's unread value is read again from the image beside it (ingest.beside)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     options = options or ReadingOptions()
     if options.mode == "plain":
         return _reading(ocr, as_given(image), dpi, "plain", image)
-    return read_skipped_lines(ocr, _choose_reading(image, dpi, ocr, options), options)
+    reading = read_skipped_lines(ocr, _choose_reading(image, dpi, ocr, options), options)
+    return read_grades_beside_labels(ocr, reading) if options.read_beside else reading
 
 
 def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, options: ReadingOptions) -> PageReading:

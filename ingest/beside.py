@@ -1,0 +1,138 @@
+"""A quality-grade label whose value did not read: the stretch of its row right of the label, read again alone.
+
+In a ruled form the grade is often one thin digit ("1") standing close to a cell's rule. Tesseract reads the
+label and then, where the digit is, the rule and the paper's specks ("Cấp chất lượng : = Be"); the page still
+reads well, so nothing else looks again, and the skipped-line search wants a line of letters, not one glyph.
+A clerk's eye goes to the cell beside the label: here the ink there, rules and specks taken out, is read as
+one short line on its own, and taken only when it says a grade.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from common.text import fold_iy
+from ingest.coverage import ink_mask
+from ingest.ocr import LineKey, OcrWord, assemble
+from ingest.plausibility import measure
+from ingest.values import GRADE_TOKEN, parse_grade
+
+if TYPE_CHECKING:
+    from ingest.ocr import TesseractOcr
+    from ingest.reading import PageReading
+
+_GRADE_LABEL_END = re.compile(r"^l[a-z]{0,4}\W*$")  # "lượng", "lượng:" once folded
+_GRADE_LABEL_START = re.compile(r"^\W*cap\W*$")
+# A grade already read after the label: "1", "II", "l", "là 2", "đạt cấp 3", "Cấp 1".
+_HAS_GRADE = re.compile(rf"^\W*(?:(?:la|dat)\s+)?(?:[cg]ap\s*)?{GRADE_TOKEN}")
+_VALUE_WIDTH = 14  # text heights to the right of the label where the value's cell may stand
+_MIN_CONFIDENCE = 50.0
+
+
+def read_grades_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageReading:
+    """The reading with each grade label's missing value read from the image beside it, where that says a grade."""
+    lines: dict[LineKey, list[tuple[int, OcrWord]]] = {}
+    for index, (key, word) in enumerate(reading.words):
+        if word.text.strip():
+            lines.setdefault(key, []).append((index, word))
+    after_label: dict[int, OcrWord] = {}  # the label's last word (its index) -> the value read beside it
+    debris: set[int] = set()  # what was read where the value stands: it gives way to the value
+    for words in lines.values():
+        end = _label_end(words)
+        if end is None or _HAS_GRADE.match(fold_iy(" ".join(word.text for _, word in words[end + 1 :])).lower()):
+            continue
+        found = _read_beside(ocr, reading, [word for _, word in words[end - 2 : end + 1]])
+        if found is not None:
+            after_label[words[end][0]] = found
+            debris.update(index for index, _ in words[end + 1 :])
+    if not after_label:
+        return reading
+    out: list[tuple[LineKey, OcrWord]] = []
+    for index, (key, word) in enumerate(reading.words):
+        if index not in debris:
+            out.append((key, word))
+        if index in after_label:
+            out.append((key, after_label[index]))
+    result = assemble(out)
+    return replace(reading, text=result.text, confidence=result.mean_confidence, words=result.words,
+                   plausibility=measure(result.text, result.mean_confidence))
+
+
+def _label_end(words: list[tuple[int, OcrWord]]) -> int | None:
+    """Where "Cấp chất lượng" ends among the line's words (its last word's position), if the line has it."""
+    folded = [fold_iy(word.text).lower() for _, word in words]
+    for at in range(2, len(words)):
+        if _GRADE_LABEL_START.match(folded[at - 2]) and folded[at - 1].strip(".:") == "chat" \
+                and _GRADE_LABEL_END.match(folded[at]):
+            return at
+    return None
+
+
+def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord]) -> OcrWord | None:
+    """The grade in the stretch right of the label's words, rules and specks taken out, or None."""
+    top = min(word.box[1] for word in label)
+    bottom = max(word.box[1] + word.box[3] for word in label)
+    height = bottom - top
+    if height < 6:
+        return None
+    image = reading.upright_image
+    left = max(word.box[0] + word.box[2] for word in label) + round(0.3 * height)
+    right = min(image.width, left + _VALUE_WIDTH * height)
+    top, bottom = max(0, top - round(0.3 * height)), min(image.height, bottom + round(0.3 * height))
+    if right - left < height:
+        return None
+    # Ink by its surroundings (grey grainy paper fools one level for the crop), judged with a row of room around.
+    above, below = min(top, height), min(image.height - bottom, height)
+    gray = np.asarray(image.crop((left, top - above, right, bottom + below)).convert("L"))
+    ink = ink_mask(gray, height)[above : above + bottom - top]
+    found = _glyphs(ink, height)
+    if found is None:
+        return None
+    glyphs, (x, y) = found
+    # Only the glyphs, on clean paper: no rule or speck beside them for the one-line reading to stumble on.
+    pad = round(0.4 * height)
+    clean = np.pad(np.where(glyphs, 0, 255).astype(np.uint8), pad, constant_values=255)
+    enlarge = max(1.0, 40 / height)
+    strip = Image.fromarray(clean, mode="L")
+    if enlarge > 1:
+        strip = strip.resize((round(strip.width * enlarge), round(strip.height * enlarge)), Image.Resampling.BICUBIC)
+    again = ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], (reading.dpi or 300) * enlarge)[0]
+    text = again.text.strip()
+    grade = parse_grade(text)
+    if grade is None or (again.mean_confidence or 0.0) < _MIN_CONFIDENCE or len(text.split()) > 2:
+        return None
+    return OcrWord(str(grade), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
+
+
+def _glyphs(ink: np.ndarray, height: int) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The letter-sized ink of a crop, cut to its box, and where that box starts: rules (ink spanning the crop's height or running long),
+    specks and ink cut by the crop's top or bottom edge are left out. None when nothing letter-sized is left."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    rows = ink.shape[0]
+    kept = []
+    for index, (left, top, width, box_height, area) in enumerate(stats[1:count], start=1):
+        if box_height < 0.4 * height or area < 0.02 * height * height:
+            continue  # a speck or a dot
+        if box_height > 1.4 * height or width > 3 * height:
+            continue  # a rule, or a rule with letters grown onto it
+        if top == 0 or top + box_height >= rows or left == 0:
+            continue  # cut by the crop: the line above or below, a rule, the label's last letter
+        kept.append((left, top, left + width, top + box_height, index))
+    if not kept:
+        return None
+    # The first glyphs from the label's side: a value is short, and what stands far beyond it is another cell.
+    kept.sort()
+    group = [kept[0]]
+    for box in kept[1:]:
+        if box[0] - group[-1][2] > 1.5 * height:
+            break
+        group.append(box)
+    x0, y0 = min(b[0] for b in group), min(b[1] for b in group)
+    x1, y1 = max(b[2] for b in group), max(b[3] for b in group)
+    return np.isin(labels[y0:y1, x0:x1], [b[4] for b in group]), (int(x0), int(y0))

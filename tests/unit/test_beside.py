@@ -1,0 +1,66 @@
+"""A quality-grade label whose value did not read: the ink beside it is read again alone, with real Tesseract."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ingest.beside import read_grades_beside_labels
+from ingest.ocr import OcrWord, TesseractOcr, assemble
+from ingest.plausibility import measure
+from ingest.reading import PageReading
+from tests.conftest import FONT, require_tesseract
+
+ROW = (1, 1, 1)
+
+
+def _form_row(grade: str) -> Image.Image:
+    """A ruled table row, "Cấp chất lượng | <grade>", the value close to the cell's rule, specks around it."""
+    image = Image.new("L", (1400, 200), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONT), 34)
+    draw.text((60, 80), "Cấp chất lượng", fill=0, font=font)
+    draw.rectangle((20, 50, 1380, 140), outline=0, width=3)
+    draw.line((600, 50, 600, 140), fill=0, width=3)
+    draw.text((618, 80), grade, fill=0, font=font)
+    for x, y in ((700, 70), (760, 120), (900, 90), (1100, 75)):
+        draw.point((x, y), fill=0)
+    return image
+
+
+def _label_words() -> list[OcrWord]:
+    """The label's words with their boxes as Tesseract gives them: where the font put their ink."""
+    font = ImageFont.truetype(str(FONT), 34)
+    words, x = [], 60
+    for word in "Cấp chất lượng".split():
+        left, top, right, bottom = font.getbbox(word)
+        words.append(OcrWord(word, 96, (x + left, 80 + top, right - left, bottom - top)))
+        x += round(font.getlength(word + " "))
+    return words
+
+
+def _reading(image: Image.Image, after_label: list[OcrWord]) -> PageReading:
+    words = [(ROW, word) for word in _label_words() + after_label]
+    text = assemble(words).text
+    return PageReading(text, 90.0, "plain", image, 300.0, 1, measure(text), tuple(words))
+
+
+def test_a_grade_lost_beside_its_label_is_read_again_and_takes_the_debris_place():
+    require_tesseract()
+    reading = _reading(_form_row("1"), [OcrWord("=", 37, (640, 90, 10, 11)), OcrWord("Be", 49, (760, 86, 24, 29))])
+    again = read_grades_beside_labels(TesseractOcr(), reading)
+    assert again.text == "Cấp chất lượng 1"
+    assert again.words[-1][1].box[0] > 600  # where the digit stands, right of the cell's rule
+
+
+def test_a_grade_already_read_is_not_read_again():
+    require_tesseract()
+    reading = _reading(_form_row("3"), [OcrWord("2", 95, (618, 84, 20, 30))])  # what was read stands, right or wrong
+    assert read_grades_beside_labels(TesseractOcr(), reading) is reading
+
+
+def test_nothing_beside_the_label_or_no_grade_there_leaves_the_reading_as_it_was():
+    require_tesseract()
+    empty = _reading(_form_row(""), [OcrWord("|", 60, (598, 52, 6, 88))])
+    assert read_grades_beside_labels(TesseractOcr(), empty).text == empty.text
+    words = _reading(_form_row("tốt"), [OcrWord("=", 37, (640, 90, 10, 11))])
+    assert read_grades_beside_labels(TesseractOcr(), words).text == words.text

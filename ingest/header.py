@@ -23,8 +23,8 @@ class HeaderValue:
 
 # --- document number -----------------------------------------------------------------------
 
-# "Số: 125/QĐ-TCKT", and as OCR prints it: "$6: 1370/PBD-KT", "_ Số:.194/BB-KT", "S6 77/QD-SD".
-_SO = r"(?:^|\s{2,}|\t|\|)[\W_]*[s$§][o06]\s*[:.;]?[\s.:]*"
+# "Số: 125/QĐ-TCKT", and as OCR prints it: "$6: 1370/PBD-KT", "_ Số:.194/BB-KT", "S6 77/QD-SD", "Số-706/BB-KT".
+_SO = r"(?:^|\s{2,}|\t|\|)[\W_]*[s$§][o06]\s*[:.;\-]?[\s.:]*"
 # Each code ends where a separator begins, so a space after a dash does not cut the rest off ("211/BB- CKT-KT").
 _NUMBER = r"(?P<num>[0-9oil]{1,6})(?P<rest>\s*[/\-]\s*[^\s,;/\-]+(?:\s*[/\-]\s*[^\s,;/\-]+)*)"
 _DOC_NUMBER = re.compile(_SO + _NUMBER)
@@ -34,15 +34,18 @@ _NUMBER_DIGITS = str.maketrans("OoIl|", "00111")
 # Kind abbreviations printed with Đ lose the stroke in OCR: QD → QĐ (quyết định), LD201 → LĐ201.
 _KIND_FIXES = ((re.compile(r"(?<![A-Za-z])QD(?![A-Za-z])"), "QĐ"), (re.compile(r"(?<![A-Za-z])([LS])D(?=\d)"), r"\1Đ"))
 # What OCR does to the codes of a number, whatever the page: Đ read as the look-alike Ð; the L of "LĐ202" as
-# "I." or "1." ("QĐ.I.Ð202"); the Q of QĐ as 0; a dash between two codes as ":" or "." ("BB:KT"); the 1 of a
-# unit code as l ("e141").
+# "I." or "1." ("QĐ.I.Ð202"); the Q of QĐ as 0 and its Đ as B; the B of BB as 8; a dash between two codes as ":"
+# or "." ("BB:KT"); the 1 of a unit code as l ("e141").
 _CODE_FIXES = (
     (re.compile("Ð"), "Đ"),
     (re.compile(r"(?<![A-Za-z0-9])[I|1]\.?(?=[ĐD]\d)"), "L"),
     (re.compile(r"(?<=/)0(?=Đ-)"), "Q"),
+    (re.compile(r"(?<=/)8(?=B-)"), "B"),  # the first B of BB (biên bản) read as 8
+    (re.compile(r"(?<=/)Q[B8](?=-)"), "QĐ"),  # QĐ (quyết định): no kind code is QB
     (re.compile(r"(?<=[A-Za-zĐ])[.:](?=[A-ZĐ])"), "-"),
     (re.compile(r"(?<![A-Za-z])([efdc])[lI|](?=\d)"), r"\g<1>1"),
     (re.compile(r"(?<=\d)[lI|](?=\d)"), "1"),
+    (re.compile(r"(?<=[efdc]\d\d)s(?![A-Za-z])"), "5"),  # the 5 of a unit code as s ("e16s")
 )
 
 
@@ -54,6 +57,7 @@ def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) ->
     rest = re.sub(r"[^\w/\-]+$", "", rest)
     # "46/QD-PKT - oo": a last group without a digit or a capital is OCR specks
     rest = re.sub(r"[/\-](?=[^/\-]*$)(?![^/\-]*[\dA-ZĐ])[^/\-]*$", "", rest)
+    rest = re.sub(r"[^\w/\-]+$", "", rest)  # "850/BB-PKT. - :": the sentence's full stop before the specks
     for pattern, replacement in _CODE_FIXES:
         rest = pattern.sub(replacement, rest)
     if marks:  # a text printed with marks lost this one to OCR; an unaccented text is kept as typed

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from ingest.beside import read_grades_beside_labels
-from ingest.coverage import ink_mask, insert_lines, red_strokes, reduced, skipped_lines, word_height
+from ingest.coverage import SkippedLine, ink_mask, insert_lines, red_strokes, reduced, skipped_lines, word_height
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
 from ingest.preprocess import despeckle, speck_mask, to_gray
@@ -49,6 +49,7 @@ class ReadingOptions:
     # More lines in doubt than this share: the whole page is read again (0.6 kept the tuning set's fields,
     # 0.9198 against 0.918 at 0.35 and 0.911 at 1.0, and spends ~10% less on the faded benchmark pages).
     line_repair_max_share: float = 0.6
+    few_lines: int = 10  # a reading of fewer lines is checked for lines of ink it left out (says_too_little)
     read_skipped: bool = True  # lines of ink no word of the reading covers are read on their own (ingest.coverage)
     read_beside: bool = True  # a grade label's unread value is read again from the image beside it (ingest.beside)
 
@@ -114,7 +115,8 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, op
         best = sealed if better(sealed.plausibility, given.plausibility) else given
         return replace(best, passes=2)
     first = _reading(ocr, as_given(upright), dpi, f"rotate{turned}" if turned else "plain", upright)
-    if not is_weak(first.plausibility, options, damage):
+    sparse = says_too_little(first, options)
+    if not sparse and not is_weak(first.plausibility, options, damage):
         return first
     readings = [first]
     if turned:  # the turn may have been wrong: the page as given is the fallback
@@ -122,7 +124,7 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, op
     elif first.plausibility.score < options.turn_below:
         upright, turned = _upright(image, small_gray, ocr, options)
     # Decent text from a visibly damaged page: only its doubtful lines are read again, not the whole page.
-    by_lines = not turned and first.plausibility.score >= options.weak_below
+    by_lines = not sparse and not turned and first.plausibility.score >= options.weak_below
     if by_lines and not doubtful_lines(first, options):
         return first  # nothing in doubt: no page preparation spent
     look = look_at(upright, dpi)
@@ -299,7 +301,10 @@ def _faded(ink_level: float, paper_level: float) -> bool:
 
 
 def better(candidate: Plausibility, incumbent: Plausibility) -> bool:
-    """The candidate wins when it is clearly more plausible, or as plausible and says clearly more."""
+    """The candidate wins when it is clearly more plausible, or as plausible and says clearly more, or says
+    several times as much in words that still mostly read (a page's layout found, not three words of it)."""
+    if candidate.good_words >= 3 * incumbent.good_words + 20 and candidate.score >= 0.6:
+        return True
     if candidate.score > incumbent.score + 0.03:
         return candidate.good_words >= 0.6 * incumbent.good_words
     if candidate.score >= incumbent.score - 0.03:
@@ -342,21 +347,11 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
     text_height = word_height(reading.words)
     if text_height is None or not options.read_skipped:
         return reading
-    upright = reading.upright_image
-    resolution = estimated_dpi(upright, reading.dpi)[0]
-    # The search runs on a copy of at most 150 dpi with letters still 20 px tall: ample for lines of text.
-    factor = max(1.0, min(resolution / 150, text_height / _SEARCH_LETTER_PX))
-    if upright.mode in ("1", "L"):
-        small, seal = reduced(upright.convert("L"), factor), None
-    else:  # reduced once, in colour: the grey copy and the seal's red strokes both come from it
-        rgb = reduced(upright if upright.mode == "RGB" else upright.convert("RGB"), factor)
-        small, seal = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), red_strokes(rgb)
-    ink = ink_mask(small, text_height / factor, seal)
-    # Shorter runs than a page's rules are looked for (8 mm): on a skewed photo a rule stays straight only so far.
-    rules = cv2.dilate(_rules(ink, resolution / factor, inches=0.3).view(np.uint8), np.ones((3, 3), np.uint8))
-    found = skipped_lines(ink & (1 - rules), reading.words, reduce=factor)
+    found = _search_skipped(reading, text_height)
     if not found:
         return reading
+    upright = reading.upright_image
+    resolution = estimated_dpi(upright, reading.dpi)[0]
     # Small print (a phone photo, a 150-dpi copy) is enlarged first, as a one-line reading wants letters
     # some 30 px tall; only the lines' strips are, not the page.
     enlarge = min(3.0, 32 / text_height) if text_height < 24 else 1.0
@@ -379,6 +374,34 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
     return replace(reading, text=result.text, confidence=result.mean_confidence,
                    reading_label=f"{reading.reading_label}+skipped", words=result.words,
                    plausibility=measure(result.text, result.mean_confidence))
+
+
+def _search_skipped(reading: PageReading, text_height: float) -> list[SkippedLine]:
+    """The lines of ink the reading's words leave uncovered (ingest.coverage)."""
+    upright = reading.upright_image
+    resolution = estimated_dpi(upright, reading.dpi)[0]
+    # The search runs on a copy of at most 150 dpi with letters still 20 px tall: ample for lines of text.
+    factor = max(1.0, min(resolution / 150, text_height / _SEARCH_LETTER_PX))
+    if upright.mode in ("1", "L"):
+        small, seal = reduced(upright.convert("L"), factor), None
+    else:  # reduced once, in colour: the grey copy and the seal's red strokes both come from it
+        rgb = reduced(upright if upright.mode == "RGB" else upright.convert("RGB"), factor)
+        small, seal = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), red_strokes(rgb)
+    ink = ink_mask(small, text_height / factor, seal)
+    # Shorter runs than a page's rules are looked for (8 mm): on a skewed photo a rule stays straight only so far.
+    rules = cv2.dilate(_rules(ink, resolution / factor, inches=0.3).view(np.uint8), np.ones((3, 3), np.uint8))
+    return skipped_lines(ink & (1 - rules), reading.words, reduce=factor)
+
+
+def says_too_little(reading: PageReading, options: ReadingOptions) -> bool:
+    """Fluent words, but a few lines of a page whose ink holds many more: Tesseract's layout analysis took most
+    of a faded page for a picture ("do Hạnh phúc" and nothing else). Plausibility judges what was read, not
+    what was left."""
+    read = len(_lines(reading.words))
+    if read >= options.few_lines:
+        return False
+    text_height = word_height(reading.words)
+    return text_height is not None and len(_search_skipped(reading, text_height)) >= max(4, 2 * read)
 
 
 _SEARCH_LETTER_PX = 20  # letters this tall in the search copy (16 lost table cells of phone photos on the tuning set)

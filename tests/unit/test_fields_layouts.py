@@ -273,7 +273,11 @@ def test_ocr_document_numbers():
     ("Số: 4115/BB:KT", "4115/BB-KT"),  # a dash read as a colon
     ("- Số: 211/BB- CKT-KT : : -", "211/BB-CKT-KT"),  # a space after a dash
     ("Số: 319/0Đ-CKT", "319/QĐ-CKT"), ("Số: 912/BB-1.D368", "912/BB-LĐ368"),  # Q read as 0; L as "1."
+    ("Số: 102/8B-LĐ229", "102/BB-LĐ229"), ("Số: 2481/QB-QK", "2481/QĐ-QK"),  # B of BB read as 8; Đ of QĐ as B
+    ("Số: 850/BB-PKT. - :", "850/BB-PKT"), ("Số-706/BB-KT ˆ", "706/BB-KT"),  # a full stop; a dash after "Số"
+    ("Số: 317/BB-el6s -", "317/BB-e165"),  # a unit code's 1 read as l and its 5 as s
     ("Số: 2193/BB-LĐ675-KT", "2193/BB-LĐ675-KT"), ("Số: 30/2020/NĐ-CP", "30/2020/NĐ-CP"),  # as printed
+    ("Số: 88/BB-KTs", "88/BB-KTs"),  # an s not after a unit code's digits stays
 ])
 def test_ocr_damage_to_the_codes_of_a_document_number(printed, expected):
     page = f"TRUNG ĐOÀN 141\n{printed}\nHà Nội, ngày 05 tháng 01 năm 2020\nBIÊN BẢN KIỂM TRA KỸ THUẬT\n"

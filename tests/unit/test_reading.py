@@ -214,3 +214,30 @@ def test_doubt_all_over_the_page_asks_for_a_whole_page_reading():
     assert reread_weak_lines(TesseractOcr(), first, page, 150, "x", half_at_most) is None
     nothing_doubtful = ReadingOptions(weak_word_confidence=0)
     assert reread_weak_lines(TesseractOcr(), first, page, 150, "x", nothing_doubtful) is first
+
+
+def test_a_reading_of_a_few_lines_from_a_page_full_of_them_says_too_little():
+    """Fluent but three words: the lines of ink no word covers give it away, so the page is read again."""
+    require_tesseract()
+    from dataclasses import replace
+
+    from ingest.reading import says_too_little
+
+    page = render_text_image(PAGE_LINES, dpi=200)
+    whole = read_page_image(page, 200, TesseractOcr(), ReadingOptions(read_skipped=False))
+    assert not says_too_little(whole, ReadingOptions())
+    first_line = whole.words[0][0]
+    few = replace(whole, words=tuple((key, word) for key, word in whole.words if key == first_line))
+    assert says_too_little(few, ReadingOptions())
+    short_page = render_text_image(PAGE_LINES[:2], dpi=200)  # a page that holds two lines says all it has in two
+    short = read_page_image(short_page, 200, TesseractOcr(), ReadingOptions(read_skipped=False))
+    assert not says_too_little(short, ReadingOptions())
+
+
+def test_a_reading_that_finds_the_page_beats_a_fluent_scrap_of_it():
+    from ingest.reading import better
+
+    scrap = measure("do Hạnh phúc")
+    page = measure(" ".join(PAGE_LINES) + " Sự <3 0531/5422 ba II TIRE hanh")
+    assert better(page, scrap) and not better(scrap, page)
+    assert not better(measure("xxq zzv 1lq " * 40), scrap)  # many tokens, no words: no page was found

@@ -188,7 +188,8 @@ def find_serial(value: str, skip: int = 4) -> str | None:
 
     Skipped words must not look like part of a serial; the serial found needs three digits.
     """
-    words = [_OPENING.sub("", w) for w in value.replace("|", " ").split()]
+    # "$134425": a serial's S read as the dollar sign it looks like, not debris before the serial.
+    words = [_OPENING.sub("", re.sub(r"^\$(?=\d{3})", "S", w)) for w in value.replace("|", " ").split()]
     words = [w for w in words if w]
     for start in range(min(skip + 1, len(words))):
         serial = parse_serial(" ".join(words[start:]))

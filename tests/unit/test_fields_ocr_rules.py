@@ -20,6 +20,10 @@ def test_a_trailing_grade_or_quantity_cell_is_no_part_of_the_serial():
     assert parse_serial("KB 15 84") == "KB-15-84"  # groups of a serial without a full one before them
 
 
+def test_a_serials_s_read_as_a_dollar_sign_is_kept():
+    assert values(extract_fields(["Số đăng ký ...... $134425"]))["serial_number"] == "S134425"
+
+
 def test_implausible_serial_shapes_give_no_serial():
     for line in (
         'SO CONG ký................ "N0 1. 4... 0c c5...',

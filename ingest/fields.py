@@ -484,6 +484,28 @@ def _name_ending_with(model: str, lines: list[Line]) -> FieldValue | None:
     return None
 
 
+_CUT_UNIT = re.compile(r"\s*,\s*(?P<rest>[a-z][a-z ]{2,40}?)[\W_]*$")
+
+
+def _chain_completed(value: str, lines: list[Line]) -> str | None:
+    """A chain cut before its last number at a line's end ("Trung đoàn bộ binh 36, Sư đoàn bộ binh", the 308 lost
+    with the cell's next line): the number the document prints beside that same unit elsewhere (its header,
+    "SƯ ĐOÀN BỘ BINH 308"), when it prints one number only."""
+    wanted = fold_iy(value).lower()
+    for line in lines:
+        at = line.key.find(wanted)
+        cut = _CUT_UNIT.match(line.key, at + len(wanted)) if at >= 0 else None
+        if cut is None or read_unit_name(line.original(cut.start("rest"), cut.end("rest")) + " 1") is None:
+            continue
+        same = re.compile(r"\b" + r"\s+".join(cut["rest"].split()) + r"[\s.]+(\d{1,4})\b")
+        printed = {(match[1], other.original(match.start(), match.end(1))) for other in lines for match in same.finditer(other.key)}
+        if len({number for number, _ in printed}) != 1:
+            return None
+        found = read_unit_name(sorted(printed)[0][1])
+        return f"{value}, {found}" if found else None
+    return None
+
+
 def _misread_model(designation: str, in_name: str) -> bool:
     """"1-55" beside a name ending in "T-55": one character apart, and only the name's reading
     opens with a letter as models do."""
@@ -574,6 +596,11 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
             unit = found.get(field)
             if unit is not None and not any(not ch.isascii() for ch in str(unit.value)):
                 found[field] = FieldValue(respell_unit(str(unit.value)), unit.confidence, unit.page)
+    for field in ("unit", "from_unit", "to_unit"):
+        unit = found.get(field)
+        completed = _chain_completed(str(unit.value), lines) if unit is not None else None
+        if completed is not None:
+            found[field] = FieldValue(completed, unit.confidence, unit.page)
     name = found.get("name")
     if name is not None and marked_page:
         found["name"] = name = FieldValue(respell_name(str(name.value)), name.confidence, name.page)

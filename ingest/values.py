@@ -26,7 +26,7 @@ __all__ = ["PARSERS", "UNIT_WORDS", "grade_number", "parse_serial", "serial_toke
 
 
 UNIT_WORDS = merge_iy(
-    r"(?:lu[\s,.]*doan|trung[\s,.]*doan|su[\s,.]*doan|tieu[\s,.]*doan|dai\s+doi|trung\s+doi|quan\s+khu|quan\s+doan|"
+    r"(?:lu[\s,.\-]*doan|trung[\s,.\-]*doan|su[\s,.\-]*doan|tieu[\s,.\-]*doan|dai\s+doi|trung\s+doi|quan\s+khu|quan\s+doan|"
     r"quan\s+chung|binh\s+chung|bo\s+tu\s+lenh|bo\s+chi\s+huy|ban\s+chi\s+huy|tong\s+cuc|cuc|phong|kho|"
     r"xuong|nha\s+may|hoc\s+vien|truong|vung|hai\s+doan|hai\s+doi|binh\s+doan|phan\s+doi|doan\s+\d|"
     r"ban\s+chqs|bo\s+chqs|bo\s+doi|trung\s+tam|tieu\s+khu|cum|tram|"
@@ -306,6 +306,9 @@ def _has_marks(text: str) -> bool:
     return any(not ch.isascii() and ch.isalpha() for ch in text)
 
 
+_UNIT_TYPE_SET = frozenset(UNIT_TYPES)
+
+
 def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: str, marks: bool) -> str:
     """A vocabulary phrase as printed; a word whose marks OCR damaged ("doàn", "khỏng") takes the canonical
     spelling with its printed initial case. A text typed without any marks keeps its plain letters."""
@@ -319,7 +322,7 @@ def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: 
             printed = fixed[:1].upper() + fixed[1:] if printed[:1].isupper() else fixed[:1].lower() + fixed[1:]
         if k:
             gap = value[words[start + k - 1].end : word.start]
-            out.append("-" if "-" in gap else " ")
+            out.append("-" if "-" in gap and canonical not in _UNIT_TYPE_SET else " ")  # "ra-đa"; "Su-doan" is a speck
         out.append(printed)
     return "".join(out)
 
@@ -401,7 +404,7 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
     return " ".join(parts), cursor
 
 
-_WORD_NUMBER_SPECK = re.compile(r"(?<=[^\W\d_]{3})[.\-](?=\d)")
+_WORD_NUMBER_SPECK = re.compile(r"(?<=[^\W\d_]{3})[.\-:](?=\d)")
 
 
 def read_unit_name(value: str, marks: bool | None = None) -> str | None:
@@ -436,6 +439,7 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     """OCR's spacing and punctuation damage inside a unit name undone, a damaged type put right; (value, repaired)."""
     value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
     value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
+    value = re.sub(r"(?<=[^\W\d_]{3}):(?=\d)", " ", value)  # "Lữ đoàn công binh:229": a colon for a space
     value = re.sub(r"(?<=[^\W_])[\s.'‘’`_¿]*[,;:][\s,;:.'‘’`_¿]*(?=[^\W_])", ", ", value)  # "293,: Sư", "24; Sư", "291,'Sư"
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)

@@ -226,3 +226,25 @@ def test_a_speck_inside_a_unit_word_and_a_line_break_before_its_number():
     got = _units(page)
     assert got["from_unit"] == "Trung đoàn 48, Sư đoàn 320"
     assert got["to_unit"] == "Trung đoàn 738, Quân khu 3"
+
+
+def values(fields):
+    return {name: value.value for name, value in fields.items()}
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("Su-doan bộ binh 308", "Sư đoàn bộ binh 308"),  # a speck read as a dash inside the type
+    ("Lữ đoàn công binh:229", "Lữ đoàn công binh 229"),  # a colon before the number
+    ("Trung đoàn ra-đa 291", "Trung đoàn ra-đa 291"),  # the branch's own dash stays
+])
+def test_ocr_specks_inside_a_unit_name(printed, expected):
+    assert values(extract_fields([f"Đơn vị có trang bị: {printed}"]))["unit"] == expected
+
+
+def test_a_chain_cut_before_its_last_number_takes_the_number_the_header_prints():
+    header = "SƯ DOAN BỘ BINH 308\nTRUNG DOAN BỘ BINH 36\nLÝ LỊCH TRANG BỊ\n"
+    cut = "7 | Đơn vị có trang bị Trung đoàn bộ binh 36, Sư đoàn bộ binh\n8 | Cấp chất lượng 1\n"
+    assert values(extract_fields([header + cut]))["unit"] == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+    assert values(extract_fields([cut]))["unit"] == "Trung đoàn bộ binh 36"  # no number printed anywhere: no guess
+    two = "SƯ ĐOÀN BỘ BINH 308\nSƯ ĐOÀN BỘ BINH 312\n"
+    assert values(extract_fields([two + cut]))["unit"] == "Trung đoàn bộ binh 36"  # two numbers: no guess

@@ -82,7 +82,7 @@ def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord]) 
     if height < 6:
         return None
     image = reading.upright_image
-    left = max(word.box[0] + word.box[2] for word in label) + round(0.3 * height)
+    left = max(word.box[0] + word.box[2] for word in label) + max(2, round(0.08 * height))  # a space is ~0.3 h
     right = min(image.width, left + _VALUE_WIDTH * height)
     top, bottom = max(0, top - round(0.3 * height)), min(image.height, bottom + round(0.3 * height))
     if right - left < height:

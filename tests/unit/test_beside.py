@@ -64,3 +64,11 @@ def test_nothing_beside_the_label_or_no_grade_there_leaves_the_reading_as_it_was
     assert read_grades_beside_labels(TesseractOcr(), empty).text == empty.text
     words = _reading(_form_row("tốt"), [OcrWord("=", 37, (640, 90, 10, 11))])
     assert read_grades_beside_labels(TesseractOcr(), words).text == words.text
+
+
+def test_a_grade_one_space_after_the_label_in_a_sentence_is_read_again():
+    require_tesseract()
+    image = Image.new("L", (1400, 200), 255)
+    ImageDraw.Draw(image).text((60, 80), "Cấp chất lượng 1", fill=0, font=ImageFont.truetype(str(FONT), 34))
+    reading = _reading(image, [OcrWord("‘ty", 40, (330, 84, 30, 30))])
+    assert read_grades_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1"

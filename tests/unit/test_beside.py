@@ -66,9 +66,14 @@ def test_nothing_beside_the_label_or_no_grade_there_leaves_the_reading_as_it_was
     assert read_grades_beside_labels(TesseractOcr(), words).text == words.text
 
 
-def test_a_grade_one_space_after_the_label_in_a_sentence_is_read_again():
+def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
     require_tesseract()
+    font = ImageFont.truetype(str(FONT), 34)
     image = Image.new("L", (1400, 200), 255)
-    ImageDraw.Draw(image).text((60, 80), "Cấp chất lượng 1", fill=0, font=ImageFont.truetype(str(FONT), 34))
-    reading = _reading(image, [OcrWord("‘ty", 40, (330, 84, 30, 30))])
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 80), "Cấp chất lượng", fill=0, font=font)
+    label = _label_words()
+    right, height = label[-1].box[0] + label[-1].box[2], max(w.box[1] + w.box[3] for w in label) - min(w.box[1] for w in label)
+    draw.text((right + round(0.15 * height), 80), "1", fill=0, font=font)  # a narrow space, as scans often set it
+    reading = _reading(image, [OcrWord("‘ty", 40, (right + 4, 84, 30, 30))])
     assert read_grades_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1"

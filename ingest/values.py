@@ -389,6 +389,8 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
         name_like = number is None and index == 0  # "Cục Ra đa", "Binh chủng Công binh": the branch is the name
         if upper:
             parts.append(_sentence_case(_spelled(value, words, first, width, entry, True), name_like))
+        elif number is not None:  # a branch before the number is a common noun: "Tiểu đoàn HHONG tin 12" is "thông tin"
+            parts.append(_sentence_case(_spelled(value, words, first, width, entry, marks), False))
         else:
             parts.append(_spelled(value, words, first, width, entry, marks))
     if number is not None:
@@ -771,10 +773,15 @@ _MAKER_NUMBER = re.compile(r"\b(Nhà máy|Xí nghiệp|Nha may|Xi nghiep)\s+(?:s
 
 def settle_maker(value: str) -> str:
     """A maker read by OCR without its debris: a lone mark between words ("Nhà máy \\ vô tuyến"), a letter read
-    twice ("Nhà máy s số 9"), "số" without its marks before the factory's number ("Nhà máy so 172")."""
+    twice ("Nhà máy s số 9"), "số" without its marks before the factory's number ("Nhà máy so 172"), the m of
+    "máy" misread ("Nhà thấy ZIL")."""
     words = [word for word in value.split() if re.search(r"[\w()]", word)]
-    text = _STUTTER.sub("", " ".join(words))
+    text = _MISREAD_MAY.sub("Nhà máy", _STUTTER.sub("", " ".join(words)))
     return _MAKER_NUMBER.sub(lambda match: f"{match[1]} số ", text)
+
+
+# "Nhà thấy ZIL", "Nhà rnáy": the m of "máy" read as "th" or "rn"; no maker is a "Nhà" of anything else so short.
+_MISREAD_MAY = re.compile(r"^Nhà\s+(?:th|rn|n)[aáấàâ]y(?=\s)")
 
 
 PARSERS: dict[str, Callable[[str], str | int | None]] = {

@@ -236,6 +236,8 @@ def values(fields):
     ("Su-doan bộ binh 308", "Sư đoàn bộ binh 308"),  # a speck read as a dash inside the type
     ("Lữ đoàn công binh:229", "Lữ đoàn công binh 229"),  # a colon before the number
     ("Trung đoàn ra-đa 291", "Trung đoàn ra-đa 291"),  # the branch's own dash stays
+    ("Tiểu đoàn HHONG tin 12", "Tiểu đoàn thông tin 12"),  # a misread branch before the number: a common noun
+    ("Lữ đoàn Xe tăng 203", "Lữ đoàn xe tăng 203"),
 ])
 def test_ocr_specks_inside_a_unit_name(printed, expected):
     assert values(extract_fields([f"Đơn vị có trang bị: {printed}"]))["unit"] == expected

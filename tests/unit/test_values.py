@@ -199,6 +199,8 @@ def test_settle_country(read, expected):
     ("Nhà máy \\ vô tuyến Sarapul", "Nhà máy vô tuyến Sarapul"),
     ("Nhà máy ô tô Ural (Miass)", "Nhà máy ô tô Ural (Miass)"),
     ("Nhà máy Z153", "Nhà máy Z153"),
+    ("Nhà thấy ZIL", "Nhà máy ZIL"), ("Nhà rnáy Z153", "Nhà máy Z153"),  # the m of "máy" misread
+    ("Nhà thờ Lớn", "Nhà thờ Lớn"),  # another word after "Nhà" stays
 ])
 def test_settle_maker_drops_ocr_debris_only(read, expected):
     from ingest.values import settle_maker

@@ -33,7 +33,7 @@ from ingest.values import (
     respell_maker, respell_name, respell_unit, serial_tokens, settle_country, settle_maker, settle_name,
 )
 from common.text import fold, fold_iy, merge_iy
-from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, UNIT_BRANCHES, UNIT_TYPES
+from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, COUNTRIES, UNIT_BRANCHES, UNIT_TYPES
 
 __all__ = ["extract_fields"]
 
@@ -292,11 +292,15 @@ def _year_apart(lines: list[Line]) -> Iterator[_Candidate]:
 
 _EMPTY_MAKER_LABEL = re.compile(r"^\W*(?:nha\s*san\s*xuat|nha\s*mai\s*san\s*xuat|hang\s*san\s*xuat)\W*$")
 _BARE_MAKER = re.compile(r"^\W*nha\s+mai\b[^:]{0,40}$")
+_EMPTY_COUNTRY_LABEL = re.compile(r"^\W*nuoc\s*san\s*xuat\W*$")
+_COUNTRY_LINE = {fold_iy(country).lower(): country for country in COUNTRIES}  # a line that is a country and nothing else
 
 
 def _maker_apart(lines: list[Line]) -> Iterator[_Candidate]:
-    """"Nhà sản xuất:" with nothing after it, and "Nhà máy 282" alone further down the page."""
+    """"Nhà sản xuất:" with nothing after it, and "Nhà máy 282" alone further down the page; "Nước sản xuất:" so,
+    and a line that is wholly a country ("Hoa Kỳ") within the next lines."""
     label: Line | None = None
+    country_label: Line | None = None
     for line in lines:
         if _EMPTY_MAKER_LABEL.match(line.key):
             label = line
@@ -305,6 +309,13 @@ def _maker_apart(lines: list[Line]) -> Iterator[_Candidate]:
             if maker is not None:
                 yield _Candidate("manufacturer", maker, 0.5, line.page, line.order)
                 label = None
+        if _EMPTY_COUNTRY_LABEL.match(line.key):
+            country_label = line
+        elif country_label is not None and country_label.page == line.page and line.order - country_label.order <= 8:
+            country = _COUNTRY_LINE.get(" ".join(re.sub(r"[^\w\s-]", " ", line.key).split()))
+            if country is not None:
+                yield _Candidate("country_of_origin", country, 0.5, line.page, line.order)
+                country_label = None
 
 
 _EMPTY_UNIT_LABEL = re.compile(merge_iy(r"^\W*don\s*vi\s*(?:quan\s*ly|su\s*dung|co\s*trang\s*bi|duoc\s*trang\s*bi)\W*$"))

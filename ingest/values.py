@@ -725,6 +725,7 @@ def _factory_spelled(text: str) -> str:
 def parse_maker(value: str) -> str | None:
     """A maker or a country: free text, without the specks OCR adds at its end ("Liên Xô- ee")."""
     value = re.sub(r"^\W*[lI1|!\[](?=[A-ZĐ][a-zà-ỹđ])", "", value)  # "lLiên Xô": a cell rule glued on
+    value = re.sub(r"^\s*(?:[a-z]{1,2}\s+){1,3}:\s*(?=\S)", "", value)  # "e oe : Lién Xo": specks before the colon
     text = parse_text(value)
     if text is None:
         return None

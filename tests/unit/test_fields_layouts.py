@@ -358,3 +358,10 @@ def test_a_label_with_an_ocr_colon_between_its_words():
 def test_a_rows_label_cell_alone_with_its_value_on_the_next_line():
     page = "LÝ LỊCH XE\n6 | Năm sản xuất 1972\n7 | Đơn vị có trang bị _\n\nTrung đoàn 24, Sư đoàn 304_\n\nNgày nhận về đơn vị: 08-12-1972\n"
     assert values([page])["unit"] == "Trung đoàn 24, Sư đoàn 304"
+
+
+def test_a_country_read_apart_from_its_empty_label_in_a_two_column_form():
+    page = "Kiểu loại: M113\nNhà sản xuất: FMC Corporation\n\nNước sản xuất:\n\nSố hiệu: S134425\n\nHoa Kỳ\n\nNăm sản xuất: 1968\n"
+    assert values([page])["country_of_origin"] == "Hoa Kỳ"
+    far = "Nước sản xuất:\nSố hiệu: S134425\n" + "\n".join(f"Số km đã chạy: {n}00 km" for n in range(12)) + "\nNga\n"
+    assert "country_of_origin" not in values([far])  # a country alone far below is another column's

@@ -86,6 +86,7 @@ def test_year_is_plausible():
         ("Nha máy vô tuyến Nizhny Novgorod", "Nhà máy vô tuyến Nizhny Novgorod"),
         ("Nha may Lianozovo", "Nha may Lianozovo"),  # typed without marks: kept as typed
         ("Magnavox", "Magnavox"),
+        ("e oe : Liên Xô", "Liên Xô"),  # specks before the colon the label's row printed
     ],
 )
 def test_parse_maker_puts_the_marks_of_nha_may_back(printed, expected):

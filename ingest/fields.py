@@ -29,7 +29,7 @@ from common.identifiers import serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import (
-    GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, is_item_name, model_in_name, parse_repair_level, parse_year, read_unit_name,
+    GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, is_item_name, model_in_name, name_with_model, parse_repair_level, parse_year, read_unit_name,
     respell_maker, respell_name, respell_unit, serial_tokens, settle_country, settle_maker, settle_name,
 )
 from common.text import fold, fold_iy, merge_iy
@@ -637,6 +637,8 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
         if model is not None:
             found["designation"] = designation = FieldValue(model, designation.confidence, designation.page)
     if name is not None:  # its model as the designation where OCR bent it, its noun as the vocabulary spells it
-        found["name"] = FieldValue(settle_name(str(name.value), str(designation.value) if designation else None,
-                                               marks=marked_page), name.confidence, name.page)
+        settled = settle_name(str(name.value), str(designation.value) if designation else None, marks=marked_page)
+        if designation is not None:
+            settled = name_with_model(settled, str(designation.value))
+        found["name"] = FieldValue(settled, name.confidence, name.page)
     return {name: found[name] for name in FIELD_NAMES if name in found}

@@ -57,7 +57,7 @@ def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) ->
     rest = re.sub(r"[^\w/\-]+$", "", rest)
     # "46/QD-PKT - oo": a last group without a digit or a capital is OCR specks
     rest = re.sub(r"[/\-](?=[^/\-]*$)(?![^/\-]*[\dA-ZĐ])[^/\-]*$", "", rest)
-    rest = re.sub(r"[^\w/\-]+$", "", rest)  # "850/BB-PKT. - :": the sentence's full stop before the specks
+    rest = re.sub(r"(?:[^\w/\-]|_)+$", "", rest)  # "850/BB-PKT. - :", "789/BB-e165_": a full stop, a rule's stub
     for pattern, replacement in _CODE_FIXES:
         rest = pattern.sub(replacement, rest)
     if marks:  # a text printed with marks lost this one to OCR; an unaccented text is kept as typed

@@ -17,6 +17,7 @@ from typing import Iterator, Sequence
 
 from ingest.values import GRADE_TOKEN, UNIT_WORDS, grade_number, parse_designation, parse_name, parse_serial, parse_unit, parse_year
 from common.text import fold_iy, fold_map, merge_iy
+from common.vocabulary import UNIT_BRANCHES
 
 __all__ = ["ProseValue", "prose_values"]
 
@@ -157,8 +158,10 @@ def _grade(page: _Page) -> Iterator[ProseValue]:
 
 # A unit's name runs to punctuation, to a comma not followed by another unit, or to a verb.
 # OCR reads a comma as ";" or ":" ("Trung đoàn 141; Sư đoàn 312") and drops dots into words ("Sư đoàn.304").
+# A speck read as a full stop between a unit's type and its branch ("Trung đoàn .\nphòng không 280") ends nothing.
+_BRANCH_NEXT = r"(?=\s*(?:" + "|".join(r"\s+".join(map(re.escape, fold_iy(b).lower().split())) for b in UNIT_BRANCHES) + r")\s+\d)"
 _UNIT_PHRASE = UNIT_WORDS + merge_iy(
-    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)){{0,80}}?(?=\s*(?:\.(?!\d)|[()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
+    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)|\.{_BRANCH_NEXT}){{0,80}}?(?=\s*(?:\.(?!\d)(?!{_BRANCH_NEXT})|[()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
     rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
     rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|chung\s+toi)\b|$))"
 )

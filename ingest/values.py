@@ -394,7 +394,7 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
         else:
             parts.append(_spelled(value, words, first, width, entry, marks))
     if number is not None:
-        parts.append(number.text)
+        parts.append(re.sub(r"^[Il|](?=\d{3}$)", "", number.text))  # "I308": a cell rule or speck glued on
     if named:
         text = " ".join(w.text for w in named)
         parts.append(_sentence_case(text, True) if upper else text)
@@ -406,6 +406,7 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
     return " ".join(parts), cursor
 
 
+_GLUED_DOAN = re.compile(r"\b(s[uư]|l[uữ]|trung|ti[eể]u)(?=[đd]o[aà]n\b)", re.IGNORECASE)
 _WORD_NUMBER_SPECK = re.compile(r"(?<=[^\W\d_]{3})[.\-:](?=\d)")
 
 
@@ -414,6 +415,7 @@ def read_unit_name(value: str, marks: bool | None = None) -> str | None:
     opens with no known unit type. Types and branches are spelled canonically where OCR damaged a mark,
     upper-case header forms come out in sentence case, numbers and names stay as printed."""
     value = _WORD_NUMBER_SPECK.sub(" ", value)  # "Sư đoàn.304", "Sư đoàn bộ binh-308": a speck for a space
+    value = _GLUED_DOAN.sub(r"\1 ", value)  # "Sudoan 304": the space OCR lost inside the type
     words = [_Word(m.group(), fold_iy(m.group()), m.start(), m.end()) for m in _UNIT_WORD.finditer(value)]
     marks = _has_marks(value) if marks is None else marks
     for start in range(min(len(words), 6)):
@@ -582,6 +584,29 @@ def settle_name(value: str, designation: str | None, *, marks: bool = True) -> s
         if fold_iy(printed) != fold_iy(noun) or start > 0 or not _has_marks(printed):
             words = [noun] + words[stop:]
     return " ".join(words)
+
+
+_CALIBRE_WORD = re.compile(r"^\d+(?:[,.]\d+)?mm$", re.IGNORECASE)
+
+
+def name_with_model(name: str, designation: str) -> str:
+    """A name that is the vocabulary's noun (and a calibre) with no model: the catalogued designation read elsewhere
+    goes after it. A table prints the model in the column beside the name ("Xe thiết giáp chở quân | BTR-60PB"),
+    and OCR damages a model past reading ("Xe thiết giáp chở quản BTR-€"); the item's name carries its model."""
+    if catalogue_entry(designation) is None:
+        return name
+    words = name.split()
+    if not words or _model_span(words, designation) is not None:
+        return name
+    end = len(words)  # the noun ends before a calibre: "130mm", "14,5 mm"
+    if _CALIBRE_WORD.match(words[-1]):
+        end -= 1
+    elif len(words) >= 2 and words[-1].lower() == "mm" and _CALIBRE_WORD.match(words[-2] + "mm"):
+        end -= 2
+    found = _equipment_noun_at(words, end)
+    if found is None or found[0] != 0 or found[1] != end:
+        return name
+    return f"{name} {designation}"
 
 
 def model_in_name(name: str, designation: str) -> str | None:

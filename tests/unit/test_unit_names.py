@@ -238,6 +238,8 @@ def values(fields):
     ("Trung đoàn ra-đa 291", "Trung đoàn ra-đa 291"),  # the branch's own dash stays
     ("Tiểu đoàn HHONG tin 12", "Tiểu đoàn thông tin 12"),  # a misread branch before the number: a common noun
     ("Lữ đoàn Xe tăng 203", "Lữ đoàn xe tăng 203"),
+    ("Trung đoàn 24, Sudoan 304", "Trung đoàn 24, Sư đoàn 304"),  # the space inside the type lost
+    ("Trung đoàn bộ binh 36, Sư đoàn bộ binh I308", "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"),  # a rule glued on
 ])
 def test_ocr_specks_inside_a_unit_name(printed, expected):
     assert values(extract_fields([f"Đơn vị có trang bị: {printed}"]))["unit"] == expected

@@ -172,6 +172,18 @@ def test_what_can_stand_as_an_items_name(value, expected):
     assert is_item_name(value) is expected
 
 
+@pytest.mark.parametrize(("name", "designation", "expected"), [
+    ("Xe thiết giáp chở quân", "BTR-60PB", "Xe thiết giáp chở quân BTR-60PB"),  # the model in the table's next column
+    ("Pháo nòng dài 130mm", "M-46", "Pháo nòng dài 130mm M-46"),  # after the calibre
+    ("Xe tăng T-55", "T-55", "Xe tăng T-55"),  # the model is there already
+    ("Xe tăng", "XYZ-1", "Xe tăng"),  # a designation the catalogue does not know is not put in a name
+    ("Máy phát điện", "AD-10", "Máy phát điện"),  # a name the vocabulary's nouns do not make up stays as read
+])
+def test_a_name_printed_without_its_model_takes_the_catalogued_designation(name, designation, expected):
+    from ingest.values import name_with_model
+    assert name_with_model(name, designation) == expected
+
+
 def test_a_designation_read_off_the_catalogue_gives_way_to_the_names_model():
     from ingest.values import model_in_name
     assert model_in_name("Pháo phòng không 57mm S-60", "S-B0") == "S-60"

@@ -523,6 +523,8 @@ _MODEL_SHAPE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z\d][\w-]*")  
 _NOUN_FOLDED = tuple((tuple(fold_iy(noun).split()), noun) for noun in EQUIPMENT_NOUNS)
 
 
+# The words of a register table's column heads (folded): a value made of nothing else names no item.
+_COLUMN_WORDS = frozenset("tt stt ki hieu so cap chat luong don vi tinh ghi chu nam san xuat tinh trang ket qua".split())
 _NOT_A_NAME = re.compile(rf"^\W*(?:{UNIT_WORDS}|dai dien|nguoi|ho va ten)\b")
 
 
@@ -532,6 +534,8 @@ def is_item_name(value: str) -> bool:
     wrapped "lượng"); a longer phrase may be a name the vocabulary does not know."""
     if _NOT_A_NAME.match(merge_iy(fold(value))):
         return False
+    if set(re.findall(r"[a-z]+", fold_iy(value).lower())) <= _COLUMN_WORDS:
+        return False  # a table's header row after a name label: "Ký hiệu. Số hiệu Cấp"
     words = value.split()
     return len(words) >= 3 or _equipment_noun_at(words) is not None or bool(_MODEL_SHAPE.search(value))
 
@@ -574,6 +578,9 @@ def settle_name(value: str, designation: str | None, *, marks: bool = True) -> s
         misread = serial_key(printed) != serial_key(designation) or not re.fullmatch(r"\w+(?:-\w+)*", printed)
         if misread and catalogue_entry(designation) and catalogue_entry(printed) in (None, catalogue_entry(designation)):
             words = words[:start] + [designation] + words[stop:]
+        if start > 1 and len(words[start - 1]) == 1 and words[start - 1] == words[start][:1]:
+            words = words[: start - 1] + words[start:]  # "R R-105M": the model's first letter read twice
+            start -= 1
         end = start
     else:
         end = next((i for i, word in enumerate(words) if _MODEL_SHAPE.search(word)), len(words))

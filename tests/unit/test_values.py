@@ -166,10 +166,17 @@ def test_settle_name_leaves_the_noun_of_a_page_printed_without_marks():
 @pytest.mark.parametrize(("value", "expected"), [
     ("Xe tăng T-55", True), ("Pháo tự hành", True), ("Máy phát điện AD-10", True), ("Type 59 cải tiến số 2", True),
     ("Lượng", False), ("Nụ lượng", False), ("Trung đoàn 48", False), ("Đại diện Lữ đoàn 675", False),
+    ("Ký hiệu. Số hiệu Cấp", False),  # a table's header row after the name's label
 ])
 def test_what_can_stand_as_an_items_name(value, expected):
     from ingest.values import is_item_name
     assert is_item_name(value) is expected
+
+
+def test_a_models_first_letter_read_twice_in_a_name_is_dropped():
+    from ingest.values import settle_name
+    assert settle_name("Máy vô tuyến điện R R-105M", "R-105M") == "Máy vô tuyến điện R-105M"
+    assert settle_name("Pháo 2 A-19", "A-19") == "Pháo 2 A-19"  # another word before the model stays
 
 
 @pytest.mark.parametrize(("name", "designation", "expected"), [

@@ -50,7 +50,9 @@ def read_grades_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
         found = _read_beside(ocr, reading, [word for _, word in words[end - 2 : end + 1]])
         if found is not None:
             after_label[words[end][0]] = found
-            debris.update(index for index, _ in words[end + 1 :])
+            # What was read up to the value gives way to it; what stands beyond it is another cell and stays.
+            reach = found.box[0] + found.box[2] + 2 * found.box[3]
+            debris.update(index for index, word in words[end + 1 :] if word.box[0] <= reach)
     if not after_label:
         return reading
     out: list[tuple[LineKey, OcrWord]] = []

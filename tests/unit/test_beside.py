@@ -46,10 +46,16 @@ def _reading(image: Image.Image, after_label: list[OcrWord]) -> PageReading:
 
 def test_a_grade_lost_beside_its_label_is_read_again_and_takes_the_debris_place():
     require_tesseract()
-    reading = _reading(_form_row("1"), [OcrWord("=", 37, (640, 90, 10, 11)), OcrWord("Be", 49, (760, 86, 24, 29))])
+    reading = _reading(_form_row("1"), [OcrWord("=", 37, (605, 90, 10, 11)), OcrWord("Be", 49, (622, 86, 24, 29))])
     again = read_grades_beside_labels(TesseractOcr(), reading)
     assert again.text == "Cấp chất lượng 1"
     assert again.words[-1][1].box[0] > 600  # where the digit stands, right of the cell's rule
+
+
+def test_what_stands_beyond_the_value_stays():
+    require_tesseract()
+    reading = _reading(_form_row("1"), [OcrWord("=", 37, (640, 90, 10, 11)), OcrWord("Tốt", 95, (1200, 84, 60, 30))])
+    assert read_grades_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1 Tốt"
 
 
 def test_a_grade_already_read_is_not_read_again():

@@ -94,11 +94,14 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     options = options or ReadingOptions()
     if options.mode == "plain":
         return _reading(ocr, as_given(image), dpi, "plain", image)
-    reading = read_skipped_lines(ocr, _choose_reading(image, dpi, ocr, options), options)
+    chosen, searched = _choose_reading(image, dpi, ocr, options)
+    reading = read_skipped_lines(ocr, chosen, options, searched)
     return read_grades_beside_labels(ocr, reading) if options.read_beside else reading
 
 
-def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, options: ReadingOptions) -> PageReading:
+def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
+                    options: ReadingOptions) -> tuple[PageReading, list[SkippedLine] | None]:
+    """The reading kept, and the skipped-line search already run on it, if one was (it is not run twice)."""
     small = overview(image)
     small_gray = plain_gray(small)
     # A page whose lines run up and down is turned before its first reading, not after a wasted one.
@@ -110,14 +113,15 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, op
         sealed = _reading(ocr, to_gray(upright, drop_red=True), dpi,
                           "+".join(([f"rotate{turned}"] if turned else []) + ["drop_red"]), upright)
         if not is_weak(sealed.plausibility, options):  # the damage it shows is the one already undone
-            return sealed
+            return sealed, None
         given = _reading(ocr, as_given(upright), dpi, f"rotate{turned}" if turned else "plain", upright)
         best = sealed if better(sealed.plausibility, given.plausibility) else given
-        return replace(best, passes=2)
+        return replace(best, passes=2), None
     first = _reading(ocr, as_given(upright), dpi, f"rotate{turned}" if turned else "plain", upright)
-    sparse = says_too_little(first, options)
+    uncovered = _uncovered_when_few(first, options)
+    sparse = says_too_little(first, options, uncovered)
     if not sparse and not is_weak(first.plausibility, options, damage):
-        return first
+        return first, uncovered
     readings = [first]
     if turned:  # the turn may have been wrong: the page as given is the fallback
         readings.append(_reading(ocr, as_given(image), dpi, "plain", image))
@@ -126,13 +130,13 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, op
     # Decent text from a visibly damaged page: only its doubtful lines are read again, not the whole page.
     by_lines = not sparse and not turned and first.plausibility.score >= options.weak_below
     if by_lines and not doubtful_lines(first, options):
-        return first  # nothing in doubt: no page preparation spent
+        return first, uncovered  # nothing in doubt: no page preparation spent
     look = look_at(upright, dpi)
     prepared, prepared_dpi, steps = prepare_for_look(upright, dpi, look)
     if by_lines and steps:
         repaired = reread_weak_lines(ocr, first, prepared, prepared_dpi, "+".join(steps), options)
         if repaired is not None:
-            return repaired
+            return repaired, None
     label = "+".join(([f"rotate{turned}"] if turned else []) + list(steps))
     if label and label != first.reading_label:  # an identical second pass would only cost time
         readings.append(_reading(ocr, prepared, prepared_dpi, label, upright, dpi=dpi))
@@ -140,7 +144,7 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr, op
     for candidate in readings[1:]:
         if better(candidate.plausibility, best.plausibility):
             best = candidate
-    return replace(best, passes=len(readings))
+    return replace(best, passes=len(readings)), None
 
 
 def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Image, prepared_dpi: float | None,
@@ -341,13 +345,14 @@ def _scaled(box: tuple[int, int, int, int], scale_x: float, scale_y: float) -> t
 # --- lines the layout analysis skipped -------------------------------------------------------
 
 
-def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: ReadingOptions) -> PageReading:
+def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: ReadingOptions,
+                       searched: list[SkippedLine] | None = None) -> PageReading:
     """The reading with the lines of ink it left out (ingest.coverage) read one by one and put in their place,
-    where what they say is plausible text."""
+    where what they say is plausible text. `searched`: the search already run on this reading, if any."""
     text_height = word_height(reading.words)
     if text_height is None or not options.read_skipped:
         return reading
-    found = _search_skipped(reading, text_height)
+    found = _search_skipped(reading, text_height) if searched is None else searched
     if not found:
         return reading
     upright = reading.upright_image
@@ -393,15 +398,22 @@ def _search_skipped(reading: PageReading, text_height: float) -> list[SkippedLin
     return skipped_lines(ink & (1 - rules), reading.words, reduce=factor)
 
 
-def says_too_little(reading: PageReading, options: ReadingOptions) -> bool:
+def _uncovered_when_few(reading: PageReading, options: ReadingOptions) -> list[SkippedLine] | None:
+    """The skipped-line search on a reading of few lines; None for a fuller reading (not searched here)."""
+    if len(_lines(reading.words)) >= options.few_lines:
+        return None
+    text_height = word_height(reading.words)
+    return None if text_height is None else _search_skipped(reading, text_height)
+
+
+def says_too_little(reading: PageReading, options: ReadingOptions,
+                    uncovered: list[SkippedLine] | None = None) -> bool:
     """Fluent words, but a few lines of a page whose ink holds many more: Tesseract's layout analysis took most
     of a faded page for a picture ("do Hạnh phúc" and nothing else). Plausibility judges what was read, not
-    what was left."""
-    read = len(_lines(reading.words))
-    if read >= options.few_lines:
-        return False
-    text_height = word_height(reading.words)
-    return text_height is not None and len(_search_skipped(reading, text_height)) >= max(4, 2 * read)
+    what was left. `uncovered`: the search already run on the reading (_uncovered_when_few), if any."""
+    if uncovered is None:
+        uncovered = _uncovered_when_few(reading, options)
+    return uncovered is not None and len(uncovered) >= max(4, 2 * len(_lines(reading.words)))
 
 
 _SEARCH_LETTER_PX = 20  # letters this tall in the search copy (16 lost table cells of phone photos on the tuning set)

@@ -291,11 +291,15 @@ def ink_and_paper(gray: np.ndarray) -> tuple[float, float]:
     """
     histogram = np.bincount(gray.ravel(), minlength=256)
     paper_level = float(np.searchsorted(histogram.cumsum(), gray.size * 0.5))
+    return _ink_level(histogram, paper_level), paper_level
+
+
+def _ink_level(histogram: np.ndarray, paper_level: float) -> float:
     below = histogram[: max(1, int(paper_level) - 40)]
     if below.sum() == 0:
-        return paper_level, paper_level  # nothing but paper
-    ink_level = float(np.searchsorted(below.cumsum(), below.sum() * 0.2))
-    return ink_level, paper_level
+        return paper_level  # nothing but paper
+    return float(np.searchsorted(below.cumsum(), below.sum() * 0.2))
+
 
 
 def _faded(ink_level: float, paper_level: float) -> bool:
@@ -558,7 +562,10 @@ def restore_faded(gray: Image.Image, look: PageLook) -> tuple[Image.Image, float
     # In place, in the same order of operations as the arithmetic it stands for: the same image to the bit.
     flat = np.divide(pixels, np.maximum(paper, 1, out=paper), out=pixels)
     flat = np.clip(np.multiply(flat, 255, out=flat), 0, 255, out=flat)
+    # The stretch runs from the ink to the paper. On a sparse page (a signature page) the darkest 1 % is still
+    # paper, and stretching paper grain to full contrast buries the few lines in specks: the ink level bounds it.
     low, high = np.percentile(flat, (1, 60))
+    low = min(low, _ink_level(np.bincount(flat.astype(np.uint8).ravel(), minlength=256), high))
     flat = np.divide(np.multiply(np.subtract(flat, low, out=flat), 255, out=flat), max(1.0, high - low), out=flat)
     stretched = np.clip(flat, 0, 255, out=flat).astype(np.uint8)
     calmed = cv2.medianBlur(stretched, 3)

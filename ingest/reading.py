@@ -26,6 +26,7 @@ from ingest.coverage import SkippedLine, ink_mask, insert_lines, red_strokes, re
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
 from ingest.preprocess import despeckle, speck_mask, to_gray
+from ingest.rows import read_label_rows
 
 ReadingMode = Literal["adaptive", "plain"]
 _A4_WIDTH_INCHES = 210 / 25.4
@@ -51,6 +52,7 @@ class ReadingOptions:
     line_repair_max_share: float = 0.6
     few_lines: int = 10  # a reading of fewer lines is checked for lines of ink it left out (says_too_little)
     read_skipped: bool = True  # lines of ink no word of the reading covers are read on their own (ingest.coverage)
+    read_rows: bool = True  # a form read as a column of labels and a column of values is read across (ingest.rows)
     read_beside: bool = True  # a grade label's unread value is read again from the image beside it (ingest.beside)
 
 
@@ -96,6 +98,8 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
         return _reading(ocr, as_given(image), dpi, "plain", image)
     chosen, searched = _choose_reading(image, dpi, ocr, options)
     reading = read_skipped_lines(ocr, chosen, options, searched)
+    if options.read_rows:
+        reading = read_label_rows(ocr, reading, estimated_dpi(reading.upright_image, reading.dpi)[0])
     return read_grades_beside_labels(ocr, reading) if options.read_beside else reading
 
 

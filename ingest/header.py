@@ -23,8 +23,9 @@ class HeaderValue:
 
 # --- document number -----------------------------------------------------------------------
 
-# "Số: 125/QĐ-TCKT", and as OCR prints it: "$6: 1370/PBD-KT", "_ Số:.194/BB-KT", "S6 77/QD-SD", "Số-706/BB-KT".
-_SO = r"(?:^|\s{2,}|\t|\|)[\W_]*[s$§][o06]\s*[:.;\-]?[\s.:]*"
+# "Số: 125/QĐ-TCKT", and as OCR prints it: "$6: 1370/PBD-KT", "_ Số:.194/BB-KT", "S6 77/QD-SD", "Số-706/BB-KT",
+# ".:8ố: 2869/BB-KT" (an S read as 8 only with its colon: "80 125/..." is a number).
+_SO = r"(?:^|\s{2,}|\t|\|)[\W_]*(?:[s$§][o06]\s*[:.;\-]?|8[o0]\s*:)[\s.:]*"
 # Each code ends where a separator begins, so a space after a dash does not cut the rest off ("211/BB- CKT-KT").
 _NUMBER = r"(?P<num>[0-9oil]{1,6})(?P<rest>\s*[/\-]\s*[^\s,;/\-]+(?:\s*[/\-]\s*[^\s,;/\-]+)*)"
 _DOC_NUMBER = re.compile(_SO + _NUMBER)
@@ -73,8 +74,9 @@ def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) ->
 def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
     """"Số: 125/QĐ-TCKT" in the header block: number / kind - issuer, as printed."""
     marks = sum(not ch.isascii() and ch.isalpha() for line in lines[:40] for ch in line.text) >= 10
+    ranks = _text_ranks(lines)
     for index, line in enumerate(lines):
-        if line.rank > 12:
+        if ranks[index] > 12:
             continue
         match = _DOC_NUMBER.search(line.key)
         if match is not None:
@@ -89,6 +91,21 @@ def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
                 found = _number(following, below, 0.8, marks) if below else None
                 if found:
                     yield found
+
+
+def _text_ranks(lines: list[Line]) -> list[int]:
+    """Each line's place among its page's lines of text: debris read off a scanner's edge above the header
+    ("kK,", "54,", "<@") does not push the header down."""
+    ranks, page, seen = [], None, 0
+    for line in lines:
+        if line.page != page:
+            page, seen = line.page, 0
+        ranks.append(seen)
+        seen += len(_WORD.findall(line.key)) >= 2
+    return ranks
+
+
+_WORD = re.compile(r"[a-z]{2,}")
 
 
 # --- secrecy stamp -------------------------------------------------------------------------

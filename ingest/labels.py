@@ -166,6 +166,8 @@ _BULLET = re.compile(r"^\s*(?:[-+*•·–]|\d{1,2}\s*[.)/]|[a-z]\s*[.)]|[ivx]{1
 _AFTER_SEPARATOR = re.compile(rf"(?:\s{{2,}}|\t|[|;,]\s*|(?:{_LEADER})\s*)$")
 # What may precede a label at the start of a line: bullets, row numbers, table rules, specks.
 _LINE_START = re.compile(r"^[\W\d_]{0,10}$")
+_CODED = {"serial_number", "designation", "year_of_manufacture", "quality_grade"}
+_MISREAD_ROW_NUMBER = re.compile(r"^[\W\d_]{0,4}(?!tt\W)[a-z]{1,2}[\W_]{0,3}\s$")  # "TT" heads a table
 LATER_QUALIFIERS = {"moi", "hien", "nai", "sau"}
 EARLIER_QUALIFIERS = {"cu", "truoc", "goc"}
 
@@ -207,11 +209,15 @@ def _weak_allowed(line: Line, start: int, label: Label) -> bool:
     not read as a label.
     """
     before = line.key[:start]
-    if not _LINE_START.match(before) or not label.field:
+    printed = line.original(start, start + 1)
+    # A row number OCR read as a letter or two ("si Số xuất xưởng 2T-9256" for "3 | Số xuất xưởng"), only
+    # before a capitalised label of a coded value: "và số hiệu" in a sentence stays prose, and a table's
+    # header ("TẾ Tên trang bị - Ký hiệu - Số hiệu") is no name.
+    misread_number = printed.isupper() and label.field in _CODED and bool(_MISREAD_ROW_NUMBER.match(before))
+    if not (_LINE_START.match(before) or misread_number) or not label.field:
         return False
     if not any(ch.islower() or ch.isdigit() for ch in line.text):
         return False  # a heading in capitals: "TRANG BỊ KỸ THUẬT"
-    printed = line.original(start, start + 1)
     return printed.isupper() or bool(re.search(r"[\d|]", before))
 
 

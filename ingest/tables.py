@@ -296,7 +296,7 @@ def _row_lines(lines: list[Line], start: int, limit: int) -> list[Line]:
 
 def _header_tail(text: str) -> bool:
     """The second line of a header cell wrapped in two ("Số" / "lượng"), which OCR may give a line of its own,
-    specks and all ("; : : luong", "nụ lượng")."""
+    specks and all ("; : : luong", "nụ lượng", "Tương")."""
     if re.search(r"\d", text):
         return False
     words = [_letters(word) for word in text.split()]
@@ -304,7 +304,12 @@ def _header_tail(text: str) -> bool:
     if not words or len(words) > 3 or sum(map(len, words[:-1])) > 3:
         return False
     tail = words[-1]
-    return 3 <= len(tail) <= 12 and any(key.endswith(tail) and key != tail for key, _ in _KEYS)
+    if not 3 <= len(tail) <= 12:
+        return False
+    # One letter misread is forgiven in a tail of four or more ("Tương" for "lượng").
+    return any(key != tail and (key.endswith(tail) or (len(tail) >= 4 and len(key) > len(tail)
+                                                       and Levenshtein.distance(key[-len(tail):], tail) <= 1))
+               for key, _ in _KEYS)
 
 
 def _values(kinds: list[str], tokens: list[_Token], line: Line, spaced: bool) -> list[TableValue]:

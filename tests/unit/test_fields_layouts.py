@@ -279,10 +279,20 @@ def test_ocr_document_numbers():
     ("Số: 789/BB-e165_", "789/BB-e165"),  # a rule's stub after the number
     ("Số: 2193/BB-LĐ675-KT", "2193/BB-LĐ675-KT"), ("Số: 30/2020/NĐ-CP", "30/2020/NĐ-CP"),  # as printed
     ("Số: 88/BB-KTs", "88/BB-KTs"),  # an s not after a unit code's digits stays
+    (".:8ố: 2869/BB-KT | : ¬ :", "2869/BB-KT"),  # the S of "Số" read as 8, its colon kept
 ])
 def test_ocr_damage_to_the_codes_of_a_document_number(printed, expected):
     page = f"TRUNG ĐOÀN 141\n{printed}\nHà Nội, ngày 05 tháng 01 năm 2020\nBIÊN BẢN KIỂM TRA KỸ THUẬT\n"
     assert values([page])["document_number"] == expected
+
+
+def test_debris_read_off_the_scanners_edge_does_not_push_the_number_out_of_the_header():
+    debris = "Soe —=\nkK,\n:\nh\nH\n£\n2\n& h\nH\n3\n: +\n54,\n<\"@\n"
+    page = debris + "QUÂN ĐOÀN 1 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n_ Số: 888/QĐ-CKT-KT os _—\nNinh Bình, ngày 11/04/1998\n"
+    assert values([page])["document_number"] == "888/QĐ-CKT-KT"
+    # A number is taken from the header only: deep in the body it is a reference, not this document's number.
+    body = "".join(f"Dòng thứ {n} của văn bản có chữ\n" for n in range(14))
+    assert "document_number" not in values(["QUÂN ĐOÀN 1\n" + body + "Số: 77/QĐ-BQP\n"])
 
 
 def test_stamp_with_ocr_specks_beside_it():

@@ -146,6 +146,21 @@ def test_a_speck_inside_the_serial_label_of_a_sentence_is_passed_over():
     assert fields["serial_number"].value == "P18-4986" and fields["quality_grade"].value == 2
 
 
+def test_a_speck_read_as_a_full_stop_after_the_serial_label_of_a_sentence_is_passed_over():
+    fields = extract_fields(["Điều 1. Điều chuyến 0Ÿ (một) xe tăng lội nước PT-76, ký hiệu PT-76, số hiệu.\n"
+                             "DP-35-86, năm sản xuất 1959, chất lượng cấp 3 từ Trung đoàn 48, Sư đoàn 320"])
+    assert fields["serial_number"].value == "DP-35-86"
+
+
+def test_a_row_number_read_as_letters_before_a_capitalised_label_is_passed_over():
+    page = "TT |. Nội dung | Thông số\nH | Tên VKTBKT | Đài ra đa P-19\n# Kiểu P19\nsi Số xuất xưởng 2T-9236\n"
+    assert extract_fields([page])["serial_number"].value == "2T-9236"
+    # In a sentence the label is not capitalised, and "TT" heads a table's number column, not a row.
+    assert "serial_number" not in extract_fields(["đã kiểm tra và số xuất xưởng của xe\n"])
+    assert extract_fields(["TT Tén trang bi - Kýhiệu Số hiệu Cấp: Số lượng\n"]).get("name") is None
+    assert extract_fields(["TẾ Tên trang bị - Ký hiệu -Sốhiệu - | CấpCL | SL -\n"]).get("name") is None
+
+
 def test_maker_and_country_get_their_marks_back_on_a_marked_page():
     fields = extract_fields(["LÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng T-54B\nSố hiệu: KB-15-84\n"
                              "Nhà sản xuất: Nha may Uralvagonzavod\nNước sản xuất: Lién X6\nNăm sản xuất: 1979"])

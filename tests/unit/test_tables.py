@@ -42,6 +42,8 @@ def test_a_wrapped_header_cells_tail_with_specks_is_skipped_too():
     assert read(text)["serial_number"] == "BH-51-66"
     text = "TT Tên trang bị . Ký hiệu Số hiệu Cấp Số\nnụ lượng\n1 |Xe tăng lội nước PT-76 |PT-76 PT76-7875 2 01\n"
     assert read(text)["serial_number"] == "PT76-7875"
+    text = "TT _ Tên trang bị Ký hiệu Số hiệu Cấp | Số\nTương\n1 | Xe tăng T-62 T-62 - | T62-3949 1 01\nCộng 01\n"
+    assert read(text)["serial_number"] == "T62-3949"  # "lượng" with its l misread
 
 
 def test_a_column_name_with_one_letter_misread_still_names_its_column():

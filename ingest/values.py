@@ -327,6 +327,10 @@ def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: 
     return "".join(out)
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _sentence_case(text: str, capital: bool) -> str:
     lowered = text.lower()
     return lowered[:1].upper() + lowered[1:] if capital else lowered
@@ -384,7 +388,8 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
         return None
     printed_words = words[at:cursor]
     upper = all(w.text.isupper() or not w.text.isalpha() for w in printed_words) and any(w.text.isalpha() for w in printed_words)
-    parts = [unit_type if upper else _spelled(value, words, at, count, unit_type, marks)]
+    # A unit's type opens its name, a proper noun: "Sư đoàn 304" however OCR cased it ("Trung đoàn 24, su doan 304").
+    parts = [unit_type if upper else _capitalised(_spelled(value, words, at, count, unit_type, marks))]
     for index, (entry, first, width) in enumerate(branches):
         name_like = number is None and index == 0  # "Cục Ra đa", "Binh chủng Công binh": the branch is the name
         if upper:

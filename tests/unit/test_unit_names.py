@@ -252,3 +252,12 @@ def test_a_chain_cut_before_its_last_number_takes_the_number_the_header_prints()
     assert values(extract_fields([cut]))["unit"] == "Trung đoàn bộ binh 36"  # no number printed anywhere: no guess
     two = "SƯ ĐOÀN BỘ BINH 308\nSƯ ĐOÀN BỘ BINH 312\n"
     assert values(extract_fields([two + cut]))["unit"] == "Trung đoàn bộ binh 36"  # two numbers: no guess
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("Trung đoàn 24, su doan 304", "Trung đoàn 24, Sư đoàn 304"),  # OCR lost the capital with the marks
+    ("Tiểu đoàn 3, lữ đoàn 675", "Tiểu đoàn 3, Lữ đoàn 675"),
+    ("trung đoàn bộ binh 36, sư đoàn bộ binh 308", "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"),
+])
+def test_each_unit_of_a_chain_opens_with_a_capital_as_a_name_does(printed, expected):
+    assert parse_unit(printed) == expected

@@ -120,6 +120,7 @@ _COUNT = re.compile(r"^\d{1,3}\s*(?:\([^)]{0,12}\)\s*)?(?:(?:chiếc|khẩu|bộ
 def parse_name(value: str) -> str | None:
     """The item's name without a leading count: "01 chiếc xe tăng T-54B" → "xe tăng T-54B"."""
     name = _COUNT.sub("", value).strip()
+    name = re.sub(r"(?<=\s)[.,'`‘’]+(?=\d)", "", name)  # "Pháo nòng dài .130mm": a speck glued to the calibre
     if len(name) > 80 or len(name.split()) > 12:
         return None
     return parse_text(name)
@@ -795,8 +796,9 @@ def settle_country(value: str) -> str:
             rest = value.split()
             spoken = len(country.split())
             leftover = [w for w in rest if fold_iy(w) not in country_key.split()]
-            if len(rest) - len(leftover) >= spoken and all(not any(c.isupper() or c in "()" for c in w) and len(w) <= 4
-                                                           for w in leftover):
+            # a lone letter, capital or not, is a speck or a cell's rule: "Liên Xô Ì"
+            if len(rest) - len(leftover) >= spoken and all((not any(c.isupper() or c in "()" for c in w) and len(w) <= 4)
+                                                           or len(w) == 1 for w in leftover):
                 return country
             return value
     scored = [(fuzz.ratio(key, country_key), country) for country_key, country in _COUNTRY_KEYS]

@@ -48,6 +48,7 @@ def test_parse_unit_refuses_what_is_no_unit(printed):
         ("XE Ô TÔ URAL-375D", "XE Ô TÔ URAL-375D"),  # short upper-case words are no debris
         ("Xe pháo phản lực BM-21 Grad", "Xe pháo phản lực BM-21 Grad"),
         ("Súng máy phòng không 14,5 mm", "Súng máy phòng không 14,5 mm"),
+        ("Pháo nòng dài .130mm M-46", "Pháo nòng dài 130mm M-46"),  # a speck glued to the calibre
     ],
 )
 def test_parse_name(printed, expected):
@@ -202,6 +203,7 @@ def test_a_designation_read_off_the_catalogue_gives_way_to_the_names_model():
 
 @pytest.mark.parametrize(("read", "expected"), [
     ("iis Liên Xô", "Liên Xô"),  # debris before it
+    ("Liên Xô Ì", "Liên Xô"),  # a lone letter after it: a speck or a cell's rule
     ("en Xo", "Liên Xô"),  # cut short and unmarked, close to one country only
     ("Liên bang Nga", "Liên bang Nga"), ("Nga", "Nga"),  # the longer name is not cut to the shorter
     ("Anh Quốc", "Anh Quốc"), ("Ba Lan (PRL)", "Ba Lan (PRL)"), ("Liên Xô (cũ)", "Liên Xô (cũ)"),  # say more: kept

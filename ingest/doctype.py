@@ -34,6 +34,7 @@ _KEYWORDS: tuple[tuple[str, str, int], ...] = (
     ("inspection", r"kiem\s+tra|danh\s+gia\s+chat\s+luong|giam\s+dinh|kiem\s+dinh|xac\s+dinh\s+chat\s+luong", 1),
     ("handover", r"ban\s+giao|giao\s+nhan|giao\s+trang\s+bi|tiep\s+nhan", 1),
     ("logbook", r"li\s+lich(?:xe)?", 1),  # "LÝ LỊCHXE": OCR glued the title's last word
+    ("logbook", r"lich\s+trang\s+bi\s+ki\s+thuat", 1),  # the title with its first word misread: "HẾ LICH TRANG BỊ"
     ("repair", r"nghiem\s+thu", 0),
 )
 _COMPILED = tuple(

@@ -102,3 +102,12 @@ def test_title_whose_kind_word_lost_a_letter_to_ocr():
 def test_a_logbook_title_whose_last_word_ocr_glued_on():
     text = "NHÀ MÁY Z153\nSố hiệu: EM-77-87\nHà Nội, ngày 14 tháng 5 năm 1970:\n\nLÝ LỊCHXE -\n\nPHAN I. THONG TIN CHUNG\n"
     assert classify_doc_type(text)[0] == "logbook"
+
+
+def test_a_logbook_title_whose_first_word_ocr_misread_beyond_one_letter():
+    text = "TRUNG DOAN 291 Độc lập - Tự do - Hạnh phúc\nSố: 14/LL-KT\nHà Nội, ngày 22 tháng 9 năm 2023\n\n" \
+           "-HẾ LICH TRANG BỊ KỸ THUẬT\n\n_ PHẦNI. THÔNG TIN CHUNG\nTên trang bị: Đài ra đa VRS-2M\n"
+    assert classify_doc_type(text)[0] == "logbook"
+    # A decision that hands the logbook over is still a decision.
+    text = "QUYẾT ĐỊNH\nVề việc điều chuyển trang bị\nĐiều 2. Bàn giao hồ sơ, lý lịch trang bị kỹ thuật kèm theo\n"
+    assert classify_doc_type(text)[0] == "transfer"

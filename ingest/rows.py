@@ -30,29 +30,43 @@ _ROW_LETTER_PX = 32  # a one-line reading wants letters about this tall (as for 
 
 
 def read_label_rows(ocr: TesseractOcr, reading: PageReading, dpi: float) -> PageReading:
-    """The reading with the rows of a form read as two columns read across; unchanged when no two labels
-    stand alone on consecutive lines, or when no row reads as its label and a value."""
+    """The reading with the rows of a form read as two columns read across; unchanged when no label stands
+    alone in a way that shows a split row, or when no row reads as its label and a value."""
     lines = _lines(reading.words)
     keys = list(lines)
     alone = [key for key in keys if _label_alone(lines[key])]
-    if not any(keys.index(b) == keys.index(a) + 1 for a, b in zip(alone, alone[1:])):
+    if not alone:
         return reading
-    page_right = max(word.box[0] + word.box[2] for words in lines.values() for _, word in words)
-    height = float(np.median([word.box[3] for key in alone for _, word in lines[key]]))
     others = [key for key in keys if key not in alone]
-    # A row ends where the values read beside it end (the grain beyond a short value only adds debris); a
-    # label whose value was not read at all takes the values' common right edge.
     beside = {key: [other for other in others if _covered(lines[other], [_row_box(lines[key], 10**9, (10**9, 10**9))])]
               for key in alone}
-    ends = {key: max((_right(lines[other]) for other in beside[key]), default=None) for key in alone}
-    known_ends = [end for end in ends.values() if end is not None]
-    common_end = round(float(np.median(known_ends))) if known_ends else page_right
+    # Two labels alone in a row of the reading, or a label level with a line read far from it: the form's rows
+    # were split. A value read as the very next line is found there already (ingest.labels.values_after).
+    consecutive = any(keys.index(b) == keys.index(a) + 1 for a, b in zip(alone, alone[1:]))
+    apart = any(keys.index(other) != keys.index(key) + 1 for key in alone for other in beside[key])
+    if not (consecutive or apart):
+        return reading
+    rows: dict[LineKey, list[OcrWord]] = {}
+    consumed: set[LineKey] = set()
+    # A value read level with its label is put beside it as read: the page's reading of it is the better one.
+    for key in alone:
+        found = [other for other in beside[key] if other not in consumed]
+        if found:
+            words = [word for _, word in lines[key]] + [word for other in sorted(found, key=lambda k: _left(lines[k]))
+                                                        for _, word in lines[other]]
+            if _label_with_value(" ".join(word.text for word in words)):
+                rows[key] = words
+                consumed.update(found)
+    # A label whose value was not read, and a value whose label was not: the row is read again across.
+    values = {other for found in beside.values() for other in found}
     size = reading.upright_image.size
-    boxes = {key: _row_box(lines[key], ends[key] or common_end, size) for key in alone}
-    boxes.update(_orphan_rows(lines, alone, {other for found in beside.values() for other in found}, size))
+    # Its value may be the longest of all: the row runs to the right edge of the page's text.
+    page_right = max(_right(words) for words in lines.values())
+    boxes = {key: _row_box(lines[key], page_right, size) for key in alone if key not in rows}
+    boxes.update(_orphan_rows(lines, alone, values | consumed, size))
+    height = float(np.median([word.box[3] for key in alone for _, word in lines[key]]))
     enlarge = min(3.0, _ROW_LETTER_PX / height) if height < 24 else 1.0
-    gray = to_gray(reading.upright_image, drop_red=True)
-    rows: dict[LineKey, OcrWord] = {}
+    gray = to_gray(reading.upright_image, drop_red=True) if boxes else None
     for key, box in boxes.items():
         strip = _stretched(gray.crop((box[0], box[1], box[0] + box[2], box[1] + box[3])))
         if enlarge > 1:
@@ -60,17 +74,18 @@ def read_label_rows(ocr: TesseractOcr, reading: PageReading, dpi: float) -> Page
         again = ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], dpi * enlarge)[0]
         text = again.text.replace("\n", " ").strip()
         if _label_with_value(text):
-            rows[key] = OcrWord(text, again.mean_confidence or 0.0, box)
+            rows[key] = [OcrWord(text, again.mean_confidence or 0.0, box)]
+            consumed.update(other for other in keys if other not in rows and other not in alone
+                            and _covered(lines[other], [box]))
     if not rows:
         return reading
-    covered = {key for key in keys if key not in rows and _covered(lines[key], [row.box for row in rows.values()])}
     out: list[tuple[LineKey, OcrWord]] = []
     for key, word in reading.words:
-        if key in covered:
+        if key in consumed:
             continue
         if key in rows:
             if not out or out[-1][0] != key:
-                out.append((key, rows[key]))
+                out.extend((key, new) for new in rows[key])
             continue
         out.append((key, word))
     result = assemble(out)

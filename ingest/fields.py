@@ -25,7 +25,7 @@ from ingest.header import classification, document_number
 from ingest.labels import EARLIER_QUALIFIERS, LATER_QUALIFIERS, Hit, Line, is_leader_line, label_hits, split_lines, values_after
 from ingest.prose import prose_values
 from common.designations import normalize_designation
-from common.identifiers import serial_key
+from common.identifiers import lookalike_key, serial_key
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import (
@@ -641,4 +641,20 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
         if designation is not None:
             settled = name_with_model(settled, str(designation.value))
         found["name"] = FieldValue(settled, name.confidence, name.page)
+    serial = found.get("serial_number")
+    if serial is not None and designation is not None:
+        found["serial_number"] = FieldValue(serial_with_model(str(serial.value), str(designation.value)),
+                                            serial.confidence, serial.page, serial.source)
     return {name: found[name] for name in FIELD_NAMES if name in found}
+
+
+def serial_with_model(serial: str, designation: str) -> str:
+    """A serial that opens with the item's model ("T54B-0808" of a T-54B) gets the model's letters back where
+    OCR read a look-alike ("T548-0808"): the designation, read elsewhere on the page, says which it is."""
+    head, dash, rest = serial.partition("-")
+    model = designation.replace("-", "")
+    if not dash or head == model or len(model) < 3:
+        return serial
+    if lookalike_key(head) == lookalike_key(model) and serial_key(head) != serial_key(model):
+        return f"{model}-{rest}"
+    return serial

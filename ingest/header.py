@@ -47,6 +47,7 @@ _CODE_FIXES = (
     (re.compile(r"(?<![A-Za-z])([efdc])[lI|](?=\d)"), r"\g<1>1"),
     (re.compile(r"(?<=\d)[lI|](?=\d)"), "1"),
     (re.compile(r"(?<=[efdc]\d\d)s(?![A-Za-z])"), "5"),  # the 5 of a unit code as s ("e16s")
+    (re.compile(r"(?<=[-/])đ(?=\d)"), "d"),  # a battalion's code, d14, with a stroke OCR added ("BB-đ14")
     (re.compile(r"(?<=[A-ZĐ])\+(?=[A-ZĐ])"), "-"),  # a dash read as "+" ("BB+LĐ675")
     (re.compile(r"(?<![A-Za-z])L-D(?=\d)"), "LĐ"),  # the stroke of Đ read as a dash before it ("L-D675")
     (re.compile(r"(?<=[A-ZĐ])KTKT(?![A-Za-z])"), "KT-KT"),  # the dash lost between two codes ("CKTKT")

@@ -55,8 +55,8 @@ class TableValue:
 
 
 def _letters(text: str) -> str:
-    # OCR reads the "ố" of "Số" as a digit: "S6 hiéu", "S0 hieu".
-    return re.sub(r"[^a-z]", "", re.sub(r"(?<![a-z0-9])s[06](?=\s*[a-z])", "so", fold_iy(text)))
+    # OCR reads the "ố" of "Số" as a digit and its S as a dollar sign: "S6 hiéu", "S0 hieu", "_$ố hiệu".
+    return re.sub(r"[^a-z]", "", re.sub(r"(?<![a-z0-9])[s$][o06](?=\s*[a-z])", "so", fold_iy(text)))
 
 
 def _header_columns(text: str) -> list[str] | None:

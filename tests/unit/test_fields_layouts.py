@@ -280,6 +280,7 @@ def test_ocr_document_numbers():
     ("Số: 2193/BB-LĐ675-KT", "2193/BB-LĐ675-KT"), ("Số: 30/2020/NĐ-CP", "30/2020/NĐ-CP"),  # as printed
     ("Số: 88/BB-KTs", "88/BB-KTs"),  # an s not after a unit code's digits stays
     (".:8ố: 2869/BB-KT | : ¬ :", "2869/BB-KT"),  # the S of "Số" read as 8, its colon kept
+    ("Số: 441/BB-đ14. |", "441/BB-d14"),  # a battalion's code with a stroke OCR added
     ("Số: 323/BB+L-D675-KT", "323/BB-LĐ675-KT"),  # a dash read as "+", the stroke of Đ as a dash
     ("Số: 4742/QĐ-CKTKT", "4742/QĐ-CKT-KT"), ("Số: 354/PSC-TCKTKT", "354/PSC-TCKT-KT"),  # a dash lost
 ])

@@ -211,3 +211,15 @@ def test_a_receiving_unit_whose_type_and_branch_a_speck_and_a_line_break_part():
     page = ("QUYẾT ĐỊNH\nĐiều 1. Điều chuyển 01 (một) xe ô tô vận tải GAZ-66, ký hiệu GAZ-66, số hiệu\n"
             "BT-80-21, năm sản xuất 1969 từ Trung đoàn 291, Sư đoàn 361 về Trung đoàn .\nphòng không 280 quản lý, sử dụng.")
     assert values(extract_fields([page]))["to_unit"] == "Trung đoàn phòng không 280"
+
+
+@pytest.mark.parametrize(("serial", "designation", "expected"), [
+    ("T548-0808", "T-54B", "T54B-0808"),  # the B of the model read as 8
+    ("8MP1-4847", "BMP-1", "BMP1-4847"),
+    ("T55-0185", "T-55", "T55-0185"),  # already so
+    ("KB-15-84", "T-54B", "KB-15-84"),  # a serial that does not open with the model
+    ("P18-2465", "P-18", "P18-2465"),
+])
+def test_a_serial_opening_with_the_model_takes_the_models_letters_back(serial, designation, expected):
+    from ingest.fields import serial_with_model
+    assert serial_with_model(serial, designation) == expected

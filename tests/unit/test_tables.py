@@ -65,3 +65,8 @@ def test_a_grade_cell_ocr_read_as_a_letter_of_the_same_shape():
 def test_a_name_cell_wrapped_with_its_calibre_and_model():
     text = "TT Tên trang bị Ký hiệu Số hiệu Cấp Số\nlượng\n1 | Pháo phòng không ZU-23-2 |5072-TB 1 01\n23mm ZU-23-2 ; ¬\n"
     assert read(text)["name"] == "Pháo phòng không 23mm ZU-23-2"
+
+
+def test_a_header_whose_so_ocr_printed_with_a_dollar_sign_still_names_the_serial_column():
+    text = "TT Tên trang bị Ký hiệu _$ố hiệu Cấp | Số lượng\n1 | Xe tăng T-54B T-54B T54B-0808 2 01\nCộng 01\n"
+    assert read(text)["serial_number"] == "T54B-0808"

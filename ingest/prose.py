@@ -84,6 +84,17 @@ def _lowercase_at(page: _Page, key_position: int) -> bool:
     return printed.islower()
 
 
+def _mid_sentence(page: _Page, key_position: int) -> bool:
+    """After a comma, or after a full stop inside a line: OCR reads a comma as a full stop and the next word then
+    capitalised ("ký hiệu PT-76. SỐ hiệu PT76-1508"); a label opening its own line is no part of a sentence."""
+    before = page.key[:key_position]
+    if re.search(r",\s*$", before):
+        return True
+    flat_position = page.offsets[min(key_position, len(page.offsets) - 1)]
+    line_start = page.starts[max(0, bisect.bisect_right(page.starts, flat_position) - 1)]
+    return bool(re.search(r"\w[.;]\s*$", before)) and page.flat[line_start:flat_position].strip() != ""
+
+
 # --- the item ------------------------------------------------------------------------------
 
 # OCR drops specks between the words of a label: "số 'hiệu P18-4986".
@@ -107,7 +118,7 @@ _NAME = re.compile(
 def _item(page: _Page) -> Iterator[ProseValue]:
     for pattern, confidence in ((_SERIAL, 0.8), (_PLATE, 0.7)):
         for match in pattern.finditer(page.key):
-            if not _lowercase_at(page, match.start()) and not re.search(r",\s*$", page.key[: match.start()]):
+            if not _lowercase_at(page, match.start()) and not _mid_sentence(page, match.start()):
                 continue  # "Số hiệu" opening a label line or a header cell is not prose
             serial = parse_serial(page.original(match.end(), min(len(page.key), match.end() + 40)))
             if serial:
@@ -169,7 +180,7 @@ _MOVE = re.compile(
     merge_iy(
         rf"(?:(?P<verb>chuyen|dong|giao|nhan)\b(?:[^.;]|\.(?!\s)){{0,240}}?)?\b(?:tu|cua)\s+"
         rf"(?P<a>(?:[a-z]{{1,6}}\s+)?{UNIT_WORDS}(?:[^.;:]|[.:;](?!\s*(?:dieu\b|$))){{0,80}}?)\s+"
-        rf"(?:ve|sang|cho|den)\s+(?P<b>{_UNIT_PHRASE})"
+        rf"(?:ve|sang|cho|den)(?:\s+|\s*[.'‘’`_]\s*)(?P<b>{_UNIT_PHRASE})"  # a speck for the space: "về.Lữ đoàn"
     )
 )
 _HELD_BY = re.compile(
@@ -177,7 +188,7 @@ _HELD_BY = re.compile(
 )
 _OWNED_BY = re.compile(rf"\bcua\s+(?P<a>{_UNIT_PHRASE})")
 # "về Kho K3/Cục Kỹ thuật quản lý, sử dụng" when OCR lost the "từ <A>" before it
-_RECEIVER = re.compile(merge_iy(rf"\b(?:ve|sang)\s+(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly"))
+_RECEIVER = re.compile(merge_iy(rf"\b(?:ve|sang)(?:\s+|\s*[.'‘’`_]\s*)(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly"))
 # "Điều 2. Trung đoàn 48, Sư đoàn 320 cập nhật lý lịch ...": the article's subject is the holder
 _ARTICLE_SUBJECT = re.compile(merge_iy(rf"\bdieu\s+\d\s*[.:]\s+(?P<a>{_UNIT_PHRASE})\s+(?:cap\s+nhat|co\s+trach|chiu|thuc\s+hien|quan\s+ly)"))
 _AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")

@@ -223,3 +223,12 @@ def test_a_receiving_unit_whose_type_and_branch_a_speck_and_a_line_break_part():
 def test_a_serial_opening_with_the_model_takes_the_models_letters_back(serial, designation, expected):
     from ingest.fields import serial_with_model
     assert serial_with_model(serial, designation) == expected
+
+
+def test_a_transfer_sentence_with_a_comma_read_as_a_full_stop_and_a_speck_for_a_space():
+    page = ("QUYẾT ĐỊNH:\nĐiều 1. Điều chuyển 01 (một) xe tăng lội nước PT-76, ký hiệu PT- 16. SỐ hiệu\n"
+            "_ PT76-1508 từ Trung đoàn 738; Quận khu 3 về.Lữ đoàn 201 quản lý, sử dụng.\n")
+    fields = {name: found.value for name, found in extract_fields([page]).items()}
+    assert fields["serial_number"] == "PT76-1508"
+    assert fields["from_unit"] == "Trung đoàn 738, Quân khu 3" and fields["to_unit"] == "Lữ đoàn 201"
+

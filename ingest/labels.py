@@ -167,7 +167,8 @@ _AFTER_SEPARATOR = re.compile(rf"(?:\s{{2,}}|\t|[|;,]\s*|(?:{_LEADER})\s*)$")
 # What may precede a label at the start of a line: bullets, row numbers, table rules, specks.
 _LINE_START = re.compile(r"^[\W\d_]{0,10}$")
 _CODED = {"serial_number", "designation", "year_of_manufacture", "quality_grade"}
-_MISREAD_ROW_NUMBER = re.compile(r"^[\W\d_]{0,4}(?!tt\W)[a-z]{1,2}[\W_]{0,3}\s$")  # "TT" heads a table
+_MISREAD_ROW_NUMBER = re.compile(r"^[\W\d_]{0,4}(?!tt\W)[a-z]{1,2}[\W_]{0,6}\s$")  # "TT" heads a table
+_AFTER_CELL = re.compile(r"\S\s*[|;]\s+$")
 LATER_QUALIFIERS = {"moi", "hien", "nai", "sau"}
 EARLIER_QUALIFIERS = {"cu", "truoc", "goc"}
 
@@ -213,12 +214,19 @@ def _weak_allowed(line: Line, start: int, label: Label) -> bool:
     # A row number OCR read as a letter or two ("si Số xuất xưởng 2T-9256" for "3 | Số xuất xưởng"), only
     # before a capitalised label of a coded value: "và số hiệu" in a sentence stays prose, and a table's
     # header ("TẾ Tên trang bị - Ký hiệu - Số hiệu") is no name.
-    misread_number = printed.isupper() and label.field in _CODED and bool(_MISREAD_ROW_NUMBER.match(before))
-    if not (_LINE_START.match(before) or misread_number) or not label.field:
+    coded = printed.isupper() and label.field in _CODED
+    misread_number = coded and bool(_MISREAD_ROW_NUMBER.match(before))
+    if not (_LINE_START.match(before) or misread_number or _second_cell(line, start, label)) or not label.field:
         return False
     if not any(ch.islower() or ch.isdigit() for ch in line.text):
         return False  # a heading in capitals: "TRANG BỊ KỸ THUẬT"
     return printed.isupper() or bool(re.search(r"[\d|]", before))
+
+
+def _second_cell(line: Line, start: int, label: Label) -> bool:
+    """A coded value's capitalised label after a cell's separator: "Kiểu loại: R-123M ; Số đăng ký. 243062"."""
+    return (label.field in _CODED and line.original(start, start + 1).isupper()
+            and bool(_AFTER_CELL.search(line.key[:start])))
 
 
 def _exact_hits(line: Line) -> list[_Raw]:
@@ -411,8 +419,8 @@ def _line_raws(line: Line) -> list[_Raw]:
             continue
         kept.append(raw)
     kept = _rejoined(line, kept)
-    # A weak label is only believable as the first thing on its line.
-    return [r for i, r in enumerate(kept) if not r.weak or i == 0]
+    # A weak label is only believable as the first thing on its line, or in a second cell of its own.
+    return [r for i, r in enumerate(kept) if not r.weak or i == 0 or _second_cell(line, r.start, r.label)]
 
 
 def _rejoined(line: Line, raws: list[_Raw]) -> list[_Raw]:

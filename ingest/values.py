@@ -161,8 +161,8 @@ def serial_tokens(value: str) -> str:
             break
         if re.search(r"[abd-npqrtuy]", token):
             break  # serials print in capitals; only letters shaped alike in both cases pass ("06a s2")
-        if re.fullmatch(r"\d{1,2}", token) and re.search(r"\d{3}", "".join(tokens)):
-            break  # "VRS2M-2769 2 01": a grade or quantity cell after a full serial
+        if len(token) <= 2 and re.search(r"\d{3}", "".join(tokens)):
+            break  # "VRS2M-2769 2 01", "794916 J2 01": a grade or quantity cell (a speck on it) after a full serial
         tokens.append(re.sub(r"(?<=\w):(?=\w)", "-", token))  # OCR reads a dash as ":"
         if token != word or len(tokens) == 4:
             break  # punctuation ends the serial

@@ -17,6 +17,7 @@ def test_a_trailing_grade_or_quantity_cell_is_no_part_of_the_serial():
     got = values(extract_fields(["Số đăng ký ...................... VRS2M-2769 2...0 2 2U"]))
     assert got["serial_number"] == "VRS2M-2769"
     assert parse_serial("VRS2M-2769 2 01") == "VRS2M-2769"
+    assert parse_serial("794916 J2 01") == "794916"  # a speck on the grade cell
     assert parse_serial("KB 15 84") == "KB-15-84"  # groups of a serial without a full one before them
 
 
@@ -232,3 +233,12 @@ def test_a_transfer_sentence_with_a_comma_read_as_a_full_stop_and_a_speck_for_a_
     assert fields["serial_number"] == "PT76-1508"
     assert fields["from_unit"] == "Trung đoàn 738, Quân khu 3" and fields["to_unit"] == "Lữ đoàn 201"
 
+
+
+def test_labels_in_a_second_cell_of_their_line_and_after_a_misread_row_number_with_specks():
+    fields = extract_fields(["Kiểu loại: R-123M ; Số đăng ký. 243062\n"])
+    assert fields["serial_number"].value == "243062" and fields["designation"].value == "R-123M"
+    fields = extract_fields(["TT Nội dung Thông số\n2 |Kiểu.. : : T-54B\nsa = | SỐ xuất xưởng T54B-2299\n"])
+    assert fields["serial_number"].value == "T54B-2299"
+    # In a sentence, after a semicolon, the label is not capitalised: prose reads it, as before.
+    assert extract_fields(["Tên trang bị: Xe tăng T-55 | Trang bị mới\n"])["name"].value == "Xe tăng T-55"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from common.vocabulary import CLASSIFICATION_RANK
@@ -79,6 +79,7 @@ def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
     """"Số: 125/QĐ-TCKT" in the header block: number / kind - issuer, as printed."""
     marks = sum(not ch.isascii() and ch.isalpha() for line in lines[:40] for ch in line.text) >= 10
     ranks = _text_ranks(lines)
+    factories = {code for line in lines[:40] for code in _FACTORY_CODE.findall(line.text)}
     for index, line in enumerate(lines):
         if ranks[index] > 12:
             continue
@@ -86,7 +87,7 @@ def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
         if match is not None:
             found = _number(line, match, 0.9, marks)
             if found:
-                yield found
+                yield _factory_named(found, factories)
             continue
         if _SO_ALONE.search(line.key):  # "Số:" with the number on a line of its own below
             following = next((l for l in lines[index + 1 : index + 5] if l.text.strip()), None)
@@ -95,6 +96,17 @@ def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
                 found = _number(following, below, 0.8, marks) if below else None
                 if found:
                     yield found
+
+
+# A factory's code, "Z153", and the same code with its Z read as 2 in the number: "660/BB-2153".
+_FACTORY_CODE = re.compile(r"(?<![A-Za-z0-9])Z(\d{2,3})(?!\d)")
+_FACTORY_MISREAD = re.compile(r"(?<=[-/])2(\d{2,3})(?![\d])")
+
+
+def _factory_named(found: HeaderValue, factories: set[str]) -> HeaderValue:
+    """The number with a factory's code put right where the header prints that factory ("NHÀ MÁY Z153")."""
+    value = _FACTORY_MISREAD.sub(lambda m: f"Z{m[1]}" if m[1] in factories else m[0], found.value)
+    return replace(found, value=value) if value != found.value else found
 
 
 def _text_ranks(lines: list[Line]) -> list[int]:

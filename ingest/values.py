@@ -121,6 +121,7 @@ def parse_name(value: str) -> str | None:
     """The item's name without a leading count: "01 chiếc xe tăng T-54B" → "xe tăng T-54B"."""
     name = _COUNT.sub("", value).strip()
     name = re.sub(r"(?<=\s)[.,'`‘’]+(?=\d)", "", name)  # "Pháo nòng dài .130mm": a speck glued to the calibre
+    name = re.sub(r"(?<=\d)min\b", "mm", name)  # a calibre's "mm" read as "min": "130min"
     if len(name) > 80 or len(name.split()) > 12:
         return None
     return parse_text(name)
@@ -590,6 +591,9 @@ def settle_name(value: str, designation: str | None, *, marks: bool = True) -> s
         end = start
     else:
         end = next((i for i, word in enumerate(words) if _MODEL_SHAPE.search(word)), len(words))
+    if marks:  # "Kiểu 59" (Type 59) with its tone mark misread: "Kiéu 59", "Kiêu 59"
+        words = ["Kiểu" if fold_iy(word).lower() == "kieu" and after[:1].isdigit() else word
+                 for word, after in zip(words, words[1:] + [""])]
     found = _equipment_noun_at(words, end) if marks else None  # a page printed without marks keeps its name so
     if found is not None and not value.isupper():
         start, stop, noun = found

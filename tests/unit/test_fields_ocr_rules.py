@@ -242,3 +242,14 @@ def test_labels_in_a_second_cell_of_their_line_and_after_a_misread_row_number_wi
     assert fields["serial_number"].value == "T54B-2299"
     # In a sentence, after a semicolon, the label is not capitalised: prose reads it, as before.
     assert extract_fields(["Tên trang bị: Xe tăng T-55 | Trang bị mới\n"])["name"].value == "Xe tăng T-55"
+
+
+def test_the_vietnamese_type_word_of_a_model_gets_its_tone_mark_back_on_a_marked_page():
+    page = "LÝ LỊCH TRANG BỊ KỸ THUẬT\nTên trang bị: Xe tăng Kiéu 59\nKiểu loại: Type 59\nĐơn vị sử dụng: Trung đoàn 24\n"
+    assert extract_fields([page])["name"].value == "Xe tăng Kiểu 59"
+
+
+def test_a_factory_code_read_with_its_z_as_2_in_the_number_when_the_header_prints_the_factory():
+    page = "TỔNG CỤC KỸ THUẬT\nNHÀ MÁY Z153\nSố: 660/BB-2153\n"
+    assert extract_fields([page])["document_number"].value == "660/BB-Z153"
+    assert extract_fields(["TRUNG ĐOÀN 24\nSố: 660/BB-2153\n"])["document_number"].value == "660/BB-2153"

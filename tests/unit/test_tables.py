@@ -70,3 +70,11 @@ def test_a_name_cell_wrapped_with_its_calibre_and_model():
 def test_a_header_whose_so_ocr_printed_with_a_dollar_sign_still_names_the_serial_column():
     text = "TT Tên trang bị Ký hiệu _$ố hiệu Cấp | Số lượng\n1 | Xe tăng T-54B T-54B T54B-0808 2 01\nCộng 01\n"
     assert read(text)["serial_number"] == "T54B-0808"
+
+
+def test_a_name_cell_wrapped_over_two_lines_beside_a_model_written_with_a_space():
+    # A text layer, one cell per line: the name's model wrapped onto a line of its own, the model cell "M 46".
+    text = ("TT\nTên trang bị\nKý hiệu\nSố hiệu\nCấp\nSố\nlượng\n1\nPháo nòng dài 130mm\nM-46\nM 46\n8Z-6943\n2\n01\n"
+            "Cộng\n01\n")
+    found = read(text)
+    assert found["serial_number"] == "8Z-6943" and found["quality_grade"] == "2"

@@ -49,6 +49,7 @@ def test_parse_unit_refuses_what_is_no_unit(printed):
         ("Xe pháo phản lực BM-21 Grad", "Xe pháo phản lực BM-21 Grad"),
         ("Súng máy phòng không 14,5 mm", "Súng máy phòng không 14,5 mm"),
         ("Pháo nòng dài .130mm M-46", "Pháo nòng dài 130mm M-46"),  # a speck glued to the calibre
+        ("Pháo phòng không 23min ZU-23-2", "Pháo phòng không 23mm ZU-23-2"),  # "mm" read as "min"
     ],
 )
 def test_parse_name(printed, expected):

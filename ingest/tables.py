@@ -230,6 +230,8 @@ def _span_score(kind: str, tokens: list[_Token], start: int, end: int) -> float:
     score -= inside.count("cell") * (0.5 if text_like else 0.8)
     if not text_like:
         score -= 0.2 * inside.count("line")
+    if text_like and end < len(tokens) and tokens[end - 1].sep == "line" and tokens[end].sep == "space":
+        score -= 0.4  # it took only the first word of a line: "BTR" of the model cell "BTR 60PB"
     if kind == "designation" and start > 0 and serial_key(tokens[start - 1].text) == serial_key("".join(words)):
         score += 0.6  # names end with the model: "Xe thiết giáp chở quân M113 | M113"
     return score

@@ -78,3 +78,10 @@ def test_a_name_cell_wrapped_over_two_lines_beside_a_model_written_with_a_space(
             "Cộng\n01\n")
     found = read(text)
     assert found["serial_number"] == "8Z-6943" and found["quality_grade"] == "2"
+
+
+def test_a_name_cell_does_not_take_the_first_word_of_the_model_cell_after_it():
+    text = ("TT\nTên trang bị\nKý hiệu\nSố hiệu\nCấp\nSố lượng\n1\nXe thiết giáp chở quân\nBTR-60PB\nBTR 60PB\n"
+            "QB-22-92\n2\n01\nCộng\n01\n")
+    found = read(text)
+    assert found["name"] == "Xe thiết giáp chở quân BTR-60PB" and found["designation"] == "BTR 60PB"  # catalogued later

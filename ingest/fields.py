@@ -225,19 +225,26 @@ def _next_line_value(hit: Hit, lines: list[Line]) -> tuple[str | int, str, Line,
 
 
 def _table_candidates(lines: list[Line]) -> Iterator[_Candidate]:
-    for found in table_values(lines):
+    found_values = table_values(lines)
+    # A row whose name cell reads as no item's name, or that gave no name, model or serial at all ("4 |OAitadaEao .
+    # | B87 717198. 2 01": its grade is the row number) was read too badly to outweigh a sentence: it counts less.
+    rows = {found.line.order for found in found_values}
+    identified = {found.line.order for found in found_values
+                  if (found.field == "name" and is_item_name(found.value)) or found.field in ("designation", "serial_number")}
+    garbled = rows - identified
+    for found in found_values:
         parsed = PARSERS[found.field](found.value)
         if parsed is not None:
-            confidence = 0.8 if found.spaced else 0.7
+            confidence = (0.8 if found.spaced else 0.7) - 0.2 * (found.line.order in garbled)
             yield _Candidate(found.field, parsed, confidence, found.line.page, found.line.order)
 
 
 # --- quality grade and repair level --------------------------------------------------------
 
 # "Cấp chất lượng sau sửa chữa: Cấp 2", and as OCR breaks it: "Cấp chất| (lượng sau khi chuyển; Cấp 2",
-# "cấp chất lưng 2".
+# "cấp chất lưng 2", "Cấp chất bông Cấp 1" (any short word for "lượng" when "Cấp <n>" follows).
 _GRADE_LABELLED = re.compile(
-    rf"(?:\bcap[\W_]{{0,3}}chat[\W_]{{0,3}}l[a-z]{{0,4}}|\bcap\s+cl\b|\bccl\b)(?P<qual>(?:\s+[a-z]+(?![a-z])){{0,4}}?)"
+    rf"(?:\bcap[\W_]{{0,3}}chat[\W_]{{0,3}}(?:l[a-z]{{0,4}}|[a-z]{{2,5}}(?=[\s:;.…|]+cap\s*\d))|\bcap\s+cl\b|\bccl\b)(?P<qual>(?:\s+[a-z]+(?![a-z])){{0,4}}?)"
     rf"[\s:;.…|]*(?:la\s+|dat\s+)?(?:cap\s*)?{GRADE_TOKEN}"
 )
 _NOT_A_GRADE_CONTEXT = {"ngai", "nam", "thang", "so", "lan", "sl"}  # "cấp chất lượng tính đến ngày 5"

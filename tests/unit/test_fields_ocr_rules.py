@@ -253,3 +253,14 @@ def test_a_factory_code_read_with_its_z_as_2_in_the_number_when_the_header_print
     page = "TỔNG CỤC KỸ THUẬT\nNHÀ MÁY Z153\nSố: 660/BB-2153\n"
     assert extract_fields([page])["document_number"].value == "660/BB-Z153"
     assert extract_fields(["TRUNG ĐOÀN 24\nSố: 660/BB-2153\n"])["document_number"].value == "660/BB-2153"
+
+
+def test_a_garbled_table_row_does_not_outweigh_the_grade_in_the_sentence():
+    page = ("QUYẾT ĐỊNH:\nĐiều 1. Điều động 01 (một) đài ra đa P-37, ký hiệu P-37, số hiệu 713158,\n"
+            "năm sản xuất 1968, chất lượng cấp 2 từ Trung đoàn 293, Sư đoàn 375 về Trung đoàn 24.\n"
+            "A HE Tên trang bị Ký hiệu Số hiệu Cấp CL |_ SL\n\n4 |OAitadaEao . | B87 717198. 2 01\n")
+    assert extract_fields([page])["quality_grade"].value == 2
+
+
+def test_a_grade_label_whose_last_word_ocr_misread_before_the_grade():
+    assert extract_fields(["Đơn vị sử dụng: Nhà máy Z153 Cấp chất bông Cấp 1\n"])["quality_grade"].value == 1

@@ -3,9 +3,10 @@
 Tesseract's layout analysis sometimes takes the labels of a "Label ...... value" form for one column and the
 values for another (most often on a grey 150-dpi copy, where the dotted leaders between them fade out): the
 text then holds "Kiểu loại / Số đăng ký / Nhà sản xuất" and, further on, "T54B / PA-23-01 / Nhà máy số 174",
-and no label has its value. A clerk reads across the row. So where the reading holds two labels alone on
-consecutive lines, each such label's row is read again as one line, from the label to the right edge of the
-text, and the row's reading takes the place of the label line and of the value lines it covers.
+and no label has its value. A clerk reads across the row. So where two labels stand alone on consecutive lines
+of the reading, or a label alone is level with a line read elsewhere, the rows are put back together: a value
+read level with its label is moved beside it as read; a label with no value read, and a value with no label
+read, have their row read again as one line, and that reading takes the place of what it covers.
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ def read_label_rows(ocr: TesseractOcr, reading: PageReading, dpi: float) -> Page
     if not alone:
         return reading
     others = [key for key in keys if key not in alone]
-    beside = {key: [other for other in others if _covered(lines[other], [_row_box(lines[key], 10**9, (10**9, 10**9))])]
-              for key in alone}
+    beside = {key: [other for other in others if _covered(lines[other], [_band(lines[key])])] for key in alone}
     # Two labels alone in a row of the reading, or a label level with a line read far from it: the form's rows
     # were split. A value read as the very next line is found there already (ingest.labels.values_after).
     consecutive = any(keys.index(b) == keys.index(a) + 1 for a, b in zip(alone, alone[1:]))
@@ -104,6 +104,8 @@ def _lines(words: tuple[tuple[LineKey, OcrWord], ...]) -> dict[LineKey, list[tup
 
 def _label_alone(words: list[tuple[int, OcrWord]]) -> bool:
     """A field's label with nothing after it but leader dots."""
+    if len(words) > 6:
+        return False  # the longest label, its dots and specks: a sentence is no label alone
     line = split_lines([" ".join(word.text for _, word in words)])[0]
     hits = label_hits(line)
     return len(hits) == 1 and bool(hits[0].label.field) and not hits[0].value and hits[0].start <= 2
@@ -168,6 +170,12 @@ def _stretched(strip: Image.Image) -> Image.Image:
     if high - low < 20:
         return strip
     return Image.fromarray(np.clip((pixels - low) * (255 / (high - low)), 0, 255).astype(np.uint8), mode="L")
+
+
+def _band(words: list[tuple[int, OcrWord]]) -> tuple[int, int, int, int]:
+    """The label's row, from the label rightwards without end."""
+    left, top, _, height = _row_box(words, 0, (2**31, 2**31))
+    return left, top, 2**31, height
 
 
 def _covered(words: list[tuple[int, OcrWord]], boxes: list[tuple[int, int, int, int]]) -> bool:

@@ -104,8 +104,8 @@ def _lines(words: tuple[tuple[LineKey, OcrWord], ...]) -> dict[LineKey, list[tup
 
 def _label_alone(words: list[tuple[int, OcrWord]]) -> bool:
     """A field's label with nothing after it but leader dots."""
-    if len(words) > 6:
-        return False  # the longest label, its dots and specks: a sentence is no label alone
+    if len(words) > 9:
+        return False  # the longest label (five words), its dots and specks: a sentence is no label alone
     line = split_lines([" ".join(word.text for _, word in words)])[0]
     hits = label_hits(line)
     return len(hits) == 1 and bool(hits[0].label.field) and not hits[0].value and hits[0].start <= 2

@@ -660,8 +660,12 @@ def serial_with_model(serial: str, designation: str) -> str:
     OCR read a look-alike ("T548-0808"): the designation, read elsewhere on the page, says which it is."""
     head, dash, rest = serial.partition("-")
     model = designation.replace("-", "")
-    if not dash or head == model or len(model) < 3:
+    if len(model) < 3 or head == model:
         return serial
+    if not dash:  # "VRUB127230": a misread model and its dash lost with it, the number after it whole
+        head, rest = serial[: len(model)], serial[len(model):]
+        if not re.fullmatch(r"\d{3,6}", rest):
+            return serial
     if lookalike_key(head) == lookalike_key(model) and serial_key(head) != serial_key(model):
         return f"{model}-{rest}"
     return serial

@@ -354,6 +354,8 @@ def table_values(lines: list[Line]) -> list[TableValue]:
     while index < len(lines):
         line = lines[index]
         kinds = _header_columns(line.text) if line.text.strip() else None
+        if kinds is not None and kinds[0] != "index":
+            kinds = ["index"] + kinds  # "TT" misread ("TRÍ.", "TẾ", "A HE"): a row may still open with its number
         if kinds is not None:
             rows = _row_lines(lines, index + 1, 3)
             if rows:

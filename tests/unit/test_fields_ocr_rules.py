@@ -220,6 +220,8 @@ def test_a_receiving_unit_whose_type_and_branch_a_speck_and_a_line_break_part():
     ("T55-0185", "T-55", "T55-0185"),  # already so
     ("KB-15-84", "T-54B", "KB-15-84"),  # a serial that does not open with the model
     ("P18-2465", "P-18", "P18-2465"),
+    ("VRUB127230", "VRU-812", "VRU812-7230"),  # the misread model lost its dash too
+    ("T551234", "T-55", "T551234"),  # printed without a dash, nothing misread: as printed
 ])
 def test_a_serial_opening_with_the_model_takes_the_models_letters_back(serial, designation, expected):
     from ingest.fields import serial_with_model
@@ -264,3 +266,11 @@ def test_a_garbled_table_row_does_not_outweigh_the_grade_in_the_sentence():
 
 def test_a_grade_label_whose_last_word_ocr_misread_before_the_grade():
     assert extract_fields(["Đơn vị sử dụng: Nhà máy Z153 Cấp chất bông Cấp 1\n"])["quality_grade"].value == 1
+
+
+def test_a_table_whose_number_column_header_ocr_misread_still_reads_its_row():
+    page = ("BIÊN BẢN KIỂM KÊ TRANG BỊ KỸ THUẬT\nTRÍ. Tên trang bị | Ky higu | Số hiệu | Cấp | Số lượng.\n"
+            "1 | Máy thông tin vô tuyến điện |VRU-812 |VRU812-7230 |1 |01\n'VRU-812 | :\n‘Cong “101\n")
+    fields = {name: found.value for name, found in extract_fields([page]).items()}
+    assert fields["serial_number"] == "VRU812-7230" and fields["designation"] == "VRU-812"
+    assert fields["name"] == "Máy thông tin vô tuyến điện VRU-812"

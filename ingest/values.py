@@ -122,6 +122,8 @@ def parse_name(value: str) -> str | None:
     name = _COUNT.sub("", value).strip()
     name = re.sub(r"(?<=\s)[.,'`‘’]+(?=\d)", "", name)  # "Pháo nòng dài .130mm": a speck glued to the calibre
     name = re.sub(r"(?<=\d)min\b", "mm", name)  # a calibre's "mm" read as "min": "130min"
+    # A register whose model column's header was lost: the model cell joins the name, the model twice.
+    name = re.sub(r"(\S*\d\S*)\s+\1(?=[\s\W]*$)", r"\1", name)
     if len(name) > 80 or len(name.split()) > 12:
         return None
     return parse_text(name)

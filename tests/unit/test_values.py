@@ -50,6 +50,7 @@ def test_parse_unit_refuses_what_is_no_unit(printed):
         ("Súng máy phòng không 14,5 mm", "Súng máy phòng không 14,5 mm"),
         ("Pháo nòng dài .130mm M-46", "Pháo nòng dài 130mm M-46"),  # a speck glued to the calibre
         ("Pháo phòng không 23min ZU-23-2", "Pháo phòng không 23mm ZU-23-2"),  # "mm" read as "min"
+        ("Pháo lựu 122mm D-30 D-30", "Pháo lựu 122mm D-30"),  # the model cell joined the name
     ],
 )
 def test_parse_name(printed, expected):

@@ -242,10 +242,11 @@ def _table_candidates(lines: list[Line]) -> Iterator[_Candidate]:
 # --- quality grade and repair level --------------------------------------------------------
 
 # "Cấp chất lượng sau sửa chữa: Cấp 2", and as OCR breaks it: "Cấp chất| (lượng sau khi chuyển; Cấp 2",
-# "cấp chất lưng 2", "Cấp chất bông Cấp 1" (any short word for "lượng" when "Cấp <n>" follows).
+# "cấp chất lưng 2", "Cấp chất bông Cấp 1" (any short word for "lượng" when "Cấp <n>" follows); "Cấp" of the value
+# may lose its accented letters ("Cap chat luong: C02").
 _GRADE_LABELLED = re.compile(
     rf"(?:\bcap[\W_]{{0,3}}chat[\W_]{{0,3}}(?:l[a-z]{{0,4}}|[a-z]{{2,5}}(?=[\s:;.…|]+cap\s*\d))|\bcap\s+cl\b|\bccl\b)(?P<qual>(?:\s+[a-z]+(?![a-z])){{0,4}}?)"
-    rf"[\s:;.…|]*(?:la\s+|dat\s+)?(?:cap\s*)?{GRADE_TOKEN}"
+    rf"[\s:;.…|]*(?:la\s+|dat\s+)?(?:(?:cap|[cg][a-z0]?)\s*)?{GRADE_TOKEN}"
 )
 _NOT_A_GRADE_CONTEXT = {"ngai", "nam", "thang", "so", "lan", "sl"}  # "cấp chất lượng tính đến ngày 5"
 _GRADE_BARE = re.compile(rf"(?<!sua chua )(?<!bao duong )\bcap\s+{GRADE_TOKEN}")

@@ -141,12 +141,12 @@ def _item(page: _Page) -> Iterator[ProseValue]:
 
 # --- the grade -----------------------------------------------------------------------------
 
-# "từ cấp 2 xuống cấp 3", and with OCR damage: "từ ao 1 xuống. : cấp 2".
+# "từ cấp 2 xuống cấp 3", and with OCR damage: "từ ao 1 xuống. : cấp 2", "từ cấp 7 xuống cap 3" (the old grade misread).
 _GRADE_CHANGE = re.compile(
-    rf"\btu\s+(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:[1-5]|i{{1,3}}|iv|v)\s+(?:sang|xuong|len|thanh|ve)[\W_]*\s*"
+    rf"\btu\s+(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:\d|i{{1,3}}|iv|v)\s+(?:sang|xuong|len|thanh|ve)[\W_]*\s*"
     rf"(?:cap\s+)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
 )
-_GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+luong\s+cap\s+{GRADE_TOKEN}")
+_GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+(?P<luong>luong|[a-z]{{1,5}})\s+cap\s+{GRADE_TOKEN}")  # "chất Ti cấp 1"
 # "đạt cấp chất l0 3", "Cấp chất gn: Cấp 2": "cấp chất" stands, OCR broke "lượng".
 _GRADE_REACHED = re.compile(rf"\bdat\s+cap\s+chat\s+[a-z0-9]{{1,6}}\s*[:.]?\s+{GRADE_TOKEN}")
 _GRADE_LABEL_BROKEN = re.compile(rf"\bcap\s+chat\s+(?!luong\b)[a-z0-9]{{1,6}}\s*[:.]\s*(?:cap\s*)?{GRADE_TOKEN}")
@@ -162,7 +162,8 @@ def _grade(page: _Page) -> Iterator[ProseValue]:
         yield ProseValue("quality_grade", grade_number(match["g"]), 0.6, page.number, page.order_at(match.start()))
     for match in _GRADE_PROSE.finditer(page.key):
         if not page.key[: match.start()].rstrip().endswith("cap"):  # "cấp chất lượng cấp 2" is a label
-            yield ProseValue("quality_grade", grade_number(match["g"]), 0.75, page.number, page.order_at(match.start()))
+            confidence = 0.75 if match["luong"] == "luong" else 0.6
+            yield ProseValue("quality_grade", grade_number(match["g"]), confidence, page.number, page.order_at(match.start()))
 
 
 # --- the units -----------------------------------------------------------------------------

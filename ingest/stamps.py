@@ -184,7 +184,11 @@ def _colour_candidates(rgb: np.ndarray, px_per_mm: float) -> list[tuple[float, S
     found = []
     # Letters and frame of one stamp close into one blob; a stray coloured speck stays small.
     for contour, rect in _closed_blobs(ink, px_per_mm, 2.5):
-        if _fills_its_rectangle(contour, rect, 0.72):  # a signature's loops leave most of its box empty
+        # A signature's loops leave most of its box empty. A frame broken where black text crosses it (the
+        # colour mask leaves the crossing out) leaves a notch: its hull still fills the box, letters inside.
+        if _fills_its_rectangle(contour, rect, 0.72) or (
+                _fills_its_rectangle(cv2.convexHull(contour), rect, 0.9)
+                and _holds_letters(ink, contour, px_per_mm, framed=True)):
             found.append((rect[0][1] / rgb.shape[0], StampCandidate(rect, "colour")))
     # Words without a frame, near the top where stamps go (signatures sit lower): closed wide enough to
     # join TỐI to MẬT, kept only when they hold letters.
@@ -196,25 +200,32 @@ def _colour_candidates(rgb: np.ndarray, px_per_mm: float) -> list[tuple[float, S
 
 
 def _closed_blobs(ink: np.ndarray, px_per_mm: float, close_mm: float) -> list[tuple[np.ndarray, RotatedRect]]:
-    """Outlines of the ink closed by `close_mm`, stamp-sized and not round."""
+    """Outlines of the ink closed by `close_mm`, stamp-sized and not round, clear of the image's edges (a desk
+    around a photographed page is coloured too, and a stamp is pressed on the paper)."""
     close = max(3, round(close_mm * px_per_mm)) | 1
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (close, close)))
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    height, width = ink.shape
     blobs = []
     for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if x == 0 or y == 0 or x + w == width or y + h == height:
+            continue
         rect = cv2.minAreaRect(contour)
         if _size_fits(rect, px_per_mm) and not _is_round(contour):
             blobs.append((contour, rect))
     return blobs
 
 
-def _holds_letters(ink: np.ndarray, contour: np.ndarray, px_per_mm: float) -> bool:
+def _holds_letters(ink: np.ndarray, contour: np.ndarray, px_per_mm: float, *, framed: bool = False) -> bool:
     """Three or more separate marks of much the same height, as capitals are; a signature is one or two
-    long strokes of any size."""
+    long strokes of any size. `framed`: the largest mark is the frame around them and does not count."""
     x, y, w, h = cv2.boundingRect(contour)
     inside = np.zeros((h, w), np.uint8)
     cv2.drawContours(inside, [contour - (x, y)], -1, 255, thickness=cv2.FILLED)
     _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(ink[y: y + h, x: x + w], inside))
+    if framed and len(stats) > 1:
+        stats = np.delete(stats, 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), axis=0)
     tall = max(stats[1:, cv2.CC_STAT_HEIGHT].max(initial=0), stats[1:, cv2.CC_STAT_WIDTH].max(initial=0))
     sizes = [max(hh, ww) for ww, hh in zip(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
              if max(hh, ww) >= max(2 * px_per_mm, 0.5 * tall)]
@@ -245,7 +256,11 @@ def _frame_candidates(gray: np.ndarray, px_per_mm: float) -> list[tuple[float, S
         if parent == -1:  # an outline, not a hole
             continue
         rect = cv2.minAreaRect(contour)
-        if not _size_fits(rect, px_per_mm) or not _fills_its_rectangle(contour, rect, 0.85):
+        if not _size_fits(rect, px_per_mm):
+            continue
+        # Text the stamp was pressed over runs into the hole and bites out of it; the hole's hull stays a box.
+        if not (_fills_its_rectangle(contour, rect, 0.85) or (
+                _fills_its_rectangle(contour, rect, 0.6) and _fills_its_rectangle(cv2.convexHull(contour), rect, 0.92))):
             continue
         area = cv2.contourArea(contour)
         if sum(a >= 0.2 * area for a in _hole_areas(contours, hierarchy, parent)) > 1:
@@ -321,10 +336,20 @@ def _crop_box(rect: RotatedRect, size: tuple[int, int], margin: float) -> tuple[
             min(size[0], int(math.ceil(xs.max() + pad))), min(size[1], int(math.ceil(ys.max() + pad))))
 
 
-def _ink_in_crop(crop: Image.Image, cue: Cue) -> np.ndarray:
-    """Ink as 255 on 0. Coloured stamps by their colour, so black text under the stamp drops out."""
+def _ink_in_crop(crop: Image.Image, cue: Cue, *, by_contrast: bool = False) -> np.ndarray:
+    """Ink as 255 on 0. Coloured stamps by their colour, so black text under the stamp drops out.
+
+    `by_contrast`: the colour threshold is set by the crop's own contrast (Otsu) rather than fixed. A bold stamp
+    photographed out of focus has a halo of pale colour that the fixed threshold takes for ink, and its
+    letters run together ("MẬT" reads as ".-ÂT")."""
     if cue in ("colour", "words") and crop.mode == "RGB":
         rgb = np.asarray(crop)
+        if by_contrast:
+            red, green, blue = cv2.split(rgb)
+            brightest = cv2.max(cv2.max(red, green), blue)
+            chroma = cv2.subtract(brightest, cv2.min(cv2.min(red, green), blue))
+            _, ink = cv2.threshold(chroma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+            return cv2.bitwise_and(ink, cv2.compare(brightest, 60, cv2.CMP_GE))
         # Hysteresis: JPEG keeps colour at half resolution, so thin strokes (the hat of Ậ) come out pale;
         # pale ink counts where it touches clearly coloured ink.
         strong = _ink_colour_mask(rgb, chroma_min=60)
@@ -479,7 +504,8 @@ def _turns_to_try(ink: np.ndarray) -> tuple[int, ...]:
     return (0, 180) if w >= 1.4 * h else (0, 180, 90, 270)
 
 
-def _level_ink(image: Image.Image, candidate: StampCandidate) -> tuple[tuple[int, int, int, int], float, np.ndarray]:
+def _level_ink(image: Image.Image, candidate: StampCandidate,
+               by_contrast: bool = False) -> tuple[tuple[int, int, int, int], float, np.ndarray]:
     """The candidate's crop box on the page, the angle it was turned by, and its ink turned level."""
     box = _crop_box(candidate.rect, image.size, margin=0.8)
     crop = image.crop(box)
@@ -497,7 +523,7 @@ def _level_ink(image: Image.Image, candidate: StampCandidate) -> tuple[tuple[int
     else:  # the colour mask already leaves out black text; keep a margin for ink the blob missed
         # (wide along the line: a TỐI the blob left out must show, to make MẬT uncertain, not "confidential")
         size = (long_side + 1.2 * short_side, short_side * 1.3)
-    ink = _upright(_ink_in_crop(crop, candidate.cue), (cx - box[0], cy - box[1]), size, angle)
+    ink = _upright(_ink_in_crop(crop, candidate.cue, by_contrast=by_contrast), (cx - box[0], cy - box[1]), size, angle)
     return box, angle, _without_frame(ink)
 
 
@@ -518,16 +544,20 @@ def _read_candidate(image: Image.Image, candidate: StampCandidate, lang: str, bu
     A MẬT with an unread word before it is not reported: it may be TỐI or TUYỆT MẬT, and saying
     "confidential" there would let a more secret document down; None sends it to a person instead.
     """
-    box, angle, ink = _level_ink(image, candidate)
-    for turn in _turns_to_try(ink):
-        text_image = _text_image(np.rot90(ink, turn // 90).copy())
-        if text_image is None or not budget.take():
-            return None
-        text, word_confidence = _ocr_line(text_image, lang, psm=7)
-        found = stamp_level_in_text(text)
-        if found is not None and found[1]:
-            return StampReading(found[0], _confidence(word_confidence), box, (angle + turn) % 360, text,
-                                candidate.cue)
+    coloured = candidate.cue in ("colour", "words") and image.mode == "RGB"
+    for by_contrast in (False, True) if coloured else (False,):
+        box, angle, ink = _level_ink(image, candidate, by_contrast)
+        for turn in _turns_to_try(ink):
+            text_image = _text_image(np.rot90(ink, turn // 90).copy())
+            if text_image is None:
+                break
+            if not budget.take():
+                return None
+            text, word_confidence = _ocr_line(text_image, lang, psm=7)
+            found = stamp_level_in_text(text)
+            if found is not None and found[1]:
+                return StampReading(found[0], _confidence(word_confidence), box, (angle + turn) % 360, text,
+                                    candidate.cue)
     return None
 
 

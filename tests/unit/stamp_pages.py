@@ -10,10 +10,10 @@ import io
 import random
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from archive.demo.layout import font_path
-from archive.demo.render_scan import SEAL_RED, _noise, _seal_density, _smooth, _stamp, page_size
+from archive.demo.render_scan import SEAL_RED, _noise, _phone_photo, _seal_density, _smooth, _stamp, page_size
 
 BLACK_INK = (22, 22, 28)
 PURPLE_INK = (110, 40, 150)
@@ -136,9 +136,9 @@ def jpeg(image: Image.Image, quality: int) -> Image.Image:
 
 
 POSITIVE_KINDS = ("red_corner", "black_top_left", "rotated_90", "tilted_12", "faded_top_secret", "jpeg_stamp",
-                  "red_unframed", "grey_scan")
+                  "red_unframed", "grey_scan", "blurred_red", "red_over_header", "on_a_desk")
 # look like stamps but are none: urgency stamps and a form-number box are boxed words too
-NEGATIVE_KINDS = ("no_stamp", "round_seal", "prose_secret", "red_scribble", "urgency_stamp", "form_box")
+NEGATIVE_KINDS = ("no_stamp", "round_seal", "prose_secret", "red_scribble", "urgency_stamp", "form_box", "desk_no_stamp")
 URGENCY = ("KHẨN", "HỎA TỐC", "THƯỢNG KHẨN")
 LEVEL_OF = {"MẬT": "confidential", "TỐI MẬT": "secret", "TUYỆT MẬT": "top_secret"}
 
@@ -157,14 +157,24 @@ def draw_case(kind: str, seed: int, dpi: int = 200) -> tuple[Image.Image, int, T
         if kind in ("red_corner", "faded_top_secret"):
             colour = rng.choice(SEAL_RED)
         angle = {"rotated_90": rng.choice((90, -90)), "tilted_12": rng.choice((12, -12))}.get(kind, 0)
+        angle = rng.choice((8, -8, 11, -11)) if kind == "red_over_header" else angle
         where = {"black_top_left": "top-left", "rotated_90": "left-margin"}.get(kind) or rng.choice(("top-right", "top-right", "header"))
         density = _rotated(box_stamp_density(words, dpi, rng, framed=kind != "red_unframed"), angle)
-        if kind == "red_unframed":
+        if kind in ("red_unframed", "blurred_red", "red_over_header"):
             colour = rng.choice(SEAL_RED)
+        if kind == "on_a_desk":
+            colour = BLACK_INK
         if kind == "faded_top_secret":
             image = faded(image, rng)
-        box = stamp(image, density, *_place(image, density, where, rng, dpi), colour)
+        centre = _place(image, density, where, rng, dpi)
+        if kind == "red_over_header":  # pressed over the first line of the right-hand header, which runs through it
+            centre = (image.width - 200 * dpi / 72 + rng.uniform(-20, 20) * dpi / 72, 100 * dpi / 72)
+        box = stamp(image, density, *centre, colour)
         truth = Truth(LEVEL_OF[words], box)
+        if kind == "blurred_red":  # a phone photo out of focus: the bold letters' pale halo runs them together
+            image = jpeg(image.filter(ImageFilter.GaussianBlur(rng.uniform(2.0, 2.6) * dpi / 200)), 85)
+        elif kind == "on_a_desk":  # photographed on a desk: the stamp moves with the page (no box to compare)
+            image, truth = _phone_photo(image, rng), Truth(truth.level, None)
         if kind == "jpeg_stamp":
             image = jpeg(image, rng.randint(25, 45))
         elif kind == "grey_scan":  # a grey scanner: a red stamp is just a mid-grey box
@@ -182,6 +192,8 @@ def draw_case(kind: str, seed: int, dpi: int = 200) -> tuple[Image.Image, int, T
         stamp(image, density, rng.uniform(0.3, 0.8) * image.width, cy, rng.choice(SEAL_RED))
     elif kind == "red_scribble":
         red_scribble(image, dpi, rng)
+    elif kind == "desk_no_stamp":
+        image = _phone_photo(image, rng)
     return image, dpi, truth
 
 

@@ -274,3 +274,13 @@ def test_a_table_whose_number_column_header_ocr_misread_still_reads_its_row():
     fields = {name: found.value for name, found in extract_fields([page]).items()}
     assert fields["serial_number"] == "VRU812-7230" and fields["designation"] == "VRU-812"
     assert fields["name"] == "Máy thông tin vô tuyến điện VRU-812"
+
+
+def test_a_grade_whose_words_ocr_damaged_around_it():
+    # "lượng" read as a stray word in the sentence; the old grade misread out of range; "Cấp" unaccented.
+    sentence = "BTR-60PB, số hiệu KB-35-69, năm sản xuất 1974, chất Ti cấp 1 từ Nhà máy Z153 về Lữ đoàn 596"
+    assert extract_fields([sentence])["quality_grade"].value == 1
+    change = "ký hiệu R 105M, số hiệu 663206 của Lữ đoàn 164 từ cấp 7 xuống cap 3,"
+    assert extract_fields([change])["quality_grade"].value == 3
+    assert extract_fields(["- Đơn vị quản lý: Trung đoàn ra-đa 291\n‘Cap chat luong: C02 _\n"])["quality_grade"].value == 2
+

@@ -25,7 +25,8 @@ def _assert_reads(kind: str, seed: int, dpi: int = 200) -> None:
     reading = find_classification_stamp(image, dpi)
     assert reading is not None, f"{kind} seed {seed}: stamp {truth.level} not read"
     assert reading.level == truth.level, f"{kind} seed {seed}: read {reading.text!r}"
-    assert box_overlap(reading.box, truth.box) > 0.6  # found where it was pressed, not elsewhere
+    if truth.box is not None:  # a photographed page has moved under the camera: no box to compare
+        assert box_overlap(reading.box, truth.box) > 0.6  # found where it was pressed, not elsewhere
     assert 0.5 <= reading.confidence <= 1.0
 
 
@@ -51,6 +52,21 @@ def test_stamp_turned_sideways(seed):
 @pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
 def test_stamp_tilted_twelve_degrees(seed):
     _assert_reads("tilted_12", seed)
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_bold_red_stamp_photographed_out_of_focus(seed):
+    _assert_reads("blurred_red", seed)  # its pale halo must not run the letters together
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_tilted_red_stamp_pressed_over_the_header_text(seed):
+    _assert_reads("red_over_header", seed)  # the black line crossing it breaks the red frame
+
+
+@pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
+def test_stamp_on_a_page_photographed_on_a_coloured_desk(seed):
+    _assert_reads("on_a_desk", seed)  # the desk's colour is no stamp, and does not hide the real one
 
 
 @pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
@@ -90,7 +106,8 @@ def test_black_stamp_on_a_grey_scan_without_resolution():
     assert box_overlap(reading.box, truth_box) > 0.6
 
 
-@pytest.mark.parametrize("kind", ["no_stamp", "round_seal", "prose_secret", "red_scribble", "urgency_stamp", "form_box"])
+@pytest.mark.parametrize("kind", ["no_stamp", "round_seal", "prose_secret", "red_scribble", "urgency_stamp", "form_box",
+                                  "desk_no_stamp"])
 @pytest.mark.parametrize("seed", HELD_OUT_SEEDS)
 def test_pages_without_a_classification_stamp_read_as_none(kind, seed):
     image, dpi, _ = draw_case(kind, seed)

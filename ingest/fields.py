@@ -525,6 +525,27 @@ def _chain_completed(value: str, lines: list[Line]) -> str | None:
     return None
 
 
+_AFTER_CHAIN_COMMA = re.compile(r"\s*[,;]\s*")
+
+
+def _chain_extended(value: str, lines: list[Line]) -> str | None:
+    """A unit named alone where the document also prints it with the unit it belongs to ("về Trung đoàn 292,"
+    the line's end garbled, then "cho Trung đoàn 292, Sư đoàn 363."): the chain, when the document gives the
+    same parent wherever it does, and the parent is a unit of another type."""
+    if "," in value:
+        return None
+    wanted = fold_iy(value).lower()
+    own_type = wanted.rsplit(" ", 1)[0]
+    parents: set[str] = set()
+    for line in lines:
+        for at in (match.end() for match in re.finditer(r"\b" + re.escape(wanted) + r"(?![\w])", line.key)):
+            gap = _AFTER_CHAIN_COMMA.match(line.key, at)
+            parent = read_unit_name(line.original(gap.end(), len(line.key))) if gap else None
+            if parent and "," not in parent and not fold_iy(parent).lower().startswith(own_type):
+                parents.add(parent)
+    return f"{value}, {parents.pop()}" if len(parents) == 1 else None
+
+
 def _misread_model(designation: str, in_name: str) -> bool:
     """"1-55" beside a name ending in "T-55": one character apart, and only the name's reading
     opens with a letter as models do."""
@@ -617,7 +638,8 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
                 found[field] = FieldValue(respell_unit(str(unit.value)), unit.confidence, unit.page)
     for field in ("unit", "from_unit", "to_unit"):
         unit = found.get(field)
-        completed = _chain_completed(str(unit.value), lines) if unit is not None else None
+        completed = (_chain_completed(str(unit.value), lines) or _chain_extended(str(unit.value), lines)
+                     if unit is not None else None)
         if completed is not None:
             found[field] = FieldValue(completed, unit.confidence, unit.page)
     name = found.get("name")

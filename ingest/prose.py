@@ -54,6 +54,11 @@ _REFERENCE_LINE = re.compile(merge_iy(r"^\W*(can\s+cu|xet|theo)\b"))
 _LINE_SPECKS = re.compile(r"^[^0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF(\[]+")
 
 
+# "của Trung đoàn.\n738, Quân khu 3": a speck read as a full stop between a unit's type and its number on the next
+# line (replaced by a space, so positions in the page stay).
+_TYPE_STOP_BEFORE_NUMBER = re.compile(r"(?i)(đoàn|doan|khu|đội|doi)\.(?= \d{1,4}\b)")
+
+
 def _pages(pages: Sequence[str]) -> list[_Page]:
     """Each page as one line of prose, with the "Căn cứ ..." references blanked out."""
     result = []
@@ -72,7 +77,7 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
             order += 1
             parts.append(text)
             position += len(text) + 1
-        flat = " ".join(parts)
+        flat = _TYPE_STOP_BEFORE_NUMBER.sub(r"\1 ", " ".join(parts))
         key, offsets = fold_map(flat, iy=True)
         result.append(_Page(number, flat, key, offsets, starts or [0], orders or [order]))
     return result

@@ -263,7 +263,7 @@ _UNIT_WORD = re.compile(r"[^\W_]+")
 _IDENTIFIER = re.compile(r"(?:[A-Za-zĐđ]{1,3}\d{1,4}[A-Za-z]?|\d{1,4}[A-Za-z]?)")
 _UNIT_CODE = re.compile(r"[efdc]\d{1,4}")  # "e24", "f304", "d18": a regiment, division, battalion, company by code
 _WORD_GAP = re.compile(r"\s*[-,.]?\s*")  # "Trung, doan 738": a speck inside a phrase
-_CHAIN_GAP = re.compile(r"\s*([,;/])\s*")
+_CHAIN_GAP = re.compile(r"\s*([,;/])[\s\"“”'‘’`]*")  # "Tiểu đoàn 14, “Trung doan 291": a speck read as a quote
 # Lower-case words that end a unit's name of words: "Cục Xe máy quản lý", "Bộ Tư lệnh Thủ đô tiếp nhận".
 _NAME_STOPS = frozenset(merge_iy(w) for w in (
     "quan", "su", "tu", "ve", "sang", "cho", "den", "theo", "ngay", "dat", "la", "co", "voi", "de", "tai", "thuoc",
@@ -403,7 +403,10 @@ def _unit_element(value: str, words: list[_Word], at: int, marks: bool) -> tuple
         else:
             parts.append(_spelled(value, words, first, width, entry, marks))
     if number is not None:
-        parts.append(re.sub(r"^[Il|](?=\d{3}$)", "", number.text))  # "I308": a cell rule or speck glued on
+        printed = re.sub(r"^[Il|](?=\d{3}$)", "", number.text)  # "I308": a cell rule or speck glued on
+        if unit_type == "Nhà máy":  # defence factories are Z and three digits: "Nhà máy 2153" is Z153 misread
+            printed = re.sub(r"^[27](?=\d{3}$)", "Z", printed)
+        parts.append(printed)
     if named:
         text = " ".join(w.text for w in named)
         parts.append(_sentence_case(text, True) if upper else text)
@@ -680,6 +683,9 @@ def respell_unit(value: str) -> str:
     return read_unit_name(value, marks=True) or value
 
 
+_NUMBERED_TYPE_KEYS = frozenset(fold_iy(t) for t in UNIT_TYPES if t not in NAMED_UNIT_TYPES)
+
+
 def tidy_unit(value: str) -> tuple[str, bool] | None:
     """A unit name as printed, cut from the OCR debris around it; (value, repaired)."""
     value, repaired = _untangle_unit(value)
@@ -696,6 +702,8 @@ def tidy_unit(value: str) -> tuple[str, bool] | None:
     if end is not None:
         value = value[: offsets[end]]
     value = value.strip(" ,.-–:;")
+    if fold_iy(value) in _NUMBERED_TYPE_KEYS:
+        return None  # "của Trung đoàn." with its number lost: no unit named
     return (value, repaired) if re.search(r"[^\W\d_]{2}", value) and len(value) <= 100 else None
 
 

@@ -240,6 +240,9 @@ def values(fields):
     ("Lữ đoàn Xe tăng 203", "Lữ đoàn xe tăng 203"),
     ("Trung đoàn 24, Sudoan 304", "Trung đoàn 24, Sư đoàn 304"),  # the space inside the type lost
     ("Trung đoàn bộ binh 36, Sư đoàn bộ binh I308", "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"),  # a rule glued on
+    ("Tiểu đoàn 14, “Trung doan 291", "Tiểu đoàn 14, Trung đoàn 291"),  # a speck read as a quote inside the chain
+    ("Nhà máy 2153", "Nhà máy Z153"),  # a defence factory's Z read as 2
+    ("NHÀ MÁY 7751", "Nhà máy Z751"),  # ... or as 7
 ])
 def test_ocr_specks_inside_a_unit_name(printed, expected):
     assert values(extract_fields([f"Đơn vị có trang bị: {printed}"]))["unit"] == expected
@@ -261,3 +264,19 @@ def test_a_chain_cut_before_its_last_number_takes_the_number_the_header_prints()
 ])
 def test_each_unit_of_a_chain_opens_with_a_capital_as_a_name_does(printed, expected):
     assert parse_unit(printed) == expected
+
+
+def test_a_unit_named_alone_takes_the_parent_the_document_prints_beside_it():
+    page = ("Điều 1. Điều chuyển 01 (một) xe pháo phản lực BM-21 Grad từ Tiểu đoàn 14, Trung đoàn 291 về Trung đoàn 292,\n"
+            "S àn 363 quan ý, sử dung.\n"
+            "Điều 2. Tiểu đoàn 14, Trung đoàn 291 có trách nhiệm bàn giao trang bị cho Trung đoàn 292, Sư đoàn 363.\n")
+    assert _units(page)["to_unit"] == "Trung đoàn 292, Sư đoàn 363"
+    two = page + "Điều 3. Trung đoàn 292, Sư đoàn 312 nhận trang bị.\n"
+    assert _units(two)["to_unit"] == "Trung đoàn 292"  # two parents printed: no guess
+
+
+def test_a_full_stop_between_a_units_type_and_its_number_on_the_next_line():
+    page = ("Điều 1. Loại khỏi biên chế 01 (một) pháo M-46, số hiệu 525320, chất lượng cấp 5 của Trung đoàn.\n"
+            "738, Quân khu 3.\n")
+    assert _units(page)["unit"] == "Trung đoàn 738, Quân khu 3"
+    assert parse_unit("Trung đoàn.") is None  # a type with its number lost names no unit

@@ -689,6 +689,11 @@ def serial_with_model(serial: str, designation: str) -> str:
         head, rest = serial[: len(model)], serial[len(model):]
         if not re.fullmatch(r"\d{3,6}", rest):
             return serial
-    if lookalike_key(head) == lookalike_key(model) and serial_key(head) != serial_key(model):
+    if _model_shape(head) == _model_shape(model) and serial_key(head) != serial_key(model):
         return f"{model}-{rest}"
     return serial
+
+
+def _model_shape(text: str) -> str:
+    """The look-alike key, with T and 7 one too: a model's T opening a serial is read as 7 ("762-6615" of a T-62)."""
+    return lookalike_key(text).replace("T", "7")

@@ -536,7 +536,9 @@ _NOUN_FOLDED = tuple((tuple(fold_iy(noun).split()), noun) for noun in EQUIPMENT_
 
 
 # The words of a register table's column heads (folded): a value made of nothing else names no item.
-_COLUMN_WORDS = frozenset("tt stt ki hieu so cap chat luong don vi tinh ghi chu nam san xuat tinh trang ket qua".split())
+_COLUMN_WORDS = frozenset("tt stt ki hieu so cap chat luong don vi tinh ghi chu nam san xuat tinh trang ket qua cl sl ccl "
+                          "kihieu sohieu soluong".split())
+_OPENS_WITH_DATE = re.compile(r"^\W*\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b|^\W*\d{1,2}/\d{4}\b")  # a history row's date
 _NOT_A_NAME = re.compile(rf"^\W*(?:{UNIT_WORDS}|dai dien|nguoi|ho va ten)\b")
 
 
@@ -544,10 +546,11 @@ def is_item_name(value: str) -> bool:
     """Whether `value` can be an item's name. A unit ("Trung đoàn 48") or a signatory ("Đại diện ...") that lands
     in the name's place is none, nor is a word or two with neither a noun of the vocabulary nor a model (a header's
     wrapped "lượng"); a longer phrase may be a name the vocabulary does not know."""
-    if _NOT_A_NAME.match(merge_iy(fold(value))):
+    if _NOT_A_NAME.match(merge_iy(fold(value))) or _OPENS_WITH_DATE.match(value):
         return False
-    if set(re.findall(r"[a-z]+", fold_iy(value).lower())) <= _COLUMN_WORDS:
-        return False  # a table's header row after a name label: "Ký hiệu. Số hiệu Cấp"
+    words_of_letters = {word for word in re.findall(r"[a-z]+", fold_iy(value).lower()) if len(word) > 1}
+    if words_of_letters and words_of_letters <= _COLUMN_WORDS:
+        return False  # a table's header row after a name label: "Ký hiệu. Số hiệu Cấp", "L Ký hiệu Sốhiệu ˆ Cấp"
     words = value.split()
     return len(words) >= 3 or _equipment_noun_at(words) is not None or bool(_MODEL_SHAPE.search(value))
 
@@ -620,6 +623,9 @@ def name_with_model(name: str, designation: str) -> str:
     words = name.split()
     if not words or _model_span(words, designation) is not None:
         return name
+    # A model OCR left no letter of ("Xe ô tô vận tải ¬ 2005" for KrAZ-255B) is debris where the model stands.
+    while len(words) > 1 and not re.search(r"[^\W\d_]", words[-1]):
+        words.pop()
     end = len(words)  # the noun ends before a calibre: "130mm", "14,5 mm"
     if _CALIBRE_WORD.match(words[-1]):
         end -= 1
@@ -628,7 +634,7 @@ def name_with_model(name: str, designation: str) -> str:
     found = _equipment_noun_at(words, end)
     if found is None or found[0] != 0 or found[1] != end:
         return name
-    return f"{name} {designation}"
+    return f"{' '.join(words)} {designation}"
 
 
 def model_in_name(name: str, designation: str) -> str | None:

@@ -284,3 +284,21 @@ def test_a_grade_whose_words_ocr_damaged_around_it():
     assert extract_fields([change])["quality_grade"].value == 3
     assert extract_fields(["- Đơn vị quản lý: Trung đoàn ra-đa 291\n‘Cap chat luong: C02 _\n"])["quality_grade"].value == 2
 
+
+
+def test_a_table_header_row_or_a_history_row_is_no_items_name():
+    from ingest.values import is_item_name
+    assert not is_item_name("L Ký hiệu Sốhiệu ˆ Cấp - Số lượng")
+    assert not is_item_name("Ky hiéu Số hiệu Cấp CL SL")
+    assert not is_item_name("11/1969 Lữ đoàn 164 - Nhận mới")
+    assert is_item_name("T-54") and is_item_name("Súng máy phòng không 12,7mm DShK")
+
+
+def test_a_name_whose_model_ocr_left_no_letter_of_takes_the_model_read_beside_it():
+    page = "Tên trang bị: Xe ô tô vận tải ¬ 2005\nKý hiệu: KrAZ255B\n"
+    assert values(extract_fields([page]))["name"] == "Xe ô tô vận tải KrAZ-255B"
+
+
+def test_a_serial_opening_with_its_model_whose_t_was_read_as_seven():
+    page = "Tên trang bị: Xe tăng T-62\nKý hiệu: T-62\nSố đăng ký: 762-6615\n"
+    assert values(extract_fields([page]))["serial_number"] == "T62-6615"

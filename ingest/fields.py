@@ -26,6 +26,7 @@ from ingest.labels import EARLIER_QUALIFIERS, LATER_QUALIFIERS, Hit, Line, is_le
 from ingest.prose import prose_values
 from common.designations import normalize_designation
 from common.identifiers import lookalike_key, serial_key
+from ingest.chains import completed_chain
 from ingest.tables import table_values
 from ingest.types import FIELD_NAMES, FieldValue
 from ingest.values import (
@@ -503,49 +504,6 @@ def _name_ending_with(model: str, lines: list[Line]) -> FieldValue | None:
     return None
 
 
-_CUT_UNIT = re.compile(r"\s*,\s*(?P<rest>[a-z][a-z ]{2,40}?)[\W_]*$")
-
-
-def _chain_completed(value: str, lines: list[Line]) -> str | None:
-    """A chain cut before its last number at a line's end ("Trung đoàn bộ binh 36, Sư đoàn bộ binh", the 308 lost
-    with the cell's next line): the number the document prints beside that same unit elsewhere (its header,
-    "SƯ ĐOÀN BỘ BINH 308"), when it prints one number only."""
-    wanted = fold_iy(value).lower()
-    for line in lines:
-        at = line.key.find(wanted)
-        cut = _CUT_UNIT.match(line.key, at + len(wanted)) if at >= 0 else None
-        if cut is None or read_unit_name(line.original(cut.start("rest"), cut.end("rest")) + " 1") is None:
-            continue
-        same = re.compile(r"\b" + r"\s+".join(cut["rest"].split()) + r"[\s.]+(\d{1,4})\b")
-        printed = {(match[1], other.original(match.start(), match.end(1))) for other in lines for match in same.finditer(other.key)}
-        if len({number for number, _ in printed}) != 1:
-            return None
-        found = read_unit_name(sorted(printed)[0][1])
-        return f"{value}, {found}" if found else None
-    return None
-
-
-_AFTER_CHAIN_COMMA = re.compile(r"\s*[,;]\s*")
-
-
-def _chain_extended(value: str, lines: list[Line]) -> str | None:
-    """A unit named alone where the document also prints it with the unit it belongs to ("về Trung đoàn 292,"
-    the line's end garbled, then "cho Trung đoàn 292, Sư đoàn 363."): the chain, when the document gives the
-    same parent wherever it does, and the parent is a unit of another type."""
-    if "," in value:
-        return None
-    wanted = fold_iy(value).lower()
-    own_type = wanted.rsplit(" ", 1)[0]
-    parents: set[str] = set()
-    for line in lines:
-        for at in (match.end() for match in re.finditer(r"\b" + re.escape(wanted) + r"(?![\w])", line.key)):
-            gap = _AFTER_CHAIN_COMMA.match(line.key, at)
-            parent = read_unit_name(line.original(gap.end(), len(line.key))) if gap else None
-            if parent and "," not in parent and not fold_iy(parent).lower().startswith(own_type):
-                parents.add(parent)
-    return f"{value}, {parents.pop()}" if len(parents) == 1 else None
-
-
 def _misread_model(designation: str, in_name: str) -> bool:
     """"1-55" beside a name ending in "T-55": one character apart, and only the name's reading
     opens with a letter as models do."""
@@ -638,8 +596,7 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
                 found[field] = FieldValue(respell_unit(str(unit.value)), unit.confidence, unit.page)
     for field in ("unit", "from_unit", "to_unit"):
         unit = found.get(field)
-        completed = (_chain_completed(str(unit.value), lines) or _chain_extended(str(unit.value), lines)
-                     if unit is not None else None)
+        completed = completed_chain(str(unit.value), lines) if unit is not None else None
         if completed is not None:
             found[field] = FieldValue(completed, unit.confidence, unit.page)
     name = found.get("name")

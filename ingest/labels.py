@@ -18,6 +18,7 @@ from typing import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from common.text import fold_iy, fold_map
+from ingest.values import repair_doan_types
 
 __all__ = ["Hit", "Label", "Line", "LABELS", "clean_value", "is_leader_line", "label_hits", "split_lines", "values_after"]
 
@@ -44,6 +45,7 @@ def split_lines(pages: Sequence[str]) -> list[Line]:
     for page_number, page in enumerate(pages, start=1):
         rank = 0
         for number, text in enumerate((page or "").splitlines()):
+            text = repair_doan_types(text)
             key, offsets = fold_map(text, iy=True)
             lines.append(Line(page_number, number, len(lines), text, key, tuple(offsets), rank))
             rank += bool(text.strip())
@@ -214,7 +216,9 @@ def _weak_allowed(line: Line, start: int, label: Label) -> bool:
     # A row number OCR read as a letter or two ("si Số xuất xưởng 2T-9256" for "3 | Số xuất xưởng"), only
     # before a capitalised label of a coded value: "và số hiệu" in a sentence stays prose, and a table's
     # header ("TẾ Tên trang bị - Ký hiệu - Số hiệu") is no name.
-    coded = printed.isupper() and label.field in _CODED
+    # The unit's value must read as a unit's name, so a unit label may follow a misread number too ("tị Don vị
+    # có trang bị Tiểu đoàn 14").
+    coded = printed.isupper() and (label.field in _CODED or label.field == "unit")
     misread_number = coded and bool(_MISREAD_ROW_NUMBER.match(before))
     if not (_LINE_START.match(before) or misread_number or _second_cell(line, start, label)) or not label.field:
         return False

@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ingest.values import GRADE_TOKEN, UNIT_WORDS, grade_number, parse_designation, parse_name, parse_serial, parse_unit, parse_year
+from ingest.values import (
+    GRADE_TOKEN, UNIT_WORDS, grade_number, parse_designation, parse_name, parse_serial, parse_unit, parse_year, repair_doan_types,
+)
 from common.text import fold_iy, fold_map, merge_iy
 from common.vocabulary import UNIT_BRANCHES
 
@@ -69,7 +71,7 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
         orders: list[int] = []
         position = 0
         for line in page.splitlines():
-            text = _LINE_SPECKS.sub("", line.strip())
+            text = repair_doan_types(_LINE_SPECKS.sub("", line.strip()))
             if _REFERENCE_LINE.match(fold_iy(text)):
                 text = " " * len(text)
             starts.append(position)
@@ -180,7 +182,7 @@ _BRANCH_NEXT = r"(?=\s*(?:" + "|".join(r"\s+".join(map(re.escape, fold_iy(b).low
 _UNIT_PHRASE = UNIT_WORDS + merge_iy(
     rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)|\.{_BRANCH_NEXT}){{0,80}}?(?=\s*(?:\.(?!\d)(?!{_BRANCH_NEXT})|[()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
     rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
-    rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|chung\s+toi)\b|$))"
+    rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|to\s+chuc|chung\s+toi)\b|$))"
 )
 _MOVE = re.compile(
     merge_iy(
@@ -196,7 +198,7 @@ _OWNED_BY = re.compile(rf"\bcua\s+(?P<a>{_UNIT_PHRASE})")
 # "về Kho K3/Cục Kỹ thuật quản lý, sử dụng" when OCR lost the "từ <A>" before it
 _RECEIVER = re.compile(merge_iy(rf"\b(?:ve|sang)(?:\s+|\s*[.'‘’`_]\s*)(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly"))
 # "Điều 2. Trung đoàn 48, Sư đoàn 320 cập nhật lý lịch ...": the article's subject is the holder
-_ARTICLE_SUBJECT = re.compile(merge_iy(rf"\bdieu\s+\d\s*[.:]\s+(?P<a>{_UNIT_PHRASE})\s+(?:cap\s+nhat|co\s+trach|chiu|thuc\s+hien|quan\s+ly)"))
+_ARTICLE_SUBJECT = re.compile(merge_iy(rf"\bdieu\s+\d\s*[.:]\s+(?P<a>{_UNIT_PHRASE})\s+(?:cap\s+nhat|co\s+trach|chiu|thuc\s+hien|quan\s+ly|to\s+chuc)"))
 _AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")
 
 

@@ -234,6 +234,30 @@ def _unit_chain_end(key: str) -> int | None:
         end = following.end()
 
 
+_DOAN_TYPE_KEYS = {key: printed for key, printed in _UNIT_TYPE_KEYS.items() if key.endswith("doan")}
+# "Sw đoàn bộ-binh 308", "Lir đoàn 596", "Trung: đoàn ra-đa 291": the first word of a "... đoàn" type misread, or a
+# speck between the two, where a number follows (a branch of service may stand between).
+_DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})\s*[:;,.]?\s+(đoàn|doan)\b(?=(?:\s+[^\W\d_][\w\-]*){0,3}\s+\d{1,4}\b)",
+                                re.IGNORECASE)
+
+
+def repair_doan_types(text: str) -> str:
+    """Each damaged "<word> đoàn" type before a unit's number spelled as the type it is nearest, when only one is
+    near: a letter off for a short first word ("Sw"), two for a longer one ("Lir"); ties are left alone."""
+    def fix(match: re.Match[str]) -> str:
+        key = fold_iy(match.group(1)).lower() + "doan"
+        if key in _DOAN_TYPE_KEYS:
+            return f"{match.group(1)} {match.group(2)}"
+        if not match.group(1)[:1].isupper():  # a name's capital: "số đoạn 5" stays
+            return match.group(0)
+        scored = sorted((Levenshtein.distance(key, known), printed) for known, printed in _DOAN_TYPE_KEYS.items())
+        allowed = 1 if len(match.group(1)) <= 2 else 2
+        if scored[0][0] <= allowed and scored[1][0] > scored[0][0]:
+            return scored[0][1]
+        return match.group(0)
+    return _DAMAGED_DOAN_TYPE.sub(fix, text)
+
+
 def _repair_unit_types(value: str) -> tuple[str, bool]:
     """"Ti ung đoàn 291", "L đoàn 596", "Tung ¿ doin 48": a damaged unit type before its number.
 
@@ -310,7 +334,12 @@ def _has_marks(text: str) -> bool:
     return any(not ch.isascii() and ch.isalpha() for ch in text)
 
 
-_UNIT_TYPE_SET = frozenset(UNIT_TYPES)
+_DASHED_PHRASES = frozenset(tuple(fold_iy(w) for w in re.split(r"[\s\-]+", entry) if w)
+                            for entry in (*UNIT_TYPES, *UNIT_BRANCHES) if "-" in entry)
+
+
+def _dashed_somewhere(canonical_words: list[str]) -> bool:
+    return tuple(fold_iy(w) for w in canonical_words) in _DASHED_PHRASES
 
 
 def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: str, marks: bool) -> str:
@@ -326,7 +355,8 @@ def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: 
             printed = fixed[:1].upper() + fixed[1:] if printed[:1].isupper() else fixed[:1].lower() + fixed[1:]
         if k:
             gap = value[words[start + k - 1].end : word.start]
-            out.append("-" if "-" in gap and canonical not in _UNIT_TYPE_SET else " ")  # "ra-đa"; "Su-doan" is a speck
+            # "ra-đa" is printed so; "Su-doan", "bộ-binh" are specks (no spelling of theirs has the dash)
+            out.append("-" if "-" in gap and _dashed_somewhere(canonical_words) else " ")
         out.append(printed)
     return "".join(out)
 
@@ -453,6 +483,7 @@ def read_unit_name(value: str, marks: bool | None = None) -> str | None:
 
 def _untangle_unit(value: str) -> tuple[str, bool]:
     """OCR's spacing and punctuation damage inside a unit name undone, a damaged type put right; (value, repaired)."""
+    value = repair_doan_types(value)
     value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
     value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
     value = re.sub(r"(?<=[^\W\d_]{3}):(?=\d)", " ", value)  # "Lữ đoàn công binh:229": a colon for a space

@@ -280,3 +280,43 @@ def test_a_full_stop_between_a_units_type_and_its_number_on_the_next_line():
             "738, Quân khu 3.\n")
     assert _units(page)["unit"] == "Trung đoàn 738, Quân khu 3"
     assert parse_unit("Trung đoàn.") is None  # a type with its number lost names no unit
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("Sw đoàn bộ-binh 308", "Sư đoàn bộ binh 308"),  # the type's first word a letter off, a speck in the branch
+    ("Lir đoàn 596", "Lữ đoàn 596"),  # two letters off in a longer word
+    ("Trung: đoàn ra-đa 291", "Trung đoàn ra-đa 291"),  # a colon inside the type
+])
+def test_a_damaged_doan_type_before_the_units_number(printed, expected):
+    assert values(extract_fields([f"Đơn vị quản lý: {printed}\n"]))["unit"] == expected
+    assert _units(f"Điều 1. Loại khỏi biên chế 01 máy PRC-25 của\n{printed}.\n")["unit"] == expected
+
+
+def test_a_lower_case_word_before_doan_is_no_damaged_type():
+    from ingest.values import repair_doan_types
+    assert repair_doan_types("theo số đoạn 5 của quy định") == "theo số đoạn 5 của quy định"
+
+
+def test_a_unit_label_after_a_row_number_ocr_read_as_letters():
+    page = "6 Năm sản xuất 1971\ntị Don vị có trang bị Tiểu đoàn 14, Trung đoàn 291\n8 Cấp chất lượng 1\n"
+    assert _units(page)["unit"] == "Tiểu đoàn 14, Trung đoàn 291"
+
+
+def test_an_articles_subject_that_organises_the_disposal_holds_the_item():
+    page = ("Điều 1. Loại khỏi biên chế 01 (một) máy PRC-25, số hiệu 980091.\n"
+            "Điều 2. Lữ đoàn 596 tổ chức thanh lý trang bị theo quy định hiện hành.\n")
+    assert _units(page)["unit"] == "Lữ đoàn 596"
+
+
+HEADER = ("SƯ ĐOÀN 320 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTRUNG ĐOÀN 48 Độc lập - Tự do - Hạnh phúc\n"
+          "Số: 840/PBD-KT\n\nPHIẾU BẢO DƯỠNG KỸ THUẬT\n")
+
+
+@pytest.mark.parametrize("printed", ["Trung đoàn 48, Sư Goan 32055", "Trung đoàn AB, Su doan 320"])
+def test_a_chain_element_damaged_past_reading_is_taken_from_the_header(printed):
+    assert _units(HEADER + f"Đơn vị quản lý: {printed}\n")["unit"] == "Trung đoàn 48, Sư đoàn 320"
+
+
+def test_the_header_completes_no_chain_the_damaged_element_does_not_resemble():
+    assert _units(HEADER + "Đơn vị quản lý: Trung đoàn 48, Kho xăng dầu\n")["unit"] == "Trung đoàn 48"
+    assert _units(HEADER + "Đơn vị quản lý: Trung đoàn 48\n")["unit"] == "Trung đoàn 48"  # nothing damaged: as printed

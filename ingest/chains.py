@@ -1,0 +1,118 @@
+"""A unit chain completed from elsewhere in the same document.
+
+OCR cuts a chain ("Trung đoàn 292," at a line's end, the rest garbled) or damages one of its elements past
+reading ("Trung đoàn 48, Sư Goan 32055"). The document usually prints the same chain whole somewhere else: in
+another sentence, or in its header block (the parent unit above the issuing one). Each rule here takes the
+missing part only where the document gives one answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from common.text import fold_iy
+from ingest.labels import Line
+from ingest.values import read_unit_name
+
+__all__ = ["completed_chain"]
+
+
+def completed_chain(value: str, lines: list[Line]) -> str | None:
+    """The whole chain `value` is part of, or None when the document does not tell it."""
+    return _chain_completed(value, lines) or _chain_extended(value, lines) or _chain_from_header(value, lines)
+
+
+_CUT_UNIT = re.compile(r"\s*,\s*(?P<rest>[a-z][a-z ]{2,40}?)[\W_]*$")
+
+
+def _chain_completed(value: str, lines: list[Line]) -> str | None:
+    """A chain cut before its last number at a line's end ("Trung đoàn bộ binh 36, Sư đoàn bộ binh", the 308 lost
+    with the cell's next line): the number the document prints beside that same unit elsewhere (its header,
+    "SƯ ĐOÀN BỘ BINH 308"), when it prints one number only."""
+    wanted = fold_iy(value).lower()
+    for line in lines:
+        at = line.key.find(wanted)
+        cut = _CUT_UNIT.match(line.key, at + len(wanted)) if at >= 0 else None
+        if cut is None or read_unit_name(line.original(cut.start("rest"), cut.end("rest")) + " 1") is None:
+            continue
+        same = re.compile(r"\b" + r"\s+".join(cut["rest"].split()) + r"[\s.]+(\d{1,4})\b")
+        printed = {(match[1], other.original(match.start(), match.end(1))) for other in lines for match in same.finditer(other.key)}
+        if len({number for number, _ in printed}) != 1:
+            return None
+        found = read_unit_name(sorted(printed)[0][1])
+        return f"{value}, {found}" if found else None
+    return None
+
+
+_AFTER_CHAIN_COMMA = re.compile(r"\s*[,;]\s*")
+
+
+def _chain_extended(value: str, lines: list[Line]) -> str | None:
+    """A unit named alone where the document also prints it with the unit it belongs to ("về Trung đoàn 292,"
+    the line's end garbled, then "cho Trung đoàn 292, Sư đoàn 363."): the chain, when the document gives the
+    same parent wherever it does, and the parent is a unit of another type."""
+    if "," in value:
+        return None
+    wanted = fold_iy(value).lower()
+    own_type = wanted.rsplit(" ", 1)[0]
+    parents: set[str] = set()
+    for line in lines:
+        for at in (match.end() for match in re.finditer(r"\b" + re.escape(wanted) + r"(?![\w])", line.key)):
+            gap = _AFTER_CHAIN_COMMA.match(line.key, at)
+            parent = read_unit_name(line.original(gap.end(), len(line.key))) if gap else None
+            if parent and "," not in parent and not fold_iy(parent).lower().startswith(own_type):
+                parents.add(parent)
+    return f"{value}, {parents.pop()}" if len(parents) == 1 else None
+
+
+_HEADER_LINES = 4  # the header block's lines with text, on the first page
+_SIDE = re.compile(r"\s*,\s*")
+
+
+def _header_chain(lines: list[Line]) -> tuple[str, str] | None:
+    """(issuing unit, its parent) as the header block prints them, the parent on the line above
+    ("QUÂN KHU 3" over "TRUNG ĐOÀN 738"); None unless exactly two numbered units stand there."""
+    units: list[str] = []
+    for line in [line for line in lines if line.page == 1 and line.text.strip()][:_HEADER_LINES]:
+        name = read_unit_name(line.text.strip(" \"'`.:-_|"))
+        if name and "," not in name and re.search(r"\d", name) and name not in units:
+            units.append(name)
+    return (units[1], units[0]) if len(units) == 2 else None
+
+
+def _like(garbled: str, unit: str) -> bool:
+    """Whether a damaged element could be `unit`: its type's words, or two or more of its number's digits in a row."""
+    key = fold_iy(garbled).lower()
+    unit_type, _, number = fold_iy(unit).lower().rpartition(" ")
+    if unit_type and unit_type in key:
+        return True
+    digits = re.findall(r"\d{2,}", key)
+    return any(run in number or number in run for run in digits if len(number) >= 2)
+
+
+def _chain_from_header(value: str, lines: list[Line]) -> str | None:
+    """One element of a chain read, the other damaged past reading ("o 38, Quân khu 3", "Trung đoàn 48, Sư Goan
+    32055"), where the header block prints the chain: the header's, when the damaged element still looks like the
+    one it lacks (its type's words or its number's digits)."""
+    if "," in value:
+        return None
+    chain = _header_chain(lines)
+    if chain is None or value not in chain:
+        return None
+    child, parent = chain
+    missing = parent if value == child else child
+    wanted = fold_iy(value).lower()
+    for line in lines[_HEADER_LINES:]:
+        at = line.key.find(wanted)
+        if at < 0:
+            continue
+        if value == child:  # "Trung đoàn 48, <damaged parent>"
+            gap = _SIDE.match(line.key, at + len(wanted))
+            damaged = line.original(gap.end(), len(line.key))[:24] if gap else ""
+        else:  # "<damaged child>, Quân khu 3"
+            before = line.key[:at]
+            gap = re.search(r"\s*,\s*$", before)
+            damaged = line.original(max(0, gap.start() - 24), gap.start()) if gap else ""
+        if damaged and read_unit_name(damaged) is None and _like(damaged, missing):
+            return f"{child}, {parent}"
+    return None

@@ -192,7 +192,8 @@ def find_serial(value: str, skip: int = 4) -> str | None:
 
     Skipped words must not look like part of a serial; the serial found needs three digits.
     """
-    # "$134425": a serial's S read as the dollar sign it looks like, not debris before the serial.
+    # "$134425", "5§-5615": a serial's S read as the dollar or section sign it looks like, not debris.
+    value = re.sub(r"(?<=\w)§(?=[-\w])", "S", value)
     words = [_OPENING.sub("", re.sub(r"^\$(?=\d{3})", "S", w)) for w in value.replace("|", " ").split()]
     words = [w for w in words if w]
     for start in range(min(skip + 1, len(words))):

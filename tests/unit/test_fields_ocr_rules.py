@@ -302,3 +302,8 @@ def test_a_name_whose_model_ocr_left_no_letter_of_takes_the_model_read_beside_it
 def test_a_serial_opening_with_its_model_whose_t_was_read_as_seven():
     page = "Tên trang bị: Xe tăng T-62\nKý hiệu: T-62\nSố đăng ký: 762-6615\n"
     assert values(extract_fields([page]))["serial_number"] == "T62-6615"
+
+
+def test_a_serials_s_read_as_a_section_sign_is_kept():
+    page = "2 Kiểu D-30\n3 Số xuất xưởng 5§-5615\n4 Đơn vị có trang bị Trung đoàn phòng không 280\n"
+    assert values(extract_fields([page]))["serial_number"] == "5S-5615"

@@ -570,7 +570,9 @@ _NOUN_FOLDED = tuple((tuple(fold_iy(noun).split()), noun) for noun in EQUIPMENT_
 # The words of a register table's column heads (folded): a value made of nothing else names no item.
 _COLUMN_WORDS = frozenset("tt stt ki hieu so cap chat luong don vi tinh ghi chu nam san xuat tinh trang ket qua cl sl ccl "
                           "kihieu sohieu soluong".split())
-_OPENS_WITH_DATE = re.compile(r"^\W*\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b|^\W*\d{1,2}/\d{4}\b")  # a history row's date
+# A history row's date, a sentence opening with its year ("Năm 2004 tổ kiểm kê đã kiểm đếm ...").
+_OPENS_WITH_DATE = re.compile(r"^\W*(?:\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b|\d{1,2}/\d{4}\b|(?:năm|ngày|tháng)\s+\d)",
+                              re.IGNORECASE)
 _NOT_A_NAME = re.compile(rf"^\W*(?:{UNIT_WORDS}|dai dien|nguoi|ho va ten)\b")
 
 

@@ -307,3 +307,8 @@ def test_a_serial_opening_with_its_model_whose_t_was_read_as_seven():
 def test_a_serials_s_read_as_a_section_sign_is_kept():
     page = "2 Kiểu D-30\n3 Số xuất xưởng 5§-5615\n4 Đơn vị có trang bị Trung đoàn phòng không 280\n"
     assert values(extract_fields([page]))["serial_number"] == "5S-5615"
+
+
+def test_a_sentence_opening_with_its_year_is_no_items_name():
+    from ingest.values import is_item_name
+    assert not is_item_name("Năm 2004 tổ kiểm kê đã kiểm đếm thực")

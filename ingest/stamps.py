@@ -152,13 +152,23 @@ def _work_copy(image: Image.Image, factor: int) -> np.ndarray:
     return np.asarray(small)
 
 
-def _ink_colour_mask(rgb: np.ndarray, *, chroma_min: int) -> np.ndarray:
-    """Saturated ink: red, purple or blue stamp ink. Grey text, paper and noise have no chroma."""
+def _chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(chroma, brightest channel) per pixel: how coloured it is, and whether it is too dark for its hue to mean
+    anything (near-black pixels)."""
     red, green, blue = cv2.split(rgb)
     brightest = cv2.max(cv2.max(red, green), blue)
-    chroma = cv2.subtract(brightest, cv2.min(cv2.min(red, green), blue))
-    # near-black pixels have a meaningless hue
-    return cv2.bitwise_and(cv2.compare(chroma, chroma_min, cv2.CMP_GE), cv2.compare(brightest, 60, cv2.CMP_GE))
+    return cv2.subtract(brightest, cv2.min(cv2.min(red, green), blue)), brightest
+
+
+def _ink_colour_mask(rgb: np.ndarray, *, chroma_min: int | None) -> np.ndarray:
+    """Saturated ink: red, purple or blue stamp ink. Grey text, paper and noise have no chroma. `chroma_min` None:
+    the threshold is the image's own (Otsu), between its paper and its ink."""
+    chroma, brightest = _chroma(rgb)
+    if chroma_min is None:
+        _, coloured = cv2.threshold(chroma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    else:
+        coloured = cv2.compare(chroma, chroma_min, cv2.CMP_GE)
+    return cv2.bitwise_and(coloured, cv2.compare(brightest, 60, cv2.CMP_GE))
 
 
 def _size_fits(rect: RotatedRect, px_per_mm: float) -> bool:
@@ -345,11 +355,7 @@ def _ink_in_crop(crop: Image.Image, cue: Cue, *, by_contrast: bool = False) -> n
     if cue in ("colour", "words") and crop.mode == "RGB":
         rgb = np.asarray(crop)
         if by_contrast:
-            red, green, blue = cv2.split(rgb)
-            brightest = cv2.max(cv2.max(red, green), blue)
-            chroma = cv2.subtract(brightest, cv2.min(cv2.min(red, green), blue))
-            _, ink = cv2.threshold(chroma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-            return cv2.bitwise_and(ink, cv2.compare(brightest, 60, cv2.CMP_GE))
+            return _ink_colour_mask(rgb, chroma_min=None)
         # Hysteresis: JPEG keeps colour at half resolution, so thin strokes (the hat of Ậ) come out pale;
         # pale ink counts where it touches clearly coloured ink.
         strong = _ink_colour_mask(rgb, chroma_min=60)

@@ -51,6 +51,9 @@ _CODE_FIXES = (
     (re.compile(r"(?<=[A-ZĐ])\+(?=[A-ZĐ])"), "-"),  # a dash read as "+" ("BB+LĐ675")
     (re.compile(r"(?<![A-Za-z])L-D(?=\d)"), "LĐ"),  # the stroke of Đ read as a dash before it ("L-D675")
     (re.compile(r"(?<=[A-ZĐ])KTKT(?![A-Za-z])"), "KT-KT"),  # the dash lost between two codes ("CKTKT")
+    (re.compile(r"(?<=/)Q[O0]Đ(?=-)"), "QĐ"),  # a speck read as O inside QĐ ("QOĐ")
+    # The dash lost after the kind (quyết định, biên bản), which always stands alone before the issuer's code.
+    (re.compile(r"(?<=/)(QĐ|BB)(?=[A-ZĐ]{2,}(?:-|$))"), r"\1-"),
 )
 
 

@@ -283,6 +283,8 @@ def test_ocr_document_numbers():
     ("Số: 441/BB-đ14. |", "441/BB-d14"),  # a battalion's code with a stroke OCR added
     ("Số: 323/BB+L-D675-KT", "323/BB-LĐ675-KT"),  # a dash read as "+", the stroke of Đ as a dash
     ("Số: 4742/QĐ-CKTKT", "4742/QĐ-CKT-KT"), ("Số: 354/PSC-TCKTKT", "354/PSC-TCKT-KT"),  # a dash lost
+    ("Số: 135/BBXM", "135/BB-XM"), ("Số: 12/QĐBQP", "12/QĐ-BQP"),  # the dash lost after the kind
+    ("Số: 2137/QOĐ-e141", "2137/QĐ-e141"),  # a speck read as O inside QĐ
 ])
 def test_ocr_damage_to_the_codes_of_a_document_number(printed, expected):
     page = f"TRUNG ĐOÀN 141\n{printed}\nHà Nội, ngày 05 tháng 01 năm 2020\nBIÊN BẢN KIỂM TRA KỸ THUẬT\n"

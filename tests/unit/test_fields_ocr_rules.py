@@ -312,3 +312,9 @@ def test_a_serials_s_read_as_a_section_sign_is_kept():
 def test_a_sentence_opening_with_its_year_is_no_items_name():
     from ingest.values import is_item_name
     assert not is_item_name("Năm 2004 tổ kiểm kê đã kiểm đếm thực")
+
+
+def test_a_serial_after_its_label_and_a_speck_at_the_lines_end():
+    page = ("Điều 1. Điều chuyển 01 (một) xe thiết giáp chở quân M113, ký hiệu M113, số hiệu'\n"
+            "-K670838, năm sản xuất 1964, chất lượng cấp 2 từ Lữ đoàn 201 về Trung đoàn 141.\n")
+    assert values(extract_fields([page]))["serial_number"] == "K670838"

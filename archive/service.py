@@ -50,7 +50,6 @@ from archive.review import CORRECTABLE, apply_correction, uncertain_fields
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
-from common.identifiers import lookalike_key
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
@@ -412,13 +411,10 @@ class ArchiveService:
         return replace(extraction, fields=fields)
 
     def _serial_candidates(self, value: str, own_id: str | None) -> list[str]:
-        """Serials other documents carry that `value` may stand for. The index answers only its best tier,
-        so when that is the document's own (mis-read) serial, ask again by the look-alike key."""
-        for probe in (value, lookalike_key(value)):
-            names = [m.serial_number for m in self.index.find_serial(probe) if set(m.document_ids) - {own_id}]
-            if names:
-                return names
-        return []
+        """Serials other documents carry that `value` may stand for. The index answers only its best tier, so the
+        document itself is left out: its own misread serial ("K2-82-49", the Z read as 2) would be the exact match
+        hiding the look-alike its item's other documents print ("KZ-82-49")."""
+        return [m.serial_number for m in self.index.find_serial(value, excluding=own_id)]
 
     def _known_serial_in_text(self, extraction: Extraction) -> FieldValue | None:
         for page in extraction.pages:

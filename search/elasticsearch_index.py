@@ -609,7 +609,8 @@ class ElasticsearchIndex:
 
     # -- serials ---------------------------------------------------------------------
 
-    def find_serial(self, serial: str, access: Access | None = None) -> tuple[SerialMatch, ...]:
+    def find_serial(self, serial: str, access: Access | None = None, *,
+                    excluding: str | None = None) -> tuple[SerialMatch, ...]:
         self._check_open()
         key = serial_key(serial)
         if not key:
@@ -629,6 +630,8 @@ class ElasticsearchIndex:
             for rank, (_match, tier_query) in enumerate(tiers)]}}
         if access is not None:  # unscored: every tier only among the documents the person may see
             query = {"bool": {"must": [query], "filter": self._access_filters(access)}}
+        if excluding is not None:
+            query = {"bool": {"must": [query], "must_not": [{"term": {"document_id": excluding}}]}}
         self._ensure()
         with self._translated("find_serial"):
             self._check_access_fields(access)

@@ -15,9 +15,12 @@ class SearchIndex(Protocol):
 
     def search(self, query: SearchQuery) -> SearchPage: ...
 
-    def find_serial(self, serial: str, access: Access | None = None) -> tuple[SerialMatch, ...]:
+    def find_serial(self, serial: str, access: Access | None = None, *,
+                    excluding: str | None = None) -> tuple[SerialMatch, ...]:
         """Serials matching after normalisation; only the best tier (exact, then OCR look-alike, then near miss).
-        With `access`, only documents it allows count: a serial carried by none of them is not found."""
+        With `access`, only documents it allows count: a serial carried by none of them is not found.
+        `excluding`: a document left out of every tier (the one whose own reading is being confirmed: its own
+        misread serial must not hide the look-alike others print)."""
 
     def count(self) -> int: ...
 

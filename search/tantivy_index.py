@@ -541,7 +541,8 @@ class TantivyIndex:
 
     # -- serials ---------------------------------------------------------------------
 
-    def find_serial(self, serial: str, access: Access | None = None) -> tuple[SerialMatch, ...]:
+    def find_serial(self, serial: str, access: Access | None = None, *,
+                    excluding: str | None = None) -> tuple[SerialMatch, ...]:
         self._check_open()
         key = serial_key(serial)
         if not key:
@@ -556,8 +557,10 @@ class TantivyIndex:
         with _translated("find_serial"):
             searcher = self._index.searcher()
             allowed = self._access_clauses(access, searcher)
+            if excluding is not None:
+                allowed = allowed + [(_OCCUR.MustNot, tantivy.Query.term_query(self._schema, "document_id", excluding))]
             for match, tier_query in tiers:
-                if allowed:  # each tier only among the documents the person may see
+                if allowed:  # each tier only among the documents the person may see (and not the one left out)
                     tier_query = _boolean([(_OCCUR.Must, tier_query)] + allowed)
                 result = searcher.search(tier_query, SERIAL_FETCH, count=True)
                 if result.count > SERIAL_FETCH:

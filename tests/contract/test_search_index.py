@@ -379,6 +379,16 @@ def test_find_serial_returns_only_the_best_tier(index):
     assert {m.serial_number for m in index.find_serial("KB-15-86")} == {"KB-15-84", "KB-15-83"}
 
 
+def test_find_serial_leaving_one_document_out_reaches_the_lookalike_tier(index):
+    # A scan read the Z of KZ-82-49 as 2: its own serial is the exact match and hides its item's other documents.
+    index.add([rec("misread", "lý lịch", serial_number="K2-82-49"), rec("k1", "kiểm tra", serial_number="KZ-82-49"),
+               rec("k2", "bảo dưỡng", serial_number="KZ-82-49")])
+
+    assert index.find_serial("K2-82-49") == (SerialMatch("K2-82-49", ("misread",), "exact"),)
+    assert index.find_serial("K2-82-49", excluding="misread") == (SerialMatch("KZ-82-49", ("k1", "k2"), "lookalike"),)
+    assert index.find_serial("KZ-82-49", excluding="k1") == (SerialMatch("KZ-82-49", ("k2",), "exact"),)
+
+
 @pytest.mark.parametrize("asked", ["ZZ-0000-Q", "", "  -- "])
 def test_find_serial_unknown_is_empty(index, asked):
     index.add(SERIAL_CORPUS)

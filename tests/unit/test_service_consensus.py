@@ -62,3 +62,18 @@ def test_scans_ingested_before_the_clean_document_are_confirmed_at_the_end_of_th
     service.reconfirm_serial(early.document_id)
     assert service.document(early.document_id).serial_number == "KB-15-84"
     assert len(service.equipment("KB-15-84").documents) == 2
+
+
+
+def test_a_scan_whose_misread_serial_is_its_items_look_alike_key_is_confirmed_at_the_end_of_the_batch(service, tmp_path):
+    from archive.batch import BatchIngest
+
+    # The B of KB-15-84 read as 8: the scan's own serial is then the exact match for itself, and must not hide
+    # the look-alike serial its item's other documents carry.
+    early = service.store_extraction(b"scan-7", "a-early.tif", ocr_extraction("K8-15-84", 0.64))
+    clean = tmp_path / "b-logbook.pdf"
+    clean.write_bytes(text_pdf(DOSSIER_KB_15_84["logbook.pdf"]))
+    BatchIngest(service, workers=1).run([clean])
+    assert service.reconfirm_serial(early.document_id)
+    assert service.document(early.document_id).serial_number == "KB-15-84"
+    assert len(service.equipment("KB-15-84").documents) == 2

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from common.designations import catalogue_entry, normalize_designation
 from common.identifiers import lookalike_key, serial_key
 from common.vocabulary import COUNTRIES, EQUIPMENT_NOUNS, MAKER_WORDS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
+from ingest.plausibility import is_vietnamese_syllable
 from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
 
@@ -244,12 +245,14 @@ _DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})\s*[:;,.]?\s+(đoàn|doan)\b(
 
 def repair_doan_types(text: str) -> str:
     """Each damaged "<word> đoàn" type before a unit's number spelled as the type it is nearest, when only one is
-    near: a letter off for a short first word ("Sw"), two for a longer one ("Lir"); ties are left alone."""
+    near: a letter off for a short first word ("Sw"), two for a longer one ("Lir"); ties are left alone, and so is
+    a first word that is a Vietnamese syllable (a text layer's "Phái đoàn 5" is a delegation)."""
     def fix(match: re.Match[str]) -> str:
         key = fold_iy(match.group(1)).lower() + "doan"
         if key in _DOAN_TYPE_KEYS:
             return f"{match.group(1)} {match.group(2)}"
-        if not match.group(1)[:1].isupper():  # a name's capital: "số đoạn 5" stays
+        # Only OCR debris is repaired, in a capitalised type: "số đoạn 5", "Phái đoàn 5" are words and stay.
+        if not match.group(1)[:1].isupper() or is_vietnamese_syllable(match.group(1)):
             return match.group(0)
         scored = sorted((Levenshtein.distance(key, known), printed) for known, printed in _DOAN_TYPE_KEYS.items())
         allowed = 1 if len(match.group(1)) <= 2 else 2

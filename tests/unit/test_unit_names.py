@@ -295,6 +295,7 @@ def test_a_damaged_doan_type_before_the_units_number(printed, expected):
 def test_a_lower_case_word_before_doan_is_no_damaged_type():
     from ingest.values import repair_doan_types
     assert repair_doan_types("theo số đoạn 5 của quy định") == "theo số đoạn 5 của quy định"
+    assert repair_doan_types("Phái đoàn 5 đã đến") == "Phái đoàn 5 đã đến"  # a word, not OCR debris
 
 
 def test_a_unit_label_after_a_row_number_ocr_read_as_letters():

@@ -642,13 +642,24 @@ def serial_with_model(serial: str, designation: str) -> str:
     model = designation.replace("-", "")
     if len(model) < 3 or head == model:
         return serial
+    if len(head) == 1 and rest.partition("-")[2] and serial_with_model(rest, designation).startswith(model + "-"):
+        return serial_with_model(rest, designation)  # "số hiệu - 3 / P19-7883": a speck before the label's line break
     if not dash:  # "VRUB127230": a misread model and its dash lost with it, the number after it whole
         head, rest = serial[: len(model)], serial[len(model):]
         if not re.fullmatch(r"\d{3,6}", rest):
             return serial
-    if _model_shape(head) == _model_shape(model) and serial_key(head) != serial_key(model):
+    if serial_key(head) != serial_key(model) and _near_model(_model_shape(head), _model_shape(model)):
         return f"{model}-{rest}"
     return serial
+
+
+def _near_model(head: str, model: str) -> bool:
+    """The same model under OCR's look-alikes; a model of five or more characters may also have one more
+    letter misread ("VRUSI2" for VRU812): its other letters and the designation beside it still say which."""
+    if len(head) != len(model):
+        return False
+    differing = sum(a != b for a, b in zip(head, model))
+    return differing == 0 or (differing == 1 and len(model) >= 5 and head[:2] == model[:2])
 
 
 def _model_shape(text: str) -> str:

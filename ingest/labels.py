@@ -18,7 +18,7 @@ from typing import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from common.text import fold_iy, fold_map
-from ingest.values import repair_doan_types
+from ingest.values import parse_grade, parse_year, repair_doan_types
 
 __all__ = ["Hit", "Label", "Line", "LABELS", "clean_value", "is_leader_line", "label_hits", "split_lines", "values_after"]
 
@@ -253,7 +253,7 @@ def _exact_hits(line: Line) -> list[_Raw]:
     return found
 
 
-def _fuzzy_label(words: list[str], leader: bool) -> tuple[Label, int] | None:
+def _fuzzy_label(words: list[str], leader: bool, value: str = "") -> tuple[Label, int] | None:
     """The label that the last words before a delimiter misprint, and how many words it takes.
 
     "S0 hieu", "Nam san xuai", "Don Vi SU HUNG", "Sốiệu", "S6 hiéu trang bi": one or two
@@ -263,28 +263,39 @@ def _fuzzy_label(words: list[str], leader: bool) -> tuple[Label, int] | None:
     """
     best: tuple[float, Label, int] | None = None
     for count in range(1, min(4, len(words)) + 1):
-        found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:])), leader)
+        found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:])), leader, value)
         if found is not None and (best is None or found[0] > best[0]):
             best = (found[0], found[1], count)
     return (best[1], best[2]) if best else None
 
 
+def _closest_label(spaceless: str, leader: bool, value: str = "") -> tuple[float, Label] | None:
+    """The nearest label whose value may be `value`: "gấxuẩtxưởng. . VRU812-9369" is as near "Năm xuất xưởng"
+    as "Số xuất xưởng", and only the value tells them apart."""
+    return next((found for found in _near_labels(spaceless, leader) if _value_fits(found[1].field, value)), None)
+
+
 @lru_cache(maxsize=8192)
-def _closest_label(spaceless: str, leader: bool) -> tuple[float, Label] | None:
+def _near_labels(spaceless: str, leader: bool) -> tuple[tuple[float, Label], ...]:
+    """Labels within a letter or two of `spaceless`, nearest (and longest) first."""
     if len(spaceless) < 5 or len(spaceless) > 24:
-        return None
-    best: tuple[float, Label] | None = None
+        return ()
+    near: list[tuple[float, Label]] = []
     for folded, label in _SPACELESS.items():
         if len(folded) < 5 or abs(len(folded) - len(spaceless)) > 2:
             continue
         allowed = 2 if len(folded) >= 10 or (leader and len(folded) >= 8) else 1
         distance = Levenshtein.distance(spaceless, folded, score_cutoff=allowed)
-        if distance > allowed:
-            continue
-        score = len(folded) - 3 * distance
-        if best is None or score > best[0]:
-            best = (score, label)
-    return best
+        if distance <= allowed:
+            near.append((len(folded) - 3 * distance, label))
+    return tuple(sorted(near, key=lambda found: -found[0]))
+
+
+def _value_fits(field: str, value: str) -> bool:
+    """A year's or a grade's label is followed by a year or a grade (or by nothing on its line)."""
+    parse = {"year_of_manufacture": parse_year, "quality_grade": parse_grade}.get(field)
+    value = clean_value(value)
+    return parse is None or not value or parse(value) is not None
 
 
 _FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})")
@@ -305,7 +316,7 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         if not words or len(re.findall(r"\d", words[-1][1])) >= 2:
             continue  # a value ("6D-6172....") ends here, not a label
         leader = ":" not in end.group() and "：" not in end.group()
-        fuzzy = _fuzzy_label([w for _, w in words], leader)
+        fuzzy = _fuzzy_label([w for _, w in words], leader, line.original(end.end(), len(line.key)))
         if fuzzy is None:
             continue
         label, count = fuzzy
@@ -326,6 +337,7 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
 # Fields whose values have a shape their parsers check (a serial, a year, a grade, a model):
 # only these may take a damaged label that no delimiter confirms.
 _SHAPED_FIELDS = {"serial_number", "year_of_manufacture", "quality_grade", "designation"}
+_ABBREVIATION = re.compile(r"\(\s*[a-z]{2,5}\s*\)")
 _OPENING_WORDS = re.compile(r"^(?P<pre>[\W\d_]{0,10}?)(?P<words>[^\W\d_][^\s|]*(?:\s+[^\s|]+){0,3})")
 
 
@@ -333,15 +345,19 @@ def _fuzzy_opening(line: Line) -> _Raw | None:
     """A damaged label opening a line with no delimiter after it: "Số Hệu BMP1-7886",
     "SỐ dang ty. 6D-6172", "3 |S6 xuất xưởng 10315-XB". Shaped fields only, and only when
     printed capitalised or after a row number or table rule."""
-    match = _OPENING_WORDS.match(line.key)
+    # "3 |Biénsé(BKS) | BH-78-06": the abbreviation in brackets glued to a damaged label is set aside, and says
+    # a label ends there, so one word is enough.
+    key = _ABBREVIATION.sub(lambda m: " " * len(m.group()), line.key)
+    match = _OPENING_WORDS.match(key)
     if match is None or not _LINE_START.match(match["pre"]):
         return None
     start = match.start("words")
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", match["words"])]
+    abbreviated = key != line.key and bool(words) and line.key[words[0][1]] == "("
     best: tuple[float, Label, int] | None = None
-    for count in range(2, len(words) + 1):
+    for count in range(1 if abbreviated else 2, len(words) + 1):
         spaceless = re.sub(r"[^a-z]", "", line.key[start : words[count - 1][1]])
-        found = _closest_label(spaceless, False)
+        found = _closest_label(spaceless, False, line.original(words[count - 1][1], len(line.key)))
         if found is not None and found[1].field in _SHAPED_FIELDS and (best is None or found[0] > best[0]):
             best = (found[0], found[1], count)
     if best is None:
@@ -350,7 +366,7 @@ def _fuzzy_opening(line: Line) -> _Raw | None:
     if not (line.original(start, start + 1).isupper() or re.search(r"[\d|]", match["pre"])):
         return None
     end = words[count - 1][1]
-    tail = re.match(r"[\s.…·_:：\-—–]*", line.key[end:])
+    tail = re.match(r"[\s.…·_:：\-—–]*", key[end:])
     return _Raw(label, start, end + (tail.end() if tail else 0), False, "", "", True, True)
 
 

@@ -105,7 +105,7 @@ def _mid_sentence(page: _Page, key_position: int) -> bool:
 # --- the item ------------------------------------------------------------------------------
 
 # OCR drops specks between the words of a label: "số 'hiệu P18-4986".
-_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´]+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´-]+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _PLATE = re.compile(merge_iy(r"\bbien\s+so\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
 _YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
@@ -155,7 +155,7 @@ _GRADE_CHANGE = re.compile(
 )
 _GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+(?P<luong>luong|[a-z]{{1,5}})\s+cap\s+{GRADE_TOKEN}")  # "chất Ti cấp 1"
 # "đạt cấp chất l0 3", "Cấp chất gn: Cấp 2": "cấp chất" stands, OCR broke "lượng".
-_GRADE_REACHED = re.compile(rf"\bdat\s+cap\s+chat\s+[a-z0-9]{{1,6}}\s*[:.]?\s+{GRADE_TOKEN}")
+_GRADE_REACHED = re.compile(rf"\bdat\s+cap\s+chat\s+(?:[a-z]\s+)?[a-z0-9]{{1,6}}\s*[:.]?\s+{GRADE_TOKEN}")  # "chất t lượng 3"
 _GRADE_LABEL_BROKEN = re.compile(rf"\bcap\s+chat\s+(?!luong\b)[a-z0-9]{{1,6}}\s*[:.]\s*(?:cap\s*)?{GRADE_TOKEN}")
 
 

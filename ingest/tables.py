@@ -20,6 +20,7 @@ from typing import Callable
 from rapidfuzz.distance import Levenshtein
 
 from ingest.labels import Line, label_hits
+from ingest.values import unmarked_code
 from common.identifiers import serial_key
 from common.text import fold_iy
 
@@ -165,7 +166,7 @@ def _text_score(words: list[str]) -> float:
 
 def _model_score(words: list[str]) -> float:
     if len(words) == 1:
-        return 1.5 if _MODEL.match(words[0]) else _IMPOSSIBLE
+        return 1.5 if _MODEL.match(unmarked_code(words[0])) else _IMPOSSIBLE
     if len(words) == 2 and re.fullmatch(r"[A-Za-z]{1,6}", words[0]) and re.fullmatch(r"\d[\dA-Za-z]{0,4}", words[1]):
         return 1.0  # "Type 59", and a model as a clerk writes it: "M 46", "T 55"
     return _IMPOSSIBLE

@@ -8,6 +8,7 @@ thing, or by OCR debris, proposes nothing rather than something wrong.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
@@ -138,6 +139,8 @@ def parse_designation(value: str) -> str | None:
     value = re.split(r"\s*[(,;]", value, maxsplit=1)[0]
     value = re.sub(r"(?<=\w)\s*-\s*(?=\w)", "-", value).strip(" .:-")
     words = value.split()
+    if words:
+        words[0] = unmarked_code(words[0])
     if not words or not _MODEL_WORD.match(words[0]):
         return None
     taken = [words[0]]
@@ -153,12 +156,21 @@ def parse_designation(value: str) -> str | None:
 _DIGIT_SHAPES = str.maketrans("IlO|", "1101")
 
 
+def unmarked_code(word: str) -> str:
+    """A code of capitals and digits without the marks OCR put on its letters ("VRU-BỊ2", "Đ-30"); other
+    words as they are."""
+    if not re.search(r"\d", word) or any(ch.islower() for ch in word):
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if unicodedata.category(ch) != "Mn").replace("Đ", "D")
+
+
 _SERIAL_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-–./|:]*$")
 
 
 def serial_tokens(value: str) -> str:
     """The leading run of serial-shaped tokens: "KB 15 84, năm ..." → "KB 15 84"."""
     tokens = []
+    value = re.sub(r"(?<=\w)[›‹»«](?=\w)", "-", value)  # "T55›6486": a dash read as a chevron
     for word in value.split():
         token = word.rstrip(",;.:)")
         if not _SERIAL_TOKEN.match(token) or not (any(ch.isdigit() for ch in token) or token.isupper()):
@@ -485,9 +497,13 @@ def read_unit_name(value: str, marks: bool | None = None) -> str | None:
     return None
 
 
+_BROKEN_DASH = re.compile(r"(?<=[^\W\d_])\s*[-–](?:\s*[1lI|]?\s*[-–])\s*(?=[^\W\d_])")
+
+
 def _untangle_unit(value: str) -> tuple[str, bool]:
     """OCR's spacing and punctuation damage inside a unit name undone, a damaged type put right; (value, repaired)."""
     value = repair_doan_types(value)
+    value = _BROKEN_DASH.sub("-", value)  # "ra- -đa", "ra- 1-da": a printed dash read twice, or with a stroke
     value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
     value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
     value = re.sub(r"(?<=[^\W\d_]{3}):(?=\d)", " ", value)  # "Lữ đoàn công binh:229": a colon for a space
@@ -764,7 +780,9 @@ def parse_unit(value: str) -> str | None:
     return tidy[0] if tidy else None
 
 
-_YEAR = re.compile(r"(?<![0-9a-z])([0-9oils|]{4})(?![0-9a-z])")
+# A year alone in its cell may have the cell's rule or a speck glued on ("-Ì1957", "| 12010"): one stroke
+# before a year of this or the last century is read as no digit of it.
+_YEAR = re.compile(r"(?<![0-9a-z])(?:(?:(?<=[\W_])|^)[1il|](?=(?:19|20)\d\d(?![0-9a-z])))?([0-9oils|]{4})(?![0-9a-z])")
 
 
 def parse_year(value: str) -> int | None:

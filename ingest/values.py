@@ -255,10 +255,16 @@ _DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})\s*[:;,.]?\s+(đoàn|doan)\b(
                                 re.IGNORECASE)
 
 
+_SPECK_BEFORE_NUMBER = re.compile(r"(?:(?<=\bđoàn)|(?<=\bĐOÀN)|(?<=\bkhu)|(?<=\bKHU)|(?<=\bđội)|(?<=\bĐỘI))\s*[,.;:]\s*(?=\d{1,3}\b)")
+
+
 def repair_doan_types(text: str) -> str:
     """Each damaged "<word> đoàn" type before a unit's number spelled as the type it is nearest, when only one is
     near: a letter off for a short first word ("Sw"), two for a longer one ("Lir"); ties are left alone, and so is
-    a first word that is a Vietnamese syllable (a text layer's "Phái đoàn 5" is a delegation)."""
+    a first word that is a Vietnamese syllable (a text layer's "Phái đoàn 5" is a delegation). A speck between a
+    type and its number goes too: "về Trung đoàn, 48, Sư đoàn 320"."""
+    text = _SPECK_BEFORE_NUMBER.sub(" ", text)
+
     def fix(match: re.Match[str]) -> str:
         key = fold_iy(match.group(1)).lower() + "doan"
         if key in _DOAN_TYPE_KEYS:

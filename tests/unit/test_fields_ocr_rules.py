@@ -318,3 +318,42 @@ def test_a_serial_after_its_label_and_a_speck_at_the_lines_end():
     page = ("Điều 1. Điều chuyển 01 (một) xe thiết giáp chở quân M113, ký hiệu M113, số hiệu'\n"
             "-K670838, năm sản xuất 1964, chất lượng cấp 2 từ Lữ đoàn 201 về Trung đoàn 141.\n")
     assert values(extract_fields([page]))["serial_number"] == "K670838"
+
+
+def test_a_damaged_label_glued_to_its_bracketed_abbreviation():
+    assert values(extract_fields(["3 |Biénsé(BKS) | | BH-78-06 ."]))["serial_number"] == "BH-78-06"
+
+
+def test_the_value_tells_a_damaged_serial_label_from_a_years():
+    """"gấxuẩtxưởng" is as near "Năm xuất xưởng" as "Số xuất xưởng": a serial after it says which."""
+    assert values(extract_fields(["3 |gấxuẩtxưởng. . ~ VRU812-9369"]))["serial_number"] == "VRU812-9369"
+    assert values(extract_fields(["4 |Nam xuat xvong 1984"]))["year_of_manufacture"] == 1984
+
+
+def test_a_model_in_a_table_with_marks_on_its_capitals_and_a_serial_one_more_letter_off():
+    page = ("TT, Tên trang bị Ký hiệu _ Số hiệu , Cấp | Số lượng\n"
+            "1 |Máythôngtnvôtuyến |VRU-BỊ2 | VRUSI2-9369 |1 01\n")
+    got = values(extract_fields([page]))
+    assert got["designation"] == "VRU-812" and got["serial_number"] == "VRU812-9369"
+
+
+def test_serial_dashes_read_as_a_chevron_or_after_a_dashed_label():
+    assert values(extract_fields(["Số đăng ký: T55›6486 , ˆ Năm sản xuất: 1962."]))["serial_number"] == "T55-6486"
+    page = "Điều 1. Điều chuyển 01 (một) pháo phòng không ZU-23-2, Ký hiệu\nZU-23-2, số-hiệu. 6M-2096 từ Trung đoàn 251\n"
+    assert values(extract_fields([page]))["serial_number"] == "6M-2096"
+
+
+def test_a_speck_before_the_line_break_inside_a_serial_that_opens_with_its_model():
+    page = ("Điều 1. Điều động 01 (một) đài ra đa P-19, ký hiện P- 19, số hiệu - 3\n"
+            "P19-7883, năm sản xuất 1984, chất lượng cấp 2\n")
+    assert values(extract_fields([page]))["serial_number"] == "P19-7883"
+
+
+def test_a_cell_rule_or_speck_glued_to_a_year():
+    assert values(extract_fields(["6 | Năm sản xuất -Ì1957"]))["year_of_manufacture"] == 1957
+    assert values(extract_fields(["4 Năm sản xuất -_ 12010"]))["year_of_manufacture"] == 2010
+    assert "year_of_manufacture" not in extract_fields(["4 Năm sản xuất -_ 21984"])
+
+
+def test_a_speck_inside_the_grade_words_of_a_sentence():
+    assert values(extract_fields(["Sau bảo dưỡng trang bị đạt cấp chất t lượng 3."]))["quality_grade"] == 3

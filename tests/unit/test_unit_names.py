@@ -321,3 +321,15 @@ def test_a_chain_element_damaged_past_reading_is_taken_from_the_header(printed):
 def test_the_header_completes_no_chain_the_damaged_element_does_not_resemble():
     assert _units(HEADER + "Đơn vị quản lý: Trung đoàn 48, Kho xăng dầu\n")["unit"] == "Trung đoàn 48"
     assert _units(HEADER + "Đơn vị quản lý: Trung đoàn 48\n")["unit"] == "Trung đoàn 48"  # nothing damaged: as printed
+
+
+@pytest.mark.parametrize("printed", ["Trung đoàn ra- -đa 291", "Trung đoàn ra- 1-da 291."])
+def test_a_branchs_dash_read_twice_or_with_a_stroke_beside_it(printed):
+    assert parse_unit(printed) == "Trung đoàn ra-đa 291"
+    assert parse_unit("Sư đoàn bộ- -binh 308") == "Sư đoàn bộ binh 308"  # no spelling of "bộ binh" has the dash
+
+
+def test_a_speck_between_a_unit_type_and_its_number_in_a_sentence():
+    page = ("Điều 1. Điều động 01 (một) xe tăng T-54B, ký hiệu T-54B, số hiệu DT-02-30, chất\n"
+            "lượng cấp 2 từ Lữ đoàn xe tăng 203 về Trung đoàn, 48, Sư đoàn 320 quản lý, sử dụng.\n")
+    assert _units(page)["to_unit"] == "Trung đoàn 48, Sư đoàn 320"

@@ -1,17 +1,18 @@
-"""A quality-grade label whose value did not read: the stretch of its row right of the label, read again alone.
+"""A grade's or a year's label whose value did not read: the stretch of its row right of the label, read again alone.
 
 In a ruled form the grade is often one thin digit ("1") standing close to a cell's rule. Tesseract reads the
 label and then, where the digit is, the rule and the paper's specks ("Cấp chất lượng : = Be"); the page still
 reads well, so nothing else looks again, and the skipped-line search wants a line of letters, not one glyph.
-A clerk's eye goes to the cell beside the label: here the ink there, rules and specks taken out, is read as
-one short line on its own, and taken only when it says a grade.
+A dotted form's year after its leader ("Năm xuất xưởng ...... 1976") is dropped the same way, the leader and the
+year with it. A clerk's eye goes to the cell beside the label: here the ink there, rules and specks taken out, is
+read as one short line on its own, and taken only when it says a grade, or a year.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable
 
 import cv2
 import numpy as np
@@ -21,22 +22,36 @@ from common.text import fold_iy
 from ingest.coverage import ink_mask
 from ingest.ocr import LineKey, OcrWord, assemble
 from ingest.plausibility import measure
-from ingest.values import GRADE_TOKEN, parse_grade
+from ingest.values import GRADE_TOKEN, parse_grade, parse_year
 
 if TYPE_CHECKING:
     from ingest.ocr import TesseractOcr
     from ingest.reading import PageReading
 
-_GRADE_LABEL_END = re.compile(r"^l[a-z]{0,4}\W*$")  # "lượng", "lượng:" once folded
-_GRADE_LABEL_START = re.compile(r"^\W*cap\W*$")
-# A grade already read after the label: "1", "II", "l", "là 2", "đạt cấp 3", "Cấp 1".
-_HAS_GRADE = re.compile(rf"^\W*(?:(?:la|dat)\s+)?(?:[cg]ap\s*)?{GRADE_TOKEN}")
+
+
+@dataclass(frozen=True)
+class _ValueLabel:
+    words: tuple[re.Pattern[str], ...]  # each word of the label, folded
+    has_value: Callable[[str], bool]  # whether what was read after the label (folded) already holds the value
+    parse: Callable[[str], int | None]
+
+
+_LABELS = (
+    # "Cấp chất lượng" ("lượng:" once folded, OCR's "l0"); a grade already read: "1", "II", "l", "là 2", "Cấp 1".
+    _ValueLabel((re.compile(r"^\W*cap\W*$"), re.compile(r"^chat[.:]*$"), re.compile(r"^l[a-z]{0,4}\W*$")),
+                re.compile(rf"^\W*(?:(?:la|dat)\s+)?(?:[cg]ap\s*)?{GRADE_TOKEN}").match, parse_grade),
+    # "Năm sản xuất", "Năm xuất xưởng"; a year read after it must be one ("...... 1873" is 1976 misread).
+    _ValueLabel((re.compile(r"^\W*nam\W*$"), re.compile(r"^(?:san|xuat)$"), re.compile(r"^(?:xuat|xuong)\W*$")),
+                lambda text: parse_year(text) is not None, parse_year),
+)
 _VALUE_WIDTH = 14  # text heights to the right of the label where the value's cell may stand
 _MIN_CONFIDENCE = 50.0
 
 
-def read_grades_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageReading:
-    """The reading with each grade label's missing value read from the image beside it, where that says a grade."""
+def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageReading:
+    """The reading with each grade's or year's label's missing value read from the image beside it, where that
+    says a grade or a year."""
     lines: dict[LineKey, list[tuple[int, OcrWord]]] = {}
     for index, (key, word) in enumerate(reading.words):
         if word.text.strip():
@@ -44,10 +59,13 @@ def read_grades_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
     after_label: dict[int, OcrWord] = {}  # the label's last word (its index) -> the value read beside it
     debris: set[int] = set()  # what was read where the value stands: it gives way to the value
     for words in lines.values():
-        end = _label_end(words)
-        if end is None or _HAS_GRADE.match(fold_iy(" ".join(word.text for _, word in words[end + 1 :])).lower()):
+        found_label = _label_end(words)
+        if found_label is None:
             continue
-        found = _read_beside(ocr, reading, [word for _, word in words[end - 2 : end + 1]])
+        label, end = found_label
+        if label.has_value(fold_iy(" ".join(word.text for _, word in words[end + 1 :])).lower()):
+            continue
+        found = _read_beside(ocr, reading, [word for _, word in words[end - 2 : end + 1]], label.parse)
         if found is not None:
             after_label[words[end][0]] = found
             # What was read up to the value gives way to it; what stands beyond it is another cell and stays.
@@ -66,18 +84,19 @@ def read_grades_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
                    plausibility=measure(result.text, result.mean_confidence))
 
 
-def _label_end(words: list[tuple[int, OcrWord]]) -> int | None:
-    """Where "Cấp chất lượng" ends among the line's words (its last word's position), if the line has it."""
+def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | None:
+    """The grade's or year's label on the line, and where it ends among the line's words (its last word's position)."""
     folded = [fold_iy(word.text).lower() for _, word in words]
     for at in range(2, len(words)):
-        if _GRADE_LABEL_START.match(folded[at - 2]) and folded[at - 1].strip(".:") == "chat" \
-                and _GRADE_LABEL_END.match(folded[at]):
-            return at
+        for label in _LABELS:
+            if all(pattern.match(folded[at - 2 + k]) for k, pattern in enumerate(label.words)):
+                return label, at
     return None
 
 
-def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord]) -> OcrWord | None:
-    """The grade in the stretch right of the label's words, rules and specks taken out, or None."""
+def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord],
+                 parse: Callable[[str], int | None]) -> OcrWord | None:
+    """The value (by `parse`) in the stretch right of the label's words, rules and specks taken out, or None."""
     top = min(word.box[1] for word in label)
     bottom = max(word.box[1] + word.box[3] for word in label)
     height = bottom - top
@@ -106,10 +125,10 @@ def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord]) 
         strip = strip.resize((round(strip.width * enlarge), round(strip.height * enlarge)), Image.Resampling.BICUBIC)
     again = ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], (reading.dpi or 300) * enlarge)[0]
     text = again.text.strip()
-    grade = parse_grade(text)
-    if grade is None or (again.mean_confidence or 0.0) < _MIN_CONFIDENCE or len(text.split()) > 2:
+    value = parse(text)
+    if value is None or (again.mean_confidence or 0.0) < _MIN_CONFIDENCE or len(text.split()) > 2:
         return None
-    return OcrWord(str(grade), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
+    return OcrWord(str(value), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
 
 
 def _glyphs(ink: np.ndarray, height: int) -> tuple[np.ndarray, tuple[int, int]] | None:

@@ -95,7 +95,7 @@ def _mid_sentence(page: _Page, key_position: int) -> bool:
     """After a comma, or after a full stop inside a line: OCR reads a comma as a full stop and the next word then
     capitalised ("ký hiệu PT-76. SỐ hiệu PT76-1508"); a label opening its own line is no part of a sentence."""
     before = page.key[:key_position]
-    if re.search(r",\s*$", before):
+    if re.search(r",[\s'‘’`´]*$", before):  # "ký hiệu PRV-13, 'SỐ hiệu": a speck after the comma
         return True
     flat_position = page.offsets[min(key_position, len(page.offsets) - 1)]
     line_start = page.starts[max(0, bisect.bisect_right(page.starts, flat_position) - 1)]
@@ -104,8 +104,8 @@ def _mid_sentence(page: _Page, key_position: int) -> bool:
 
 # --- the item ------------------------------------------------------------------------------
 
-# OCR drops specks between the words of a label: "số 'hiệu P18-4986".
-_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´-]+(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
+# OCR drops specks between the words of a label: "số 'hiệu P18-4986", "số 5 hiệu".
+_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´-]+(?:[0-9a-z][\s'‘’`´-]+)?(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _PLATE = re.compile(merge_iy(r"\bbien\s+so\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
 _YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))

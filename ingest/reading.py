@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ingest.beside import read_grades_beside_labels
+from ingest.beside import read_values_beside_labels
 from ingest.coverage import SkippedLine, ink_mask, insert_lines, red_strokes, reduced, skipped_lines, word_height
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
@@ -57,7 +57,7 @@ class ReadingOptions:
     few_lines: int = 10  # a reading of fewer lines is checked for lines of ink it left out (says_too_little)
     read_skipped: bool = True  # lines of ink no word of the reading covers are read on their own (ingest.coverage)
     read_rows: bool = True  # a form read as a column of labels and a column of values is read across (ingest.rows)
-    read_beside: bool = True  # a grade label's unread value is read again from the image beside it (ingest.beside)
+    read_beside: bool = True  # a grade or year label's unread value is read again from the image beside it (ingest.beside)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     reading = read_skipped_lines(ocr, chosen, options, searched)
     if options.read_rows:
         reading = read_label_rows(ocr, reading, estimated_dpi(reading.upright_image, reading.dpi)[0])
-    return read_grades_beside_labels(ocr, reading) if options.read_beside else reading
+    return read_values_beside_labels(ocr, reading) if options.read_beside else reading
 
 
 def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr,

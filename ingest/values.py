@@ -198,6 +198,7 @@ def parse_serial(value: str) -> str | None:
 
 
 _OPENING = re.compile(r"^[^\w]+")
+_MARKED_SPECK = re.compile(r"^[^\x00-\x7f\W\d_](?=[A-Z0-9][A-Z0-9-]{3})")  # "ÍPRV13-8220": serials are ASCII
 
 
 def find_serial(value: str, skip: int = 4) -> str | None:
@@ -208,6 +209,7 @@ def find_serial(value: str, skip: int = 4) -> str | None:
     # "$134425", "5§-5615": a serial's S read as the dollar or section sign it looks like, not debris.
     value = re.sub(r"(?<=\w)§(?=[-\w])", "S", value)
     words = [_OPENING.sub("", re.sub(r"^\$(?=\d{3})", "S", w)) for w in value.replace("|", " ").split()]
+    words = [_MARKED_SPECK.sub("", w) for w in words]
     words = [w for w in words if w]
     for start in range(min(skip + 1, len(words))):
         serial = parse_serial(" ".join(words[start:]))

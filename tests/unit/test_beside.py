@@ -1,10 +1,10 @@
-"""A quality-grade label whose value did not read: the ink beside it is read again alone, with real Tesseract."""
+"""A grade's or year's label whose value did not read: the ink beside it is read again alone, with real Tesseract."""
 
 from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest.beside import read_grades_beside_labels
+from ingest.beside import read_values_beside_labels
 from ingest.ocr import OcrWord, TesseractOcr, assemble
 from ingest.plausibility import measure
 from ingest.reading import PageReading
@@ -47,7 +47,7 @@ def _reading(image: Image.Image, after_label: list[OcrWord]) -> PageReading:
 def test_a_grade_lost_beside_its_label_is_read_again_and_takes_the_debris_place():
     require_tesseract()
     reading = _reading(_form_row("1"), [OcrWord("=", 37, (605, 90, 10, 11)), OcrWord("Be", 49, (622, 86, 24, 29))])
-    again = read_grades_beside_labels(TesseractOcr(), reading)
+    again = read_values_beside_labels(TesseractOcr(), reading)
     assert again.text == "Cấp chất lượng 1"
     assert again.words[-1][1].box[0] > 600  # where the digit stands, right of the cell's rule
 
@@ -55,21 +55,21 @@ def test_a_grade_lost_beside_its_label_is_read_again_and_takes_the_debris_place(
 def test_what_stands_beyond_the_value_stays():
     require_tesseract()
     reading = _reading(_form_row("1"), [OcrWord("=", 37, (640, 90, 10, 11)), OcrWord("Tốt", 95, (1200, 84, 60, 30))])
-    assert read_grades_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1 Tốt"
+    assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1 Tốt"
 
 
 def test_a_grade_already_read_is_not_read_again():
     require_tesseract()
     reading = _reading(_form_row("3"), [OcrWord("2", 95, (618, 84, 20, 30))])  # what was read stands, right or wrong
-    assert read_grades_beside_labels(TesseractOcr(), reading) is reading
+    assert read_values_beside_labels(TesseractOcr(), reading) is reading
 
 
 def test_nothing_beside_the_label_or_no_grade_there_leaves_the_reading_as_it_was():
     require_tesseract()
     empty = _reading(_form_row(""), [OcrWord("|", 60, (598, 52, 6, 88))])
-    assert read_grades_beside_labels(TesseractOcr(), empty).text == empty.text
+    assert read_values_beside_labels(TesseractOcr(), empty).text == empty.text
     words = _reading(_form_row("tốt"), [OcrWord("=", 37, (640, 90, 10, 11))])
-    assert read_grades_beside_labels(TesseractOcr(), words).text == words.text
+    assert read_values_beside_labels(TesseractOcr(), words).text == words.text
 
 
 def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
@@ -82,4 +82,42 @@ def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
     right, height = label[-1].box[0] + label[-1].box[2], max(w.box[1] + w.box[3] for w in label) - min(w.box[1] for w in label)
     draw.text((right + round(0.15 * height), 80), "1", fill=0, font=font)  # a narrow space, as scans often set it
     reading = _reading(image, [OcrWord("‘ty", 40, (right + 4, 84, 30, 30))])
-    assert read_grades_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1"
+    assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1"
+
+
+def _dotted_row(label: str, value: str) -> tuple[Image.Image, list[OcrWord]]:
+    """"<label> ...... <value>" on a form's line, and the label's words with their boxes."""
+    font = ImageFont.truetype(str(FONT), 34)
+    image = Image.new("L", (1400, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 80), label, fill=0, font=font)
+    x = 60 + round(font.getlength(label + " "))
+    draw.text((x, 80), "......", fill=0, font=font)
+    draw.text((x + round(font.getlength("...... ")), 80), value, fill=0, font=font)
+    words, x = [], 60
+    for word in label.split():
+        left, top, right, bottom = font.getbbox(word)
+        words.append(OcrWord(word, 95, (x + left, 80 + top, right - left, bottom - top)))
+        x += round(font.getlength(word + " "))
+    return image, words
+
+
+def _row_reading(image: Image.Image, words: list[OcrWord]) -> PageReading:
+    text = assemble([(ROW, word) for word in words]).text
+    return PageReading(text, 90.0, "plain", image, 300.0, 1, measure(text), tuple((ROW, word) for word in words))
+
+
+def test_a_year_lost_with_its_dotted_leader_is_read_again():
+    """"Năm xuất xưởng ...... 1976": Tesseract dropped the leader and the year after it."""
+    require_tesseract()
+    image, words = _dotted_row("Năm xuất xưởng", "1976")
+    assert read_values_beside_labels(TesseractOcr(), _row_reading(image, words)).text == "Năm xuất xưởng 1976"
+
+
+def test_a_year_misread_out_of_its_century_is_read_again_and_one_read_well_is_not():
+    require_tesseract()
+    image, words = _dotted_row("Năm sản xuất", "1976")
+    misread = words + [OcrWord("1873", 60, (words[-1].box[0] + 200, 84, 80, 30))]
+    assert read_values_beside_labels(TesseractOcr(), _row_reading(image, misread)).text == "Năm sản xuất 1976"
+    read_well = _row_reading(image, words + [OcrWord("1976", 95, (words[-1].box[0] + 200, 84, 80, 30))])
+    assert read_values_beside_labels(TesseractOcr(), read_well) is read_well

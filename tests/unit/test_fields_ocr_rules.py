@@ -357,3 +357,11 @@ def test_a_cell_rule_or_speck_glued_to_a_year():
 
 def test_a_speck_inside_the_grade_words_of_a_sentence():
     assert values(extract_fields(["Sau bảo dưỡng trang bị đạt cấp chất t lượng 3."]))["quality_grade"] == 3
+
+
+def test_a_serial_label_with_a_speck_inside_or_after_a_quoted_comma_and_a_marked_speck_before_the_serial():
+    page = "Điều 1. Điều động 01 (một) đài ra đa P-19, ký hiệu P19, số 5 hiệu\n-_4G-8379, năm sản xuất 1976 từ Lữ đoàn 596\n"
+    assert values(extract_fields([page]))["serial_number"] == "4G-8379"
+    page = "Điều 1. Điều động 01 (một) đài đo cao PRV-13, ký hiệu PRV-13, 'SỐ hiệu\nPRV13- 8220, năm sản xuất 1980\n"
+    assert values(extract_fields([page]))["serial_number"] == "PRV13-8220"
+    assert values(extract_fields(['3 .| Số xuất.xưởng - " - ÍPRV13-8220']))["serial_number"] == "PRV13-8220"

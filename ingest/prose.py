@@ -61,6 +61,10 @@ _LINE_SPECKS = re.compile(r"^[^0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF(\[]+")
 _TYPE_STOP_BEFORE_NUMBER = re.compile(r"(?i)(đoàn|doan|khu|đội|doi)\.(?= \d{1,4}\b)")
 
 
+# "về Tiểu: :\nđoàn 18": specks between a type's words where its line broke (blanked, so positions stay).
+_SPECKS_IN_TYPE = re.compile(r"(?i)\b(tiểu|tieu|trung|sư|su|lữ|lu)((?:\s*[:;,.]){1,2}\s+)(đoàn|doan)\b")
+
+
 def _pages(pages: Sequence[str]) -> list[_Page]:
     """Each page as one line of prose, with the "Căn cứ ..." references blanked out."""
     result = []
@@ -72,7 +76,8 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
         position = 0
         for line in page.splitlines():
             text = repair_doan_types(_LINE_SPECKS.sub("", line.strip()))
-            if _REFERENCE_LINE.match(fold_iy(text)):
+            # A reference opens its line capitalised; "theo cho Trung đoàn 291" is a sentence wrapped onto it.
+            if _REFERENCE_LINE.match(fold_iy(text)) and text[:1].isupper():
                 text = " " * len(text)
             starts.append(position)
             orders.append(order)
@@ -80,6 +85,7 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
             parts.append(text)
             position += len(text) + 1
         flat = _TYPE_STOP_BEFORE_NUMBER.sub(r"\1 ", " ".join(parts))
+        flat = _SPECKS_IN_TYPE.sub(lambda m: m[1] + " " * len(m[2]) + m[3], flat)
         key, offsets = fold_map(flat, iy=True)
         result.append(_Page(number, flat, key, offsets, starts or [0], orders or [order]))
     return result
@@ -199,6 +205,11 @@ _OWNED_BY = re.compile(rf"\bcua\s+(?P<a>{_UNIT_PHRASE})")
 _RECEIVER = re.compile(merge_iy(rf"\b(?:ve|sang)(?:\s+|\s*[.'‘’`_]\s*)(?P<b>{UNIT_WORDS}[^.;:()]{{0,60}}?)\s+quan\s+ly"))
 # "Điều 2. Trung đoàn 48, Sư đoàn 320 cập nhật lý lịch ...": the article's subject is the holder
 _ARTICLE_SUBJECT = re.compile(merge_iy(rf"\bdieu\s+\d\s*[.:]\s+(?P<a>{_UNIT_PHRASE})\s+(?:cap\s+nhat|co\s+trach|chiu|thuc\s+hien|quan\s+ly|to\s+chuc)"))
+# "Điều 2. <giver> có trách nhiệm bàn giao đầy đủ trang bị, hồ sơ, lý lịch kèm theo cho <receiver>.": a decision
+# names both sides of a transfer again, where OCR may have spared them.
+_HANDOVER_DUTY = re.compile(merge_iy(
+    rf"\bdieu\s+\d\s*[.:,]\s+(?P<a>{_UNIT_PHRASE})\s+co\s+trach\s+nhiem\s+ban\s+giao[^;]{{0,120}}?\bcho\s+(?P<b>{_UNIT_PHRASE})"
+))
 _AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")
 
 
@@ -211,6 +222,11 @@ def _units(page: _Page, where_held: bool) -> Iterator[ProseValue]:
             if value:
                 confidence = 0.8 if match["verb"] else 0.7  # "từ A về B" without its verb (lost to OCR)
                 yield ProseValue(field, value, confidence, page.number, page.order_at(match.start(group)))
+    for match in _HANDOVER_DUTY.finditer(page.key):
+        for field, group in (("from_unit", "a"), ("to_unit", "b")):
+            value = parse_unit(page.original(match.start(group), match.end(group)))
+            if value:
+                yield ProseValue(field, value, 0.55, page.number, page.order_at(match.start(group)))
     if not any(_MOVE.finditer(page.key)):
         for match in _RECEIVER.finditer(page.key):
             value = parse_unit(page.original(match.start("b"), match.end("b")))

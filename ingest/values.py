@@ -253,7 +253,7 @@ def _unit_chain_end(key: str) -> int | None:
 _DOAN_TYPE_KEYS = {key: printed for key, printed in _UNIT_TYPE_KEYS.items() if key.endswith("doan")}
 # "Sw đoàn bộ-binh 308", "Lir đoàn 596", "Trung: đoàn ra-đa 291": the first word of a "... đoàn" type misread, or a
 # speck between the two, where a number follows (a branch of service may stand between).
-_DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})\s*[:;,.]?\s+(đoàn|doan)\b(?=(?:\s+[^\W\d_][\w\-]*){0,3}\s+\d{1,4}\b)",
+_DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})(?:\s*[:;,.]){0,2}\s+(đoàn|doan)\b(?=(?:\s+[^\W\d_][\w\-]*){0,3}\s+\d{1,4}\b)",
                                 re.IGNORECASE)
 
 

@@ -124,3 +124,10 @@ def test_word_date_whose_month_word_ocr_spoiled():
 def test_the_place_and_date_line_as_ocr_damages_it(page, expected):
     found = find_document_date(page)
     assert found is not None and found[0] == expected and found[1] >= 0.9
+
+
+def test_a_year_whose_first_digit_ocr_split_off_is_still_the_documents_date():
+    for page, expected in (("Hai Duong, ngay 20/04/1 986\nBIÊN BẢN KIỂM TRA\n", date(1986, 4, 20)),
+                           ("Hà Nội, ngày 05 tháng 01 năm 2 020\nQUYẾT ĐỊNH\n", date(2020, 1, 5))):
+        assert find_document_date(page)[0] == expected
+    assert parse_date("số 1 2003") is None

@@ -333,3 +333,20 @@ def test_a_speck_between_a_unit_type_and_its_number_in_a_sentence():
     page = ("Điều 1. Điều động 01 (một) xe tăng T-54B, ký hiệu T-54B, số hiệu DT-02-30, chất\n"
             "lượng cấp 2 từ Lữ đoàn xe tăng 203 về Trung đoàn, 48, Sư đoàn 320 quản lý, sử dụng.\n")
     assert _units(page)["to_unit"] == "Trung đoàn 48, Sư đoàn 320"
+
+
+def test_the_handover_duty_article_names_both_sides_where_the_first_article_lost_them():
+    page = ("QUYẾT ĐỊNH\nVề việc điều chuyển trang bị kỹ thuật\n"
+            "Điều 1. Điều động 01 (một) máy vô tuyến điện R-105M, số hiệu 225641, từ Lữ đoàn 202 về Trang doan\n"
+            "291, Sư đoàn 361 quan lý, sử dung.\n"
+            "Điều 2. Lữ đoàn 202 có trách nhiệm bàn giao đầy đủ trang bị, hồ sơ, lý lịch kèm\n\n"
+            "theo cho Trung đoàn 291, Sư đoàn 361.\n")  # a wrapped line opening with "theo" is no reference
+    got = _units(page)
+    assert got["from_unit"] == "Lữ đoàn 202" and got["to_unit"] == "Trung đoàn 291, Sư đoàn 361"
+
+
+def test_specks_between_the_words_of_a_unit_type():
+    page = ("QUYẾT ĐỊNH\nVề việc điều chuyển trang bị kỹ thuật\n"
+            "Điều 1. Điều động 01 (một) máy vô tuyến điện R-105M, chất lượng cấp 2 từ Tiểu đoàn thông tin 12 về Tiểu: :\n"
+            "đoàn 18, Lữ đoàn 164 quản lý, sử dụng.\n")
+    assert _units(page)["to_unit"] == "Tiểu đoàn 18, Lữ đoàn 164"

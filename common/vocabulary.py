@@ -83,7 +83,7 @@ UNIT_BRANCHES: tuple[str, ...] = (
     "pháo binh", "pháo phòng không", "pháo cao xạ", "pháo phản lực", "pháo tự hành", "phòng không - không quân",
     "phòng không", "cao xạ", "ra-đa", "ra đa", "rađa", "radar", "tên lửa phòng không", "tên lửa", "thông tin liên lạc",
     "thông tin", "công binh", "hóa học", "phòng hóa", "đặc công", "trinh sát", "vận tải", "kỹ thuật", "không quân",
-    "hải quân", "tác chiến điện tử", "huấn luyện", "hậu cần", "quân y", "sửa chữa", "quân khí", "xe máy",
+    "hải quân", "tác chiến điện tử", "huấn luyện", "hậu cần", "quân y", "sửa chữa", "quân khí", "xe máy", "xe - máy",
     "biên phòng", "cảnh sát biển", "thủy quân lục chiến", "hải quân đánh bộ", "tàu ngầm",
 )
 

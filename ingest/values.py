@@ -358,12 +358,15 @@ def _has_marks(text: str) -> bool:
     return any(not ch.isascii() and ch.isalpha() for ch in text)
 
 
-_DASHED_PHRASES = frozenset(tuple(fold_iy(w) for w in re.split(r"[\s\-]+", entry) if w)
-                            for entry in (*UNIT_TYPES, *UNIT_BRANCHES) if "-" in entry)
+# The separators of the phrases the vocabulary spells with a dash: "ra-đa" tight, "phòng không - không quân" spaced.
+_DASHED_PHRASES = {tuple(fold_iy(w) for w in re.split(r"[\s\-]+", entry) if w): re.findall(r"[\s\-]+", entry)
+                   for entry in (*UNIT_TYPES, *UNIT_BRANCHES) if "-" in entry}
 
 
-def _dashed_somewhere(canonical_words: list[str]) -> bool:
-    return tuple(fold_iy(w) for w in canonical_words) in _DASHED_PHRASES
+def _dash_before(canonical_words: list[str], k: int) -> str | None:
+    """The dash the vocabulary prints before the phrase's k-th word, if it prints one there."""
+    separators = _DASHED_PHRASES.get(tuple(fold_iy(w) for w in canonical_words))
+    return separators[k - 1] if separators and "-" in separators[k - 1] else None
 
 
 def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: str, marks: bool) -> str:
@@ -379,8 +382,9 @@ def _spelled(value: str, words: list[_Word], start: int, count: int, canonical: 
             printed = fixed[:1].upper() + fixed[1:] if printed[:1].isupper() else fixed[:1].lower() + fixed[1:]
         if k:
             gap = value[words[start + k - 1].end : word.start]
-            # "ra-đa" is printed so; "Su-doan", "bộ-binh" are specks (no spelling of theirs has the dash)
-            out.append("-" if "-" in gap and _dashed_somewhere(canonical_words) else " ")
+            # "ra-đa", "Xe - Máy" are printed so; "Su-doan", "bộ-binh" are specks (no spelling of theirs has the dash)
+            dash = _dash_before(canonical_words, k) if "-" in gap else None
+            out.append(dash or " ")
         out.append(printed)
     return "".join(out)
 

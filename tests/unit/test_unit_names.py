@@ -350,3 +350,9 @@ def test_specks_between_the_words_of_a_unit_type():
             "Điều 1. Điều động 01 (một) máy vô tuyến điện R-105M, chất lượng cấp 2 từ Tiểu đoàn thông tin 12 về Tiểu: :\n"
             "đoàn 18, Lữ đoàn 164 quản lý, sử dụng.\n")
     assert _units(page)["to_unit"] == "Tiểu đoàn 18, Lữ đoàn 164"
+
+
+def test_a_spaced_dash_the_vocabulary_prints_is_kept_as_printed():
+    assert parse_unit("Quân chủng Phòng không - Không quân") == "Quân chủng Phòng không - Không quân"
+    assert parse_unit("Kho K752/Cục Xe - Máy") == "Kho K752/Cục Xe - Máy"
+    assert parse_unit("Cục Xe máy") == "Cục Xe máy"

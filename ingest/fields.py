@@ -642,6 +642,12 @@ def serial_with_model(serial: str, designation: str) -> str:
     model = designation.replace("-", "")
     if len(model) < 3 or head == model:
         return serial
+    if "-" in designation and serial[len(designation) : len(designation) + 1] == "-":
+        # "ZAL-131-70934" of a ZIL-131: the model printed with its own dash opens the serial
+        printed, number = serial[: len(designation)], serial[len(designation) + 1 :]
+        if printed != designation and re.fullmatch(r"\d{3,6}", number) and \
+                _near_model(_model_shape(printed.replace("-", "")), _model_shape(model)):
+            return f"{designation}-{number}"
     if len(head) == 1 and rest.partition("-")[2] and serial_with_model(rest, designation).startswith(model + "-"):
         return serial_with_model(rest, designation)  # "số hiệu - 3 / P19-7883": a speck before the label's line break
     if not dash:  # "VRUB127230": a misread model and its dash lost with it, the number after it whole
@@ -659,9 +665,10 @@ def _near_model(head: str, model: str) -> bool:
     if len(head) != len(model):
         return False
     differing = sum(a != b for a, b in zip(head, model))
-    return differing == 0 or (differing == 1 and len(model) >= 5 and head[:2] == model[:2])
+    return differing == 0 or (differing == 1 and len(model) >= 5 and head[0] == model[0])
 
 
 def _model_shape(text: str) -> str:
-    """The look-alike key, with T and 7 one too: a model's T opening a serial is read as 7 ("762-6615" of a T-62)."""
-    return lookalike_key(text).replace("T", "7")
+    """The look-alike key, with T, 7 and 1 one too: a model's T opening a serial is read as 7 or 1 ("762-6615",
+    "162-9145" of a T-62)."""
+    return lookalike_key(text).replace("T", "7").replace("1", "7")

@@ -365,3 +365,11 @@ def test_a_serial_label_with_a_speck_inside_or_after_a_quoted_comma_and_a_marked
     page = "Điều 1. Điều động 01 (một) đài đo cao PRV-13, ký hiệu PRV-13, 'SỐ hiệu\nPRV13- 8220, năm sản xuất 1980\n"
     assert values(extract_fields([page]))["serial_number"] == "PRV13-8220"
     assert values(extract_fields(['3 .| Số xuất.xưởng - " - ÍPRV13-8220']))["serial_number"] == "PRV13-8220"
+
+
+def test_a_serial_opening_with_its_model_misread_a_t_as_one_or_inside_a_dashed_model():
+    from ingest.fields import serial_with_model
+    assert serial_with_model("162-9145", "T-62") == "T62-9145"
+    assert serial_with_model("ZAL-131-70934", "ZIL-131") == "ZIL-131-70934"
+    assert serial_with_model("115-1234", "T-55") == "115-1234"  # more than the model's T differs: as read
+    assert serial_with_model("KB-15-84", "T-55") == "KB-15-84"

@@ -645,9 +645,9 @@ def serial_with_model(serial: str, designation: str) -> str:
     if "-" in designation and serial[len(designation) : len(designation) + 1] == "-":
         # "ZAL-131-70934" of a ZIL-131: the model printed with its own dash opens the serial
         printed, number = serial[: len(designation)], serial[len(designation) + 1 :]
-        if printed != designation and re.fullmatch(r"\d{3,6}", number) and \
+        if serial_key(printed) != serial_key(designation) and re.fullmatch(r"\d{3,6}", number) and \
                 _near_model(_model_shape(printed.replace("-", "")), _model_shape(model)):
-            return f"{designation}-{number}"
+            return f"{_as_cased(designation, printed)}-{number}"
     if len(head) == 1 and rest.partition("-")[2] and serial_with_model(rest, designation).startswith(model + "-"):
         return serial_with_model(rest, designation)  # "số hiệu - 3 / P19-7883": a speck before the label's line break
     if not dash:  # "VRUB127230": a misread model and its dash lost with it, the number after it whole
@@ -655,8 +655,13 @@ def serial_with_model(serial: str, designation: str) -> str:
         if not re.fullmatch(r"\d{3,6}", rest):
             return serial
     if serial_key(head) != serial_key(model) and _near_model(_model_shape(head), _model_shape(model)):
-        return f"{model}-{rest}"
+        return f"{_as_cased(model, head)}-{rest}"
     return serial
+
+
+def _as_cased(model: str, printed: str) -> str:
+    """The model as the serial prints it: in capitals when the serial's letters are ("KRAZ-2558-07009")."""
+    return model.upper() if not any(ch.islower() for ch in printed) else model
 
 
 def _near_model(head: str, model: str) -> bool:

@@ -373,3 +373,6 @@ def test_a_serial_opening_with_its_model_misread_a_t_as_one_or_inside_a_dashed_m
     assert serial_with_model("ZAL-131-70934", "ZIL-131") == "ZIL-131-70934"
     assert serial_with_model("115-1234", "T-55") == "115-1234"  # more than the model's T differs: as read
     assert serial_with_model("KB-15-84", "T-55") == "KB-15-84"
+    # The model keeps the case the serial prints it in; a serial already right stays as printed.
+    assert serial_with_model("KRAZ-2558-07009", "KrAZ-255B") == "KRAZ-255B-07009"
+    assert serial_with_model("KRAZ-255B-39683", "KrAZ-255B") == "KRAZ-255B-39683"

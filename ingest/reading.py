@@ -44,9 +44,10 @@ class ReadingOptions:
     # An upside-down page reads as near nonsense (plausibility 0.2-0.56 on the benchmark pages, upright ones
     # 0.81 and up even when faded): orientation detection is spent only on a reading that bad.
     turn_below: float = 0.65
-    # A weak reading of a page leaning this far is read again straightened (ingest.skew). Tuning pages leaning
-    # 0.75-1.5° read worse straightened in 31 of 43 cases; of those leaning 2.25-3.25°, 2 of 3 read better.
-    straighten_from_degrees: float = 2.0
+    # A page leaning this far whose reading earns a second look is also read straightened (ingest.skew). Tuning
+    # pages leaning 0.75-1.5° read worse straightened in 31 of 43 cases; the throughput benchmark's phone photos
+    # leaning 2-2.5° were read straightened 5 times at 2°, 2 of them better, at three times the class's cost.
+    straighten_from_degrees: float = 3.0
     # A line with a word under this is doubtful on a damaged page. 65 rather than 80: the tuning set's fields
     # are the same, the throughput pages cost 9% less CPU (fewer lines and pages read twice), real-document
     # CER 0.0129 against 0.0126; at 50 a faded page loses a field.
@@ -140,7 +141,8 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     if by_lines and not doubtful_lines(first, options):
         return first, uncovered  # nothing in doubt: no page preparation spent
     # A page photographed at an angle is also read turned straight (Tesseract copes with a lean of a degree or two
-    # by itself, and a straightened page's letters are softer).
+    # by itself, and a straightened page's letters are softer): a fluent first reading of such a page may still
+    # have lost whole paragraphs.
     lean = estimated_skew(plain_gray(overview(upright)) if turned else small_gray)
     lean = lean if abs(lean) >= options.straighten_from_degrees else 0.0
     look = look_at(upright, dpi)

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from ingest.reading import PageReading
 
 
-
 @dataclass(frozen=True)
 class _ValueLabel:
     words: tuple[re.Pattern[str], ...]  # each word of the label, folded

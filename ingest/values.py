@@ -257,6 +257,7 @@ _DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})(?:\s*[:;,.]){0,2}\s+(đoàn|
                                 re.IGNORECASE)
 
 
+# "Trung đoàn, 48", "Quân khu. 3": a speck between a unit's type and its number.
 _SPECK_BEFORE_NUMBER = re.compile(r"(?:(?<=\bđoàn)|(?<=\bĐOÀN)|(?<=\bkhu)|(?<=\bKHU)|(?<=\bđội)|(?<=\bĐỘI))\s*[,.;:]\s*(?=\d{1,3}\b)")
 
 

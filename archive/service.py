@@ -412,9 +412,10 @@ class ArchiveService:
 
     def _serial_candidates(self, value: str, own_id: str | None) -> list[str]:
         """Serials other documents carry that `value` may stand for. The index answers only its best tier, so the
-        document itself is left out: its own misread serial ("K2-82-49", the Z read as 2) would be the exact match
+        document itself is left out, and the exact spelling is asked for among the look-alikes: its own misread
+        serial ("K2-82-49", the Z read as 2), or another document's same misreading, would be the exact match
         hiding the look-alike its item's other documents print ("KZ-82-49")."""
-        return [m.serial_number for m in self.index.find_serial(value, excluding=own_id)]
+        return [m.serial_number for m in self.index.find_serial(value, excluding=own_id, exact_apart=False)]
 
     def _known_serial_in_text(self, extraction: Extraction) -> FieldValue | None:
         for page in extraction.pages:
@@ -428,7 +429,7 @@ class ArchiveService:
         """Run serial confirmation again on a stored OCR document (serials learnt later in the batch)."""
         record = self.record(document_id)
         document = record.document
-        if document.text_source == "text" or (document.fields.get("serial_number") and document.fields["serial_number"].source == "confirmed"):
+        if document.text_source == "text":
             return False
         extraction = extraction_from_record(record)
         confirmed = self._confirm_serial(extraction, own_id=document_id)

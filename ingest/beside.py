@@ -6,6 +6,8 @@ reads well, so nothing else looks again, and the skipped-line search wants a lin
 A dotted form's year after its leader ("Năm xuất xưởng ...... 1976") is dropped the same way, the leader and the
 year with it. A clerk's eye goes to the cell beside the label: here the ink there, rules and specks taken out, is
 read as one short line on its own, and taken only when it says a grade, or a year.
+An item table's grade column ("... Số hiệu | Cấp | Số lượng") loses its one digit the same way: the cell under
+the column's head, in the table's first row, is read the same way.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ _LABELS = (
     _ValueLabel((re.compile(r"^\W*nam\W*$"), re.compile(r"^(?:san|xuat)$"), re.compile(r"^(?:xuat|xuong)\W*$")),
                 lambda text: parse_year(text) is not None, parse_year),
 )
+_GRADE_HEAD = re.compile(r"^\W*cap\W*$")
+_IDENTITY_HEAD = re.compile(r"hieu")  # "Ký hiệu", "Số hiệu": the columns an item table names before its grade
 _VALUE_WIDTH = 14  # text heights to the right of the label where the value's cell may stand
 _MIN_CONFIDENCE = 50.0
+# A lone digit has no word around it to vouch for it: a speck on a faded "1" reads as a "3" at 59.
+_MIN_CELL_CONFIDENCE = 80.0
 
 
 def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageReading:
@@ -57,6 +63,9 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
             lines.setdefault(key, []).append((index, word))
     after_label: dict[int, OcrWord] = {}  # the label's last word (its index) -> the value read beside it
     debris: set[int] = set()  # what was read where the value stands: it gives way to the value
+    for index, found, cell in _grades_under_their_column(ocr, reading, lines):
+        after_label[index] = found
+        debris.update(cell)
     for words in lines.values():
         found_label = _label_end(words)
         if found_label is None:
@@ -93,17 +102,75 @@ def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | No
     return None
 
 
+def _grades_under_their_column(ocr: TesseractOcr, reading: PageReading,
+                               lines: dict[LineKey, list[tuple[int, OcrWord]]]) -> list[tuple[int, OcrWord, set[int]]]:
+    """For each item table whose first row has no grade under the "Cấp" head: the row's word the grade read from
+    the cell follows (its index), the grade, and what was read in the cell (indices), which gives way to it."""
+    ordered = sorted(lines.values(), key=lambda words: min(word.box[1] for _, word in words))
+    found = []
+    for at, head in enumerate(ordered):
+        column = _grade_head(head)
+        if column is None:
+            continue
+        head_left, head_right = column
+        head_bottom = max(word.box[1] + word.box[3] for _, word in head)
+        row = next((words for words in ordered[at + 1 :] if len(words) >= 3
+                    and min(word.box[1] for _, word in words) > head_bottom - 2), None)
+        if row is None:
+            continue
+        height = sorted(word.box[3] for _, word in row)[len(row) // 2]
+        left, right = head_left - 2 * height, head_right + 2 * height
+        for _, word in head + row:  # the neighbouring heads, and the values of the neighbouring cells, bound the cell
+            if len(word.text.strip("|_-.,:;!'\"")) < 3:
+                continue  # a rule read as "|", or what was read of the grade itself
+            middle = word.box[0] + word.box[2] / 2
+            if middle < head_left:
+                left = max(left, word.box[0] + word.box[2] + 1)
+            elif middle > head_right:
+                right = min(right, word.box[0] - 1)
+        cell = {index for index, word in row if left <= word.box[0] + word.box[2] / 2 <= right}
+        if any(parse_grade(row_word.text) is not None for index, row_word in row if index in cell):
+            continue
+        top = min(word.box[1] for _, word in row)
+        bottom = max(top + height, *(word.box[1] + word.box[3] for _, word in row if word.box[3] < 2 * height))
+        grade = _read_in(ocr, reading, (left, top, right, bottom), parse_grade, height, _MIN_CELL_CONFIDENCE)
+        if grade is not None:
+            before = [index for index, word in row if index not in cell and word.box[0] < left]
+            if before:
+                found.append((before[-1], grade, cell))
+    return found
+
+
+def _grade_head(words: list[tuple[int, OcrWord]]) -> tuple[int, int] | None:
+    """The left and right of the "Cấp" head of a grade column on a table's head line (after "Ký hiệu"/"Số hiệu")."""
+    folded = [fold_iy(word.text).lower() for _, word in words]
+    for at, text in enumerate(folded):
+        if _GRADE_HEAD.match(text) and any(_IDENTITY_HEAD.search(earlier) for earlier in folded[:at]):
+            box = words[at][1].box
+            return box[0], box[0] + box[2]
+    return None
+
+
 def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord],
                  parse: Callable[[str], int | None]) -> OcrWord | None:
     """The value (by `parse`) in the stretch right of the label's words, rules and specks taken out, or None."""
     top = min(word.box[1] for word in label)
     bottom = max(word.box[1] + word.box[3] for word in label)
-    height = bottom - top
+    left = max(word.box[0] + word.box[2] for word in label) + max(2, round(0.08 * (bottom - top)))  # a space is ~0.3 h
+    return _read_in(ocr, reading, (left, top, left + _VALUE_WIDTH * (bottom - top), bottom), parse)
+
+
+def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int, int],
+             parse: Callable[[str], int | None], height: int | None = None,
+             min_confidence: float = _MIN_CONFIDENCE) -> OcrWord | None:
+    """The value (by `parse`) in `area` (left, top, right, bottom), rules and specks taken out; `height`: its
+    text's, when the area is taller than one line."""
+    left, top, right, bottom = area
+    height = height or bottom - top
     if height < 6:
         return None
     image = reading.upright_image
-    left = max(word.box[0] + word.box[2] for word in label) + max(2, round(0.08 * height))  # a space is ~0.3 h
-    right = min(image.width, left + _VALUE_WIDTH * height)
+    left, right = max(0, left), min(image.width, right)
     top, bottom = max(0, top - round(0.3 * height)), min(image.height, bottom + round(0.3 * height))
     if right - left < height:
         return None
@@ -125,7 +192,7 @@ def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord],
     again = ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], (reading.dpi or 300) * enlarge)[0]
     text = again.text.strip()
     value = parse(text)
-    if value is None or (again.mean_confidence or 0.0) < _MIN_CONFIDENCE or len(text.split()) > 2:
+    if value is None or (again.mean_confidence or 0.0) < min_confidence or len(text.split()) > 2:
         return None
     return OcrWord(str(value), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
 

@@ -2,6 +2,10 @@
 
 A seal pressed over a serial or a faded copy costs a character or two; the same item's
 other documents usually printed it cleanly. Exact key, look-alike key, then one edit.
+
+OCR reads an S, Z, B, G or D of a serial as the digit it resembles (the S of 1S-5646 as 5, the Z of 4Z-2043 as 2)
+far more often than the reverse: where the item's documents disagree only so, the letter is what was printed,
+however many documents misread it. I, L and O go the other way (a 1 read as I): those stay with the digit.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from typing import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
-from common.identifiers import lookalike_key, serial_key
+from common.identifiers import lookalike_key, normalize_serial, serial_key
 
 __all__ = ["reconcile_serial"]
 
 _MIN_FUZZY_LENGTH = 4  # one edit in a 3-character key is a different serial
+_LETTERS_READ_AS_DIGITS = frozenset("SZBGD")
 
 
 def _distinct(known: Iterable[str]) -> list[str]:
@@ -34,21 +39,45 @@ def _one_edit_away(key: str, look: str, candidate: str) -> bool:
     return Levenshtein.distance(key, other, score_cutoff=1) <= 1 or Levenshtein.distance(look, lookalike_key(candidate), score_cutoff=1) <= 1
 
 
+def _letters_for_digits(printed: str, read: str) -> bool:
+    """`printed` has one of those letters wherever `read` differs from it, each at the edge of its group (1S, 4Z),
+    where serials carry letters; a letter amid digits (56S7) is more likely OCR's than the printer's."""
+    printed, read = normalize_serial(printed), normalize_serial(read)
+    if len(printed) != len(read) or printed == read:
+        return False
+    last = len(printed) - 1
+    for i, (letter, digit) in enumerate(zip(printed, read)):
+        if letter == digit:
+            continue
+        if letter not in _LETTERS_READ_AS_DIGITS or not digit.isdigit():
+            return False
+        if not (i == 0 or printed[i - 1] == "-" or i == last or printed[i + 1] == "-"):
+            return False
+    return True
+
+
 def reconcile_serial(value: str, known: Iterable[str]) -> tuple[str, float] | None:
     """(known serial, confidence) that an OCR'd `value` stands for, or None.
 
-    Same serial_key → 0.99; same lookalike_key → 0.95 (only when one known serial has it);
-    within one edit of exactly one known serial, lengths within one → 0.85.
+    Same lookalike_key with a letter where `value` has its digit → 0.95 (only when one known serial does so);
+    same serial_key → 0.99; none when `value` itself has the letters a known look-alike lacks; same lookalike_key
+    → 0.95 (only when one known serial has it); within one edit of exactly one known serial, lengths within
+    one → 0.85.
     """
     key = serial_key(value)
     if not key:
         return None
     candidates = _distinct(known)
-    for serial in candidates:
-        if serial_key(serial) == key:
-            return serial, 0.99
     look = lookalike_key(value)
     alike = [serial for serial in candidates if lookalike_key(serial) == look]
+    lettered = [serial for serial in alike if _letters_for_digits(serial, value)]
+    if len(lettered) == 1:
+        return lettered[0], 0.95
+    for serial in alike:
+        if serial_key(serial) == key:
+            return serial, 0.99
+    if any(_letters_for_digits(value, serial) for serial in alike):
+        return None  # the others misread the letter this reading has
     if len(alike) == 1:
         return alike[0], 0.95
     if alike:

@@ -19,16 +19,18 @@ __all__ = ["DateMatch", "iter_dates", "parse_date", "find_document_date"]
 
 _D = "[0-9oils|z]"  # a digit or a letter OCR prints for one (folded text is lower case)
 _Y = rf"(?:{_D}{{4}}|[12] {_D}{{3}})"  # a year; OCR may split off its first digit ("20/04/1 986")
+_M = rf"(?:{_D}{{1,2}}|{_D} {_D})"  # a month between separators, maybe split the same way ("18/1 1/2002")
+_SPECK = r"(?:[a-z][\s,.:]+)?"  # one stray letter before the year ("năm n 2019")
 _OCR_DIGITS = str.maketrans("oils|z", "011152")
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 _WORD_DATE = re.compile(
     rf"\bn[gq][a-z]{{1,2}}[\s,.:]*(?P<d>{_D}{{1,2}})[\s,.]*"
     rf"th[a-z]{{2,3}}[\s,.:]*(?P<m>{_D}{{1,2}})[\s,.]*"
-    rf"n[a-z]{{1,3}}[\s,.:]*(?P<y>{_Y})(?![0-9a-z])"
+    rf"n[a-z]{{1,3}}[\s,.:]*{_SPECK}(?P<y>{_Y})(?![0-9a-z])"
 )
 _NUMERIC_DATE = re.compile(
-    rf"(?<![0-9a-z/.\-])(?P<d>{_D}{{1,2}})[ \t]*(?P<sep>[/.\-])[ \t]*(?P<m>{_D}{{1,2}})"
+    rf"(?<![0-9a-z/.\-])(?P<d>{_D}{{1,2}})[ \t]*(?P<sep>[/.\-])[ \t]*(?P<m>{_M})"
     rf"[ \t]*(?P=sep)[ \t]*(?P<y>{_Y})(?![0-9a-z/\-])"
 )
 # "ngày 21 = 12 năm 1968", "ngày 10 mg 11 năm 2001": OCR lost the word "tháng" but not the numbers.
@@ -64,7 +66,7 @@ def _digits(group: str, minimum_real: int = 1) -> str | None:
 
 
 def _to_date(match: re.Match[str]) -> tuple[date, bool] | None:
-    day, month, year = _digits(match["d"]), _digits(match["m"]), _digits(match["y"].replace(" ", ""), 2)
+    day, month, year = _digits(match["d"]), _digits(match["m"].replace(" ", "")), _digits(match["y"].replace(" ", ""), 2)
     if day is None or month is None or year is None:
         return None
     if not _MIN_YEAR <= int(year) <= _MAX_YEAR:

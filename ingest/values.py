@@ -150,7 +150,12 @@ def parse_designation(value: str) -> str | None:
     model = re.sub(r"(?<=-)[IlO|]+$", lambda m: m.group().translate(_DIGIT_SHAPES), model)  # "BMP-I" → "BMP-1"
     if not (re.search(r"[0-9]", model) and 3 <= len(model) <= 20):
         return None
+    if catalogue_entry(model) is None and _RULE_GLYPH.match(model) and catalogue_entry(model[1:]):
+        model = model[1:]  # "JS-60": a cell's rule read as a letter, glued before the model
     return normalize_designation(model) or model  # catalogue form: "BMP2" → "BMP-2", "Zil-131" → "ZIL-131"
+
+
+_RULE_GLYPH = re.compile(r"^[|IlJ!\[(](?=[A-Z])")
 
 
 _DIGIT_SHAPES = str.maketrans("IlO|", "1101")

@@ -610,7 +610,7 @@ class ElasticsearchIndex:
     # -- serials ---------------------------------------------------------------------
 
     def find_serial(self, serial: str, access: Access | None = None, *,
-                    excluding: str | None = None) -> tuple[SerialMatch, ...]:
+                    excluding: str | None = None, exact_apart: bool = True) -> tuple[SerialMatch, ...]:
         self._check_open()
         key = serial_key(serial)
         if not key:
@@ -622,6 +622,8 @@ class ElasticsearchIndex:
             tiers.append(("fuzzy", {"fuzzy": {"serial_lookalike": {
                 "value": lookalike_key(serial), "fuzziness": 1, "transpositions": True, "prefix_length": 0,
                 "rewrite": "constant_score"}}}))
+        if not exact_apart:
+            tiers = tiers[1:]  # the look-alike tier holds the exact spelling too
         # One search: each tier a constant score (exact 3, look-alike 2, near miss 1), `dis_max`
         # keeps a document's best; sorted by score, the best tier comes first.
         tier_of = {float(len(tiers) - rank): match for rank, (match, _query) in enumerate(tiers)}

@@ -16,11 +16,13 @@ class SearchIndex(Protocol):
     def search(self, query: SearchQuery) -> SearchPage: ...
 
     def find_serial(self, serial: str, access: Access | None = None, *,
-                    excluding: str | None = None) -> tuple[SerialMatch, ...]:
+                    excluding: str | None = None, exact_apart: bool = True) -> tuple[SerialMatch, ...]:
         """Serials matching after normalisation; only the best tier (exact, then OCR look-alike, then near miss).
         With `access`, only documents it allows count: a serial carried by none of them is not found.
         `excluding`: a document left out of every tier (the one whose own reading is being confirmed: its own
-        misread serial must not hide the look-alike others print)."""
+        misread serial must not hide the look-alike others print). `exact_apart=False`: the exact spelling is one
+        of the look-alikes, not a tier of its own (other documents that share a misreading must not hide the
+        spelling the rest of the item's documents print)."""
 
     def count(self) -> int: ...
 

@@ -542,7 +542,7 @@ class TantivyIndex:
     # -- serials ---------------------------------------------------------------------
 
     def find_serial(self, serial: str, access: Access | None = None, *,
-                    excluding: str | None = None) -> tuple[SerialMatch, ...]:
+                    excluding: str | None = None, exact_apart: bool = True) -> tuple[SerialMatch, ...]:
         self._check_open()
         key = serial_key(serial)
         if not key:
@@ -554,6 +554,8 @@ class TantivyIndex:
         if len(key) >= FUZZY_MIN_KEY:
             tiers.append(("fuzzy", tantivy.Query.fuzzy_term_query(
                 self._schema, "serial_lookalike", lookalike_key(serial), distance=1, transposition_cost_one=True)))
+        if not exact_apart:
+            tiers = tiers[1:]  # the look-alike tier holds the exact spelling too
         with _translated("find_serial"):
             searcher = self._index.searcher()
             allowed = self._access_clauses(access, searcher)

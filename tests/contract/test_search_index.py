@@ -389,6 +389,18 @@ def test_find_serial_leaving_one_document_out_reaches_the_lookalike_tier(index):
     assert index.find_serial("KZ-82-49", excluding="k1") == (SerialMatch("KZ-82-49", ("k2",), "exact"),)
 
 
+def test_find_serial_with_the_exact_spelling_among_the_lookalikes(index):
+    # Two scans read the S of 1S-5646 as 5: each one's exact match is the other, hiding the spelling two more print.
+    index.add([rec("m1", "lý lịch", serial_number="15-5646"), rec("m2", "kiểm tra", serial_number="15-5646"),
+               rec("s1", "sửa chữa", serial_number="1S-5646"), rec("s2", "kiểm kê", serial_number="1S-5646"),
+               rec("other", "kiểm kê", serial_number="15-5640")])
+
+    assert index.find_serial("15-5646", excluding="m1") == (SerialMatch("15-5646", ("m2",), "exact"),)
+    assert set(index.find_serial("15-5646", excluding="m1", exact_apart=False)) == {
+        SerialMatch("15-5646", ("m2",), "lookalike"), SerialMatch("1S-5646", ("s1", "s2"), "lookalike")}
+    assert index.find_serial("15-5640", exact_apart=False) == (SerialMatch("15-5640", ("other",), "lookalike"),)
+
+
 @pytest.mark.parametrize("asked", ["ZZ-0000-Q", "", "  -- "])
 def test_find_serial_unknown_is_empty(index, asked):
     index.add(SERIAL_CORPUS)

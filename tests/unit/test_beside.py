@@ -121,3 +121,60 @@ def test_a_year_misread_out_of_its_century_is_read_again_and_one_read_well_is_no
     assert read_values_beside_labels(TesseractOcr(), _row_reading(image, misread)).text == "Năm sản xuất 1976"
     read_well = _row_reading(image, words + [OcrWord("1976", 95, (words[-1].box[0] + 200, 84, 80, 30))])
     assert read_values_beside_labels(TesseractOcr(), read_well) is read_well
+
+
+_COLUMNS = ((30, "TT", "1"), (110, "Tên trang bị", "Xe tăng"), (420, "Ký hiệu", "T-55"), (620, "Số hiệu", "KB-15-84"),
+            (900, "Cấp", None), (1030, "Số lượng", "01"))
+HEAD, FIRST_ROW = (1, 1, 1), (1, 1, 2)
+
+
+def _item_table(grade: str) -> tuple[Image.Image, list[tuple[tuple[int, int, int], OcrWord]]]:
+    """An inventory's item table, ruled, its grade a thin digit left in its cell; and the words Tesseract reads of
+    it, where the font put their ink, without the grade."""
+    font = ImageFont.truetype(str(FONT), 30)
+    image = Image.new("L", (1400, 260), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 40, 1380, 200), outline=0, width=3)
+    draw.line((20, 110, 1380, 110), fill=0, width=3)
+    words = []
+    for left, head, value in _COLUMNS:
+        if left > 30:
+            draw.line((left - 10, 40, left - 10, 200), fill=0, width=3)
+        for key, y, text in ((HEAD, 60, head), (FIRST_ROW, 140, value if value is not None else grade)):
+            draw.text((left + 4, y), text, fill=0, font=font)
+            if value is None and key == FIRST_ROW:
+                continue
+            x = left + 4
+            for word in text.split():
+                x0, y0, x1, y1 = font.getbbox(word)
+                words.append((key, OcrWord(word, 95, (x + x0, y + y0, x1 - x0, y1 - y0))))
+                x += round(font.getlength(word + " "))
+    for x, y in ((960, 150), (980, 185), (1000, 130)):
+        draw.point((x, y), fill=0)
+    return image, sorted(words, key=lambda item: item[0])
+
+
+def _table_reading(image: Image.Image, words: list[tuple[tuple[int, int, int], OcrWord]]) -> PageReading:
+    text = assemble(words).text
+    return PageReading(text, 90.0, "plain", image, 300.0, 1, measure(text), tuple(words))
+
+
+def test_a_grade_lost_in_an_item_tables_cell_is_read_again_under_its_columns_head():
+    require_tesseract()
+    image, words = _item_table("2")
+    debris = (FIRST_ROW, OcrWord("re", 31, (905, 150, 30, 20)))
+    at = next(i for i, (_key, word) in enumerate(words) if word.text == "01")
+    reading = _table_reading(image, words[:at] + [debris] + words[at:])
+    again = read_values_beside_labels(TesseractOcr(), reading)
+    assert again.text.splitlines()[-1] == "1 Xe tăng T-55 KB-15-84 2 01"
+
+
+def test_an_item_tables_grade_already_read_or_an_empty_cell_leaves_the_reading_as_it_was():
+    require_tesseract()
+    image, words = _item_table("3")
+    at = next(i for i, (_key, word) in enumerate(words) if word.text == "01")
+    read = _table_reading(image, words[:at] + [(FIRST_ROW, OcrWord("3", 90, (905, 145, 16, 24)))] + words[at:])
+    assert read_values_beside_labels(TesseractOcr(), read) is read
+    image, words = _item_table("")
+    empty = _table_reading(image, words)
+    assert read_values_beside_labels(TesseractOcr(), empty).text == empty.text

@@ -36,3 +36,26 @@ def test_short_serials_need_exact_match():
 
 def test_accepts_any_iterable_once():
     assert reconcile_serial("KB 15 84", iter(KNOWN)) == ("KB-15-84", 0.99)
+
+
+@pytest.mark.parametrize(
+    ("value", "known", "expected"),
+    [
+        # Other scans share the misreading (the exact spelling), yet the letter the rest print wins.
+        ("15-5646", ["15-5646", "1S-5646"], ("1S-5646", 0.95)),
+        ("42-2043", ["4Z-2043", "42-2043"], ("4Z-2043", 0.95)),
+        ("50-1233", ["5D-1233"], ("5D-1233", 0.95)),
+        ("K8-15-84", ["K8-15-84", "KB-15-84"], ("KB-15-84", 0.95)),
+        # A reading with the letter is not pulled to the misreading others made.
+        ("1S-5646", ["15-5646"], None),
+        ("1S-5646", ["15-5646", "1S-5646"], ("1S-5646", 0.99)),
+        # A letter OCR makes of a digit (I for 1, O for 0), or one amid digits, is no reason to leave the digit.
+        ("KB-15-84", ["KB-15-84", "KB-I5-84"], ("KB-15-84", 0.99)),
+        ("9K-5607", ["9K-5607", "9K-56B7"], ("9K-5607", 0.99)),
+        ("0680836", ["0680836", "O680836"], ("0680836", 0.99)),
+        # Two spellings with letters the reading lacks: no way to choose.
+        ("15-5646", ["1S-5646", "15-564G"], None),
+    ],
+)
+def test_a_letter_the_items_documents_print_outweighs_its_digit_lookalike(value, known, expected):
+    assert reconcile_serial(value, known) == expected

@@ -131,3 +131,11 @@ def test_a_year_whose_first_digit_ocr_split_off_is_still_the_documents_date():
                            ("Hà Nội, ngày 05 tháng 01 năm 2 020\nQUYẾT ĐỊNH\n", date(2020, 1, 5))):
         assert find_document_date(page)[0] == expected
     assert parse_date("số 1 2003") is None
+
+
+def test_a_month_split_by_ocr_and_a_speck_before_the_year_still_give_the_documents_date():
+    for page, expected in (("Bắc Giang, ngày 18/1 1/2002\nBIÊN BẢN BẢO DƯỠNG\n", date(2002, 11, 18)),
+                           ("Thái Nguyên, ngày 16 thắng 10 năm n 2019\nPHIẾU BẢO DƯỠNG\n", date(2019, 10, 16))):
+        assert find_document_date(page)[0] == expected
+    assert parse_date("số 12/3 4/2001") is None  # 34 is no month: not a split one
+    assert parse_date("ngày 16 tháng 10 năm nay 2019") is None  # a word, not a speck

@@ -77,3 +77,17 @@ def test_a_scan_whose_misread_serial_is_its_items_look_alike_key_is_confirmed_at
     assert service.reconfirm_serial(early.document_id)
     assert service.document(early.document_id).serial_number == "KB-15-84"
     assert len(service.equipment("KB-15-84").documents) == 2
+
+
+def test_scans_that_share_a_misread_letter_join_the_spelling_their_item_prints(service):
+    # The S of 1S-5646 read as 5 on two scans: each is the other's exact match, yet both belong to the item
+    # the other two documents print with its S.
+    misread = [service.store_extraction(f"scan-m{i}".encode(), f"m{i}.tif", ocr_extraction("15-5646", 0.8))
+               for i in range(2)]
+    assert [r.document.serial_number for r in misread] == ["15-5646", "15-5646"]
+    printed = [service.store_extraction(f"scan-p{i}".encode(), f"p{i}.tif", ocr_extraction("1S-5646", 0.8))
+               for i in range(2)]
+    assert [r.document.serial_number for r in printed] == ["1S-5646", "1S-5646"]  # not pulled to the misreading
+    assert all(service.reconfirm_serial(r.document_id) for r in misread)
+    assert len(service.equipment("1S-5646").documents) == 4
+    assert service.document(misread[0].document_id).fields["serial_number"].source == "confirmed"

@@ -59,7 +59,8 @@ def test_parse_name(printed, expected):
 
 @pytest.mark.parametrize(
     ("printed", "expected"),
-    [("Type 59 HN", "Type 59"), ("BMP1 eae", "BMP-1"), ("T55", "T-55"), ("Zil-131", "ZIL-131"), ("PT 76", "PT-76"), ("BMP-I", "BMP-1"), ("ZU-23-2", "ZU-23-2"), ("2S1", "2S1"), ("lal 02", None), ("T7 aA", None), ("LUC", None)],
+    [("Type 59 HN", "Type 59"), ("BMP1 eae", "BMP-1"), ("T55", "T-55"), ("Zil-131", "ZIL-131"), ("PT 76", "PT-76"), ("BMP-I", "BMP-1"), ("ZU-23-2", "ZU-23-2"), ("2S1", "2S1"), ("lal 02", None), ("T7 aA", None), ("LUC", None),
+     ("JS-60", "S-60"), ("lBMP-1", "BMP-1"), ("IS-2", "IS-2")],  # a cell's rule read as a letter before the model
 )
 def test_parse_designation(printed, expected):
     assert parse_designation(printed) == expected

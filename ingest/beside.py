@@ -61,11 +61,11 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
     for index, (key, word) in enumerate(reading.words):
         if word.text.strip():
             lines.setdefault(key, []).append((index, word))
-    after_label: dict[int, OcrWord] = {}  # the label's last word (its index) -> the value read beside it
+    after_label: dict[int, list[OcrWord]] = {}  # the label's last word (its index) -> the value read beside it
     debris: set[int] = set()  # what was read where the value stands: it gives way to the value
-    for index, found, cell in _grades_under_their_column(ocr, reading, lines):
-        after_label[index] = found
-        debris.update(cell)
+    for index, mended, replaced in _grades_under_their_column(ocr, reading, lines):
+        after_label[index] = mended
+        debris.update(replaced)
     for words in lines.values():
         found_label = _label_end(words)
         if found_label is None:
@@ -75,7 +75,7 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
             continue
         found = _read_beside(ocr, reading, [word for _, word in words[end - 2 : end + 1]], label.parse)
         if found is not None:
-            after_label[words[end][0]] = found
+            after_label[words[end][0]] = [found]
             # What was read up to the value gives way to it; what stands beyond it is another cell and stays.
             reach = found.box[0] + found.box[2] + 2 * found.box[3]
             debris.update(index for index, word in words[end + 1 :] if word.box[0] <= reach)
@@ -85,8 +85,7 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
     for index, (key, word) in enumerate(reading.words):
         if index not in debris:
             out.append((key, word))
-        if index in after_label:
-            out.append((key, after_label[index]))
+        out.extend((key, value) for value in after_label.get(index, ()))
     result = assemble(out)
     return replace(reading, text=result.text, confidence=result.mean_confidence, words=result.words,
                    plausibility=measure(result.text, result.mean_confidence))
@@ -103,21 +102,24 @@ def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | No
 
 
 def _grades_under_their_column(ocr: TesseractOcr, reading: PageReading,
-                               lines: dict[LineKey, list[tuple[int, OcrWord]]]) -> list[tuple[int, OcrWord, set[int]]]:
-    """For each item table whose first row has no grade under the "Cấp" head: the row's word the grade read from
-    the cell follows (its index), the grade, and what was read in the cell (indices), which gives way to it."""
+                               lines: dict[LineKey, list[tuple[int, OcrWord]]]) -> list[tuple[int, list[OcrWord], set[int]]]:
+    """For each item table whose first row has no grade under the "Cấp" head, the row mended: the index of the
+    reading's word the row's words from the grade's cell on follow, those words (the grade read from the cell
+    first), and the indices of the words they replace (what was read in the cell and after it)."""
     ordered = sorted(lines.values(), key=lambda words: min(word.box[1] for _, word in words))
     found = []
-    for at, head in enumerate(ordered):
+    for at, line in enumerate(ordered):
+        head = _word_level(ocr, reading, line, _might_be_grade_head)
         column = _grade_head(head)
         if column is None:
             continue
         head_left, head_right = column
-        head_bottom = max(word.box[1] + word.box[3] for _, word in head)
-        row = next((words for words in ordered[at + 1 :] if len(words) >= 3
-                    and min(word.box[1] for _, word in words) > head_bottom - 2), None)
-        if row is None:
+        head_bottom = max(word.box[1] + word.box[3] for _, word in line)
+        row_line = next((words for words in ordered[at + 1 :] if (len(words) >= 3 or _mended(words))
+                         and min(word.box[1] for _, word in words) > head_bottom - 2), None)
+        if row_line is None:
             continue
+        row = _word_level(ocr, reading, row_line, lambda text: True)
         height = sorted(word.box[3] for _, word in row)[len(row) // 2]
         left, right = head_left - 2 * height, head_right + 2 * height
         for _, word in head + row:  # the neighbouring heads, and the values of the neighbouring cells, bound the cell
@@ -128,17 +130,42 @@ def _grades_under_their_column(ocr: TesseractOcr, reading: PageReading,
                 left = max(left, word.box[0] + word.box[2] + 1)
             elif middle > head_right:
                 right = min(right, word.box[0] - 1)
-        cell = {index for index, word in row if left <= word.box[0] + word.box[2] / 2 <= right}
-        if any(parse_grade(row_word.text) is not None for index, row_word in row if index in cell):
+        in_cell = [left <= word.box[0] + word.box[2] / 2 <= right for _, word in row]
+        if any(inside and parse_grade(word.text) is not None for inside, (_, word) in zip(in_cell, row)):
             continue
         top = min(word.box[1] for _, word in row)
         bottom = max(top + height, *(word.box[1] + word.box[3] for _, word in row if word.box[3] < 2 * height))
         grade = _read_in(ocr, reading, (left, top, right, bottom), parse_grade, height, _MIN_CELL_CONFIDENCE)
-        if grade is not None:
-            before = [index for index, word in row if index not in cell and word.box[0] < left]
-            if before:
-                found.append((before[-1], grade, cell))
+        before = [i for i, (_, word) in enumerate(row) if not in_cell[i] and word.box[0] < left]
+        if grade is None or not before:
+            continue
+        if _mended(row_line):  # the row's one word gives way to its words, the grade among them
+            found.append((row_line[0][0], [word for _, word in row[: before[-1] + 1]] + [grade] + [
+                word for i, (_, word) in enumerate(row) if i > before[-1] and not in_cell[i]], {row_line[0][0]}))
+        else:
+            found.append((row[before[-1]][0], [grade], {index for inside, (index, _) in zip(in_cell, row) if inside}))
     return found
+
+
+def _mended(words: list[tuple[int, OcrWord]]) -> bool:
+    """A line the line repair read again: one word holding the whole line (ingest.reading.reread_weak_lines)."""
+    return len(words) == 1 and " " in words[0][1].text.strip()
+
+
+def _might_be_grade_head(text: str) -> bool:
+    folded = fold_iy(text).lower()
+    return "cap" in folded and bool(_IDENTITY_HEAD.search(folded))
+
+
+def _word_level(ocr: TesseractOcr, reading: PageReading, words: list[tuple[int, OcrWord]],
+                worth_it: Callable[[str], bool]) -> list[tuple[int, OcrWord]]:
+    """The line's words, each with its own box: a mended line (one word) is read again word by word, where its
+    text is `worth_it`; its words carry the mended word's index."""
+    if not _mended(words) or not worth_it(words[0][1].text):
+        return words
+    index, line = words[0]
+    again = ocr.read_lines(reading.upright_image, [line.box], reading.dpi)[0]
+    return [(index, word) for _, word in again.words if word.text.strip()] or words
 
 
 def _grade_head(words: list[tuple[int, OcrWord]]) -> tuple[int, int] | None:

@@ -262,7 +262,7 @@ def _fuzzy_label(words: list[str], leader: bool, value: str = "") -> tuple[Label
     "Trang bị".
     """
     best: tuple[float, Label, int] | None = None
-    for count in range(1, min(4, len(words)) + 1):
+    for count in range(1, min(5, len(words)) + 1):  # "Đơn vị có trang bị": five words
         found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:])), leader, value)
         if found is not None and (best is None or found[0] > best[0]):
             best = (found[0], found[1], count)
@@ -298,7 +298,7 @@ def _value_fits(field: str, value: str) -> bool:
     return parse is None or not value or parse(value) is not None
 
 
-_FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})")
+_FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})|(?<=\S)\W?\s*\|")  # a colon, a leader, a ruled form's cell rule
 _CHUNK_START = re.compile(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})[^:：|\t]*?$")
 
 
@@ -315,7 +315,7 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         words = [(i, w) for i, w in words if re.search(r"[a-z]", w)]
         if not words or len(re.findall(r"\d", words[-1][1])) >= 2:
             continue  # a value ("6D-6172....") ends here, not a label
-        leader = ":" not in end.group() and "：" not in end.group()
+        leader = not re.search(r"[:：|]", end.group())
         fuzzy = _fuzzy_label([w for _, w in words], leader, line.original(end.end(), len(line.key)))
         if fuzzy is None:
             continue

@@ -111,7 +111,7 @@ def _mid_sentence(page: _Page, key_position: int) -> bool:
 # --- the item ------------------------------------------------------------------------------
 
 # OCR drops specks between the words of a label: "số 'hiệu P18-4986", "số 5 hiệu".
-_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´-]+(?:[0-9a-z][\s'‘’`´-]+)?(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´_-]+(?:[0-9a-z][\s'‘’`´_-]+)?(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _PLATE = re.compile(merge_iy(r"\bbien\s+so\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
 _YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))
@@ -154,9 +154,10 @@ def _item(page: _Page) -> Iterator[ProseValue]:
 
 # --- the grade -----------------------------------------------------------------------------
 
-# "từ cấp 2 xuống cấp 3", and with OCR damage: "từ ao 1 xuống. : cấp 2", "từ cấp 7 xuống cap 3" (the old grade misread).
+# "từ cấp 2 xuống cấp 3", and with OCR damage: "từ ao 1 xuống. : cấp 2", "từ cấp 7 xuống cap 3" (the old grade misread),
+# "tu cap 1 xu6ng cap 2" (the accents lost, the o read as 6).
 _GRADE_CHANGE = re.compile(
-    rf"\btu\s+(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:\d|i{{1,3}}|iv|v)\s+(?:sang|xuong|len|thanh|ve)[\W_]*\s*"
+    rf"\btu\s+(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:\d|i{{1,3}}|iv|v)\s+(?:sang|xu[a-z0-9]ng|len|thanh|ve)[\W_]*\s*"
     rf"(?:cap\s+)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
 )
 _GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+(?P<luong>luong|[a-z]{{1,5}})\s+cap\s+{GRADE_TOKEN}")  # "chất Ti cấp 1"

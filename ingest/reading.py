@@ -182,16 +182,14 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
     scale_x = prepared.width / first.upright_image.width
     scale_y = prepared.height / first.upright_image.height
     boxes = [_line_box(lines[key], scale_x, scale_y, prepared.size) for key in weak]
-    replaced: dict[LineKey, list[OcrWord]] = {}
+    replaced: dict[LineKey, OcrWord] = {}
     for key, box, again in zip(weak, boxes, ocr.read_lines(prepared, boxes, prepared_dpi)):
         words = lines[key]
         old_confidence = sum(word.confidence for word in words) / len(words)
         if again.text and better_line(measure(again.text), measure(" ".join(word.text for word in words)),
                                       (again.mean_confidence or 0.0, old_confidence)):
-            # Word by word, each where it stands on the page (a cell of a table row is still found by its column),
-            # and inside the line read: ink beyond it is no word of this line, and may be a line still to find.
-            replaced[key] = [OcrWord(word.text, word.confidence, _scaled(_within(word.box, box), 1 / scale_x, 1 / scale_y))
-                             for _, word in again.words if word.text.strip()]
+            replaced[key] = OcrWord(again.text.replace("\n", " "), again.mean_confidence or 0.0,
+                                    _scaled(box, 1 / scale_x, 1 / scale_y))
     if not replaced:
         return replace(first, passes=2)
     # The page is put together exactly as the first reading was (ingest.ocr), a new line in each doubtful one's place.
@@ -200,7 +198,7 @@ def reread_weak_lines(ocr: TesseractOcr, first: PageReading, prepared: Image.Ima
         if key not in replaced:
             words.append((key, word))
         elif not words or words[-1][0] != key:
-            words.extend((key, word) for word in replaced[key])
+            words.append((key, replaced[key]))
     result = assemble(words)
     return replace(first, text=result.text, confidence=result.mean_confidence, reading_label=f"{label}+lines",
                    passes=2, plausibility=measure(result.text, result.mean_confidence), words=result.words)
@@ -363,14 +361,6 @@ def _reading(ocr: TesseractOcr, prepared: Image.Image, prepared_dpi: float | Non
         words = tuple((key, replace(word, box=_scaled(word.box, scale_x, scale_y))) for key, word in words)
     return PageReading(result.text, result.mean_confidence, label, upright, dpi if dpi is not None else prepared_dpi,
                        1, measure(result.text, result.mean_confidence), words)
-
-
-def _within(box: tuple[int, int, int, int], frame: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """`box` cut to `frame` (both left, top, width, height)."""
-    left, top = max(box[0], frame[0]), max(box[1], frame[1])
-    right = max(left, min(box[0] + box[2], frame[0] + frame[2]))
-    bottom = max(top, min(box[1] + box[3], frame[1] + frame[3]))
-    return left, top, right - left, bottom - top
 
 
 def _scaled(box: tuple[int, int, int, int], scale_x: float, scale_y: float) -> tuple[int, int, int, int]:

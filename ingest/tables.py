@@ -44,6 +44,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 _KEYS = sorted(((key, kind) for kind, keys in _COLUMNS.items() for key in keys), key=lambda kv: -len(kv[0]))
 _FIELD_KINDS = {"name", "designation", "serial_number", "quality_grade", "unit", "year_of_manufacture", "manufacturer", "country_of_origin"}
 _TEXT_KINDS = {"name", "unit", "manufacturer", "country_of_origin"}
+_HEADS_APART = 8  # lines above a header where a head cell the layout analysis set apart may stand
 _ROW_END = re.compile(r"^\W*(cong|tong\s+cong|ket\s+qua|ket\s+luan|dieu\s+\d|noi\s+nhan|ghi\s+chu)\b")
 
 
@@ -348,6 +349,18 @@ def _wrapped_model(values: list[TableValue], after: list[Line]) -> list[TableVal
     ]
 
 
+def _with_heads_set_apart(kinds: list[str], lines: list[Line], at: int) -> list[str]:
+    """The header's columns with the serial's column put back after the designation's where the layout analysis
+    set its head apart, alone on a line just above ("Số hiệu" over "TT Tên trang bị Ký hiệu Cấp")."""
+    if "serial_number" in kinds or "designation" not in kinds:
+        return kinds
+    above = [line for line in lines[max(0, at - _HEADS_APART) : at] if line.text.strip() and line.page == lines[at].page]
+    if not any(_cell_kind(line.text) == "serial_number" for line in above):
+        return kinds
+    after = kinds.index("designation") + 1
+    return kinds[:after] + ["serial_number"] + kinds[after:]
+
+
 def table_values(lines: list[Line]) -> list[TableValue]:
     """Values read from every item table in the document."""
     found: list[TableValue] = []
@@ -357,6 +370,8 @@ def table_values(lines: list[Line]) -> list[TableValue]:
         kinds = _header_columns(line.text) if line.text.strip() else None
         if kinds is not None and kinds[0] != "index":
             kinds = ["index"] + kinds  # "TT" misread ("TRÍ.", "TẾ", "A HE"): a row may still open with its number
+        if kinds is not None:
+            kinds = _with_heads_set_apart(kinds, lines, index)
         if kinds is not None:
             rows = _row_lines(lines, index + 1, 3)
             if rows:

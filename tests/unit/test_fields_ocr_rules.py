@@ -282,6 +282,8 @@ def test_a_grade_whose_words_ocr_damaged_around_it():
     assert extract_fields([sentence])["quality_grade"].value == 1
     change = "ký hiệu R 105M, số hiệu 663206 của Lữ đoàn 164 từ cấp 7 xuống cap 3,"
     assert extract_fields([change])["quality_grade"].value == 3
+    unaccented = "số hiệu PRV13-3414 của Sư đoàn bộ binh 308 tu cap 1 xu6ng cap 2."  # the o of "xuống" read as 6
+    assert extract_fields([unaccented])["quality_grade"].value == 2
     assert extract_fields(["- Đơn vị quản lý: Trung đoàn ra-đa 291\n‘Cap chat luong: C02 _\n"])["quality_grade"].value == 2
 
 
@@ -376,3 +378,11 @@ def test_a_serial_opening_with_its_model_misread_a_t_as_one_or_inside_a_dashed_m
     # The model keeps the case the serial prints it in; a serial already right stays as printed.
     assert serial_with_model("KRAZ-2558-07009", "KrAZ-255B") == "KRAZ-255B-07009"
     assert serial_with_model("KRAZ-255B-39683", "KrAZ-255B") == "KRAZ-255B-39683"
+
+
+def test_a_damaged_label_that_a_ruled_forms_cell_rule_ends():
+    # "Đơn vị có trang bị" (five words) with its Đ read as P, ended by the cell's rule, no colon.
+    page = "LÝ LỊCH TRANG BỊ KỸ THUẬT\n6 | Nau sản xuất 2014.\n7 Pon vị có trang bị ‘| Tiểu đoàn 3, Lữ đoàn 675\n"
+    assert extract_fields([page])["unit"].value == "Tiểu đoàn 3, Lữ đoàn 675"
+    table = "BIÊN BẢN KIỂM KÊ\nTT | Tên trang bị | Ký hiệu | Số hiệu | Cấp\n1 | Xe tăng T-55 | T-55 | KB-15-84 | 2\n"
+    assert "unit" not in extract_fields([table])  # a table's cells are no labels

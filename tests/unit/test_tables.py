@@ -85,3 +85,12 @@ def test_a_name_cell_does_not_take_the_first_word_of_the_model_cell_after_it():
             "QB-22-92\n2\n01\nCộng\n01\n")
     found = read(text)
     assert found["name"] == "Xe thiết giáp chở quân BTR-60PB" and found["designation"] == "BTR 60PB"  # catalogued later
+
+
+def test_a_serial_head_the_layout_analysis_set_apart_above_the_header_still_names_its_column():
+    row = "1 |Xe tăng Kiểu 59 Type 59 |840489 2 01\nCộng 01-\n"
+    header = "TT Tên trang bị Ký hiệu Cấp\n: \" lượng\n"
+    found = read("tổ kiểm kê đã kiểm đếm thực tế như sau:\n\nSố hiệu\n\nSố\n\n\n" + header + row)
+    assert found == {"name": "Xe tăng Kiểu 59", "designation": "Type 59", "serial_number": "840489", "quality_grade": "2"}
+    # Without that head the row's number stays out of the serial: no column was named for it.
+    assert "serial_number" not in read("tổ kiểm kê đã kiểm đếm thực tế như sau:\n\n" + header + row)

@@ -11,7 +11,8 @@ score is printed beside it for information. The equipment view is scored per ite
 archive's own `build_equipment` over the documents grouped by serial key), and as the archive
 answers it (`equipment_view_archive`): every file's extraction stored through the service into
 a fresh local archive in the order `archive ingest` takes the folder, scans' serials confirmed
-again once all are in (as a batch does), then each item asked for by its serial.
+again once all are in (as a batch does), then each item asked for by its serial; the scans' serials are also
+scored as the archive holds them after that confirmation (`serial_in_archive`).
 Writes bench/results/accuracy_<set>.json.
 """
 
@@ -94,8 +95,9 @@ def _views(samples, extracted) -> dict[str, tuple[int, str | None, list]]:
     return views
 
 
-def _archive_views(samples, extracted, folder: Path) -> dict[str, tuple[int, str | None, list]]:
-    """The equipment views the archive itself answers once the set's files are ingested (see the module's notes)."""
+def _archive_views(samples, extracted, folder: Path) -> tuple[dict[str, tuple[int, str | None, list]], dict[str, str | None]]:
+    """The equipment views the archive itself answers once the set's files are ingested (see the module's notes),
+    and the serial each file's document holds there (by the file's path)."""
     from archive.bootstrap import build_services
     from archive.config import Settings
     from archive.errors import SerialNotFound
@@ -110,6 +112,8 @@ def _archive_views(samples, extracted, folder: Path) -> dict[str, tuple[int, str
         for result in stored:  # a batch's second look: serials learnt from documents stored after the scan
             if result.status == "ingested" and result.document is not None and result.document.text_source != "text":
                 service.reconfirm_serial(result.document_id)
+        serials = {result.path: service.document(result.document_id).serial_number
+                   for result in stored if result.status == "ingested"}
         views = {}
         for serial in {sample.truth["serial_number"] for sample in samples}:
             try:
@@ -117,7 +121,7 @@ def _archive_views(samples, extracted, folder: Path) -> dict[str, tuple[int, str
             except SerialNotFound:
                 continue
             views[serial] = (item.document_count, item.current_unit, [(e.date, e.event_type) for e in item.history])
-        return views
+        return views, serials
     finally:
         service.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -167,11 +171,17 @@ def run_set(name: str, items: int | None, command: str, readings: list[str]) -> 
             scans = score(p for p, s in zip(pairs, samples) if s.kind != "text-pdf")
             texts = score(p for p, s in zip(pairs, samples) if s.kind == "text-pdf")
             equipment = score_equipment(expected, _views(samples, extracted))
-            in_archive = score_equipment(expected, _archive_views(samples, extracted, folder.with_name(f"{folder.name}_archive")))
+            archive_views, archive_serials = _archive_views(samples, extracted, folder.with_name(f"{folder.name}_archive"))
+            in_archive = score_equipment(expected, archive_views)
+            # The scans' serials as the archive holds them: confirmed against the item's other documents.
+            held = score((f"{s.path.parent.name}/{s.path.name}", {"serial_number": s.truth["serial_number"]},
+                          {"serial_number": archive_serials.get(str(s.path))}) for s in samples if s.kind != "text-pdf")
+            serial_held = held["serial_number"]
             print(format_table(scans, f"\n[{name}] {label}: scanned files ({elapsed:.0f} s for all files)"))
             print(format_table(texts, f"[{name}] {label}: text PDFs"))
             print(f"[{name}] {label}: equipment view {equipment.as_dict()}")
             print(f"[{name}] {label}: equipment view as the archive answers it {in_archive.as_dict()}")
+            print(f"[{name}] {label}: scans' serials as the archive holds them {serial_held.accuracy:.4f}")
             for miss in in_archive.misses[:6]:
                 print("   equipment miss:", miss)
             report["readings"][label] = {
@@ -183,6 +193,8 @@ def run_set(name: str, items: int | None, command: str, readings: list[str]) -> 
                 "by_trait": _by_group(samples, extracted, lambda s: s.traits),
                 "equipment_view": equipment.as_dict(),
                 "equipment_view_archive": in_archive.as_dict(),
+                "serial_in_archive": {"accuracy": round(serial_held.accuracy, 4), "n": serial_held.total,
+                                      "misses": serial_held.misses[:40]},
                 "equipment_view_archive_misses": [list(map(str, miss)) for miss in in_archive.misses[:40]],
                 "misses": {field: entry.misses[:40] for field, entry in {**scans, **{f"text:{k}": v for k, v in texts.items()}}.items()
                            if entry.misses},

@@ -186,8 +186,11 @@ def _grade(page: _Page) -> Iterator[ProseValue]:
 # OCR reads a comma as ";" or ":" ("Trung đoàn 141; Sư đoàn 312") and drops dots into words ("Sư đoàn.304").
 # A speck read as a full stop between a unit's type and its branch ("Trung đoàn .\nphòng không 280") ends nothing.
 _BRANCH_NEXT = r"(?=\s*(?:" + "|".join(r"\s+".join(map(re.escape, fold_iy(b).lower().split())) for b in UNIT_BRANCHES) + r")\s+\d)"
+# "về Lữ đoàn xe:\ntăng 203 quản lý": a speck read as a colon inside the branch, the number one word on.
+_SPECK_IN_BRANCH = r"(?=\s*[a-z]+\s+\d)"
 _UNIT_PHRASE = UNIT_WORDS + merge_iy(
-    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|\.(?!\s)|\.{_BRANCH_NEXT}){{0,80}}?(?=\s*(?:\.(?!\d)(?!{_BRANCH_NEXT})|[()]|[;:](?!\s*{UNIT_WORDS})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
+    rf"(?:[^.;:()]|[;:](?=\s*{UNIT_WORDS})|:{_SPECK_IN_BRANCH}|\.(?!\s)|\.{_BRANCH_NEXT}){{0,80}}?"
+    rf"(?=\s*(?:\.(?!\d)(?!{_BRANCH_NEXT})|[()]|;(?!\s*{UNIT_WORDS})|:(?!\s*{UNIT_WORDS})(?!{_SPECK_IN_BRANCH})|,\s(?!{UNIT_WORDS})|\s(?:de|quan\s+ly|bien\s+che|su\s+dung|ke\s+tu|"
     rf"tu|ve|sang|xuong|len|cap\s+nhat|co|dat|"
     rf"tu\s+ngay|theo|ngay|voi|gom|tiep\s+nhan|thuc\s+hien|kem\s+theo|co\s+trach|chiu|to\s+cong\s+tac|to\s+chuc|chung\s+toi)\b|$))"
 )

@@ -525,9 +525,11 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
     value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
     value = re.sub(r"(?<=[^\W\d_]{3}):(?=\d)", " ", value)  # "Lữ đoàn công binh:229": a colon for a space
+    value = re.sub(r"(?<=[^\W\d_])[\s.'‘’`_¿]*:\s*(?=[^\W\d_A-ZĐ])", " ", value)  # "Lữ đoàn xe:\ntăng 203": a speck
     value = re.sub(r"(?<=[^\W_])[\s.'‘’`_¿]*[,;:][\s,;:.'‘’`_¿]*(?=[^\W_])", ", ", value)  # "293,: Sư", "24; Sư", "291,'Sư"
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)
+    value = re.sub(r"(?<=[^\W\d_])\s*\|\s*(?=[^\W\d_])", " ", value)  # "Quan | khu 3": a rule read between two words
     return _repair_unit_types(value)
 
 

@@ -386,3 +386,12 @@ def test_a_damaged_label_that_a_ruled_forms_cell_rule_ends():
     assert extract_fields([page])["unit"].value == "Tiểu đoàn 3, Lữ đoàn 675"
     table = "BIÊN BẢN KIỂM KÊ\nTT | Tên trang bị | Ký hiệu | Số hiệu | Cấp\n1 | Xe tăng T-55 | T-55 | KB-15-84 | 2\n"
     assert "unit" not in extract_fields([table])  # a table's cells are no labels
+
+
+def test_a_speck_read_as_a_colon_inside_a_units_branch_across_a_line_break():
+    text = ("QUYẾT ĐỊNH\nVề việc điều chuyển trang bị kỹ thuật\nĐiều 1. Điều chuyển 01 (một) xe ô tô vận tải ZIL-131, số hiệu\n"
+            "ZIL-131-17853, chất lượng cấp 2 từ Tiểu đoàn 18, Lữ đoàn 164 về Lữ đoàn xe:\ntăng 203 quản lý, sử dụng.\n")
+    fields = extract_fields([text])
+    assert fields["to_unit"].value == "Lữ đoàn xe tăng 203" and fields["from_unit"].value == "Tiểu đoàn 18, Lữ đoàn 164"
+    chain = "Điều 1. Điều chuyển xe tăng T-55 số hiệu KB-15-84 từ Lữ đoàn 164 về Trung đoàn 24: Sư đoàn 304 quản lý."
+    assert extract_fields([chain])["to_unit"].value == "Trung đoàn 24, Sư đoàn 304"

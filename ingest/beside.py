@@ -22,7 +22,7 @@ from PIL import Image
 
 from common.text import fold_iy
 from ingest.coverage import ink_mask
-from ingest.ocr import LineKey, OcrWord, assemble
+from ingest.ocr import LineKey, OcrResult, OcrWord, assemble
 from ingest.plausibility import measure
 from ingest.values import GRADE_TOKEN, parse_grade, parse_year
 
@@ -47,6 +47,7 @@ _LABELS = (
                 lambda text: parse_year(text) is not None, parse_year),
 )
 _GRADE_HEAD = re.compile(r"^\W*cap\W*$")
+_LONE_GRADE = re.compile(r"^[1-5]$")  # a grade cell's digit in a row's text (its first token is the row's number)
 _IDENTITY_HEAD = re.compile(r"hieu")  # "Ký hiệu", "Số hiệu": the columns an item table names before its grade
 _VALUE_WIDTH = 14  # text heights to the right of the label where the value's cell may stand
 _MIN_CONFIDENCE = 50.0
@@ -135,11 +136,13 @@ def _grades_under_their_column(ocr: TesseractOcr, reading: PageReading,
             continue
         top = min(word.box[1] for _, word in row)
         bottom = max(top + height, *(word.box[1] + word.box[3] for _, word in row if word.box[3] < 2 * height))
-        grade = _read_in(ocr, reading, (left, top, right, bottom), parse_grade, height, _MIN_CELL_CONFIDENCE)
+        grade = _read_in(ocr, reading, (left, top, right, bottom), parse_grade, height, _MIN_CELL_CONFIDENCE, confirmed=True)
         before = [i for i, (_, word) in enumerate(row) if not in_cell[i] and word.box[0] < left]
         if grade is None or not before:
             continue
         if _mended(row_line):  # the row's one word gives way to its words, the grade among them
+            if any(_LONE_GRADE.match(token) for token in row_line[0][1].text.split()[1:]):
+                continue  # the mended reading holds a grade where this one read debris: it stays
             found.append((row_line[0][0], [word for _, word in row[: before[-1] + 1]] + [grade] + [
                 word for i, (_, word) in enumerate(row) if i > before[-1] and not in_cell[i]], {row_line[0][0]}))
         else:
@@ -189,9 +192,10 @@ def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord],
 
 def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int, int],
              parse: Callable[[str], int | None], height: int | None = None,
-             min_confidence: float = _MIN_CONFIDENCE) -> OcrWord | None:
+             min_confidence: float = _MIN_CONFIDENCE, confirmed: bool = False) -> OcrWord | None:
     """The value (by `parse`) in `area` (left, top, right, bottom), rules and specks taken out; `height`: its
-    text's, when the area is taller than one line."""
+    text's, when the area is taller than one line. `confirmed`: only where the glyphs' grey crop, read as it is,
+    says the same (a speck that the ink mask grew onto a "2" makes it a "3")."""
     left, top, right, bottom = area
     height = height or bottom - top
     if height < 6:
@@ -213,15 +217,22 @@ def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int,
     pad = round(0.4 * height)
     clean = np.pad(np.where(glyphs, 0, 255).astype(np.uint8), pad, constant_values=255)
     enlarge = max(1.0, 40 / height)
-    strip = Image.fromarray(clean, mode="L")
-    if enlarge > 1:
-        strip = strip.resize((round(strip.width * enlarge), round(strip.height * enlarge)), Image.Resampling.BICUBIC)
-    again = ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], (reading.dpi or 300) * enlarge)[0]
+    again = _read_strip(ocr, Image.fromarray(clean, mode="L"), enlarge, reading.dpi)
     text = again.text.strip()
     value = parse(text)
     if value is None or (again.mean_confidence or 0.0) < min_confidence or len(text.split()) > 2:
         return None
+    if confirmed:
+        box = (left + x - pad, top + y - pad, left + x + glyphs.shape[1] + pad, top + y + glyphs.shape[0] + pad)
+        if parse(_read_strip(ocr, image.crop(box).convert("L"), enlarge, reading.dpi).text.strip()) != value:
+            return None
     return OcrWord(str(value), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
+
+
+def _read_strip(ocr: TesseractOcr, strip: Image.Image, enlarge: float, dpi: float | None) -> OcrResult:
+    if enlarge > 1:
+        strip = strip.resize((round(strip.width * enlarge), round(strip.height * enlarge)), Image.Resampling.BICUBIC)
+    return ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], (dpi or 300) * enlarge)[0]
 
 
 def _glyphs(ink: np.ndarray, height: int) -> tuple[np.ndarray, tuple[int, int]] | None:

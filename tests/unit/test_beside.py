@@ -178,3 +178,31 @@ def test_an_item_tables_grade_already_read_or_an_empty_cell_leaves_the_reading_a
     image, words = _item_table("")
     empty = _table_reading(image, words)
     assert read_values_beside_labels(TesseractOcr(), empty).text == empty.text
+
+
+def _mended(words: list[tuple[tuple[int, int, int], OcrWord]], key: tuple[int, int, int]) -> list:
+    """The line `key` as the line repair leaves it: one word holding the whole line, its box the line's."""
+    line = [word for k, word in words if k == key]
+    left, top = min(w.box[0] for w in line), min(w.box[1] for w in line)
+    right, bottom = max(w.box[0] + w.box[2] for w in line), max(w.box[1] + w.box[3] for w in line)
+    whole = OcrWord(" ".join(w.text for w in line), 80, (left - 8, top - 3, right - left + 16, bottom - top + 6))
+    at = next(i for i, (k, _word) in enumerate(words) if k == key)
+    return [item for item in words if item[0] != key][:at] + [(key, whole)] + [item for item in words if item[0] != key][at:]
+
+
+def test_a_head_line_the_line_repair_mended_is_read_again_word_by_word_to_find_the_grade_column():
+    require_tesseract()
+    image, words = _item_table("2")
+    at = next(i for i, (_key, word) in enumerate(words) if word.text == "01")
+    words = _mended(words[:at] + [(FIRST_ROW, OcrWord("re", 31, (905, 150, 30, 20)))] + words[at:], HEAD)
+    again = read_values_beside_labels(TesseractOcr(), _table_reading(image, words))
+    assert again.text.splitlines()[-1] == "1 Xe tăng T-55 KB-15-84 2 01"
+
+
+def test_a_mended_row_that_holds_its_grade_keeps_its_reading():
+    require_tesseract()
+    image, words = _item_table("2")
+    at = next(i for i, (_key, word) in enumerate(words) if word.text == "01")
+    words = _mended(words[:at] + [(FIRST_ROW, OcrWord("2", 90, (905, 145, 16, 24)))] + words[at:], FIRST_ROW)
+    reading = _table_reading(image, words)
+    assert read_values_beside_labels(TesseractOcr(), reading).text == reading.text

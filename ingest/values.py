@@ -11,14 +11,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Callable
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Hamming, Levenshtein
 
 from common.designations import catalogue_entry, normalize_designation
 from common.identifiers import lookalike_key, serial_key
-from common.vocabulary import COUNTRIES, EQUIPMENT_NOUNS, MAKER_WORDS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
+from common.vocabulary import COUNTRIES, DESIGNATIONS, EQUIPMENT_NOUNS, MAKER_WORDS, NAMED_UNIT_TYPES, UNIT_BRANCHES, UNIT_TYPES
 from ingest.plausibility import is_vietnamese_syllable
 from ingest.serials import repair_serial
 from common.text import fold, fold_iy, fold_map, merge_iy
@@ -126,12 +127,26 @@ def parse_name(value: str) -> str | None:
     name = re.sub(r"(?<=\d)min\b", "mm", name)  # a calibre's "mm" read as "min": "130min"
     # A register whose model column's header was lost: the model cell joins the name, the model twice.
     name = re.sub(r"(\S*\d\S*)\s+\1(?=[\s\W]*$)", r"\1", name)
+    name = _model_once(name)
     if len(name) > 80 or len(name.split()) > 12:
         return None
     return parse_text(name)
 
 
 _MODEL_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-./]*$")
+
+
+def _model_once(name: str) -> str:
+    """The model cell joined the name, one of the two misread: "Xe ô tô vận tải KrAZ-255B KrAZ-2558" keeps the
+    catalogue's spelling (else the name's own)."""
+    words = name.split()
+    if len(words) < 3 or not all(re.search(r"\d", w) and re.search(r"[A-Za-z]", w) for w in words[-2:]):
+        return name
+    own, cell = words[-2], words[-1].rstrip(".,;")
+    if lookalike_key(own) != lookalike_key(cell):
+        return name
+    kept = cell if catalogue_entry(cell) and not catalogue_entry(own) else own
+    return " ".join(words[:-2] + [kept])
 
 
 def parse_designation(value: str) -> str | None:
@@ -152,7 +167,24 @@ def parse_designation(value: str) -> str | None:
         return None
     if catalogue_entry(model) is None and _RULE_GLYPH.match(model) and catalogue_entry(model[1:]):
         model = model[1:]  # "JS-60": a cell's rule read as a letter, glued before the model
-    return normalize_designation(model) or model  # catalogue form: "BMP2" → "BMP-2", "Zil-131" → "ZIL-131"
+    normal = normalize_designation(model) or model  # catalogue form: "BMP2" → "BMP-2", "Zil-131" → "ZIL-131"
+    return normal if catalogue_entry(normal) else _one_letter_off_catalogue(normal) or normal
+
+
+@lru_cache(maxsize=4096)
+def _one_letter_off_catalogue(model: str) -> str | None:
+    """The one catalogue entry `model` misreads by one letter of a long maker's prefix, its number the same
+    ("KHAZ-255B" → "KrAZ-255B"); short prefixes stay (ZIS and ZIL are both real makers)."""
+    match = _PREFIX_AND_NUMBER.match(serial_key(model))
+    if match is None or len(match["letters"]) < 4:
+        return None
+    near = [entry for entry in DESIGNATIONS if (other := _PREFIX_AND_NUMBER.match(serial_key(entry))) is not None
+            and other["number"] == match["number"] and len(other["letters"]) == len(match["letters"])
+            and Hamming.distance(other["letters"], match["letters"]) == 1]
+    return near[0] if len(near) == 1 else None
+
+
+_PREFIX_AND_NUMBER = re.compile(r"^(?P<letters>[A-Z]+)(?P<number>\d.*)$")
 
 
 _RULE_GLYPH = re.compile(r"^[|IlJ!\[(](?=[A-Z])")

@@ -51,6 +51,8 @@ def test_parse_unit_refuses_what_is_no_unit(printed):
         ("Pháo nòng dài .130mm M-46", "Pháo nòng dài 130mm M-46"),  # a speck glued to the calibre
         ("Pháo phòng không 23min ZU-23-2", "Pháo phòng không 23mm ZU-23-2"),  # "mm" read as "min"
         ("Pháo lựu 122mm D-30 D-30", "Pháo lựu 122mm D-30"),  # the model cell joined the name
+        ("Xe ô tô vận tải KrAZ-255B KrAZ-2558", "Xe ô tô vận tải KrAZ-255B"),  # ... one of the two misread
+        ("Xe tăng T-54 T-55", "Xe tăng T-54 T-55"),
     ],
 )
 def test_parse_name(printed, expected):
@@ -60,7 +62,8 @@ def test_parse_name(printed, expected):
 @pytest.mark.parametrize(
     ("printed", "expected"),
     [("Type 59 HN", "Type 59"), ("BMP1 eae", "BMP-1"), ("T55", "T-55"), ("Zil-131", "ZIL-131"), ("PT 76", "PT-76"), ("BMP-I", "BMP-1"), ("ZU-23-2", "ZU-23-2"), ("2S1", "2S1"), ("lal 02", None), ("T7 aA", None), ("LUC", None),
-     ("JS-60", "S-60"), ("lBMP-1", "BMP-1"), ("IS-2", "IS-2")],  # a cell's rule read as a letter before the model
+     ("JS-60", "S-60"), ("lBMP-1", "BMP-1"), ("IS-2", "IS-2"),  # a cell's rule read as a letter before the model
+     ("KHAZ-255B", "KrAZ-255B"), ("ZIS-151", "ZIS-151"), ("XYZW-999", "XYZW-999")],  # one letter of a long maker's prefix
 )
 def test_parse_designation(printed, expected):
     assert parse_designation(printed) == expected

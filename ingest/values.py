@@ -331,7 +331,12 @@ def _repair_unit_types(value: str) -> tuple[str, bool]:
         nonlocal repaired
         words = match.group(1)
         spaceless = re.sub(r"[^a-z]", "", fold_iy(words))
-        if spaceless in _UNIT_TYPE_KEYS or len(spaceless) < 4:
+        if spaceless in _UNIT_TYPE_KEYS:
+            printed = _UNIT_TYPE_KEYS[spaceless]
+            if words != printed and words.lower() == printed.lower():
+                return f"{printed} {match.group(2)}"  # "Quân Khu 3": a capital OCR (or a clerk) gave a type's word
+            return match.group(0)
+        if len(spaceless) < 4:
             return match.group(0)
         scored = sorted((Levenshtein.distance(spaceless, key), printed) for key, printed in _UNIT_TYPE_KEYS.items())
         if scored[0][0] <= 2 and (len(scored) == 1 or scored[1][0] > scored[0][0]):

@@ -74,6 +74,8 @@ def test_upper_case_header_forms_come_out_in_sentence_case(header, sentence_case
         ("Tiểu doàn thông tín 12", "Tiểu đoàn thông tin 12"),
         ("Trung đoàn 24, Su đoàn 304", "Trung đoàn 24, Sư đoàn 304"),
         ("Trung đoàn 738, ‘Quan | khu 3“", "Trung đoàn 738, Quân khu 3"),  # a cell's rule read between two words
+        ("Trung đoàn 738, Quân Khu 3", "Trung đoàn 738, Quân khu 3"),  # a type's word capitalised
+        ("Sư Đoàn 304", "Sư đoàn 304"),
     ],
 )
 def test_ocr_damaged_marks_on_known_words_are_put_right(damaged, canonical):

@@ -104,9 +104,10 @@ def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | No
 
 def _grades_under_their_column(ocr: TesseractOcr, reading: PageReading,
                                lines: dict[LineKey, list[tuple[int, OcrWord]]]) -> list[tuple[int, list[OcrWord], set[int]]]:
-    """For each item table whose first row has no grade under the "Cấp" head, the row mended: the index of the
-    reading's word the row's words from the grade's cell on follow, those words (the grade read from the cell
-    first), and the indices of the words they replace (what was read in the cell and after it)."""
+    """For each item table whose first row has no grade under the "Cấp" head but a grade in that cell's ink: the
+    index of the reading's word after which new words go, those words (the grade; or, for a row the line repair
+    mended into one word, the row's words with the grade in its cell), and the indices of the words they replace
+    (what was read in the cell; or the mended row)."""
     ordered = sorted(lines.values(), key=lambda words: min(word.box[1] for _, word in words))
     found = []
     for at, line in enumerate(ordered):

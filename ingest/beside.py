@@ -187,16 +187,21 @@ def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord],
     """The value (by `parse`) in the stretch right of the label's words, rules and specks taken out, or None."""
     top = min(word.box[1] for word in label)
     bottom = max(word.box[1] + word.box[3] for word in label)
-    left = max(word.box[0] + word.box[2] for word in label) + max(2, round(0.08 * (bottom - top)))  # a space is ~0.3 h
-    return _read_in(ocr, reading, (left, top, left + _VALUE_WIDTH * (bottom - top), bottom), parse)
+    # The crop starts inside the label's last letter: a value set close to the label ("lượng 3.", a third of a
+    # text height apart) would otherwise be cut by the crop's edge; what begins inside the label is the label's.
+    inside = round(0.3 * (bottom - top))
+    left = max(word.box[0] + word.box[2] for word in label) - inside
+    return _read_in(ocr, reading, (left, top, left + inside + _VALUE_WIDTH * (bottom - top), bottom), parse,
+                    label_inside=inside)
 
 
 def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int, int],
              parse: Callable[[str], int | None], height: int | None = None,
-             min_confidence: float = _MIN_CONFIDENCE, confirmed: bool = False) -> OcrWord | None:
+             min_confidence: float = _MIN_CONFIDENCE, confirmed: bool = False, label_inside: int = 0) -> OcrWord | None:
     """The value (by `parse`) in `area` (left, top, right, bottom), rules and specks taken out; `height`: its
     text's, when the area is taller than one line. `confirmed`: only where the glyphs' grey crop, read as it is,
-    says the same (a speck that the ink mask grew onto a "2" makes it a "3")."""
+    says the same (a speck that the ink mask grew onto a "2" makes it a "3"). `label_inside`: how far the area
+    reaches into the label on its left; ink that begins there is the label's."""
     left, top, right, bottom = area
     height = height or bottom - top
     if height < 6:
@@ -210,7 +215,7 @@ def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int,
     above, below = min(top, height), min(image.height - bottom, height)
     gray = np.asarray(image.crop((left, top - above, right, bottom + below)).convert("L"))
     ink = ink_mask(gray, height)[above : above + bottom - top]
-    found = _glyphs(ink, height)
+    found = _glyphs(ink, height, max(1, area[0] + label_inside - left))
     if found is None:
         return None
     glyphs, (x, y) = found
@@ -236,9 +241,10 @@ def _read_strip(ocr: TesseractOcr, strip: Image.Image, enlarge: float, dpi: floa
     return ocr.read_lines(strip, [(0, 0, strip.width, strip.height)], (dpi or 300) * enlarge)[0]
 
 
-def _glyphs(ink: np.ndarray, height: int) -> tuple[np.ndarray, tuple[int, int]] | None:
+def _glyphs(ink: np.ndarray, height: int, first_column: int = 1) -> tuple[np.ndarray, tuple[int, int]] | None:
     """The letter-sized ink of a crop, cut to its box, and where that box starts: rules (ink spanning the crop's height or running long),
-    specks and ink cut by the crop's top or bottom edge are left out. None when nothing letter-sized is left."""
+    specks, ink cut by the crop's top or bottom edge and ink that begins left of `first_column` are left out. None
+    when nothing letter-sized is left."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     rows = ink.shape[0]
     kept = []
@@ -247,7 +253,7 @@ def _glyphs(ink: np.ndarray, height: int) -> tuple[np.ndarray, tuple[int, int]] 
             continue  # a speck or a dot
         if box_height > 1.4 * height or width > 3 * height:
             continue  # a rule, or a rule with letters grown onto it
-        if top == 0 or top + box_height >= rows or left == 0:
+        if top == 0 or top + box_height >= rows or left < first_column:
             continue  # cut by the crop: the line above or below, a rule, the label's last letter
         kept.append((left, top, left + width, top + box_height, index))
     if not kept:

@@ -243,10 +243,10 @@ def _table_candidates(lines: list[Line]) -> Iterator[_Candidate]:
 # --- quality grade and repair level --------------------------------------------------------
 
 # "Cấp chất lượng sau sửa chữa: Cấp 2", and as OCR breaks it: "Cấp chất| (lượng sau khi chuyển; Cấp 2",
-# "cấp chất lưng 2", "Cấp chất bông Cấp 1" (any short word for "lượng" when "Cấp <n>" follows); "Cấp" of the value
-# may lose its accented letters ("Cap chat luong: C02").
+# "cấp chất lưng 2", "Cấp chất bông Cấp 1", "Cấp chất hrong sau khi chuyển: Cấp 3" (any short word for "lượng" when
+# "Cấp <n>" follows, a qualifier between); "Cấp" of the value may lose its accented letters ("Cap chat luong: C02").
 _GRADE_LABELLED = re.compile(
-    rf"(?:\bcap[\W_]{{0,3}}chat[\W_]{{0,3}}(?:l[a-z]{{0,4}}|[a-z]{{2,5}}(?=[\s:;.…|]+cap\s*\d))|\bcap\s+cl\b|\bccl\b)(?P<qual>(?:\s+[a-z]+(?![a-z])){{0,4}}?)"
+    rf"(?:\bcap[\W_]{{0,3}}chat[\W_]{{0,3}}(?:l[a-z]{{0,4}}|[a-z]{{2,5}}(?=(?:\s+[a-z]+){{0,4}}?[\s:;.…|]+cap\s*\d))|\bcap\s+cl\b|\bccl\b)(?P<qual>(?:\s+[a-z]+(?![a-z])){{0,4}}?)"
     rf"[\s:;.…|]*(?:la\s+|dat\s+)?(?:(?:cap|[cg][a-z0]?)\s*)?{GRADE_TOKEN}"
 )
 _NOT_A_GRADE_CONTEXT = {"ngai", "nam", "thang", "so", "lan", "sl"}  # "cấp chất lượng tính đến ngày 5"
@@ -648,8 +648,11 @@ def serial_with_model(serial: str, designation: str) -> str:
         if serial_key(printed) != serial_key(designation) and re.fullmatch(r"\d{3,6}", number) and \
                 _near_model(_model_shape(printed.replace("-", "")), _model_shape(model)):
             return f"{_as_cased(designation, printed)}-{number}"
-    if len(head) == 1 and rest.partition("-")[2] and serial_with_model(rest, designation).startswith(model + "-"):
-        return serial_with_model(rest, designation)  # "số hiệu - 3 / P19-7883": a speck before the label's line break
+    # "số hiệu - 3 / P19-7883": a speck before the label's line break; "Sốxuấtxưởng . ST P18-2132": two letters of
+    # debris where the label ran into its leader.
+    if (len(head) == 1 or (len(head) == 2 and head.isalpha())) and rest.partition("-")[2] and \
+            serial_with_model(rest, designation).startswith(model + "-"):
+        return serial_with_model(rest, designation)
     if not dash:  # "VRUB127230": a misread model and its dash lost with it, the number after it whole
         head, rest = serial[: len(model)], serial[len(model):]
         if not re.fullmatch(r"\d{3,6}", rest):

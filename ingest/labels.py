@@ -18,7 +18,7 @@ from typing import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from common.text import fold_iy, fold_map
-from ingest.values import parse_grade, parse_year, repair_doan_types
+from ingest.values import UNIT_WORDS, parse_grade, parse_year, repair_doan_types
 
 __all__ = ["Hit", "Label", "Line", "LABELS", "clean_value", "is_leader_line", "label_hits", "split_lines", "values_after"]
 
@@ -298,7 +298,10 @@ def _value_fits(field: str, value: str) -> bool:
     return parse is None or not value or parse(value) is not None
 
 
-_FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})|(?<=\S)\W?\s*\|")  # a colon, a leader, a ruled form's cell rule
+# A colon, a leader, a ruled form's cell rule; before a unit's name, a full stop (the colon as OCR reads it:
+# "Don vicédtrang bi. Tiéu doan 3"), which ends only a unit's label.
+_FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})|(?<=\S)\W?\s*\||\.(?=\s+{UNIT_WORDS})")
+_UNIT_FIELDS = ("unit", "from_unit", "to_unit")
 _CHUNK_START = re.compile(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})[^:：|\t]*?$")
 
 
@@ -320,6 +323,8 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         if fuzzy is None:
             continue
         label, count = fuzzy
+        if end.group() == "." and label.field not in _UNIT_FIELDS:
+            continue
         label_start = words[-count][0]
         label_start += len(line.key[label_start:]) - len(re.sub(r"^[\W\d_]+", "", line.key[label_start:]))
         prefix = line.key[:label_start]

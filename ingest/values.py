@@ -208,6 +208,7 @@ def serial_tokens(value: str) -> str:
     """The leading run of serial-shaped tokens: "KB 15 84, năm ..." → "KB 15 84"."""
     tokens = []
     value = re.sub(r"(?<=\w)[›‹»«](?=\w)", "-", value)  # "T55›6486": a dash read as a chevron
+    value = re.sub(r"(?<=[A-Z0-9])([.,;])(?=[^\W\d_A-Z])", r"\1 ", value)  # "QB-16-23.của": the space after it lost
     for word in value.split():
         token = word.rstrip(",;.:)")
         if not _SERIAL_TOKEN.match(token) or not (any(ch.isdigit() for ch in token) or token.isupper()):
@@ -567,6 +568,9 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
     value = re.sub(r"\s+_+\s+", " ", value)
     value = re.sub(r"(?<=[^\W\d_])\s*\|\s*(?=[^\W\d_])", " ", value)  # "Quan | khu 3": a rule read between two words
+    # "Trung đoàn bộ sp 36": after a unit's type, "bộ" and a word of two or three letters that is no Vietnamese word is
+    # the infantry's "bộ binh" misread (no other branch opens with "bộ").
+    value = re.sub(r"(?i)(?<=đoàn )bộ [a-z]{2,3}(?= \d)", "bộ binh", value)
     return _repair_unit_types(value)
 
 

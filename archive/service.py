@@ -13,7 +13,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import structlog
 
@@ -47,13 +47,14 @@ from archive.records import (
     stored_record,
 )
 from archive.review import CORRECTABLE, apply_correction, uncertain_fields
+from common.identifiers import serial_key
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
-from search.types import Access, SearchQuery
+from search.types import Access, SearchQuery, SerialMatch
 from storage import layout
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 from storage.ports import ObjectStore
@@ -400,8 +401,9 @@ class ArchiveService:
             if recovered is None:
                 return extraction
             return replace(extraction, fields={**extraction.fields, "serial_number": recovered})
-        candidates = self._serial_candidates(found.value, own_id)
-        confirmed = reconcile_serial(found.value, candidates) if candidates else None
+        matches = self._serial_candidates(found.value, own_id)
+        candidates = [match.serial_number for match in matches]
+        confirmed = reconcile_serial(found.value, candidates, *self._vouched(matches, found.value)) if candidates else None
         if confirmed is None:
             return extraction
         value, confidence = confirmed
@@ -415,7 +417,31 @@ class ArchiveService:
         document itself is left out, and the exact spelling is asked for among the look-alikes: its own misread
         serial ("K2-82-49", the Z read as 2), or another document's same misreading, would be the exact match
         hiding the look-alike its item's other documents print ("KZ-82-49")."""
-        return [m.serial_number for m in self.index.find_serial(value, excluding=own_id, exact_apart=False)]
+        return list(self.index.find_serial(value, excluding=own_id, exact_apart=False))
+
+    def _vouched(self, matches: Iterable[SerialMatch], value: str) -> tuple[list[str], list[str]]:
+        """The spellings other than `value` that a document's text layer (or a person) gives, and those that at least
+        as many documents carry as carry `value` (the reading's own document counted): what OCR read on one of the
+        item's other scans may be misread as much as `value` is."""
+        matches = list(matches)
+        key = serial_key(value)
+        own = 1 + sum(len(match.document_ids) for match in matches if serial_key(match.serial_number) == key)
+        printed, outnumbering = [], []
+        for match in matches:
+            if serial_key(match.serial_number) == key:
+                continue
+            if len(match.document_ids) >= own:
+                outnumbering.append(match.serial_number)
+            for document_id in match.document_ids:
+                try:
+                    document = self.document(document_id)
+                except NotFound:
+                    continue
+                field = document.fields.get("serial_number")
+                if document.text_source == "text" or (field is not None and field.source in ("manifest", "corrected")):
+                    printed.append(match.serial_number)
+                    break
+        return printed, outnumbering
 
     def _known_serial_in_text(self, extraction: Extraction) -> FieldValue | None:
         for page in extraction.pages:

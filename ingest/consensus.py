@@ -4,13 +4,14 @@ A seal pressed over a serial or a faded copy costs a character or two; the same 
 other documents usually printed it cleanly. Exact key, look-alike key, then one edit.
 
 OCR reads an S, Z, B, G or D of a serial as the digit it resembles (the S of 1S-5646 as 5, the Z of 4Z-2043 as 2)
-far more often than the reverse: where the item's documents disagree only so, the letter is what was printed,
-however many documents misread it. I, L and O go the other way (a 1 read as I): those stay with the digit.
+far more often than the reverse: where a text layer (or a person) gives the item's serial with the letter, or at
+least as many scans read it so, the letter is what was printed; where a text layer gives the digit, so was it. A letter that one scan alone read is OCR's as
+much (an 8 read as B), and is not spread to the item's other documents. I, L and O go the other way (a 1 read as I): those stay with the digit.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Collection, Iterable
 
 from rapidfuzz.distance import Levenshtein
 
@@ -56,23 +57,33 @@ def _letters_for_digits(printed: str, read: str) -> bool:
     return True
 
 
-def reconcile_serial(value: str, known: Iterable[str]) -> tuple[str, float] | None:
-    """(known serial, confidence) that an OCR'd `value` stands for, or None.
+def reconcile_serial(value: str, known: Iterable[str], printed: Collection[str] = (),
+                     outnumbering: Collection[str] = ()) -> tuple[str, float] | None:
+    """(known serial, confidence) that an OCR'd `value` stands for, or None. `printed`: the known serials a text
+    layer carries or a person entered; `outnumbering`: those that at least as many scans read as read `value`.
 
-    Same lookalike_key with a letter where `value` has its digit → 0.95 (only when one known serial does so);
-    same serial_key → 0.99; none when `value` itself has the letters a known look-alike lacks; same lookalike_key
-    → 0.95 (only when one known serial has it); within one edit of exactly one known serial, lengths within
-    one → 0.85.
+    A printed or outnumbering serial, same lookalike_key, with a letter where `value` has its digit → 0.95 (only
+    when one does so); a printed one with the digit where `value` has the letter → 0.95 (the same); same serial_key
+    → 0.99; none when `value` has letters that an OCR'd look-alike lacks; same lookalike_key → 0.95 (only when one
+    known serial has it); within one edit of exactly one known serial, lengths within one → 0.85.
     """
     key = serial_key(value)
     if not key:
         return None
     candidates = _distinct(known)
+    printed_keys = {serial_key(serial) for serial in printed}
+    vouched_keys = printed_keys | {serial_key(serial) for serial in outnumbering}
     look = lookalike_key(value)
     alike = [serial for serial in candidates if lookalike_key(serial) == look]
-    lettered = [serial for serial in alike if _letters_for_digits(serial, value)]
+    # One scan that read "T62-8951" as "T62-B951" is no spelling to follow: the letter needs more behind it.
+    lettered = [serial for serial in alike if serial_key(serial) in vouched_keys and _letters_for_digits(serial, value)]
     if len(lettered) == 1:
         return lettered[0], 0.95
+    # The reading's letter is OCR's own where a text layer prints the digit (scans alone misread S as 5 far more
+    # often than 5 as S: their number does not pull a letter to the digit).
+    digits = [serial for serial in alike if serial_key(serial) in printed_keys and _letters_for_digits(value, serial)]
+    if len(digits) == 1 and key not in printed_keys:
+        return digits[0], 0.95
     for serial in alike:
         if serial_key(serial) == key:
             return serial, 0.99

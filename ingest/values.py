@@ -125,6 +125,10 @@ def parse_name(value: str) -> str | None:
     name = _COUNT.sub("", value).strip()
     name = re.sub(r"(?<=\s)[.,'`‘’]+(?=\d)", "", name)  # "Pháo nòng dài .130mm": a speck glued to the calibre
     name = re.sub(r"(?<=\d)min\b", "mm", name)  # a calibre's "mm" read as "min": "130min"
+    # A speck read as a word of its own between two words ("vô tuyến điện . R-123M"), or glued after the model as
+    # an underscore ("VRC-811_").
+    name = re.sub(r"(?<=[^\W\d_]{2})\s+[.,:;'`‘’_]+(?=\s+\S)", "", name)
+    name = re.sub(r"(?<=[A-Za-z0-9])_+$", "", name)
     # A register whose model column's header was lost: the model cell joins the name, the model twice.
     name = re.sub(r"(\S*\d\S*)\s+\1(?=[\s\W]*$)", r"\1", name)
     name = _model_once(name)

@@ -85,6 +85,20 @@ def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
     assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1"
 
 
+def test_a_grade_set_against_the_labels_last_letter_is_read_again():
+    # "lượng 3.": the digit's ink begins where the label's last word's box ends, with no space between.
+    require_tesseract()
+    font = ImageFont.truetype(str(FONT), 34)
+    image = Image.new("L", (1400, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 80), "Cấp chất lượng", fill=0, font=font)
+    label = _label_words()
+    right = label[-1].box[0] + label[-1].box[2]
+    draw.text((right + 1 - font.getbbox("3")[0], 80), "3.", fill=0, font=font)
+    reading = _reading(image, [OcrWord("‹", 30, (right + 2, 90, 12, 20)), OcrWord("Š", 28, (right + 20, 84, 14, 30))])
+    assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 3"
+
+
 def _dotted_row(label: str, value: str) -> tuple[Image.Image, list[OcrWord]]:
     """"<label> ...... <value>" on a form's line, and the label's words with their boxes."""
     font = ImageFont.truetype(str(FONT), 34)

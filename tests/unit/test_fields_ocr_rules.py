@@ -395,3 +395,36 @@ def test_a_speck_read_as_a_colon_inside_a_units_branch_across_a_line_break():
     assert fields["to_unit"].value == "Lữ đoàn xe tăng 203" and fields["from_unit"].value == "Tiểu đoàn 18, Lữ đoàn 164"
     chain = "Điều 1. Điều chuyển xe tăng T-55 số hiệu KB-15-84 từ Lữ đoàn 164 về Trung đoàn 24: Sư đoàn 304 quản lý."
     assert extract_fields([chain])["to_unit"].value == "Trung đoàn 24, Sư đoàn 304"
+
+
+def test_a_grade_change_with_a_speck_before_cap_and_a_colon_after_it():
+    change = "R-123M, ký hiệu R123M, số hiệu 234908 của Tiểu đoàn 3, Lữ đoàn 675 từ t cấp 1\nxuống cấp:2.\n"
+    assert values(extract_fields([change]))["quality_grade"] == 2
+
+
+def test_a_damaged_grade_label_with_its_qualifier_before_the_grade():
+    page = ("Cấp chất lượng trước khi chuyểrŠ Cấp 2 h mm\n"
+            "Cấp chất hrong sau khi chuyển: Cấp 3 thà, ss % #\n")
+    assert values(extract_fields([page]))["quality_grade"] == 3
+
+
+def test_a_serial_whose_full_stop_ocr_glued_to_the_next_word():
+    page = "Điều 1: Chuyển cấp chất lượng 01 (một) xe ô tô vận tải KrAZ-255B; ký hiệu\nKrAZ-255B, số hiệu QB-16-23.của Tiểu đoàn 3\n"
+    assert values(extract_fields([page]))["serial_number"] == "QB-16-23"
+    assert parse_serial("P18-2132.Năm") is None  # a capital after it: no word of the sentence, the token stays whole
+
+
+def test_two_letters_of_debris_before_a_serial_that_opens_with_its_model():
+    page = "PHIẾU BẢO DƯỠNG\n1. Tên trang bị: Đài ra đa P-18\n2. Ký hiệu: P-18\n3. |Sốxuấtxưởng . ST P18-2132\n"
+    assert values(extract_fields([page]))["serial_number"] == "P18-2132"
+
+
+def test_a_unit_label_ocr_glued_and_ended_with_a_full_stop():
+    page = "BIÊN BẢN BẢO DƯỠNG ĐỊNH KỲ\n4 Don vicédtrang bi. Tiéu doan 3, Lữ đoàn 675:\n"
+    assert values(extract_fields([page]))["unit"] == "Tiểu đoàn 3, Lữ đoàn 675"
+    assert "unit" not in values(extract_fields(["Ngày 5. Tiểu đoàn 3 nhận bàn giao"]))
+
+
+def test_the_infantry_branch_misread_after_a_unit_type():
+    page = "BIÊN BẢN GIAO NHẬN TRANG BỊ\nĐơn vị giao: Tiểu đoàn 18, Lữ đoàn 164\nĐƠN VỊ NHẬN: Trung đoàn bộ sp 36, Sư đoàn bộ binh 308\n"
+    assert values(extract_fields([page]))["to_unit"] == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"

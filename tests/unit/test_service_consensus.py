@@ -91,3 +91,34 @@ def test_scans_that_share_a_misread_letter_join_the_spelling_their_item_prints(s
     assert all(service.reconfirm_serial(r.document_id) for r in misread)
     assert len(service.equipment("1S-5646").documents) == 4
     assert service.document(misread[0].document_id).fields["serial_number"].source == "confirmed"
+
+
+def text_layer_extraction(serial: str) -> Extraction:
+    return Extraction(
+        content_type="application/pdf",
+        page_count=1,
+        pages=(PageText(number=1, text=f"Số hiệu: {serial}", source="text"),),
+        text_source="text",
+        fields={"serial_number": FieldValue(serial, 0.95, 1), "doc_type": FieldValue("logbook", 0.9, 1)},
+    )
+
+
+def test_one_scans_misread_letter_ends_with_the_digit_its_items_text_layer_prints(service):
+    # The first scan in read the 8 of T62-8951 as B; the next two scans snapped to it; the item's text PDF came last.
+    misread = service.store_extraction(b"scan-b", "b.tif", ocr_extraction("T62-B951", 0.8))
+    read_well = [service.store_extraction(f"scan-w{i}".encode(), f"w{i}.tif", ocr_extraction("T62-8951", 0.8))
+                 for i in range(2)]
+    service.store_extraction(b"text-l", "logbook.pdf", text_layer_extraction("T62-8951"))
+    for result in [misread, *read_well]:
+        service.reconfirm_serial(result.document_id)
+    assert len(service.equipment("T62-8951").documents) == 4
+    assert service.document(misread.document_id).serial_number == "T62-8951"
+
+
+def test_a_misread_letter_on_fewer_scans_than_the_digit_does_not_pull_them(service):
+    read_well = [service.store_extraction(f"scan-w{i}".encode(), f"w{i}.tif", ocr_extraction("5M-2603", 0.8))
+                 for i in range(2)]
+    misread = service.store_extraction(b"scan-s", "s.tif", ocr_extraction("SM-2603", 0.8))
+    for result in [*read_well, misread]:
+        service.reconfirm_serial(result.document_id)
+    assert [service.document(r.document_id).serial_number for r in read_well] == ["5M-2603", "5M-2603"]

@@ -53,6 +53,8 @@ def test_parse_unit_refuses_what_is_no_unit(printed):
         ("Pháo lựu 122mm D-30 D-30", "Pháo lựu 122mm D-30"),  # the model cell joined the name
         ("Xe ô tô vận tải KrAZ-255B KrAZ-2558", "Xe ô tô vận tải KrAZ-255B"),  # ... one of the two misread
         ("Xe tăng T-54 T-55", "Xe tăng T-54 T-55"),
+        ("Máy thông tin vô tuyến điện . R-123M", "Máy thông tin vô tuyến điện R-123M"),  # a speck as a word
+        ("Máy thông tin vô tuyến điện VRC-811_", "Máy thông tin vô tuyến điện VRC-811"),  # ... glued to the model
     ],
 )
 def test_parse_name(printed, expected):

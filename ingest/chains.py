@@ -10,16 +10,47 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 from common.text import fold_iy
 from ingest.labels import Line
-from ingest.values import read_unit_name
+from ingest.values import UNIT_WORDS, read_unit_name
 
 __all__ = ["completed_chain"]
 
+_UNIT_START = re.compile(rf"\b{UNIT_WORDS}")
+
 
 def completed_chain(value: str, lines: list[Line]) -> str | None:
-    """The whole chain `value` is part of, or None when the document does not tell it."""
-    return _chain_completed(value, lines) or _chain_extended(value, lines) or _chain_from_header(value, lines)
+    """The whole chain `value` is part of (mended where the document prints it whole), or None when the document
+    does not tell it."""
+    mended = _mended_unit(value, lines)
+    value = mended or value
+    return _chain_completed(value, lines) or _chain_extended(value, lines) or _chain_from_header(value, lines) or mended
+
+
+_JUNK_IN_UNIT = re.compile(r"[^\w\s,./\-]")  # "Sự đoàn © bộ binh 308": a speck read as a sign
+
+
+def _mended_unit(value: str, lines: list[Line]) -> str | None:
+    """A unit read without its number ("Kho", "Trung đoàn ra-da" where the label printed "ra-da-291") or with a
+    speck inside it, which the document prints whole elsewhere ("cho Kho K752/Cục Xe - Máy", "tại Trung đoàn
+    ra-đa 291"): that unit, when the document prints one such and it has a number."""
+    numbered = bool(re.search(r"\d", value))
+    if numbered and not _JUNK_IN_UNIT.search(value):
+        return None
+    wanted = " ".join(_JUNK_IN_UNIT.sub(" ", fold_iy(value).lower()).split())
+    found: set[str] = set()
+    for line in lines:
+        for start in (match.start() for match in _UNIT_START.finditer(line.key)):
+            unit = read_unit_name(line.original(start, len(line.key)))
+            if unit is None or unit == value or not re.search(r"\d", unit) or _JUNK_IN_UNIT.search(unit):
+                continue
+            key = fold_iy(unit).lower()
+            if key == wanted or (not numbered and key.startswith(wanted + " ")) or \
+                    (numbered and Levenshtein.distance(key, wanted, score_cutoff=2) <= 2):
+                found.add(unit)
+    return found.pop() if len(found) == 1 else None
 
 
 _CUT_UNIT = re.compile(r"\s*,\s*(?P<rest>[a-z][a-z ]{2,40}?)[\W_]*$")

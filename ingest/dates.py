@@ -24,10 +24,12 @@ _SPECK = r"(?:[a-z][\s,.:]+)?"  # one stray letter before the year ("năm n 2019
 _OCR_DIGITS = str.maketrans("oils|z", "011152")
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
+# "ngày 15 tháng 10 mdm 1967": with "ngày" and "tháng" read, "năm" may be misread whole; "ngày 14-tháng 8": a dash
+# for a space.
 _WORD_DATE = re.compile(
-    rf"\bn[gq][a-z]{{1,2}}[\s,.:]*(?P<d>{_D}{{1,2}})[\s,.]*"
-    rf"th[a-z]{{2,3}}[\s,.:]*(?P<m>{_D}{{1,2}})[\s,.]*"
-    rf"n[a-z]{{1,3}}[\s,.:]*{_SPECK}(?P<y>{_Y})(?![0-9a-z])"
+    rf"\bn[gq][a-z]{{1,2}}[\s,.:]*(?P<d>{_D}{{1,2}})[\s,.\-]*"
+    rf"th[a-z]{{2,3}}[\s,.:]*(?P<m>{_D}{{1,2}})[\s,.\-]*"
+    rf"(?:n[a-z]{{1,3}}|[a-z]{{2,3}})[\s,.:]*{_SPECK}(?P<y>{_Y})(?![0-9a-z])"
 )
 _NUMERIC_DATE = re.compile(
     rf"(?<![0-9a-z/.\-])(?P<d>{_D}{{1,2}})[ \t]*(?P<sep>[/.\-])[ \t]*(?P<m>{_M})"

@@ -156,10 +156,10 @@ def _item(page: _Page) -> Iterator[ProseValue]:
 
 # "từ cấp 2 xuống cấp 3", and with OCR damage: "từ ao 1 xuống. : cấp 2", "từ cấp 7 xuống cap 3" (the old grade misread),
 # "tu cap 1 xu6ng cap 2" (the accents lost, the o read as 6), "từ t cấp 1 xuống cấp:2" (a speck before "cấp", a
-# colon after it).
+# colon or a question mark after it).
 _GRADE_CHANGE = re.compile(
     rf"\btu\s+(?:[a-z]\s+(?=cap\b))?(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:\d|i{{1,3}}|iv|v)\s+"
-    rf"(?:sang|xu[a-z0-9]ng|len|thanh|ve)[\W_]*\s*(?:cap\s*[:.]?\s*)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
+    rf"(?:sang|xu[a-z0-9]ng|len|thanh|ve)[\W_]*\s*(?:cap\s*[:.?]?\s*)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
 )
 _GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+(?P<luong>luong|[a-z]{{1,5}})\s+cap\s+{GRADE_TOKEN}")  # "chất Ti cấp 1"
 # "đạt cấp chất l0 3", "Cấp chất gn: Cấp 2": "cấp chất" stands, OCR broke "lượng".

@@ -22,6 +22,8 @@ from ingest.dates import find_document_date, iter_dates, parse_date
         ("O5/03/2021", date(2021, 3, 5)),
         ("2021-03-05", date(2021, 3, 5)),
         ("12/01/2020", date(2020, 1, 12)),  # day first, always
+        ("Hà Nội, ngày 15 tháng 10 mdm 1967", date(1967, 10, 15)),  # "năm" misread whole
+        ("Hà Nội, ngày 14-tháng 8 năm 2001", date(2001, 8, 14)),  # a dash for a space
     ],
 )
 def test_parse_date(text, expected):

@@ -400,6 +400,8 @@ def test_a_speck_read_as_a_colon_inside_a_units_branch_across_a_line_break():
 def test_a_grade_change_with_a_speck_before_cap_and_a_colon_after_it():
     change = "R-123M, ký hiệu R123M, số hiệu 234908 của Tiểu đoàn 3, Lữ đoàn 675 từ t cấp 1\nxuống cấp:2.\n"
     assert values(extract_fields([change]))["quality_grade"] == 2
+    asked = "152, số hiệu 202644 của Nhà máy Z153 từ cấp 1 xuống cấp?2. . + v\n"
+    assert values(extract_fields([asked]))["quality_grade"] == 2
 
 
 def test_a_damaged_grade_label_with_its_qualifier_before_the_grade():

@@ -359,3 +359,18 @@ def test_a_spaced_dash_the_vocabulary_prints_is_kept_as_printed():
     assert parse_unit("Quân chủng Phòng không - Không quân") == "Quân chủng Phòng không - Không quân"
     assert parse_unit("Kho K752/Cục Xe - Máy") == "Kho K752/Cục Xe - Máy"
     assert parse_unit("Cục Xe máy") == "Cục Xe máy"
+
+
+def test_a_unit_read_without_its_number_or_with_a_speck_takes_the_form_the_document_prints_whole():
+    lost_code = ("Điều 1. Điều chuyển 01 (một) xe ô tô URAL-4320, số hiệu 425206 từ Lữ đoàn công binh 229 về Kho ..ố Xe- a"
+                 " quản lý, sử dụng.\nĐiều 2. Lữ đoàn công binh 229 có trách nhiệm bàn giao trang bị, hồ sơ, lý lịch kèm"
+                 " theo cho Kho K752/Cục Xe - Máy.\n")
+    assert _units(lost_code)["to_unit"] == "Kho K752/Cục Xe - Máy"
+    speck = ("Điều 1. Điều chuyển 01 (một) xe tăng T-55, số hiệu T55-7210, chất lượng cấp 2 từ Trung đoàn 141, Sư đoàn"
+             " 312 về Sự đoàn © bộ binh 308 quản lý.\nĐiều 2. Trung đoàn 141, Sư đoàn 312 có trách nhiệm bàn giao trang"
+             " bị cho Sư đoàn bộ binh 308.\n")
+    assert _units(speck)["to_unit"] == "Sư đoàn bộ binh 308"
+    label = "Hôm nay, ngày 19 tháng 9 năm 1994, tại Trung đoàn ra-đa 291,\nĐơn vị quản lý: Trung đoàn ra-da-291\n"
+    assert _units(label)["unit"] == "Trung đoàn ra-đa 291"
+    two = lost_code + "Điều 3. Kho K754/Cục Xe - Máy nhận.\n"
+    assert _units(two)["to_unit"] != "Kho K752/Cục Xe - Máy"  # two such units printed: no guess

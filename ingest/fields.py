@@ -642,6 +642,9 @@ def serial_with_model(serial: str, designation: str) -> str:
     model = designation.replace("-", "")
     if len(model) < 3 or head == model:
         return serial
+    split = _model_split(serial, model) if not serial.startswith(designation + "-") else None
+    if split is not None:
+        return split
     if "-" in designation and serial[len(designation) : len(designation) + 1] == "-":
         # "ZAL-131-70934" of a ZIL-131: the model printed with its own dash opens the serial
         printed, number = serial[: len(designation)], serial[len(designation) + 1 :]
@@ -660,6 +663,21 @@ def serial_with_model(serial: str, designation: str) -> str:
     if serial_key(head) != serial_key(model) and _near_model(_model_shape(head), _model_shape(model)):
         return f"{_as_cased(model, head)}-{rest}"
     return serial
+
+
+def _model_split(serial: str, model: str) -> str | None:
+    """"VRC81-1-2714", "PRV1-3-5273": a dash OCR read inside the model that opens the serial (VRC811, PRV13)."""
+    at = 0
+    for letter in model:
+        if serial[at : at + 1] == "-":
+            at += 1
+        if serial[at : at + 1] != letter:
+            return None
+        at += 1
+    number = serial[at + 1 :]
+    if serial[at : at + 1] != "-" or "-" not in serial[:at] or not re.fullmatch(r"\d{3,6}", number):
+        return None
+    return f"{model}-{number}"
 
 
 def _as_cased(model: str, printed: str) -> str:

@@ -430,3 +430,11 @@ def test_a_unit_label_ocr_glued_and_ended_with_a_full_stop():
 def test_the_infantry_branch_misread_after_a_unit_type():
     page = "BIÊN BẢN GIAO NHẬN TRANG BỊ\nĐơn vị giao: Tiểu đoàn 18, Lữ đoàn 164\nĐƠN VỊ NHẬN: Trung đoàn bộ sp 36, Sư đoàn bộ binh 308\n"
     assert values(extract_fields([page]))["to_unit"] == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+
+
+def test_a_dash_read_inside_the_model_that_opens_a_serial():
+    from ingest.fields import serial_with_model
+    assert serial_with_model("VRC81-1-2714", "VRC-811") == "VRC811-2714"
+    assert serial_with_model("PRV1-3-5273", "PRV-13") == "PRV13-5273"
+    assert serial_with_model("T-55-1234", "T-55") == "T-55-1234"  # the model printed with its own dash stays
+    assert serial_with_model("KB-15-84", "T-55") == "KB-15-84"

@@ -26,7 +26,9 @@ def completed_chain(value: str, lines: list[Line]) -> str | None:
     does not tell it."""
     mended = _mended_unit(value, lines)
     value = mended or value
-    return _chain_completed(value, lines) or _chain_extended(value, lines) or _chain_from_header(value, lines) or mended
+    # The header's chain first: a damaged element printed beside the value is the value's own; another sentence's
+    # parent ("Đơn vị nhận: Trung đoàn 291, Sư đoàn 361") may be the next unit up, not the one the label named.
+    return _chain_completed(value, lines) or _chain_from_header(value, lines) or _chain_extended(value, lines) or mended
 
 
 _JUNK_IN_UNIT = re.compile(r"[^\w\s,./\-]")  # "Sự đoàn © bộ binh 308": a speck read as a sign
@@ -105,7 +107,8 @@ def _header_chain(lines: list[Line]) -> tuple[str, str] | None:
     ("QUÂN KHU 3" over "TRUNG ĐOÀN 738"); None unless exactly two numbered units stand there."""
     units: list[str] = []
     for line in [line for line in lines if line.page == 1 and line.text.strip()][:_HEADER_LINES]:
-        name = read_unit_name(line.text.strip(" \"'`.:-_|"))
+        # "TIỂU ĐOÀN14": the number glued to its type
+        name = read_unit_name(re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", line.text.strip(" \"'`.:-_|")))
         if name and "," not in name and re.search(r"\d", name) and name not in units:
             units.append(name)
     return (units[1], units[0]) if len(units) == 2 else None

@@ -21,6 +21,9 @@ __all__ = ["reconcile_serial"]
 
 _MIN_FUZZY_LENGTH = 4  # one edit in a 3-character key is a different serial
 _LETTERS_READ_AS_DIGITS = frozenset("SZBGD")
+# A text layer's O at a group's edge ("O639368") is a letter: scans read it as 0, and OCR's own O for a 0 is no
+# text layer's.
+_PRINTED_LETTERS = _LETTERS_READ_AS_DIGITS | {"O"}
 
 
 def _distinct(known: Iterable[str]) -> list[str]:
@@ -40,7 +43,7 @@ def _one_edit_away(key: str, look: str, candidate: str) -> bool:
     return Levenshtein.distance(key, other, score_cutoff=1) <= 1 or Levenshtein.distance(look, lookalike_key(candidate), score_cutoff=1) <= 1
 
 
-def _letters_for_digits(printed: str, read: str) -> bool:
+def _letters_for_digits(printed: str, read: str, letters: frozenset[str] = _LETTERS_READ_AS_DIGITS) -> bool:
     """`printed` has one of those letters wherever `read` differs from it, each at the edge of its group (1S, 4Z),
     where serials carry letters; a letter amid digits (56S7) is more likely OCR's than the printer's."""
     printed, read = normalize_serial(printed), normalize_serial(read)
@@ -50,7 +53,7 @@ def _letters_for_digits(printed: str, read: str) -> bool:
     for i, (letter, digit) in enumerate(zip(printed, read)):
         if letter == digit:
             continue
-        if letter not in _LETTERS_READ_AS_DIGITS or not digit.isdigit():
+        if letter not in letters or not digit.isdigit():
             return False
         if not (i == 0 or printed[i - 1] == "-" or i == last or printed[i + 1] == "-"):
             return False
@@ -76,7 +79,8 @@ def reconcile_serial(value: str, known: Iterable[str], printed: Collection[str] 
     look = lookalike_key(value)
     alike = [serial for serial in candidates if lookalike_key(serial) == look]
     # One scan that read "T62-8951" as "T62-B951" is no spelling to follow: the letter needs more behind it.
-    lettered = [serial for serial in alike if serial_key(serial) in vouched_keys and _letters_for_digits(serial, value)]
+    lettered = [serial for serial in alike if (serial_key(serial) in vouched_keys and _letters_for_digits(serial, value))
+                or (serial_key(serial) in printed_keys and _letters_for_digits(serial, value, _PRINTED_LETTERS))]
     if len(lettered) == 1:
         return lettered[0], 0.95
     # The reading's letter is OCR's own where a text layer prints the digit (scans alone misread S as 5 far more

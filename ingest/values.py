@@ -129,6 +129,8 @@ def parse_name(value: str) -> str | None:
     # an underscore ("VRC-811_").
     name = re.sub(r"(?<=[^\W\d_]{2})\s+[.,:;'`‘’_]+(?=\s+\S)", "", name)
     name = re.sub(r"(?<=[A-Za-z0-9])_+$", "", name)
+    name = re.sub(r"(?<=\w{2})\s+[^\W\d_]$", "", name)  # "BM-21 Grad j": a speck read as a letter at the end
+    name = re.sub(r"(?<=[^\W\d_]{2})-(?=\d+\s?mm\b)", " ", name)  # "Pháo lựu-122mm": a dash for the space
     # A register whose model column's header was lost: the model cell joins the name, the model twice.
     name = re.sub(r"(\S*\d\S*)\s+\1(?=[\s\W]*$)", r"\1", name)
     name = _model_once(name)
@@ -575,7 +577,20 @@ def _untangle_unit(value: str) -> tuple[str, bool]:
     # "Trung đoàn bộ sp 36": after a unit's type, "bộ" and a word of two or three letters that is no Vietnamese word is
     # the infantry's "bộ binh" misread (no other branch opens with "bộ").
     value = re.sub(r"(?i)(?<=đoàn )bộ [a-z]{2,3}(?= \d)", "bộ binh", value)
+    value = _DAMAGED_DOAN.sub(_doan_repaired, value)
     return _repair_unit_types(value)
+
+
+# "Trung/dogn phòng không 280": the type's first word whole, its "đoàn" a letter off (not "đội": two off) and
+# glued to it by a speck.
+_DAMAGED_DOAN = re.compile(r"\b(Trung|TRUNG|Tiểu|TIỂU|Sư|SƯ|Lữ|LỮ)[\s/.\\]+([dđDĐ][^\W\d_]{2,4})\b")
+
+
+def _doan_repaired(match: re.Match[str]) -> str:
+    second = fold_iy(match.group(2)).lower()
+    if second == "doan" or Levenshtein.distance(second, "doan", score_cutoff=1) > 1:
+        return match.group(0)
+    return f"{match.group(1)} {'ĐOÀN' if match.group(1).isupper() else 'đoàn'}"
 
 
 # OCR's shape errors in words of letters: "X6" for "Xô", "6 tô" for "ô tô", "glap" for "giáp". Vocabulary

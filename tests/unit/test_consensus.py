@@ -59,7 +59,9 @@ def test_accepts_any_iterable_once():
         # A letter OCR makes of a digit (I for 1, O for 0), or one amid digits, is no reason to leave the digit.
         ("KB-15-84", ["KB-15-84", "KB-I5-84"], ["KB-I5-84"], ("KB-15-84", 0.99)),
         ("9K-5607", ["9K-5607", "9K-56B7"], ["9K-56B7"], ("9K-5607", 0.99)),
-        ("0680836", ["0680836", "O680836"], ["O680836"], ("0680836", 0.99)),
+        ("0680836", ["0680836", "O680836"], [], ("0680836", 0.99)),
+        # ...but a text layer's O at a group's edge is a letter.
+        ("0639368", ["0639368", "O639368"], ["O639368"], ("O639368", 0.95)),
         # Two printed spellings with letters the reading lacks: no way to choose.
         ("15-5646", ["1S-5646", "15-564G"], ["1S-5646", "15-564G"], None),
     ],

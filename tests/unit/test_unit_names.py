@@ -374,3 +374,17 @@ def test_a_unit_read_without_its_number_or_with_a_speck_takes_the_form_the_docum
     assert _units(label)["unit"] == "Trung đoàn ra-đa 291"
     two = lost_code + "Điều 3. Kho K754/Cục Xe - Máy nhận.\n"
     assert _units(two)["to_unit"] != "Kho K752/Cục Xe - Máy"  # two such units printed: no guess
+
+
+def test_a_doan_a_letter_off_and_glued_to_its_types_first_word():
+    assert parse_unit("Su } : Trung/dogn phong khong 280") == "Trung đoàn phòng không 280"
+    assert values(extract_fields(["Đơn vị quản lý: Trung/dogn phòng không 280\n"]))["unit"] == "Trung đoàn phòng không 280"
+
+
+def test_a_damaged_element_beside_the_labels_unit_takes_the_headers_chain_before_another_sentences_parent():
+    page = ("TRUNG ĐOÀN 291 | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTIỂU ĐOÀN14 - Độc lập - Tự do - Hạnh phúc.\n"
+            "BIÊN BẢN BÀN GIAO TRANG BỊ KỸ THUẬT\n"
+            "Hôm nay, ngày 27 tháng 5 năm 1986, tại Tiểu đoàn 14, Trung đoàn 291, chúng tôi gồm:\n"
+            "_ Đơn vị giao: Tiểu ceil 14, Trung doan 291\n- Đơn vị nhận: Trung đoàn 291, Sư đoàn 361\n")
+    got = _units(page)
+    assert got["from_unit"] == "Tiểu đoàn 14, Trung đoàn 291" and got["to_unit"] == "Trung đoàn 291, Sư đoàn 361"

@@ -55,6 +55,8 @@ def test_parse_unit_refuses_what_is_no_unit(printed):
         ("Xe tăng T-54 T-55", "Xe tăng T-54 T-55"),
         ("Máy thông tin vô tuyến điện . R-123M", "Máy thông tin vô tuyến điện R-123M"),  # a speck as a word
         ("Máy thông tin vô tuyến điện VRC-811_", "Máy thông tin vô tuyến điện VRC-811"),  # ... glued to the model
+        ("Xe pháo phản lực BM-21 Grad j", "Xe pháo phản lực BM-21 Grad"),  # ... or a letter at the end
+        ("Pháo lựu-122mm M-30", "Pháo lựu 122mm M-30"),  # a dash read for the space before the calibre
     ],
 )
 def test_parse_name(printed, expected):

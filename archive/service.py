@@ -93,6 +93,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Records opened per spelling to find a text layer that prints it: an item's dossier holds a few text documents
+# among its scans, and a serial shared by hundreds of scans must not cost hundreds of reads per scan ingested.
+_PRINTED_LOOKUPS = 20
+
+
 class ArchiveService:
     def __init__(self, store: ObjectStore, index: SearchIndex, extraction: ExtractionOptions, *,
                  review_below: float = 0.6) -> None:
@@ -432,7 +437,7 @@ class ArchiveService:
                 continue
             if len(match.document_ids) >= own:
                 outnumbering.append(match.serial_number)
-            for document_id in match.document_ids:
+            for document_id in match.document_ids[:_PRINTED_LOOKUPS]:
                 try:
                     document = self.document(document_id)
                 except NotFound:

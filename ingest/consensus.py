@@ -4,9 +4,11 @@ A seal pressed over a serial or a faded copy costs a character or two; the same 
 other documents usually printed it cleanly. Exact key, look-alike key, then one edit.
 
 OCR reads an S, Z, B, G or D of a serial as the digit it resembles (the S of 1S-5646 as 5, the Z of 4Z-2043 as 2)
-far more often than the reverse: where a text layer (or a person) gives the item's serial with the letter, or at
-least as many scans read it so, the letter is what was printed; where a text layer gives the digit, so was it. A letter that one scan alone read is OCR's as
-much (an 8 read as B), and is not spread to the item's other documents. I, L and O go the other way (a 1 read as I): those stay with the digit.
+far more often than the reverse. Where a text layer (or a person) gives the item's serial with the letter, or at
+least as many scans read it so, the letter is what was printed; where a text layer gives the digit, so was it. A
+letter that one scan alone read is OCR's as much (an 8 read as B), and is not spread to the item's other
+documents. I and L go the other way (a 1 read as I): those stay with the digit, and so does O unless a text layer
+prints it.
 """
 
 from __future__ import annotations

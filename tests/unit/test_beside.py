@@ -72,15 +72,22 @@ def test_nothing_beside_the_label_or_no_grade_there_leaves_the_reading_as_it_was
     assert read_values_beside_labels(TesseractOcr(), words).text == words.text
 
 
-def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
-    require_tesseract()
+def _label_then(value: str, gap: float) -> tuple[Image.Image, int]:
+    """"Cấp chất lượng" and `value` after it, its ink `gap` text heights right of the label's last box; and where
+    that box ends."""
     font = ImageFont.truetype(str(FONT), 34)
     image = Image.new("L", (1400, 200), 255)
     draw = ImageDraw.Draw(image)
     draw.text((60, 80), "Cấp chất lượng", fill=0, font=font)
     label = _label_words()
     right, height = label[-1].box[0] + label[-1].box[2], max(w.box[1] + w.box[3] for w in label) - min(w.box[1] for w in label)
-    draw.text((right + round(0.15 * height), 80), "1", fill=0, font=font)  # a narrow space, as scans often set it
+    draw.text((right + max(1, round(gap * height)) - font.getbbox(value)[0], 80), value, fill=0, font=font)
+    return image, right
+
+
+def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
+    require_tesseract()
+    image, right = _label_then("1", 0.15)  # a narrow space, as scans often set it
     reading = _reading(image, [OcrWord("‘ty", 40, (right + 4, 84, 30, 30))])
     assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 1"
 
@@ -88,13 +95,7 @@ def test_a_grade_set_tight_after_the_label_in_a_sentence_is_read_again():
 def test_a_grade_set_against_the_labels_last_letter_is_read_again():
     # "lượng 3.": the digit's ink begins where the label's last word's box ends, with no space between.
     require_tesseract()
-    font = ImageFont.truetype(str(FONT), 34)
-    image = Image.new("L", (1400, 200), 255)
-    draw = ImageDraw.Draw(image)
-    draw.text((60, 80), "Cấp chất lượng", fill=0, font=font)
-    label = _label_words()
-    right = label[-1].box[0] + label[-1].box[2]
-    draw.text((right + 1 - font.getbbox("3")[0], 80), "3.", fill=0, font=font)
+    image, right = _label_then("3.", 0)
     reading = _reading(image, [OcrWord("‹", 30, (right + 2, 90, 12, 20)), OcrWord("Š", 28, (right + 20, 84, 14, 30))])
     assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 3"
 

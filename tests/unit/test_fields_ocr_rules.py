@@ -402,6 +402,9 @@ def test_a_grade_change_with_a_speck_before_cap_and_a_colon_after_it():
     assert values(extract_fields([change]))["quality_grade"] == 2
     asked = "152, số hiệu 202644 của Nhà máy Z153 từ cấp 1 xuống cấp?2. . + v\n"
     assert values(extract_fields([asked]))["quality_grade"] == 2
+    split = ("ký hiệu VRC-811, số hiệu VRC811-7325, năm sản xuất 2020, chất lượng .\n"
+             "cấp 1 từ Lữ đoàn 201 về Sư đoàn bộ binh 308 quản lý, sử dụng.\n")
+    assert values(extract_fields([split]))["quality_grade"] == 1  # a speck where the line breaks "chất lượng cấp 1"
 
 
 def test_a_damaged_grade_label_with_its_qualifier_before_the_grade():

@@ -47,7 +47,7 @@ from archive.records import (
     stored_record,
 )
 from archive.review import CORRECTABLE, apply_correction, uncertain_fields
-from common.identifiers import serial_key
+from common.identifiers import lookalike_key, serial_key
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
 from ingest.pipeline import ExtractionOptions, extract
@@ -432,9 +432,10 @@ class ArchiveService:
         key = serial_key(value)
         own = 1 + sum(len(match.document_ids) for match in matches if serial_key(match.serial_number) == key)
         printed, outnumbering = [], []
+        look = lookalike_key(value)
         for match in matches:
-            if serial_key(match.serial_number) == key:
-                continue
+            if serial_key(match.serial_number) == key or lookalike_key(match.serial_number) != look:
+                continue  # the reading's own spelling, or a near miss no letter rule weighs
             if len(match.document_ids) >= own:
                 outnumbering.append(match.serial_number)
             for document_id in match.document_ids[:_PRINTED_LOOKUPS]:

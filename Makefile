@@ -28,7 +28,8 @@ demo: install
 	$(VENV)/bin/archive demo
 
 test: install
-	$(PY) -m pytest -q
+	# unbuffered: a run stopped from outside still shows how far it got
+	PYTHONUNBUFFERED=1 $(PY) -m pytest -q
 
 bench: install
 	$(PY) bench/run_all.py

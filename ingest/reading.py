@@ -32,6 +32,7 @@ from ingest.skew import estimated_skew, straightened
 ReadingMode = Literal["adaptive", "plain"]
 _A4_WIDTH_INCHES = 210 / 25.4
 RED_SEAL_SHARE = 0.002  # a round seal covers a few thousandths of an A4 page
+_LANDSCAPE = 1.2  # A4 turned on its side is 1.41 times as wide as tall; a cropped scan a little less
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     small = overview(image)
     small_gray = plain_gray(small)
     # A page whose lines run up and down is turned before its first reading, not after a wasted one.
-    upright, turned = _upright(image, small_gray, ocr, options) if lines_run_vertically(small_gray) else (image, 0)
+    upright, turned = (_upright(image, small_gray, ocr, options, look_closer=True) if looks_sideways(image, small_gray)
+                       else (image, 0))
     damage = visible_damage(small, small_gray, estimated_dpi(image, dpi)[0])
     if damage == ("red",):
         # A seal over clean print: the red channel is read first, and the page as given only if that is weak,
@@ -252,6 +254,15 @@ def _line_box(words: list[OcrWord], scale_x: float, scale_y: float, size: tuple[
     left, right = max(0, round((left - side) * scale_x)), min(size[0], round((right + side) * scale_x))
     top, bottom = max(0, round((top - edge) * scale_y)), min(size[1], round((bottom + edge) * scale_y))
     return left, top, max(1, right - left), max(1, bottom - top)
+
+
+def looks_sideways(image: Image.Image, small_gray: Image.Image) -> bool:
+    """Whether to ask Tesseract which way up the page is before reading it.
+
+    A portrait page fed sideways comes out wider than tall, whatever its ink shows: a ruled table's grid makes the
+    ink's runs look upright on a sideways page (and sideways on an upright one), and Tesseract then reads the turned
+    table as garbage. Asking costs a fraction of a reading, and only on such pages."""
+    return image.width > _LANDSCAPE * image.height or lines_run_vertically(small_gray)
 
 
 def lines_run_vertically(gray: Image.Image) -> bool:
@@ -464,12 +475,18 @@ def _worth_keeping(line: OcrResult) -> bool:
 # --- orientation -----------------------------------------------------------------------------
 
 
-def _upright(image: Image.Image, gray: Image.Image, ocr: TesseractOcr, options: ReadingOptions) -> tuple[Image.Image, int]:
-    """The page turned upright (and by how many degrees clockwise), from Tesseract OSD on a small copy."""
+def _upright(image: Image.Image, gray: Image.Image, ocr: TesseractOcr, options: ReadingOptions, *,
+             look_closer: bool = False) -> tuple[Image.Image, int]:
+    """The page turned upright (and by how many degrees clockwise), from Tesseract OSD on a small copy.
+
+    `look_closer`: a page that looks sideways is asked again at the glance's own size when the copy leaves
+    Tesseract unsure (a form's small print is too small in it); a page merely read badly is not worth that."""
     factor = options.osd_long_side / max(gray.size)
     small = gray if factor >= 1 else gray.resize((round(gray.width * factor), round(gray.height * factor)),
                                                  Image.Resampling.BILINEAR)
     found = ocr.orientation(small)
+    if look_closer and small is not gray and (found is None or found.confidence < options.min_osd_confidence):
+        found = ocr.orientation(gray)
     if found is None or found.rotate == 0 or found.confidence < options.min_osd_confidence:
         return image, 0
     return image.rotate(-found.rotate, expand=True), found.rotate

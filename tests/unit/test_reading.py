@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from ingest.ocr import OcrResult, TesseractOcr
@@ -13,7 +13,7 @@ from ingest.reading import (
     ReadingOptions, better_line, is_weak, lines_run_vertically, look_at, prepare_for_look, read_page_image, reread_weak_lines,
     visible_damage,
 )
-from tests.conftest import SAMPLE_LINES, render_text_image, require_tesseract
+from tests.conftest import FONT, SAMPLE_LINES, render_text_image, require_tesseract
 
 # A fuller page than SAMPLE_LINES: orientation detection needs a few lines of text to be sure.
 PAGE_LINES = SAMPLE_LINES + [
@@ -165,6 +165,33 @@ def test_upside_down_page_is_turned_after_a_weak_first_reading():
     assert reading.reading_label.startswith("rotate180")
     assert "KB-15-84" in reading.text
     assert ocr.passes == 2
+
+
+def _page_with_a_ruled_table(dpi: int = 200, rows: int = 12) -> Image.Image:
+    """A handover record's head and its ruled list of accessories, in the small print of a form."""
+    page = render_text_image(PAGE_LINES[:10], dpi=dpi)
+    draw, scale = ImageDraw.Draw(page), dpi / 300
+    font = ImageFont.truetype(str(FONT), int(38 * scale))
+    top, row_height = int(1000 * scale), int(90 * scale)
+    columns = [int(160 * scale), int(400 * scale), int(1500 * scale), int(1900 * scale), int(2320 * scale)]
+    for row in range(rows + 1):
+        draw.line((columns[0], top + row * row_height, columns[-1], top + row * row_height), fill="black", width=3)
+    for x in columns:
+        draw.line((x, top, x, top + rows * row_height), fill="black", width=3)
+    for row in range(rows):
+        for x, text in zip(columns, (str(row + 1), f"Bộ dụng cụ sửa chữa {row}", "chiếc", "01")):
+            draw.text((x + int(20 * scale), top + row * row_height + int(20 * scale)), text, fill="black", font=font)
+    return page
+
+
+def test_a_ruled_table_fed_sideways_is_turned_upright_before_it_is_read():
+    """The grid hides which way the lines run, and Tesseract reads the turned table as garbage; the page's shape
+    (a portrait form come out landscape) says to ask which way is up, and its small print is asked at full size."""
+    require_tesseract()
+    for turned in (90, 270):
+        reading = read_page_image(_page_with_a_ruled_table().rotate(turned, expand=True), 200, TesseractOcr())
+        assert "KB-15-84" in reading.text, turned
+        assert sum(f"sửa chữa {row}" in reading.text for row in range(12)) >= 10, turned
 
 
 def test_vertical_lines_are_told_from_horizontal_ones():

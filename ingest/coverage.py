@@ -26,6 +26,8 @@ class SkippedLine:
     box: Box  # in the coordinates of the page image the reading's boxes are in, with room around the ink
     ink_pixels: int
     keep: np.ndarray  # over `box`: True near this line's ink and outside the words read; the rest is to be blanked
+    row: tuple[int, int] = (0, 0)  # top and bottom of the line where it stands on the page: a leaning line's box is
+    # taller than the line, the row is its letters' height about the middle of its ink
 
 
 def word_height(words: tuple[tuple[LineKey, OcrWord], ...]) -> float | None:
@@ -62,9 +64,9 @@ def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *
         mine = labels[top : top + box_height, left : left + width] == index
         # Lines a little too close for the smear to keep apart (a sentence over a signature block) are cut apart
         # where no ink runs across.
-        for band_top, band_bottom in _bands((loose[top : top + box_height, left : left + width] & mine).sum(axis=1), height):
-            band = np.zeros_like(mine)
-            band[band_top:band_bottom] = mine[band_top:band_bottom]
+        for band in _line_masks(loose[top : top + box_height, left : left + width] & mine, mine, height):
+            rows = np.flatnonzero(band.any(axis=1))
+            band_top, band_bottom = int(rows[0]), int(rows[-1]) + 1
             columns = np.flatnonzero(band.any(axis=0))
             if columns.size == 0 or columns[-1] - columns[0] + 1 < 1.5 * height:
                 continue
@@ -88,14 +90,50 @@ def skipped_lines(ink: np.ndarray, words: tuple[tuple[LineKey, OcrWord], ...], *
             box = (round(x0 * reduce), round(y0 * reduce), round((x1 - x0) * reduce), round((y1 - y0) * reduce))
             if reduce != 1:
                 keep = cv2.resize(keep.view(np.uint8), (box[2], box[3]), interpolation=cv2.INTER_NEAREST) > 0
-            found.append(SkippedLine(box, round(ink_pixels * reduce * reduce), keep))
+            ink_rows = pieces.sum(axis=1)
+            middle = (top + band_top + float((ink_rows * np.arange(len(ink_rows))).sum()) / max(1, ink_pixels)) * reduce
+            row = (round(middle - text_height / 2), round(middle + text_height / 2))
+            found.append(SkippedLine(box, round(ink_pixels * reduce * reduce), keep, row))
     found.sort(key=lambda line: -line.ink_pixels)
     return sorted(found[:max_lines], key=lambda line: (line.box[1], line.box[0]))
 
 
-def _bands(profile: np.ndarray, height: float) -> list[tuple[int, int]]:
+def _line_masks(ink: np.ndarray, blob: np.ndarray, height: float) -> list[np.ndarray]:
+    """The lines of a blob of smeared ink (`blob`; `ink`: its letters), each as a mask of `blob`'s pixels.
+
+    Lines lie across, so rows without ink part them. On a page photographed at an angle no row runs clear
+    across a paragraph, but over a stretch a few words wide the gaps still show: the blob is then cut into such
+    stretches, and each stretch's lines are joined to the lines of the stretch before them that they overlap."""
+    masks = []
+    for band_top, band_bottom in _bands(ink.sum(axis=1), height):
+        band = np.zeros_like(blob)
+        band[band_top:band_bottom] = blob[band_top:band_bottom]
+        masks.append(band)
+    if masks or blob.shape[0] <= 2.2 * height:
+        return masks
+    step = max(1, round(_LEANING_STRETCH * height))
+    lines: list[tuple[np.ndarray, tuple[int, int]]] = []  # each line's mask and its band in the last stretch
+    for x0 in range(0, blob.shape[1], step):
+        joined = []
+        for band_top, band_bottom in _bands(ink[:, x0 : x0 + step].sum(axis=1), height, whole=False):
+            overlaps = [min(band_bottom, bottom) - max(band_top, top) for _, (top, bottom) in lines]
+            best = int(np.argmax(overlaps)) if overlaps else -1
+            if best < 0 or overlaps[best] < 0.3 * (band_bottom - band_top) or best in joined:
+                lines.append((np.zeros_like(blob), (band_top, band_bottom)))
+                best = len(lines) - 1
+            mask = lines[best][0]
+            mask[band_top:band_bottom, x0 : x0 + step] = blob[band_top:band_bottom, x0 : x0 + step]
+            lines[best] = (mask, (band_top, band_bottom))
+            joined.append(best)
+    return [mask for mask, _ in lines]
+
+
+_LEANING_STRETCH = 8  # letter heights: a lean of 2 degrees rises a third of a letter over it
+
+
+def _bands(profile: np.ndarray, height: float, *, whole: bool = True) -> list[tuple[int, int]]:
     """Runs of rows with ink, split where (almost) none runs across; one line's height or more each."""
-    if len(profile) <= 2.2 * height:
+    if whole and len(profile) <= 2.2 * height:
         return [(0, len(profile))]
     inked = profile > 0.03 * profile.max()
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.view(np.int8), [0]))))

@@ -40,6 +40,31 @@ def test_ink_that_no_word_covers_is_found_as_a_line_and_covered_ink_is_not():
     assert skipped_lines(ink, words + (((1, 1, 2), _word("cũng đọc", (100, 200, 400, 30))),)) == []
 
 
+def _leaning_print(ink: np.ndarray, top: int, left: int, right: int, height: int, rise: float) -> None:
+    """Letter-like ink along a line that climbs `rise` pixels a pixel to the right: a page photographed askew."""
+    width = max(2, height * 2 // 3)
+    for x in range(left, right - width + 1, width + max(1, height // 5)):
+        y = round(top - (x - left) * rise)
+        ink[y : y + height, x : x + width] = 1
+
+
+def test_a_skipped_paragraph_on_a_page_photographed_askew_is_found_line_by_line_in_its_place():
+    """No row runs clear between the lines of a leaning paragraph, but over a few words' width the gaps show:
+    its three lines are found, each placed by the middle of its ink, not by its tall box."""
+    ink = np.zeros((500, 1600), np.uint8)
+    rise = np.tan(np.radians(2.0))
+    for number in range(3):
+        _leaning_print(ink, 200 + number * 45, 100, 1500, 30, rise)
+    words = (((1, 1, 1), _word("QUYẾT ĐỊNH:", (600, 60, 300, 30))),)
+    found = skipped_lines(ink, words)
+    assert len(found) == 3
+    middles = [sum(line.row) / 2 for line in found]
+    assert all(abs(a + 45 - b) < 12 for a, b in zip(middles, middles[1:]))  # one line each, a line apart
+    out = assemble(insert_lines(words, [((line.box[0], line.row[0], line.box[2], line.row[1] - line.row[0]),
+                                         _word(f"dòng {n}", line.box)) for n, line in enumerate(found)])).text
+    assert [line for line in out.splitlines() if line] == ["QUYẾT ĐỊNH:", "dòng 0", "dòng 1", "dòng 2"]
+
+
 def test_boxes_found_on_a_reduced_mask_come_back_at_full_scale():
     ink = np.zeros((200, 500), np.uint8)
     _print(ink, 100, 50, 300, 15)

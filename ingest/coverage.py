@@ -26,8 +26,8 @@ class SkippedLine:
     box: Box  # in the coordinates of the page image the reading's boxes are in, with room around the ink
     ink_pixels: int
     keep: np.ndarray  # over `box`: True near this line's ink and outside the words read; the rest is to be blanked
-    row: tuple[int, int] = (0, 0)  # top and bottom of the line where it stands on the page: a leaning line's box is
-    # taller than the line, the row is its letters' height about the middle of its ink
+    row: tuple[int, int]  # top and bottom of the line where it stands on the page: a leaning line's box is taller
+    # than the line, the row is its letters' height about the middle of its ink
 
 
 def word_height(words: tuple[tuple[LineKey, OcrWord], ...]) -> float | None:

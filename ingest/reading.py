@@ -408,8 +408,7 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
         again = ocr.read_lines(image, [(0, 0, image.width, image.height)], resolution * enlarge)[0]
         again = replace(again, text=again.text.replace("\n", " ").strip(_RULE_DEBRIS))  # a table rule's stub
         if _worth_keeping(again):
-            left, width = line.box[0], line.box[2]
-            place = (left, line.row[0], width, line.row[1] - line.row[0]) if line.row != (0, 0) else line.box
+            place = (line.box[0], line.row[0], line.box[2], line.row[1] - line.row[0])
             recovered.append((place, OcrWord(again.text, again.mean_confidence or 0.0, line.box)))
     if not recovered:
         return reading

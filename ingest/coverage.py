@@ -222,12 +222,15 @@ def insert_lines(words: tuple[tuple[LineKey, OcrWord], ...],
     after: dict[LineKey | None, list[tuple[Box, OcrWord]]] = {}
     for box, word in found:
         top, bottom = box[1], box[1] + box[3]
-        row = max(spans, key=lambda key: _overlap(spans[key], (top, bottom)), default=None)
-        if row is not None and _overlap(spans[row], (top, bottom)) >= 0.5 * min(bottom - top, spans[row][1] - spans[row][0]):
+        # Where a line stands beside the piece, by its word nearest across: a line of a page photographed askew
+        # rises from one end to the other, and its whole span reaches into the rows above and below.
+        near = {key: _span_near(lines[key], box) for key in spans}
+        row = max(near, key=lambda key: _overlap(near[key], (top, bottom)), default=None)
+        if row is not None and _overlap(near[row], (top, bottom)) >= 0.5 * min(bottom - top, near[row][1] - near[row][0]):
             beside.setdefault(row, []).append(word)
             continue
-        above = [key for key, span in spans.items() if span[1] <= (top + bottom) / 2]
-        anchor = max(above, key=lambda key: spans[key][1], default=None)
+        above = [key for key, span in near.items() if span[1] <= (top + bottom) / 2]
+        anchor = max(above, key=lambda key: near[key][1], default=None)
         after.setdefault(anchor, []).append((box, word))
     out: list[tuple[LineKey, OcrWord]] = []
     fresh = 0
@@ -261,6 +264,14 @@ def insert_lines(words: tuple[tuple[LineKey, OcrWord], ...],
                 out.extend((key, w) for w in merged)
             new_lines(key)
     return out
+
+
+def _span_near(words: list[OcrWord], box: Box) -> tuple[int, int]:
+    """Top and bottom of the word nearest across to the middle of `box`, where a recovered line's row is measured
+    (ingest.coverage: the middle of its ink)."""
+    middle = box[0] + box[2] / 2
+    nearest = min(words, key=lambda word: abs(word.box[0] + word.box[2] / 2 - middle))
+    return nearest.box[1], nearest.box[1] + nearest.box[3]
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:

@@ -253,6 +253,9 @@ def _exact_hits(line: Line) -> list[_Raw]:
     return found
 
 
+_S_LOOKALIKES = str.maketrans("$§", "ss")
+
+
 def _fuzzy_label(words: list[str], leader: bool, value: str = "") -> tuple[Label, int] | None:
     """The label that the last words before a delimiter misprint, and how many words it takes.
 
@@ -263,7 +266,7 @@ def _fuzzy_label(words: list[str], leader: bool, value: str = "") -> tuple[Label
     """
     best: tuple[float, Label, int] | None = None
     for count in range(1, min(5, len(words)) + 1):  # "Đơn vị có trang bị": five words
-        found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:])), leader, value)
+        found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:]).translate(_S_LOOKALIKES)), leader, value)
         if found is not None and (best is None or found[0] > best[0]):
             best = (found[0], found[1], count)
     return (best[1], best[2]) if best else None
@@ -315,7 +318,7 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         if boundary:
             chunk_start = boundary.start() + len(re.match(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})", before[boundary.start() :]).group())
         words = [(m.start() + chunk_start, m.group()) for m in re.finditer(r"\S+", before[chunk_start:])]
-        words = [(i, w) for i, w in words if re.search(r"[a-z]", w)]
+        words = [(i, w) for i, w in words if re.search(r"[a-z$§]", w)]  # "$6 hiệu": an S read as a dollar sign
         if not words or len(re.findall(r"\d", words[-1][1])) >= 2:
             continue  # a value ("6D-6172....") ends here, not a label
         leader = not re.search(r"[:：|]", end.group())
@@ -326,10 +329,13 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         if end.group() == "." and label.field not in _UNIT_FIELDS:
             continue
         label_start = words[-count][0]
-        label_start += len(line.key[label_start:]) - len(re.sub(r"^[\W\d_]+", "", line.key[label_start:]))
+        label_start += len(line.key[label_start:]) - len(re.sub(r"^(?:(?![$§])[\W\d_])+", "", line.key[label_start:]))
         prefix = line.key[:label_start]
-        # Two fields on one line apart by a single space: "Nước sản xuất: Liên Xô Nan sản xuất: 1982".
-        capitalised = count >= 2 and len(label.key) >= 8 and ":" in end.group() and line.original(label_start, label_start + 1).isupper()
+        # Two fields on one line apart by a single space: "Nước sản xuất: Liên Xô Nan sản xuất: 1982", "Kiểu
+        # loại: M30 $6 hiệu: 4G-0587" (a short label too where its value has a shape to check).
+        initial = line.original(label_start, label_start + 1)
+        capitalised = (count >= 2 and (len(label.key) >= 8 or label.field in _CODED) and ":" in end.group()
+                       and (initial.isupper() or initial in "$§"))
         if prefix.strip() and not (
             _AFTER_SEPARATOR.search(prefix) or _LINE_START.match(prefix) or re.search(r"[:：]\s*$", prefix) or len(words) == count or capitalised
         ):
@@ -359,16 +365,20 @@ def _fuzzy_opening(line: Line) -> _Raw | None:
     start = match.start("words")
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", match["words"])]
     abbreviated = key != line.key and bool(words) and line.key[words[0][1]] == "("
-    best: tuple[float, Label, int] | None = None
-    for count in range(1 if abbreviated else 2, len(words) + 1):
-        spaceless = re.sub(r"[^a-z]", "", line.key[start : words[count - 1][1]])
-        found = _closest_label(spaceless, False, line.original(words[count - 1][1], len(line.key)))
-        if found is not None and found[1].field in _SHAPED_FIELDS and (best is None or found[0] > best[0]):
-            best = (found[0], found[1], count)
+    # "Mã Sế xuất xưởng BH-23-82": a row number read as a word of a letter or two before the label.
+    firsts = (0, 1) if not abbreviated and len(words) > 2 and _MISREAD_ROW_NUMBER.match(line.key[: words[1][0]]) else (0,)
+    best: tuple[float, Label, int, int] | None = None
+    for first in firsts:
+        for count in range(first + (1 if abbreviated else 2), len(words) + 1):
+            spaceless = re.sub(r"[^a-z]", "", line.key[words[first][0] : words[count - 1][1]])
+            found = _closest_label(spaceless, False, line.original(words[count - 1][1], len(line.key)))
+            if found is not None and found[1].field in _SHAPED_FIELDS and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], first, count)
     if best is None:
         return None
-    _, label, count = best
-    if not (line.original(start, start + 1).isupper() or re.search(r"[\d|]", match["pre"])):
+    _, label, first, count = best
+    start = words[first][0]
+    if not (line.original(start, start + 1).isupper() or (re.search(r"[\d|]", match["pre"]) and not first)):
         return None
     end = words[count - 1][1]
     tail = re.match(r"[\s.…·_:：\-—–]*", key[end:])

@@ -27,7 +27,7 @@ from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
 from ingest.preprocess import despeckle, speck_mask, to_gray
 from ingest.rows import read_label_rows
-from ingest.skew import estimated_skew, straightened
+from ingest.skew import estimated_skew, line_lean, straightened
 
 ReadingMode = Literal["adaptive", "plain"]
 _A4_WIDTH_INCHES = 210 / 25.4
@@ -399,14 +399,12 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
     gray = np.asarray(to_gray(upright, drop_red=True))
     recovered = []
     for line in found:
-        left, top, width, height = line.box
-        strip = gray[top : top + height, left : left + width].copy()
-        strip[~line.keep[: strip.shape[0], : strip.shape[1]]] = 255
-        image = Image.fromarray(strip, mode="L")
+        image = _line_strip(gray, line)
         if enlarge > 1:
             image = image.resize((round(image.width * enlarge), round(image.height * enlarge)), Image.Resampling.BICUBIC)
         again = ocr.read_lines(image, [(0, 0, image.width, image.height)], resolution * enlarge)[0]
-        again = replace(again, text=again.text.replace("\n", " ").strip(_RULE_DEBRIS))  # a table rule's stub
+        # A table rule's stub at either end; the tail of a dot leader before a value read apart from its label.
+        again = replace(again, text=again.text.replace("\n", " ").strip(_RULE_DEBRIS).lstrip(_LEADER))
         if _worth_keeping(again):
             place = (line.box[0], line.row[0], line.box[2], line.row[1] - line.row[0])
             recovered.append((place, OcrWord(again.text, again.mean_confidence or 0.0, line.box)))
@@ -416,6 +414,23 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
     return replace(reading, text=result.text, confidence=result.mean_confidence,
                    reading_label=f"{reading.reading_label}+skipped", words=result.words,
                    plausibility=measure(result.text, result.mean_confidence))
+
+
+def _line_strip(gray: np.ndarray, line: SkippedLine) -> Image.Image:
+    """The line's ink on white: the rest of its box blanked, its own paper brought up to white (on a shaded photo
+    a grey band left around the letters is what Tesseract's threshold takes for ink), and a leaning line (its box
+    much taller than its letters) turned level, as one-line reading of a line askew by 2-3° reads debris."""
+    left, top, width, height = line.box
+    strip = gray[top : top + height, left : left + width].astype(np.float32)
+    keep = line.keep[: strip.shape[0], : strip.shape[1]]
+    paper = float(np.median(strip[keep])) if keep.any() else 255.0
+    ink = keep & (strip < paper - 40)
+    strip = np.where(keep, np.clip(strip * (255.0 / max(paper, 1.0)), 0, 255), 255).astype(np.uint8)
+    image = Image.fromarray(strip, mode="L")
+    if line.box[3] < 1.6 * (line.row[1] - line.row[0]):
+        return image
+    lean = line_lean(ink)
+    return straightened(image, lean) if abs(lean) >= 0.5 else image
 
 
 def _search_skipped(reading: PageReading, text_height: float) -> list[SkippedLine]:
@@ -455,6 +470,7 @@ def says_too_little(reading: PageReading, options: ReadingOptions,
 
 _SEARCH_LETTER_PX = 20  # letters this tall in the search copy (16 lost table cells of phone photos on the tuning set)
 _RULE_DEBRIS = " |[]!_"
+_LEADER = ".:…· |"
 _CODE = re.compile(r"^\w[\w./-]*\w$")
 
 

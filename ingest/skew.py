@@ -39,6 +39,20 @@ def _sharpness(ink: np.ndarray, angle: float) -> float:
     return float(np.sum(np.diff(profile) ** 2))
 
 
+def line_lean(ink: np.ndarray) -> float:
+    """Degrees (PIL's sense) that turn one line of text level, from a straight line fitted through the middle of
+    its ink, column by column; 0.0 when it has too little ink to tell. A single line has no row profile to sharpen:
+    its accents and descenders only scatter about the fit."""
+    columns = np.flatnonzero(ink.any(axis=0))
+    if len(columns) < 20:
+        return 0.0
+    rows = np.arange(ink.shape[0], dtype=np.float64)[:, None]
+    weights = ink[:, columns].astype(np.float64)
+    middles = (weights * rows).sum(axis=0) / weights.sum(axis=0)
+    slope = np.polyfit(columns.astype(np.float64), middles, 1)[0]
+    return float(np.clip(np.degrees(np.arctan(slope)), -_MAX_DEGREES, _MAX_DEGREES))
+
+
 def straightened(image: Image.Image, angle: float) -> Image.Image:
     """The page turned by `angle` degrees, enlarged to hold all of it; the corners filled with white paper."""
     if image.mode not in ("L", "RGB"):

@@ -214,6 +214,8 @@ def serial_tokens(value: str) -> str:
     """The leading run of serial-shaped tokens: "KB 15 84, năm ..." → "KB 15 84"."""
     tokens = []
     value = re.sub(r"(?<=\w)[›‹»«](?=\w)", "-", value)  # "T55›6486": a dash read as a chevron
+    value = re.sub(r"(?<=\w)(?:-[+*„`'~]|[+*„`'~]-)(?=\w)", "-", value)  # "4130-+VD": a speck beside the dash
+    value = re.sub(r"^(\w{1,3}):\s(?=\d{3})", r"\1-", value)  # "6K: 5895": the dash read as a colon and a space
     value = re.sub(r"(?<=[A-Z0-9])([.,;])(?=[^\W\d_A-Z])", r"\1 ", value)  # "QB-16-23.của": the space after it lost
     for word in value.split():
         token = word.rstrip(",;.:)")

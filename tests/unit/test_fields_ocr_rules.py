@@ -441,3 +441,19 @@ def test_a_dash_read_inside_the_model_that_opens_a_serial():
     assert serial_with_model("PRV1-3-5273", "PRV-13") == "PRV13-5273"
     assert serial_with_model("T-55-1234", "T-55") == "T-55-1234"  # the model printed with its own dash stays
     assert serial_with_model("KB-15-84", "T-55") == "KB-15-84"
+
+
+def test_a_serial_label_opening_a_table_row_whose_number_was_read_as_a_word():
+    """"3 | Số xuất xưởng" read "Mã Sế xuất xưởng": the row number became a two-letter word before the label."""
+    assert values(extract_fields(["Mã Sế xuất xưởng BH-23-82"]))["serial_number"] == "BH-23-82"
+
+
+def test_a_damaged_serial_label_second_on_its_line_after_a_model():
+    for line in ("Kiểu loại: M30 ˆ_ $6 hiệu: 4G-0587", "Kiểu loại: M30 S6 hiệu: 4G-0587"):
+        got = values(extract_fields([line]))
+        assert (got["designation"], got["serial_number"]) == ("M-30", "4G-0587"), line
+
+
+def test_a_serial_whose_dash_took_a_speck_or_became_a_colon():
+    assert values(extract_fields(["Số đăng ký ...... 4130-+VD „,"]))["serial_number"] == "4130-VD"
+    assert values(extract_fields(["Số hiệu trang bị: 6K: 5895."]))["serial_number"] == "6K-5895"

@@ -392,8 +392,9 @@ _LEADING_JUNK = re.compile(rf"^[{_JUNK}]+")
 _TRAILING_JUNK = re.compile(rf"[{_JUNK}]+$")
 _CELL_END = re.compile(rf"\s*\||\t|\s{{3,}}|\s*(?:{_LEADER})")
 _NEXT_GENERIC_LABEL = re.compile(r"(?:\s{2,}|;\s*)[^\W\d_][^\W_]*(?:\s[^\W\d_][^\W_]*){0,4}\s*:")
-# Leader debris OCR leaves before a value: "Seed sats sag: Nhà máy ...", "suse’ Pháo lựu ...".
-_DEBRIS = re.compile(r"^(?:(?:[^\s\d]{1,12}\s+){0,2}[^\s\d‘'`“]{1,12}[:’'`?]\s+|[^\s\d]{1,2}\.\s+){1,3}(?=\S)")
+# Leader debris OCR leaves before a value: "Seed sats sag: Nhà máy ...", "suse’ Pháo lựu ...", "oo : 3" (dots read
+# as letters, the colon apart).
+_DEBRIS = re.compile(r"^(?:(?:[^\s\d]{1,12}\s+){0,2}[^\s\d‘'`“]{1,12}[:’'`?]\s+|[^\s\d]{1,2}\.\s+|[oO°º]{1,8}\s+:\s+){1,3}(?=\S)")
 _DOT_FOR_SPACE = re.compile(r"(?<=[^\W\d_]{2})\.(?=[^\W\d_]{2})")
 
 

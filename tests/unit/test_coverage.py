@@ -174,3 +174,4 @@ def test_pieces_of_a_skipped_row_on_a_leaning_page_join_each_other_not_the_line_
              ((529, 853, 217, 31), _word("KB-62-39", (529, 839, 217, 62)))]
     out = assemble(insert_lines(words, found)).text
     assert [line for line in out.splitlines() if line] == ["Xe", "Biển số . KB-62-39", "Đơn vị sử dụng Trung đoàn 24, Sư đoàn 304"]
+

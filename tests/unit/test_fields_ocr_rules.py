@@ -457,3 +457,8 @@ def test_a_damaged_serial_label_second_on_its_line_after_a_model():
 def test_a_serial_whose_dash_took_a_speck_or_became_a_colon():
     assert values(extract_fields(["Số đăng ký ...... 4130-+VD „,"]))["serial_number"] == "4130-VD"
     assert values(extract_fields(["Số hiệu trang bị: 6K: 5895."]))["serial_number"] == "6K-5895"
+
+
+def test_a_grade_after_a_leader_read_as_letters_and_a_colon():
+    assert values(extract_fields(["5 |. Cap chất lượng _ oo : 3"]))["quality_grade"] == 3
+    assert values(extract_fields(["Nước sản xuất: Liên Xô : 1982"]))["country_of_origin"] == "Liên Xô"

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import WORK, code_version, write_result  # noqa: E402
 
-from archive.demo.sets import SETS  # noqa: E402
+from archive.demo.sets import SETS, SampleSet  # noqa: E402
 from archive.equipment import build_equipment  # noqa: E402
 from archive.evaluation import expected_items, format_table, overall, score, score_equipment  # noqa: E402
 from archive.models import Document  # noqa: E402
@@ -209,11 +209,19 @@ def main() -> None:
     parser.add_argument("--readings", nargs="*", default=list(READINGS), choices=list(READINGS),
                         help="readings to run (default: all)")
     parser.add_argument("--out-suffix", default="", help="written to accuracy_<set><suffix>.json")
+    parser.add_argument("--fresh-seeds", nargs="*", type=int, default=None,
+                        help="instead of --sets: a set nobody has looked at, these generator seeds (6 dossiers each)")
     args = parser.parse_args()
+    if args.fresh_seeds:
+        SETS["fresh"] = SampleSet("fresh", seeds=tuple(args.fresh_seeds), items=6)
+        args.sets = ["fresh"]
     command = "OMP_THREAD_LIMIT=1 python bench/accuracy_bench.py --sets " + " ".join(args.sets) + (
         f" --items {args.items}" if args.items else "") + (
         f" --readings {' '.join(args.readings)}" if args.readings != list(READINGS) else "") + (
         f" --out-suffix {args.out_suffix}" if args.out_suffix else "")
+    if args.fresh_seeds:
+        command = "OMP_THREAD_LIMIT=1 python bench/accuracy_bench.py --fresh-seeds " + " ".join(map(str, args.fresh_seeds)) + (
+            f" --readings {' '.join(args.readings)}" if args.readings != list(READINGS) else "")
     for name in args.sets:
         report = run_set(name, args.items, command, args.readings)
         print(f"written to {write_result(f'accuracy_{name}{args.out_suffix}', report)}")

@@ -404,7 +404,7 @@ def read_skipped_lines(ocr: TesseractOcr, reading: PageReading, options: Reading
             image = image.resize((round(image.width * enlarge), round(image.height * enlarge)), Image.Resampling.BICUBIC)
         again = ocr.read_lines(image, [(0, 0, image.width, image.height)], resolution * enlarge)[0]
         # A table rule's stub at either end; the tail of a dot leader before a value read apart from its label.
-        again = replace(again, text=again.text.replace("\n", " ").strip(_RULE_DEBRIS).lstrip(_LEADER))
+        again = replace(again, text=again.text.replace("\n", " ").strip(_RULE_DEBRIS).lstrip(_LEADER_TAIL))
         if _worth_keeping(again):
             place = (line.box[0], line.row[0], line.box[2], line.row[1] - line.row[0])
             recovered.append((place, OcrWord(again.text, again.mean_confidence or 0.0, line.box)))
@@ -470,7 +470,7 @@ def says_too_little(reading: PageReading, options: ReadingOptions,
 
 _SEARCH_LETTER_PX = 20  # letters this tall in the search copy (16 lost table cells of phone photos on the tuning set)
 _RULE_DEBRIS = " |[]!_"
-_LEADER = ".:…· |"
+_LEADER_TAIL = ".:…· |"  # what a dot leader leaves before a value read on its own
 _CODE = re.compile(r"^\w[\w./-]*\w$")
 
 

@@ -25,7 +25,7 @@ from ingest.beside import read_values_beside_labels
 from ingest.coverage import SkippedLine, ink_mask, insert_lines, red_strokes, reduced, skipped_lines, word_height
 from ingest.ocr import LineKey, OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import Plausibility, measure
-from ingest.preprocess import despeckle, speck_mask, to_gray
+from ingest.preprocess import despeckle, gray_histogram, speck_mask, to_gray
 from ingest.rows import read_label_rows
 from ingest.skew import estimated_skew, line_lean, straightened
 
@@ -321,7 +321,7 @@ def ink_and_paper(gray: np.ndarray) -> tuple[float, float]:
 
     The ink level is taken among non-paper pixels only, so a sparse page is not mistaken for a faded one.
     """
-    histogram = np.bincount(gray.ravel(), minlength=256)
+    histogram = gray_histogram(gray)
     paper_level = float(np.searchsorted(histogram.cumsum(), gray.size * 0.5))
     return _ink_level(histogram, paper_level), paper_level
 
@@ -620,7 +620,7 @@ def restore_faded(gray: Image.Image, look: PageLook) -> tuple[Image.Image, float
     # The stretch runs from the ink to the paper. On a sparse page (a signature page) the darkest 1 % is still
     # paper, and stretching paper grain to full contrast buries the few lines in specks: the ink level bounds it.
     low, high = np.percentile(flat, (1, 60))
-    low = min(low, _ink_level(np.bincount(flat.astype(np.uint8).ravel(), minlength=256), high))
+    low = min(low, _ink_level(gray_histogram(flat.astype(np.uint8)), high))
     flat = np.divide(np.multiply(np.subtract(flat, low, out=flat), 255, out=flat), max(1.0, high - low), out=flat)
     stretched = np.clip(flat, 0, 255, out=flat).astype(np.uint8)
     calmed = cv2.medianBlur(stretched, 3)

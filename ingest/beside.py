@@ -7,7 +7,8 @@ A dotted form's year after its leader ("Năm xuất xưởng ...... 1976") is dr
 year with it. A clerk's eye goes to the cell beside the label: here the ink there, rules and specks taken out, is
 read as one short line on its own, and taken only when it says a grade, or a year.
 An item table's grade column ("... Số hiệu | Cấp | Số lượng") loses its one digit the same way: the cell under
-the column's head, in the table's first row, is read the same way.
+the column's head, in the table's first row, is read the same way. So does a serial's cell across a ruled table
+from "Số xuất xưởng" on a shaded photo: taken only when read surely, whole, as a serial.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from common.text import fold_iy
 from ingest.coverage import ink_mask
 from ingest.ocr import LineKey, OcrResult, OcrWord, assemble
 from ingest.plausibility import measure
-from ingest.values import GRADE_TOKEN, parse_grade, parse_year
+from ingest.values import GRADE_TOKEN, find_serial, parse_grade, parse_serial, parse_year, serial_tokens
 
 if TYPE_CHECKING:
     from ingest.ocr import TesseractOcr
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
 class _ValueLabel:
     words: tuple[re.Pattern[str], ...]  # each word of the label, folded
     has_value: Callable[[str], bool]  # whether what was read after the label (folded) already holds the value
-    parse: Callable[[str], int | None]
+    parse: Callable[[str], int | str | None]
+    width: int = 14  # text heights to the right of the label where the value's cell may stand
+    min_confidence: float = 50.0
 
 
 _LABELS = (
@@ -45,19 +48,24 @@ _LABELS = (
     # "Năm sản xuất", "Năm xuất xưởng"; a year read after it must be one ("...... 1873" is 1976 misread).
     _ValueLabel((re.compile(r"^\W*nam\W*$"), re.compile(r"^(?:san|xuat)$"), re.compile(r"^(?:xuat|xuong)\W*$")),
                 lambda text: parse_year(text) is not None, parse_year),
+    # "Số xuất xưởng", "Số đăng ký" in a ruled table, the serial's cell across the column rule unread; a serial
+    # already read after it is any serial-shaped code. Its cell stands a label column's width away, and a serial
+    # misread is worse than none (it makes another item): only a sure reading of a whole serial is taken.
+    _ValueLabel((re.compile(r"^\W*so$"), re.compile(r"^(?:xuat|dang)$"), re.compile(r"^(?:xuong|ki)\W*$")),
+                lambda text: find_serial(text.upper()) is not None, lambda text: parse_serial(text) if text.strip() == serial_tokens(text) else None,
+                width=30, min_confidence=80.0),
 )
 _GRADE_HEAD = re.compile(r"^\W*cap\W*$")
 _LONE_GRADE = re.compile(r"^[1-5]$")  # a grade cell's digit in a row's text (its first token is the row's number)
 _IDENTITY_HEAD = re.compile(r"hieu")  # "Ký hiệu", "Số hiệu": the columns an item table names before its grade
-_VALUE_WIDTH = 14  # text heights to the right of the label where the value's cell may stand
 _MIN_CONFIDENCE = 50.0
 # A lone digit has no word around it to vouch for it: a speck on a faded "1" reads as a "3" at 59.
 _MIN_CELL_CONFIDENCE = 80.0
 
 
 def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageReading:
-    """The reading with each grade's or year's label's missing value read from the image beside it, where that
-    says a grade or a year."""
+    """The reading with each grade's, year's or serial's label's missing value read from the image beside it, where
+    that says a grade, a year or a serial."""
     lines: dict[LineKey, list[tuple[int, OcrWord]]] = {}
     for index, (key, word) in enumerate(reading.words):
         if word.text.strip():
@@ -68,13 +76,13 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
         after_label[index] = mended
         debris.update(replaced)
     for words in lines.values():
-        found_label = _label_end(words)
+        found_label = _label_end(words) or _label_ending_mended_line(words)
         if found_label is None:
             continue
         label, end = found_label
         if label.has_value(fold_iy(" ".join(word.text for _, word in words[end + 1 :])).lower()):
             continue
-        found = _read_beside(ocr, reading, [word for _, word in words[end - 2 : end + 1]], label.parse)
+        found = _read_beside(ocr, reading, [word for _, word in words[max(0, end - 2) : end + 1]], label)
         if found is not None:
             after_label[words[end][0]] = [found]
             # What was read up to the value gives way to it; what stands beyond it is another cell and stays.
@@ -90,6 +98,15 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
     result = assemble(out)
     return replace(reading, text=result.text, confidence=result.mean_confidence, words=result.words,
                    plausibility=measure(result.text, result.mean_confidence))
+
+
+def _label_ending_mended_line(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | None:
+    """A line the line repair read again as one word, which ends in a label: the label, ending at that word."""
+    if not _mended(words):
+        return None
+    tokens = words[0][1].text.split()
+    found = _label_end([(0, OcrWord(token, 0.0)) for token in tokens])
+    return (found[0], 0) if found is not None and found[1] == len(tokens) - 1 else None
 
 
 def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | None:
@@ -182,21 +199,20 @@ def _grade_head(words: list[tuple[int, OcrWord]]) -> tuple[int, int] | None:
     return None
 
 
-def _read_beside(ocr: TesseractOcr, reading: PageReading, label: list[OcrWord],
-                 parse: Callable[[str], int | None]) -> OcrWord | None:
-    """The value (by `parse`) in the stretch right of the label's words, rules and specks taken out, or None."""
-    top = min(word.box[1] for word in label)
-    bottom = max(word.box[1] + word.box[3] for word in label)
+def _read_beside(ocr: TesseractOcr, reading: PageReading, label_words: list[OcrWord], label: _ValueLabel) -> OcrWord | None:
+    """The label's value in the stretch right of its words, rules and specks taken out, or None."""
+    top = min(word.box[1] for word in label_words)
+    bottom = max(word.box[1] + word.box[3] for word in label_words)
     # The crop starts inside the label's last letter: a value set close to the label ("lượng 3.", a third of a
     # text height apart) would otherwise be cut by the crop's edge; what begins inside the label is the label's.
     inside = round(0.3 * (bottom - top))
-    left = max(word.box[0] + word.box[2] for word in label) - inside
-    return _read_in(ocr, reading, (left, top, left + inside + _VALUE_WIDTH * (bottom - top), bottom), parse,
-                    label_inside=inside)
+    left = max(word.box[0] + word.box[2] for word in label_words) - inside
+    return _read_in(ocr, reading, (left, top, left + inside + label.width * (bottom - top), bottom), label.parse,
+                    min_confidence=label.min_confidence, label_inside=inside)
 
 
 def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int, int],
-             parse: Callable[[str], int | None], height: int | None = None,
+             parse: Callable[[str], int | str | None], height: int | None = None,
              min_confidence: float = _MIN_CONFIDENCE, confirmed: bool = False, label_inside: int = 0) -> OcrWord | None:
     """The value (by `parse`) in `area` (left, top, right, bottom), rules and specks taken out; `height`: its
     text's, when the area is taller than one line. `confirmed`: only where the glyphs' grey crop, read as it is,

@@ -12,7 +12,7 @@ import re
 
 from rapidfuzz.distance import Levenshtein
 
-from common.text import fold_iy
+from common.text import fold_iy, fold_map
 from ingest.labels import Line
 from ingest.values import UNIT_WORDS, read_unit_name
 
@@ -28,7 +28,8 @@ def completed_chain(value: str, lines: list[Line]) -> str | None:
     value = mended or value
     # The header's chain first: a damaged element printed beside the value is the value's own; another sentence's
     # parent ("Đơn vị nhận: Trung đoàn 291, Sư đoàn 361") may be the next unit up, not the one the label named.
-    return _chain_completed(value, lines) or _chain_from_header(value, lines) or _chain_extended(value, lines) or mended
+    return (_chain_completed(value, lines) or _chain_from_header(value, lines) or _chain_extended(value, lines)
+            or _chain_printed_elsewhere(value, lines) or mended)
 
 
 _JUNK_IN_UNIT = re.compile(r"[^\w\s,./\-]")  # "Sự đoàn © bộ binh 308": a speck read as a sign
@@ -150,3 +151,40 @@ def _chain_from_header(value: str, lines: list[Line]) -> str | None:
         if damaged and read_unit_name(damaged) is None and _like(damaged, missing):
             return f"{child}, {parent}"
     return None
+
+
+def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
+    """A unit read alone after its damaged child ("trang đoàn bộ binh 36, Sư đoàn hộ binh 308"; a cell's "Bộ binh 36,
+    Sư đoàn bộ binh" with "308" on the cell's next line) where the document prints the chain whole in a sentence
+    ("tại Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"): that chain, when the document prints one chain ending in
+    the unit, and the damaged element still looks like its first (its type's words or its number's digits)."""
+    if "," in value:
+        return None
+    ending = ", " + value
+    chains: set[str] = set()
+    damaged: list[str] = []
+    for index, line in enumerate(lines):
+        below = lines[index + 1] if index + 1 < len(lines) and lines[index + 1].page == line.page else None
+        joined = line.text + ("\n" + below.text if below is not None else "")
+        for start in (match.start() for match in _UNIT_START.finditer(line.key)):
+            chain = read_unit_name(joined[line.offsets[start]:])
+            if chain is not None and chain.endswith(ending) and chain.count(",") == 1:
+                chains.add(chain)
+        for comma in re.finditer(",", line.text):
+            after = joined[comma.end():]
+            if not _opens_with(after, value) or read_unit_name(after) != value:
+                continue
+            before = line.text[max(0, comma.start() - 30) : comma.start()]
+            key, offsets = fold_map(before, iy=True)
+            if not any(read_unit_name(before[offsets[match.start()]:]) for match in _UNIT_START.finditer(key)):
+                damaged.append(before)
+    if len(chains) != 1:
+        return None
+    chain = chains.pop()
+    return chain if any(_like(piece, chain.split(",")[0]) for piece in damaged) else None
+
+
+def _opens_with(text: str, unit: str) -> bool:
+    """Whether `text` starts (past spaces) with `unit`'s type, however OCR marked it."""
+    unit_type = fold_iy(unit).lower().split()[:2]
+    return fold_iy(text).lower().split()[:2] == unit_type

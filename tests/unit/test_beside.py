@@ -221,3 +221,44 @@ def test_a_mended_row_that_holds_its_grade_keeps_its_reading():
     words = _mended(words[:at] + [(FIRST_ROW, OcrWord("2", 90, (905, 145, 16, 24)))] + words[at:], FIRST_ROW)
     reading = _table_reading(image, words)
     assert read_values_beside_labels(TesseractOcr(), reading).text == reading.text
+
+
+def _table_row(label: str, value: str) -> tuple[Image.Image, list[OcrWord]]:
+    """A ruled item table's row, "<label> | <value>", the value's cell a label column's width away."""
+    font = ImageFont.truetype(str(FONT), 34)
+    image = Image.new("L", (1600, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 50, 1580, 140), outline=0, width=3)
+    draw.line((780, 50, 780, 140), fill=0, width=3)
+    draw.text((60, 80), label, fill=0, font=font)
+    draw.text((820, 80), value, fill=0, font=font)
+    words, x = [], 60
+    for word in label.split():
+        left, top, right, bottom = font.getbbox(word)
+        words.append(OcrWord(word, 95, (x + left, 80 + top, right - left, bottom - top)))
+        x += round(font.getlength(word + " "))
+    return image, words
+
+
+def test_a_serial_lost_in_its_table_cell_is_read_again():
+    require_tesseract()
+    image, words = _table_row("Số xuất xưởng", "T62-6601")
+    assert read_values_beside_labels(TesseractOcr(), _row_reading(image, words)).text == "Số xuất xưởng T62-6601"
+
+
+def test_a_serial_label_the_line_repair_read_as_one_word_is_looked_beside_too():
+    require_tesseract()
+    image, words = _table_row("Số đăng ký", "MAZ537-9041")
+    mended = [OcrWord("Số đăng ký", 88, (words[0].box[0], words[0].box[1], words[-1].box[0] + words[-1].box[2] - words[0].box[0],
+                                         max(w.box[3] for w in words)))]
+    assert read_values_beside_labels(TesseractOcr(), _row_reading(image, mended)).text == "Số đăng ký MAZ537-9041"
+
+
+def test_a_serial_cell_holding_words_or_a_serial_already_read_is_left_alone():
+    require_tesseract()
+    image, words = _table_row("Số xuất xưởng", "không rõ")
+    unread = _row_reading(image, words)
+    assert read_values_beside_labels(TesseractOcr(), unread).text == unread.text
+    image, words = _table_row("Số xuất xưởng", "T62-6601")
+    read = _row_reading(image, words + [OcrWord("T62-6601", 93, (820, 84, 160, 30))])
+    assert read_values_beside_labels(TesseractOcr(), read) is read

@@ -388,3 +388,30 @@ def test_a_damaged_element_beside_the_labels_unit_takes_the_headers_chain_before
             "_ Đơn vị giao: Tiểu ceil 14, Trung doan 291\n- Đơn vị nhận: Trung đoàn 291, Sư đoàn 361\n")
     got = _units(page)
     assert got["from_unit"] == "Tiểu đoàn 14, Trung đoàn 291" and got["to_unit"] == "Trung đoàn 291, Sư đoàn 361"
+
+
+INSPECTION_OPENING = ("BỘ QUỐC PHÒNG CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỔNG CỤC KỸ THUẬT Độc lập - Tự do - Hạnh phúc\n"
+                      "BIÊN BẢN KIỂM TRA ĐÁNH GIÁ CHẤT LƯỢNG TRANG BỊ KỸ THUẬT\n"
+                      "Hôm nay, ngày 29/04/2014, tại Trung đoàn bộ binh 36, Sư đoàn bộ binh 308,\nchúng tôi gồm:\n")
+
+
+@pytest.mark.parametrize("row", [
+    "Đơn vị sử dụng ...... trang đoàn bộ binh 36, Sư đoàn hộ binh 308\n",  # the child's type a letter off
+    "Đơn vị sử dụng: Bộ binh 36, Sư đoàn bộ binh\n308\n",  # its type lost, the parent's number on the cell's next line
+])
+def test_a_units_damaged_child_takes_the_chain_the_opening_sentence_prints(row):
+    assert _units(INSPECTION_OPENING + row)["unit"] == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+
+
+def test_a_unit_printed_alone_stays_alone_beside_a_sentences_chain():
+    # The division holds the item; the regiment's chain elsewhere is no damage to mend.
+    assert _units(INSPECTION_OPENING + "Đơn vị sử dụng: Sư đoàn bộ binh 308\n")["unit"] == "Sư đoàn bộ binh 308"
+    # A damaged element that looks like another unit (no shared type words or digits) is not this chain's child.
+    assert _units(INSPECTION_OPENING + "Đơn vị sử dụng: Kho xăng dầu, Sư đoàn bộ binh 308\n")["unit"] != \
+        "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"
+
+
+def test_two_chains_ending_in_the_unit_leave_it_as_read():
+    page = INSPECTION_OPENING + "Trung đoàn bộ binh 48, Sư đoàn bộ binh 308 cũng tham gia.\n" \
+        "Đơn vị sử dụng: Bộ binh 36, Sư đoàn bộ binh 308\n"
+    assert _units(page)["unit"] == "Sư đoàn bộ binh 308"

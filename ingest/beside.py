@@ -25,6 +25,7 @@ from common.text import fold_iy
 from ingest.coverage import ink_mask
 from ingest.ocr import LineKey, OcrResult, OcrWord, assemble
 from ingest.plausibility import measure
+from ingest.preprocess import to_gray
 from ingest.values import GRADE_TOKEN, find_serial, parse_grade, parse_serial, parse_year, serial_tokens
 
 if TYPE_CHECKING:
@@ -229,7 +230,8 @@ def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int,
         return None
     # Ink by its surroundings (grey grainy paper fools one level for the crop), judged with a row of room around.
     above, below = min(top, height), min(image.height - bottom, height)
-    gray = np.asarray(image.crop((left, top - above, right, bottom + below)).convert("L"))
+    # The red channel: a seal's red strokes over the cell drop out, the print stays black.
+    gray = np.asarray(to_gray(image.crop((left, top - above, right, bottom + below)), drop_red=True))
     ink = ink_mask(gray, height)[above : above + bottom - top]
     found = _glyphs(ink, height, max(1, area[0] + label_inside - left))
     if found is None:
@@ -246,7 +248,7 @@ def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int,
         return None
     if confirmed:
         box = (left + x - pad, top + y - pad, left + x + glyphs.shape[1] + pad, top + y + glyphs.shape[0] + pad)
-        if parse(_read_strip(ocr, image.crop(box).convert("L"), enlarge, reading.dpi).text.strip()) != value:
+        if parse(_read_strip(ocr, to_gray(image.crop(box), drop_red=True), enlarge, reading.dpi).text.strip()) != value:
             return None
     return OcrWord(str(value), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
 

@@ -111,7 +111,7 @@ def _mid_sentence(page: _Page, key_position: int) -> bool:
 # --- the item ------------------------------------------------------------------------------
 
 # OCR drops specks between the words of a label: "số 'hiệu P18-4986", "số 5 hiệu".
-_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´_-]+(?:[0-9a-z][\s'‘’`´_-]+)?(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
+_SERIAL = re.compile(merge_iy(r"\bso[\s'‘’`´_.-]+(?:[0-9a-z][\s'‘’`´_-]+)?(?:hieu|dang\s+ky|xuat\s+xuong)(?:\s+(?:trang\s+bi|xe))?['‘’`´]?\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _PLATE = re.compile(merge_iy(r"\bbien\s+so\s*[:.]?\s+[_.:\-\s]*(?=[a-z0-9])"))
 _DESIGNATION = re.compile(merge_iy(r"\bky\s+hieu\s*:?\s+(?P<v>[^,;()]{1,24}?)(?=\s*[,;(]|\s+so\s+hieu|\s+(?:nam|cua|tu|chat)\s|$)"))
 _YEAR = re.compile(merge_iy(r"(?:nam\s+san\s+xuat|nam\s+xuat\s+xuong|san\s+xuat\s+(?:nam|vao\s+nam))\s*:?\s*(?P<v>[0-9oil]{4})(?![0-9a-z])"))

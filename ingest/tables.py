@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ingest.labels import Line, label_hits
 from ingest.values import unmarked_code
+from common.designations import catalogue_entry
 from common.identifiers import serial_key
 from common.text import fold_iy
 
@@ -170,6 +171,8 @@ def _model_score(words: list[str]) -> float:
         return 1.5 if _MODEL.match(unmarked_code(words[0])) else _IMPOSSIBLE
     if len(words) == 2 and re.fullmatch(r"[A-Za-z]{1,6}", words[0]) and re.fullmatch(r"\d[\dA-Za-z]{0,4}", words[1]):
         return 1.0  # "Type 59", and a model as a clerk writes it: "M 46", "T 55"
+    if len(words) == 2 and catalogue_entry("".join(words)) and not catalogue_entry(words[0]):
+        return 1.6  # a space OCR put inside a catalogued model ("ZIL1 31"): its digits are no serial's
     return _IMPOSSIBLE
 
 

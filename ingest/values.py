@@ -167,6 +167,8 @@ def parse_designation(value: str) -> str | None:
     taken = [words[0]]
     if len(words) > 1 and re.fullmatch(r"[A-Z][A-Za-z]{1,7}", words[0]) and re.fullmatch(r"\d[\dA-Za-z]{0,4}", words[1]):
         taken.append(words[1])  # "Type 59"
+    elif len(words) > 1 and catalogue_entry(words[0] + words[1]) and not catalogue_entry(words[0]):
+        taken = [words[0] + words[1]]  # "ZIL1 31": a space OCR put inside a catalogued model
     model = " ".join(taken).rstrip(".-")
     model = re.sub(r"(?<=-)[IlO|]+$", lambda m: m.group().translate(_DIGIT_SHAPES), model)  # "BMP-I" → "BMP-1"
     if not (re.search(r"[0-9]", model) and 3 <= len(model) <= 20):

@@ -147,6 +147,14 @@ def test_a_speck_inside_the_serial_label_of_a_sentence_is_passed_over():
     assert fields["serial_number"].value == "P18-4986" and fields["quality_grade"].value == 2
 
 
+def test_a_speck_read_as_a_full_stop_between_the_serial_labels_words_at_a_line_break():
+    fields = extract_fields(["Điều 1. Chuyển cấp chất lượng 01 (một) xe tăng Kiểu 59, ký hiệu Type 59, số.\n"
+                             "hiệu 469665 của Trung đoàn 24, Sư đoàn 304 từ cấp 2 xuống cấp 3."])
+    assert fields["serial_number"].value == "469665"
+    # "số." closing a line before a word of the next is no label: no serial comes of it.
+    assert "serial_number" not in extract_fields(["Quyết định số.\nhiệu lực kể từ ngày ký 1234."])
+
+
 def test_a_speck_read_as_a_full_stop_after_the_serial_label_of_a_sentence_is_passed_over():
     fields = extract_fields(["Điều 1. Điều chuyến 0Ÿ (một) xe tăng lội nước PT-76, ký hiệu PT-76, số hiệu.\n"
                              "DP-35-86, năm sản xuất 1959, chất lượng cấp 3 từ Trung đoàn 48, Sư đoàn 320"])

@@ -94,3 +94,16 @@ def test_a_serial_head_the_layout_analysis_set_apart_above_the_header_still_name
     assert found == {"name": "Xe tăng Kiểu 59", "designation": "Type 59", "serial_number": "840489", "quality_grade": "2"}
     # Without that head the row's number stays out of the serial: no column was named for it.
     assert "serial_number" not in read("tổ kiểm kê đã kiểm đếm thực tế như sau:\n\n" + header + row)
+
+
+def test_a_space_ocr_put_inside_a_catalogued_model_keeps_its_digits_out_of_the_serial():
+    text = ("TT Tên trang bị Ký hiệu: Số hiệu Cấp Số\nlượng\n"
+            "1 |Xe ôtô vận tải ZIL-131 © ZIL1 31 |BH-00-84 2 01\nCộng. 01\n")
+    assert read(text) == {"name": "Xe ôtô vận tải ZIL-131", "designation": "ZIL1 31", "serial_number": "BH-00-84",
+                          "quality_grade": "2"}
+
+
+def test_a_model_and_a_serial_of_digits_after_it_stay_apart():
+    # "T-55" and "3141" do not make a catalogued model: the digits are the serial.
+    text = "TT Tên trang bị | Ký hiệu | Số hiệu | Cấp | Số lượng\n1 | Xe tăng T-55 | T-55 | 3141 | 2 | 01\n"
+    assert read(text)["serial_number"] == "3141"

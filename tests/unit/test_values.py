@@ -243,3 +243,9 @@ def test_settle_name_reads_a_noun_ocr_glued_together():
     from ingest.values import settle_name
     assert settle_name("May thông tỉnvôtuyến điện R-123M", "R-123M") == "Máy thông tin vô tuyến điện R-123M"
     assert settle_name("Xeôtôvậntải KrAZ-255B", "KrAZ-255B") == "Xe ô tô vận tải KrAZ-255B"
+
+
+def test_a_catalogued_model_ocr_split_with_a_space_is_read_whole():
+    assert parse_designation("ZIL1 31") == "ZIL-131"
+    assert parse_designation("T-55 3141") == "T-55"  # a model and a number after it: the number is no part of it
+    assert parse_designation("ZIL1") == "ZIL-1"  # one word, as printed: nothing to join

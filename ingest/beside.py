@@ -56,6 +56,8 @@ _LABELS = (
                 lambda text: find_serial(text.upper()) is not None, lambda text: parse_serial(text) if text.strip() == serial_tokens(text) else None,
                 width=30, min_confidence=80.0),
 )
+# The serial's label with the spaces between its words lost ("Sốxuấtxưởng"), as a ruled table's cell often reads.
+_LABELS += (replace(_LABELS[-1], words=(re.compile(r"^\W*so(?:xuatxuong|dangki)\W*$"),)),)
 _GRADE_HEAD = re.compile(r"^\W*cap\W*$")
 _LONE_GRADE = re.compile(r"^[1-5]$")  # a grade cell's digit in a row's text (its first token is the row's number)
 _IDENTITY_HEAD = re.compile(r"hieu")  # "Ký hiệu", "Số hiệu": the columns an item table names before its grade
@@ -83,7 +85,7 @@ def read_values_beside_labels(ocr: TesseractOcr, reading: PageReading) -> PageRe
         label, end = found_label
         if label.has_value(fold_iy(" ".join(word.text for _, word in words[end + 1 :])).lower()):
             continue
-        found = _read_beside(ocr, reading, [word for _, word in words[max(0, end - 2) : end + 1]], label)
+        found = _read_beside(ocr, reading, [word for _, word in words[max(0, end - len(label.words) + 1) : end + 1]], label)
         if found is not None:
             after_label[words[end][0]] = [found]
             # What was read up to the value gives way to it; what stands beyond it is another cell and stays.
@@ -113,9 +115,10 @@ def _label_ending_mended_line(words: list[tuple[int, OcrWord]]) -> tuple[_ValueL
 def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | None:
     """The grade's or year's label on the line, and where it ends among the line's words (its last word's position)."""
     folded = [fold_iy(word.text).lower() for _, word in words]
-    for at in range(2, len(words)):
+    for at in range(len(words)):
         for label in _LABELS:
-            if all(pattern.match(folded[at - 2 + k]) for k, pattern in enumerate(label.words)):
+            first = at - len(label.words) + 1
+            if first >= 0 and all(pattern.match(folded[first + k]) for k, pattern in enumerate(label.words)):
                 return label, at
     return None
 

@@ -106,7 +106,27 @@ def read_page_image(image: Image.Image, dpi: float | None, ocr: TesseractOcr,
     reading = read_skipped_lines(ocr, chosen, options, searched)
     if options.read_rows:
         reading = read_label_rows(ocr, reading, estimated_dpi(reading.upright_image, reading.dpi)[0])
-    return read_values_beside_labels(ocr, reading) if options.read_beside else reading
+    reading = read_values_beside_labels(ocr, reading) if options.read_beside else reading
+    return without_specks_read_as_glyphs(reading)
+
+
+def without_specks_read_as_glyphs(reading: PageReading) -> PageReading:
+    """The reading without the "letters" Tesseract all but refused (confidence under 20) on ink a fraction of a
+    letter's height: a speck after a line read as "2" ("Kho K3/Cục Kỹ thuật 2", the 2 eight pixels tall)."""
+    height = word_height(reading.words)
+    if height is None:
+        return reading
+    kept = [(key, word) for key, word in reading.words
+            if not (word.text.strip() and word.confidence < _SPECK_CONFIDENCE and 0 < word.box[3] < _SPECK_HEIGHT * height)]
+    if len(kept) == len(reading.words):
+        return reading
+    result = assemble(kept)
+    return replace(reading, text=result.text, confidence=result.mean_confidence, words=result.words,
+                   plausibility=measure(result.text, result.mean_confidence))
+
+
+_SPECK_CONFIDENCE = 20.0
+_SPECK_HEIGHT = 0.35  # of the page's median word height
 
 
 def _choose_reading(image: Image.Image, dpi: float | None, ocr: TesseractOcr,

@@ -373,6 +373,8 @@ def table_values(lines: list[Line]) -> list[TableValue]:
         kinds = _header_columns(line.text) if line.text.strip() else None
         if kinds is not None and kinds[0] != "index":
             kinds = ["index"] + kinds  # "TT" misread ("TRÍ.", "TẾ", "A HE"): a row may still open with its number
+        if kinds is not None and "name" not in kinds and kinds[1] == "designation":
+            kinds = ["index", "name"] + kinds[1:]  # "Tên trang bị" lost: an item's model follows its name
         if kinds is not None:
             kinds = _with_heads_set_apart(kinds, lines, index)
         if kinds is not None:

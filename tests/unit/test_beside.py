@@ -262,3 +262,11 @@ def test_a_serial_cell_holding_words_or_a_serial_already_read_is_left_alone():
     image, words = _table_row("Số xuất xưởng", "T62-6601")
     read = _row_reading(image, words + [OcrWord("T62-6601", 93, (820, 84, 160, 30))])
     assert read_values_beside_labels(TesseractOcr(), read) is read
+
+
+def test_a_serial_label_read_without_its_spaces_is_looked_beside_too():
+    require_tesseract()
+    image, words = _table_row("Số xuất xưởng", "132793")
+    glued = [OcrWord("Sốxuấtxưởng", 70, (words[0].box[0], words[0].box[1], words[-1].box[0] + words[-1].box[2] - words[0].box[0],
+                                          max(w.box[3] for w in words))), OcrWord('"8', 30, (830, 84, 20, 30))]
+    assert read_values_beside_labels(TesseractOcr(), _row_reading(image, glued)).text == "Sốxuấtxưởng 132793"

@@ -7,11 +7,11 @@ import random
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from ingest.ocr import OcrResult, TesseractOcr
+from ingest.ocr import OcrResult, OcrWord, TesseractOcr, assemble
 from ingest.plausibility import measure
 from ingest.reading import (
-    ReadingOptions, better_line, is_weak, lines_run_vertically, look_at, prepare_for_look, read_page_image, reread_weak_lines,
-    visible_damage,
+    PageReading, ReadingOptions, better_line, is_weak, lines_run_vertically, look_at, prepare_for_look, read_page_image,
+    reread_weak_lines, visible_damage, without_specks_read_as_glyphs,
 )
 from tests.conftest import FONT, SAMPLE_LINES, render_text_image, require_tesseract
 
@@ -268,3 +268,25 @@ def test_a_reading_that_finds_the_page_beats_a_fluent_scrap_of_it():
     page = measure(" ".join(PAGE_LINES) + " Sự <3 0531/5422 ba II TIRE hanh")
     assert better(page, scrap) and not better(scrap, page)
     assert not better(measure("xxq zzv 1lq " * 40), scrap)  # many tokens, no words: no page was found
+
+
+def _line_reading(words: list[OcrWord]) -> PageReading:
+    keyed = tuple(((1, 1, 1), word) for word in words)
+    result = assemble(list(keyed))
+    return PageReading(result.text, result.mean_confidence, "plain", Image.new("L", (1400, 200), 255), 300.0, 1,
+                       measure(result.text), keyed)
+
+
+def test_a_speck_read_as_a_digit_after_a_line_is_dropped():
+    line = [OcrWord("Kho", 97, (567, 841, 72, 30)), OcrWord("K3/Cục", 92, (654, 838, 138, 58)),
+            OcrWord("Kỹ", 96, (807, 836, 48, 37)), OcrWord("thuật", 97, (868, 830, 101, 62))]
+    speck = OcrWord("2", 8, (1126, 834, 56, 8))  # eight pixels tall, Tesseract all but refused it
+    assert without_specks_read_as_glyphs(_line_reading(line + [speck])).text == "Kho K3/Cục Kỹ thuật"
+
+
+def test_small_marks_read_surely_and_letter_sized_guesses_stay():
+    line = [OcrWord("Cấp", 95, (60, 80, 60, 34)), OcrWord("chất", 95, (130, 80, 70, 34)),
+            OcrWord("lượng", 93, (210, 78, 90, 40)), OcrWord("2", 15, (330, 82, 18, 30)),  # unsure, but a digit's size
+            OcrWord(".", 90, (352, 106, 5, 5))]  # a full stop read surely
+    reading = _line_reading(line)
+    assert without_specks_read_as_glyphs(reading) is reading

@@ -107,3 +107,11 @@ def test_a_model_and_a_serial_of_digits_after_it_stay_apart():
     # "T-55" and "3141" do not make a catalogued model: the digits are the serial.
     text = "TT Tên trang bị | Ký hiệu | Số hiệu | Cấp | Số lượng\n1 | Xe tăng T-55 | T-55 | 3141 | 2 | 01\n"
     assert read(text)["serial_number"] == "3141"
+
+
+def test_a_header_that_lost_its_name_column_still_shares_the_row_out():
+    # OCR kept "Ký hiệu Số hiệu Số lượng" of "TT | Tên trang bị | Ký hiệu | Số hiệu | Cấp | Số lượng".
+    text = "Ký hiệu Số hiệu Số lượng\nEa | Pháo lựu 122mm D-30 D-30 769791\nia\n"
+    found = read(text)
+    assert found["designation"] == "D-30" and found["serial_number"] == "769791"
+    assert found["name"].endswith("Pháo lựu 122mm D-30")

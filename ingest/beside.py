@@ -21,12 +21,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from common.identifiers import serial_key
 from common.text import fold_iy
 from ingest.coverage import ink_mask
 from ingest.ocr import LineKey, OcrResult, OcrWord, assemble
 from ingest.plausibility import measure
 from ingest.preprocess import to_gray
-from ingest.values import GRADE_TOKEN, find_serial, parse_grade, parse_serial, parse_year, serial_tokens
+from ingest.values import GRADE_TOKEN, parse_grade, parse_serial, parse_year, serial_tokens
 
 if TYPE_CHECKING:
     from ingest.ocr import TesseractOcr
@@ -40,6 +41,7 @@ class _ValueLabel:
     parse: Callable[[str], int | str | None]
     width: int = 14  # text heights to the right of the label where the value's cell may stand
     min_confidence: float = 50.0
+    as_printed: bool = False  # the value's dashes count (a serial's): taken from its grey crop, read as it is
 
 
 _LABELS = (
@@ -53,8 +55,8 @@ _LABELS = (
     # already read after it is any serial-shaped code. Its cell stands a label column's width away, and a serial
     # misread is worse than none (it makes another item): only a sure reading of a whole serial is taken.
     _ValueLabel((re.compile(r"^\W*so$"), re.compile(r"^(?:xuat|dang)$"), re.compile(r"^(?:xuong|ki)\W*$")),
-                lambda text: find_serial(text.upper()) is not None, lambda text: parse_serial(text) if text.strip() == serial_tokens(text) else None,
-                width=30, min_confidence=80.0),
+                lambda text: sum(ch.isdigit() for ch in text) >= 3, lambda text: parse_serial(text) if text.strip() == serial_tokens(text) else None,
+                width=30, min_confidence=80.0, as_printed=True),
 )
 # The serial's label with the spaces between its words lost ("Sốxuấtxưởng"), as a ruled table's cell often reads.
 _LABELS += (replace(_LABELS[-1], words=(re.compile(r"^\W*so(?:xuatxuong|dangki)\W*$"),)),)
@@ -212,16 +214,18 @@ def _read_beside(ocr: TesseractOcr, reading: PageReading, label_words: list[OcrW
     inside = round(0.3 * (bottom - top))
     left = max(word.box[0] + word.box[2] for word in label_words) - inside
     return _read_in(ocr, reading, (left, top, left + inside + label.width * (bottom - top), bottom), label.parse,
-                    min_confidence=label.min_confidence, label_inside=inside)
+                    min_confidence=label.min_confidence, label_inside=inside, as_printed=label.as_printed)
 
 
 def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int, int],
              parse: Callable[[str], int | str | None], height: int | None = None,
-             min_confidence: float = _MIN_CONFIDENCE, confirmed: bool = False, label_inside: int = 0) -> OcrWord | None:
+             min_confidence: float = _MIN_CONFIDENCE, confirmed: bool = False, label_inside: int = 0,
+             as_printed: bool = False) -> OcrWord | None:
     """The value (by `parse`) in `area` (left, top, right, bottom), rules and specks taken out; `height`: its
     text's, when the area is taller than one line. `confirmed`: only where the glyphs' grey crop, read as it is,
     says the same (a speck that the ink mask grew onto a "2" makes it a "3"). `label_inside`: how far the area
-    reaches into the label on its left; ink that begins there is the label's."""
+    reaches into the label on its left; ink that begins there is the label's. `as_printed`: the value as the grey
+    crop reads, where it has the glyphs' letters and digits."""
     left, top, right, bottom = area
     height = height or bottom - top
     if height < 6:
@@ -249,10 +253,17 @@ def _read_in(ocr: TesseractOcr, reading: PageReading, area: tuple[int, int, int,
     value = parse(text)
     if value is None or (again.mean_confidence or 0.0) < min_confidence or len(text.split()) > 2:
         return None
-    if confirmed:
+    if confirmed or as_printed:
         box = (left + x - pad, top + y - pad, left + x + glyphs.shape[1] + pad, top + y + glyphs.shape[0] + pad)
-        if parse(_read_strip(ocr, to_gray(image.crop(box), drop_red=True), enlarge, reading.dpi).text.strip()) != value:
+        as_is = parse(_read_strip(ocr, to_gray(image.crop(box), drop_red=True), enlarge, reading.dpi).text.strip())
+        if confirmed and as_is != value:
             return None
+        if as_printed:
+            # The ink mask takes a dash for a speck ("DV2157" of "DV-21-57"): the crop as it is keeps it, and its
+            # reading is taken where it says the same letters and digits.
+            if as_is is None or serial_key(str(as_is)) != serial_key(str(value)):
+                return None
+            value = as_is
     return OcrWord(str(value), again.mean_confidence or 0.0, (left + x, top + y, glyphs.shape[1], glyphs.shape[0]))
 
 

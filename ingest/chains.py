@@ -154,22 +154,28 @@ def _chain_from_header(value: str, lines: list[Line]) -> str | None:
 
 
 def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
-    """A unit read alone after its damaged child ("trang đoàn bộ binh 36, Sư đoàn hộ binh 308"; a cell's "Bộ binh 36,
-    Sư đoàn bộ binh" with "308" on the cell's next line) where the document prints the chain whole in a sentence
-    ("tại Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"): that chain, when the document prints one chain ending in
-    the unit, and the damaged element still looks like its first (its type's words or its number's digits)."""
+    """A unit read beside a damaged element of its chain where the document prints the chain whole in a sentence
+    ("tại Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"): that chain, when the document prints one chain of two
+    units holding the unit, and the damaged element still looks like the chain's other unit (its type's words or
+    its number's digits). The unit read may be the parent ("trang đoàn bộ binh 36, Sư đoàn hộ binh 308"; a cell's
+    "Bộ binh 36, Sư đoàn bộ binh" with "308" on the cell's next line) or the child ("Trung đoàn bộ hình 36, sư
+    đoàn bộ pink 308")."""
     if "," in value:
         return None
-    ending = ", " + value
     chains: set[str] = set()
-    damaged: list[str] = []
+    damaged: list[tuple[str, bool]] = []  # the damaged text, and whether it stands after the unit (a parent)
     for index, line in enumerate(lines):
         below = lines[index + 1] if index + 1 < len(lines) and lines[index + 1].page == line.page else None
         joined = line.text + ("\n" + below.text if below is not None else "")
         for start in (match.start() for match in _UNIT_START.finditer(line.key)):
             chain = read_unit_name(joined[line.offsets[start]:])
-            if chain is not None and chain.endswith(ending) and chain.count(",") == 1:
+            if chain is not None and chain.count(",") == 1 and value in [part.strip() for part in chain.split(",")]:
                 chains.add(chain)
+            if chain == value:  # the unit alone: a damaged parent may follow its comma
+                comma = re.match(r"[^,]{0,40}?,\s*", joined[line.offsets[start]:])
+                after = joined[line.offsets[start] + comma.end():][:30] if comma else ""
+                if after.strip() and read_unit_name(after) is None:
+                    damaged.append((after, True))
         for comma in re.finditer(",", line.text):
             after = joined[comma.end():]
             if not _opens_with(after, value) or read_unit_name(after) != value:
@@ -177,11 +183,15 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
             before = line.text[max(0, comma.start() - 30) : comma.start()]
             key, offsets = fold_map(before, iy=True)
             if not any(read_unit_name(before[offsets[match.start()]:]) for match in _UNIT_START.finditer(key)):
-                damaged.append(before)
+                damaged.append((before, False))
     if len(chains) != 1:
         return None
     chain = chains.pop()
-    return chain if any(_like(piece, chain.split(",")[0]) for piece in damaged) else None
+    child, parent = (part.strip() for part in chain.split(","))
+    if value not in (child, parent):
+        return None
+    other = parent if value == child else child
+    return chain if any(_like(piece, other) for piece, is_parent in damaged if is_parent == (value == child)) else None
 
 
 def _opens_with(text: str, unit: str) -> bool:

@@ -116,8 +116,10 @@ def without_specks_read_as_glyphs(reading: PageReading) -> PageReading:
     height = word_height(reading.words)
     if height is None:
         return reading
+    # Only what claims to be a letter or a digit: a dash is short by nature ("DV - 21 - 57" read unsure).
     kept = [(key, word) for key, word in reading.words
-            if not (word.text.strip() and word.confidence < _SPECK_CONFIDENCE and 0 < word.box[3] < _SPECK_HEIGHT * height)]
+            if not (any(ch.isalnum() for ch in word.text) and word.confidence < _SPECK_CONFIDENCE
+                    and 0 < word.box[3] < _SPECK_HEIGHT * height)]
     if len(kept) == len(reading.words):
         return reading
     result = assemble(kept)

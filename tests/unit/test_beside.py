@@ -270,3 +270,12 @@ def test_a_serial_label_read_without_its_spaces_is_looked_beside_too():
     glued = [OcrWord("Sốxuấtxưởng", 70, (words[0].box[0], words[0].box[1], words[-1].box[0] + words[-1].box[2] - words[0].box[0],
                                           max(w.box[3] for w in words))), OcrWord('"8', 30, (830, 84, 20, 30))]
     assert read_values_beside_labels(TesseractOcr(), _row_reading(image, glued)).text == "Sốxuấtxưởng 132793"
+
+
+def test_a_serials_dashes_read_beside_its_label_are_kept():
+    require_tesseract()
+    image, words = _table_row("Số xuất xưởng", "DV-21-57")
+    assert read_values_beside_labels(TesseractOcr(), _row_reading(image, words)).text == "Số xuất xưởng DV-21-57"
+    # What was read there holds the serial's digits, however damaged: it is not read again.
+    read = _row_reading(image, words + [OcrWord("DV-21-57ˆ", 85, (820, 84, 170, 30))])
+    assert read_values_beside_labels(TesseractOcr(), read) is read

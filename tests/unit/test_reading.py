@@ -290,3 +290,10 @@ def test_small_marks_read_surely_and_letter_sized_guesses_stay():
             OcrWord(".", 90, (352, 106, 5, 5))]  # a full stop read surely
     reading = _line_reading(line)
     assert without_specks_read_as_glyphs(reading) is reading
+
+
+def test_a_dash_read_unsure_between_a_serials_parts_stays():
+    line = [OcrWord("DV", 93, (100, 80, 50, 32)), OcrWord("-", 12, (155, 95, 10, 3)), OcrWord("21", 94, (170, 80, 36, 32)),
+            OcrWord("-", 15, (210, 95, 10, 3)), OcrWord("57", 95, (225, 80, 36, 32))]
+    reading = _line_reading(line)
+    assert without_specks_read_as_glyphs(reading) is reading

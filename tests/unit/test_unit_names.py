@@ -415,3 +415,10 @@ def test_two_chains_ending_in_the_unit_leave_it_as_read():
     page = INSPECTION_OPENING + "Trung đoàn bộ binh 48, Sư đoàn bộ binh 308 cũng tham gia.\n" \
         "Đơn vị sử dụng: Bộ binh 36, Sư đoàn bộ binh 308\n"
     assert _units(page)["unit"] == "Sư đoàn bộ binh 308"
+
+
+def test_a_unit_read_before_its_damaged_parent_takes_the_chain_the_document_prints():
+    # The sentence's chain is itself a little damaged ("bộ.binh"): it is read, not matched letter for letter.
+    page = INSPECTION_OPENING.replace("Trung đoàn bộ binh 36", "Trung đoàn bộ.binh 36") + \
+        "Đơn vị sử dụng ...... Trung đoàn bộ hình 36, sư đoàn bộ pink 308\n"
+    assert _units(page)["unit"] == "Trung đoàn bộ binh 36, Sư đoàn bộ binh 308"

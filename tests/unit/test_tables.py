@@ -115,3 +115,12 @@ def test_a_header_that_lost_its_name_column_still_shares_the_row_out():
     found = read(text)
     assert found["designation"] == "D-30" and found["serial_number"] == "769791"
     assert found["name"].endswith("Pháo lựu 122mm D-30")
+
+
+def test_the_names_last_word_wrapped_under_its_model_is_taken_back():
+    text = ("TT Tên trang bị Ký hiệu Số hiệu Cấp Số\nlượng\n1 | Xe pháo phản lực BM-21 |BM-21 |TE-61-42 1 01\n"
+            "Grad :\nCộng 01\n")
+    assert read(text)["name"] == "Xe pháo phản lực BM-21 Grad"
+    # The row's total on the next line is no part of the name.
+    text = "TT Tên trang bị Ký hiệu Số hiệu Cấp Số\nlượng\n1 | Xe tăng T-55 |T-55 |3141 1 01\nCộng\n"
+    assert read(text)["name"] == "Xe tăng T-55"

@@ -161,8 +161,8 @@ _GRADE_CHANGE = re.compile(
     rf"\btu\s+(?:[a-z]\s+(?=cap\b))?(?P<cap>cap|[a-z]{{1,4}})\s+(?:chat\s+luong\s+)?(?:\d|i{{1,3}}|iv|v)\s+"
     rf"(?:sang|xu[a-z0-9]ng|len|thanh|ve)[\W_]*\s*(?:cap\s*[:.?]?\s*)?(?:chat\s+luong\s+)?{GRADE_TOKEN}"
 )
-# "chất Ti cấp 1"; "chất lượng .\ncấp 1": a speck at the line's end
-_GRADE_PROSE = re.compile(rf"(?<![a-z])chat\s+(?P<luong>luong|[a-z]{{1,5}})(?:\s+[.,])?\s+cap\s+{GRADE_TOKEN}")
+# "chất Ti cấp 1"; "chất lượng .\ncấp 1", "chất ;\nlượng cấp 2": a speck at the line's end
+_GRADE_PROSE = re.compile(rf"(?<![a-z])chat(?:\s+[.,;])?\s+(?P<luong>luong|[a-z]{{1,5}})(?:\s+[.,;])?\s+cap\s+{GRADE_TOKEN}")
 # "đạt cấp chất l0 3", "Cấp chất gn: Cấp 2": "cấp chất" stands, OCR broke "lượng".
 _GRADE_REACHED = re.compile(rf"\bdat\s+cap\s+chat\s+(?:[a-z]\s+)?[a-z0-9]{{1,6}}\s*[:.]?\s+{GRADE_TOKEN}")  # "chất t lượng 3"
 _GRADE_LABEL_BROKEN = re.compile(rf"\bcap\s+chat\s+(?!luong\b)[a-z0-9]{{1,6}}\s*[:.]\s*(?:cap\s*)?{GRADE_TOKEN}")

@@ -470,3 +470,9 @@ def test_a_serial_whose_dash_took_a_speck_or_became_a_colon():
 def test_a_grade_after_a_leader_read_as_letters_and_a_colon():
     assert values(extract_fields(["5 |. Cap chất lượng _ oo : 3"]))["quality_grade"] == 3
     assert values(extract_fields(["Nước sản xuất: Liên Xô : 1982"]))["country_of_origin"] == "Liên Xô"
+
+
+def test_a_speck_between_the_grades_words_at_a_line_break():
+    page = ("Điều 1. Điều động 01 (một) xe tăng T-55, ký hiệu T55, số hiệu T55- 3509, chất ;\n"
+            "lượng cấp 2 từ Lữ đoàn 596 về Trung đoàn bộ binh 36, Sư đoàn bộ binh 308 quản lý, sử dụng.")
+    assert extract_fields([page])["quality_grade"].value == 2

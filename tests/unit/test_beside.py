@@ -100,6 +100,16 @@ def test_a_grade_set_against_the_labels_last_letter_is_read_again():
     assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 3"
 
 
+def _printed_words(label: str, font: ImageFont.FreeTypeFont) -> list[OcrWord]:
+    """`label`'s words as drawn at (60, 80), with their boxes as Tesseract gives them: where the font put their ink."""
+    words, x = [], 60
+    for word in label.split():
+        left, top, right, bottom = font.getbbox(word)
+        words.append(OcrWord(word, 95, (x + left, 80 + top, right - left, bottom - top)))
+        x += round(font.getlength(word + " "))
+    return words
+
+
 def _dotted_row(label: str, value: str) -> tuple[Image.Image, list[OcrWord]]:
     """"<label> ...... <value>" on a form's line, and the label's words with their boxes."""
     font = ImageFont.truetype(str(FONT), 34)
@@ -109,12 +119,7 @@ def _dotted_row(label: str, value: str) -> tuple[Image.Image, list[OcrWord]]:
     x = 60 + round(font.getlength(label + " "))
     draw.text((x, 80), "......", fill=0, font=font)
     draw.text((x + round(font.getlength("...... ")), 80), value, fill=0, font=font)
-    words, x = [], 60
-    for word in label.split():
-        left, top, right, bottom = font.getbbox(word)
-        words.append(OcrWord(word, 95, (x + left, 80 + top, right - left, bottom - top)))
-        x += round(font.getlength(word + " "))
-    return image, words
+    return image, _printed_words(label, font)
 
 
 def _row_reading(image: Image.Image, words: list[OcrWord]) -> PageReading:
@@ -232,12 +237,7 @@ def _table_row(label: str, value: str) -> tuple[Image.Image, list[OcrWord]]:
     draw.line((780, 50, 780, 140), fill=0, width=3)
     draw.text((60, 80), label, fill=0, font=font)
     draw.text((820, 80), value, fill=0, font=font)
-    words, x = [], 60
-    for word in label.split():
-        left, top, right, bottom = font.getbbox(word)
-        words.append(OcrWord(word, 95, (x + left, 80 + top, right - left, bottom - top)))
-        x += round(font.getlength(word + " "))
-    return image, words
+    return image, _printed_words(label, font)
 
 
 def test_a_serial_lost_in_its_table_cell_is_read_again():

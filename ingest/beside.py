@@ -51,8 +51,8 @@ _LABELS = (
     # "Năm sản xuất", "Năm xuất xưởng"; a year read after it must be one ("...... 1873" is 1976 misread).
     _ValueLabel((re.compile(r"^\W*nam\W*$"), re.compile(r"^(?:san|xuat)$"), re.compile(r"^(?:xuat|xuong)\W*$")),
                 lambda text: parse_year(text) is not None, parse_year),
-    # "Số xuất xưởng", "Số đăng ký" in a ruled table, the serial's cell across the column rule unread; a serial
-    # already read after it is any serial-shaped code. Its cell stands a label column's width away, and a serial
+    # "Số xuất xưởng", "Số đăng ký" in a ruled table, the serial's cell across the column rule unread; three digits
+    # read after it are a serial read, however damaged. Its cell stands a label column's width away, and a serial
     # misread is worse than none (it makes another item): only a sure reading of a whole serial is taken.
     _ValueLabel((re.compile(r"^\W*so$"), re.compile(r"^(?:xuat|dang)$"), re.compile(r"^(?:xuong|ki)\W*$")),
                 lambda text: sum(ch.isdigit() for ch in text) >= 3, lambda text: parse_serial(text) if text.strip() == serial_tokens(text) else None,
@@ -115,7 +115,8 @@ def _label_ending_mended_line(words: list[tuple[int, OcrWord]]) -> tuple[_ValueL
 
 
 def _label_end(words: list[tuple[int, OcrWord]]) -> tuple[_ValueLabel, int] | None:
-    """The grade's or year's label on the line, and where it ends among the line's words (its last word's position)."""
+    """The grade's, year's or serial's label on the line, and where it ends among the line's words (its last word's
+    position)."""
     folded = [fold_iy(word.text).lower() for _, word in words]
     for at in range(len(words)):
         for label in _LABELS:

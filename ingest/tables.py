@@ -342,7 +342,7 @@ def _wrapped_model(values: list[TableValue], after: list[Line]) -> list[TableVal
     if len(words) == 1 and re.fullmatch(r"[A-Z][a-z]{2,11}", words[0]) and not _ROW_END.match(after[0].key):
         # "Xe pháo phản lực BM-21" / "Grad": the name's last word, after its model, wrapped under it
         return [TableValue(v.field, f"{v.value} {words[0]}", v.line, v.spaced)
-                if v.field == "name" and _MODEL.match(v.value.split()[-1]) else v for v in values]
+                if v.field == "name" and _MODEL.match((v.value.split() or [""])[-1]) else v for v in values]
     # The model alone, or the name's last words before it ("điện R-123M" under "Máy thông tin vô tuyến").
     models = len(words) - next((i for i, w in enumerate(words) if _MODEL.match(w)), len(words))
     lead = words[: len(words) - models]

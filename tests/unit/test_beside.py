@@ -29,13 +29,7 @@ def _form_row(grade: str) -> Image.Image:
 
 def _label_words() -> list[OcrWord]:
     """The label's words with their boxes as Tesseract gives them: where the font put their ink."""
-    font = ImageFont.truetype(str(FONT), 34)
-    words, x = [], 60
-    for word in "Cấp chất lượng".split():
-        left, top, right, bottom = font.getbbox(word)
-        words.append(OcrWord(word, 96, (x + left, 80 + top, right - left, bottom - top)))
-        x += round(font.getlength(word + " "))
-    return words
+    return _printed_words("Cấp chất lượng", ImageFont.truetype(str(FONT), 34), confidence=96)
 
 
 def _reading(image: Image.Image, after_label: list[OcrWord]) -> PageReading:
@@ -100,12 +94,12 @@ def test_a_grade_set_against_the_labels_last_letter_is_read_again():
     assert read_values_beside_labels(TesseractOcr(), reading).text == "Cấp chất lượng 3"
 
 
-def _printed_words(label: str, font: ImageFont.FreeTypeFont) -> list[OcrWord]:
+def _printed_words(label: str, font: ImageFont.FreeTypeFont, confidence: float = 95) -> list[OcrWord]:
     """`label`'s words as drawn at (60, 80), with their boxes as Tesseract gives them: where the font put their ink."""
     words, x = [], 60
     for word in label.split():
         left, top, right, bottom = font.getbbox(word)
-        words.append(OcrWord(word, 95, (x + left, 80 + top, right - left, bottom - top)))
+        words.append(OcrWord(word, confidence, (x + left, 80 + top, right - left, bottom - top)))
         x += round(font.getlength(word + " "))
     return words
 

@@ -268,7 +268,9 @@ class AuditTrail:
 
     def entries(self, *, user: str | None = None, document: str | None = None,
                 since: datetime | None = None) -> list[AuditEntry]:
-        """Entries of every stream, oldest first; filtered by actor, document and time (naive = UTC)."""
+        """Entries of every stream, oldest first; filtered by actor, document (its id or the start of it, as
+        listings print it) and time (naive = UTC)."""
+        document = document.strip().lower() if document else None
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=timezone.utc)
         found = []
@@ -286,7 +288,7 @@ class AuditTrail:
                     entry = AuditEntry.model_validate_json(line)
                 except ValueError:
                     continue  # verify() reports it
-                if ((user is None or entry.actor == user) and (document is None or entry.document_id == document)
+                if ((user is None or entry.actor == user) and (document is None or (entry.document_id or "").startswith(document))
                         and (since is None or entry.at >= since)):
                     found.append(entry)
         return sorted(found, key=lambda entry: (entry.at, entry.stream, entry.seq))

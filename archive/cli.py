@@ -18,7 +18,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pydantic import ValidationError
+
 from archive.config import Settings
+from archive.field_values import parse_day
 from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotConfigured, NotFound, Unauthenticated
 from archive.identity import Principal, local_operator
 from archive.logs import configure_logging
@@ -26,26 +29,73 @@ from archive.models import IngestResult
 from archive.usecases import Archive
 from search.types import SearchQuery
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Records archive of technical-equipment dossiers.")
-err = Console(stderr=True)
+T = TypeVar("T")
+# Every exit status of every command (README "Exit statuses"); scripts tell the outcomes apart by them.
+EXIT_PROBLEMS_FOUND = 1  # a check found problems: verify, audit verify, ingest --dry-run; also Ctrl-C
+EXIT_USAGE = 2  # a wrong option or value, a bad ARCHIVE_* setting, no archive at ARCHIVE_DATA_DIR
+EXIT_UNAVAILABLE = 3  # storage, index or queue did not answer
+EXIT_NOT_FOUND = 4  # no such serial, document or job (or not one this person may see)
+EXIT_DENIED = 5  # no valid token, or the role may not do this
+EXIT_FILES_FAILED = 6  # ingest ran to the end, but some files failed (each listed with its reason)
+EXIT_STATUSES = (
+    (0, "done; for ingest: every file ingested or a duplicate"),
+    (EXIT_PROBLEMS_FOUND, "a check found problems (verify, audit verify, ingest --dry-run), or interrupted"),
+    (EXIT_USAGE, "a wrong option or value, a bad ARCHIVE_* setting, or no archive at ARCHIVE_DATA_DIR"),
+    (EXIT_UNAVAILABLE, "storage, index or queue did not answer"),
+    (EXIT_NOT_FOUND, "no such serial, document or job"),
+    (EXIT_DENIED, "no valid token, or the role may not do this"),
+    (EXIT_FILES_FAILED, "ingest finished, but some files failed (each listed with its reason)"),
+)
+
+# Plain help (no rich panels): the rich renderer labels every flag `<bool>`, `--help` included.
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="Records archive of technical-equipment dossiers.",
+    epilog="Exit statuses: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_STATUSES) + ".",
+)
+# Messages are never hard-wrapped: one error is one line, whatever the terminal's width.
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
-T = TypeVar("T")
-EXIT_NOT_FOUND = 4
-EXIT_UNAVAILABLE = 3
-EXIT_DENIED = 5  # no valid token, or the role may not do this
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        out.print(f"archive {version('equipment-archive')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Records archive of technical-equipment dossiers."""
 
 
 @lru_cache(maxsize=1)
 def _settings() -> Settings:
-    """The settings of this process, read once."""
-    return Settings()
+    """The settings of this process, read once; a bad one is a one-line usage error naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for problem in exc.errors(include_url=False):
+            name = "ARCHIVE_" + "_".join(map(str, problem["loc"])).upper()
+            err.print(f"[red]error:[/red] {name}={problem.get('input')!r}: {escape(problem['msg'])}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
-def _open_archive(*, with_queue: bool = False) -> Archive:
+def _open_archive(*, with_queue: bool = False, create: bool = False) -> Archive:
+    """The archive of ARCHIVE_DATA_DIR; only commands that put something in it (`create`) may start a new one,
+    so a mistyped path is an error, not an empty archive."""
     from archive.bootstrap import build_archive
 
-    return build_archive(_settings(), with_queue=with_queue)
+    settings = _settings()
+    if not create and settings.storage == "local" and not settings.storage_dir.is_dir():
+        raise NotConfigured(f"no archive at {settings.data_dir.resolve()} (ARCHIVE_DATA_DIR): check the path;"
+                            " `archive ingest` starts a new archive there")
+    return build_archive(settings, with_queue=with_queue)
 
 
 def _actor(archive: Archive) -> Principal:
@@ -56,10 +106,10 @@ def _actor(archive: Archive) -> Principal:
     return local_operator("cli")
 
 
-def _with_archive(action: Callable[[Archive, Principal], T], *, with_queue: bool = False) -> T:
+def _with_archive(action: Callable[[Archive, Principal], T], *, with_queue: bool = False, create: bool = False) -> T:
     """Open the archive, act as the CLI's person, close it; domain errors become messages and exit codes."""
     try:
-        archive = _open_archive(with_queue=with_queue)
+        archive = _open_archive(with_queue=with_queue, create=create)
         try:
             return action(archive, _actor(archive))
         finally:
@@ -73,7 +123,7 @@ def _fail(exc: ArchiveError) -> typer.Exit:
     if isinstance(exc, NotFound):
         return typer.Exit(EXIT_NOT_FOUND)
     if isinstance(exc, (InvalidRequest, NotConfigured)):
-        return typer.Exit(2)
+        return typer.Exit(EXIT_USAGE)
     if isinstance(exc, (Unauthenticated, Forbidden)):
         return typer.Exit(EXIT_DENIED)
     return typer.Exit(EXIT_UNAVAILABLE)
@@ -110,14 +160,14 @@ def ingest(
     if dry_run:
         if loaded is None:
             err.print("[red]error:[/red] --dry-run checks a manifest: give --manifest CSV")
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_USAGE)
         raise typer.Exit(_manifest_dry_run(loaded, paths, report or Path("manifest-report.json"), as_json))
     settings = _settings()
     if queue:
         _enqueue(settings, paths, loaded, as_json=as_json, wait=wait)
         return
     try:
-        archive = _open_archive()
+        archive = _open_archive(create=True)
         actor = _actor(archive)
         archive.authorize_ingest(actor, ", ".join(map(str, paths[:20])), len(paths))
     except ArchiveError as exc:
@@ -173,6 +223,8 @@ def ingest(
         if report:
             report.write_text(json.dumps(manifest_report, ensure_ascii=False, indent=2, default=str))
     _print_ingest_summary(counts, failures, summary, manifest_report)
+    if counts["failed"]:
+        raise typer.Exit(EXIT_FILES_FAILED)
 
 
 def _progress(pages: bool = True) -> Progress:
@@ -199,17 +251,21 @@ def _enqueue(settings: Settings, paths: list[Path], loaded, *, as_json: bool, wa
         _print_manifest_problems(validation_report(loaded, match, inputs=len(items)))
     inputs = [QueuedInput(name=item.name, read=lambda item=item: read_input(item, settings.max_upload_bytes),
                           row=rows.get(item.name), problem=item.problem) for item in items]
-    def queue_and_follow(archive: Archive, actor: Principal) -> None:
+    def queue_and_follow(archive: Archive, actor: Principal) -> int:
+        """The number of files that failed (known only with --wait)."""
         job_id = archive.enqueue(actor, inputs)
         err.print(f"queued job {job_id}: {len(inputs)} files on the {archive.queue.backend} queue;"
                   " `archive worker` processes (or `archive serve` on the sqlite queue) ingest them"
                   f"{'' if wait else f'; follow with `archive job {job_id}`'}")
         if wait:
-            _follow_job(archive, actor, job_id, as_json=as_json)
-        elif as_json:
+            return _follow_job(archive, actor, job_id, as_json=as_json).failed
+        if as_json:
             _print_json({"job_id": job_id, "total": len(inputs)})
+        return 0
 
-    _with_archive(queue_and_follow, with_queue=True)
+    failed = _with_archive(queue_and_follow, with_queue=True, create=True)
+    if failed:
+        raise typer.Exit(EXIT_FILES_FAILED)
 
 
 def _follow_job(archive: Archive, actor: Principal, job_id: str, *, as_json: bool, poll_s: float = 0.5):
@@ -254,7 +310,7 @@ def _load_manifest(path: Path):
         return load_manifest(path)
     except ManifestError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 def _manifest_dry_run(loaded, paths: list[Path], report_path: Path, as_json: bool) -> int:
@@ -275,7 +331,7 @@ def _manifest_dry_run(loaded, paths: list[Path], report_path: Path, as_json: boo
     err.print(f"report written to {escape(str(report_path))}")
     if as_json:
         _print_json(found)
-    return 0 if found["ok"] else 1
+    return 0 if found["ok"] else EXIT_PROBLEMS_FOUND
 
 
 def _print_manifest_problems(found: dict) -> None:
@@ -300,8 +356,11 @@ def search(
     unit: Optional[str] = None,
     serial: Optional[str] = None,
     designation: Optional[str] = None,
-    date_from: Annotated[Optional[str], typer.Option("--date-from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[Optional[str], typer.Option("--date-to", help="YYYY-MM-DD")] = None,
+    classification: Annotated[Optional[str], typer.Option(
+        help="unclassified, confidential (Mật), secret (Tối mật), top_secret (Tuyệt mật)")] = None,
+    repair_level: Annotated[Optional[str], typer.Option("--repair-level", help="minor, medium, major")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--date-from", help="2020-01-05 or 05/01/2020")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--date-to", help="2020-01-05 or 05/01/2020")] = None,
     limit: int = 20,
     cursor: Optional[str] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -310,6 +369,7 @@ def search(
     try:
         q = SearchQuery(
             text=query, doc_type=doc_type, unit=unit, serial=serial, designation=designation,
+            classification=classification, repair_level=repair_level,
             date_from=_date(date_from, "--date-from"), date_to=_date(date_to, "--date-to"), limit=limit, cursor=cursor,
         )
     except ArchiveError as exc:
@@ -352,9 +412,9 @@ def _date(value: str | None, option: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidRequest(f"{option} must be YYYY-MM-DD, got {value!r}") from exc
+        return parse_day(value, option)
+    except InvalidRequest as exc:
+        raise InvalidRequest(f"{option}: {exc}") from exc
 
 
 @app.command()
@@ -419,7 +479,7 @@ def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         for document_id in report.tampered:
             err.print(f"  [red]tampered[/red] {document_id}: {escape('; '.join(report.tamper_details.get(document_id, [])))}")
     if report.mismatched or report.missing or report.tampered:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_PROBLEMS_FOUND)
 
 
 @app.command()
@@ -452,7 +512,7 @@ def correct(
         name, sep, value = change.partition("=")
         if not sep or not name.strip():
             err.print(f"[red]error:[/red] expected field=value, got {change!r}")
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_USAGE)
         fields[name.strip()] = value.strip() or None
     document = _with_archive(lambda archive, actor: archive.correct(actor, document_id, fields, note=_signed(note, by, actor)))
     if as_json:
@@ -521,7 +581,7 @@ def worker(
 
     settings = _settings()
     try:
-        archive = _open_archive(with_queue=True)
+        archive = _open_archive(with_queue=True, create=True)
     except ArchiveError as exc:
         raise _fail(exc) from exc
     service = archive.service
@@ -565,8 +625,12 @@ def demo(
     err.print(f"generating sample dossiers for {items} items into {out_dir} ...")
     files = generate_dossiers(out_dir, items=items, featured=True)
     err.print(f"{len(files)} files generated")
-    ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None,
-           dry_run=False, report=None, queue=False, wait=False)
+    try:
+        ingest(paths=[sample.path for sample in files], workers=0, as_json=False, summary=None, manifest=None,
+               dry_run=False, report=None, queue=False, wait=False)
+    except typer.Exit as stopped:
+        if stopped.exit_code != EXIT_FILES_FAILED:  # a sample that failed is listed; the demo goes on
+            raise
     _with_archive(_add_demo_users)
     if not no_serve:
         err.print(f"serving on http://{host}:{port}  (try /docs; sign in with POST /api/v1/auth/login)")

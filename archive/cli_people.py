@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from archive.cli import _fail, _print_json, _with_archive, err, out
+from archive.cli import EXIT_PROBLEMS_FOUND, _fail, _print_json, _with_archive, err, out
 from archive.errors import InvalidRequest
 
 users_app = typer.Typer(no_args_is_help=True, help="People who may use the archive: role, clearance, units.")
@@ -42,7 +42,8 @@ def users_add(
 ) -> None:
     """Create a user."""
     password = _read_password(password_stdin)
-    user = _with_archive(lambda archive, actor: archive.add_user(actor, name, role, clearance, unit or [], password=password))
+    user = _with_archive(lambda archive, actor: archive.add_user(actor, name, role, clearance, unit or [], password=password),
+                         create=True)  # the first user of a new deployment
     if as_json:
         _print_json(user.as_dict())
     else:
@@ -119,7 +120,7 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         for problem in report.problems:
             err.print(f"  {escape(problem)}")
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_PROBLEMS_FOUND)
 
 
 @audit_app.command("show")

@@ -20,11 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Literal
 
 from archive.inputs import IngestInput
-from archive.review import out_of_bounds
-from ingest.dates import parse_date
-from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, REPAIR_LEVELS
-from ingest.doctype import classify_doc_type
-from common.identifiers import normalize_serial, serial_key
+from archive.field_values import InvalidFieldValue, parse_field_value
+from common.identifiers import serial_key
 from ingest.types import FIELD_NAMES, Extraction, FieldScalar, FieldValue
 from common.text import fold, normalize_text
 
@@ -46,18 +43,6 @@ ProblemKind = Literal[
 
 MANIFEST_SOURCE = "manifest"
 
-_CLASSIFICATION_WORDS = {
-    "mat": "confidential", "toi mat": "secret", "tuyet mat": "top_secret",
-    "thuong": "unclassified", "khong mat": "unclassified", "top secret": "top_secret",
-}
-_REPAIR_WORDS = {
-    "nho": "minor", "scn": "minor", "sua chua nho": "minor",
-    "vua": "medium", "scv": "medium", "sua chua vua": "medium",
-    "lon": "major", "scl": "major", "sua chua lon": "major",
-}
-_GRADE = re.compile(r"^(?:cap\s*)?([1-5])$")
-_YEAR = re.compile(r"^\d{4}$")
-_STRICT_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$|^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 
 
 class ManifestError(ValueError):
@@ -227,62 +212,10 @@ def _file_key(cell: str) -> str:
 
 def parse_value(column: str, cell: str) -> tuple[FieldScalar, ManifestProblem | None]:
     """One cell as the Document field's value, or the problem that makes it unusable."""
-    text = " ".join(normalize_text(cell).split())
-    folded = fold(text)
-    if column == "document_date":
-        parsed = parse_date(text) if _STRICT_NUMERIC_DATE.match(text) or "ng" in folded else None
-        if parsed is None:
-            return None, ManifestProblem("bad_date", f"{text!r} is not a date (use 2020-01-05 or 05/01/2020, day first)", field=column)
-        if reason := out_of_bounds(column, parsed):
-            return None, ManifestProblem("bad_date", reason, field=column)
-        return parsed.isoformat(), None
-    if column == "doc_type":
-        doc_type = _doc_type(text)
-        if doc_type is None:
-            return None, ManifestProblem("unknown_doc_type", f"unknown document type {text!r} (known: {', '.join(DOC_TYPES)})", field=column)
-        return doc_type, None
-    if column == "classification":
-        value = folded.replace("_", " ").replace("-", " ")
-        if value.replace(" ", "_") in CLASSIFICATIONS:
-            return value.replace(" ", "_"), None
-        if value in _CLASSIFICATION_WORDS:
-            return _CLASSIFICATION_WORDS[value], None
-        return None, ManifestProblem("bad_value", f"classification {text!r} is not one of {', '.join(CLASSIFICATIONS)}", field=column)
-    if column == "repair_level":
-        if folded in REPAIR_LEVELS:
-            return folded, None
-        if folded in _REPAIR_WORDS:
-            return _REPAIR_WORDS[folded], None
-        return None, ManifestProblem("bad_value", f"repair level {text!r} is not one of {', '.join(REPAIR_LEVELS)}", field=column)
-    if column == "quality_grade":
-        match = _GRADE.match(folded)
-        if match is None:
-            return None, ManifestProblem("bad_value", f"quality grade {text!r} is not a whole number from 1 to 5", field=column)
-        if reason := out_of_bounds(column, int(match.group(1))):
-            return None, ManifestProblem("bad_value", reason, field=column)
-        return int(match.group(1)), None
-    if column == "year_of_manufacture":
-        if not _YEAR.match(text):
-            return None, ManifestProblem("bad_value", f"year {text!r} is not a four-digit year", field=column)
-        if reason := out_of_bounds(column, int(text)):  # the bounds extraction and corrections keep
-            return None, ManifestProblem("bad_value", reason, field=column)
-        return int(text), None
-    if column == "serial_number":
-        serial = normalize_serial(text)
-        if not serial_key(serial):
-            return None, ManifestProblem("bad_value", f"serial number {text!r} holds no letters or digits", field=column)
-        return serial, None
-    return text, None
-
-
-def _doc_type(text: str) -> str | None:
-    value = fold(text).replace(" ", "_").replace("-", "_")
-    if value in DOC_TYPES:
-        return value
-    if re.fullmatch(r"[a-z_]+", value) and "_" not in value.strip("_") and text.isascii():
-        return None  # one English-looking word that is not a known value: a typo, not a Vietnamese title
-    found, confidence, _ = classify_doc_type(text)
-    return found if found != "other" and confidence >= 0.45 else None
+    try:
+        return parse_field_value(column, cell), None
+    except InvalidFieldValue as exc:
+        return None, ManifestProblem(exc.kind, str(exc), field=column)
 
 
 # ---- matching the inputs --------------------------------------------------------------------

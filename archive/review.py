@@ -3,14 +3,14 @@ changes a document. Pure functions over `Document`; the service stores and index
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
 
 from archive.errors import InvalidRequest
 from archive.models import Correction, Document, FieldRecord
-from ingest.dates import _MAX_YEAR as LAST_DOCUMENT_YEAR, _MIN_YEAR as FIRST_DOCUMENT_YEAR
+from archive.field_values import InvalidFieldValue, out_of_bounds, parse_field_value
 from ingest.types import FIELD_NAMES
 
 # Fields a reviewer must be able to trust: what the dossier view and search are built on.
@@ -36,33 +36,6 @@ def uncertain_fields(document: Document, threshold: float) -> dict[str, FieldRec
     return found
 
 
-# What extraction itself accepts: document dates in ingest.dates' years, a year of manufacture as
-# ingest.values.parse_year reads one, grades 1-5. A correction or a manifest value outside them is refused,
-# so that no stored version holds what extraction could never have read (nor what the index refuses).
-FIRST_MANUFACTURE_YEAR = 1940
-QUALITY_GRADES = (1, 5)
-
-
-def out_of_bounds(name: str, value: Any) -> str | None:
-    """Why a field's value is outside what extraction accepts, in one line; None when it is within."""
-    if value is None:
-        return None
-    if name in ("year_of_manufacture", "quality_grade") and (isinstance(value, bool) or not isinstance(value, int)):
-        return f"{name} must be a whole number, not {value!r}"
-    if name == "document_date":
-        day = date.fromisoformat(value) if isinstance(value, str) else value
-        if not FIRST_DOCUMENT_YEAR <= day.year <= LAST_DOCUMENT_YEAR:
-            return f"document_date {day.isoformat()} is outside {FIRST_DOCUMENT_YEAR}-01-01..{LAST_DOCUMENT_YEAR}-12-31"
-    elif name == "year_of_manufacture":
-        last = date.today().year
-        if not FIRST_MANUFACTURE_YEAR <= int(value) <= last:
-            return f"year_of_manufacture {value} is outside {FIRST_MANUFACTURE_YEAR}..{last}"
-    elif name == "quality_grade":
-        if not QUALITY_GRADES[0] <= int(value) <= QUALITY_GRADES[1]:
-            return f"quality_grade {value} is not a grade from {QUALITY_GRADES[0]} to {QUALITY_GRADES[1]}"
-    return None
-
-
 def apply_correction(document: Document, changes: dict[str, Any], *, by: str, note: str | None,
                      correctable: frozenset[str] = CORRECTABLE) -> Document:
     """The document after a reviewer's changes: a new version carrying the correction."""
@@ -71,6 +44,12 @@ def apply_correction(document: Document, changes: dict[str, Any], *, by: str, no
         raise InvalidRequest(f"cannot correct {', '.join(unknown)}; correctable fields: {', '.join(sorted(correctable))}")
     if not by.strip():
         raise InvalidRequest("a correction needs the name of who made it")
+    # Typed text is read as the manifest reads it ("05/01/2020", "Tối mật"); JSON numbers and null pass as they are.
+    try:
+        changes = {name: parse_field_value(name, value) if isinstance(value, str) and value.strip() else value
+                   for name, value in changes.items()}
+    except InvalidFieldValue as exc:
+        raise InvalidRequest(f"invalid correction: {exc}") from exc
     try:
         proposed = Document.model_validate({**document.model_dump(), **changes})
     except ValidationError as exc:

@@ -8,6 +8,7 @@ through the service layer, and appends one audit entry — also when the answer 
 
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import structlog
 
 from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotFound, RecordTampered, Unauthenticated
+from archive.field_values import parse_classification, parse_doc_type, parse_repair_level
 from archive.identity import OPERATOR_ROLE, IssuedToken, Principal, Session, User, UserStore, validate_user_fields
 from archive.models import (
     ClassificationChange,
@@ -43,6 +45,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+DOCUMENT_ID_LENGTH = 64  # a document's id is the SHA-256 of its original, in hex
+SHORTEST_ID_PREFIX = 6
+_HEX = re.compile(r"[0-9a-f]+")
+
 
 def _outcome(exc: BaseException | None) -> str:
     if exc is None:
@@ -52,6 +58,17 @@ def _outcome(exc: BaseException | None) -> str:
     if isinstance(exc, NotFound):
         return "not_found"
     return "failed"
+
+
+def _known_choices(query: SearchQuery) -> SearchQuery:
+    """Filters on a field with a fixed set of values, as their stored value ("Tối mật" = secret); a value that
+    is none of them is refused with the list, not answered with nothing found."""
+    return replace(
+        query,
+        doc_type=parse_doc_type(query.doc_type) if query.doc_type else None,
+        classification=parse_classification(query.classification) if query.classification else None,
+        repair_level=parse_repair_level(query.repair_level) if query.repair_level else None,
+    )
 
 
 class Archive:
@@ -90,7 +107,12 @@ class Archive:
             log.error("audit write failed: the action is refused", action=entry.get("action"), error=str(exc))
             raise BackendUnavailable(f"the audit trail cannot be written, so nothing is done: {exc}") from exc
 
-    def _visible_document(self, actor: Principal, document_id: str) -> Document:
+    def _visible_document(self, actor: Principal, document_id: str, noted: dict[str, Any] | None = None) -> Document:
+        """The document `document_id` names, in full or by a unique start of it among those the person may see
+        (`archive review` prints twelve characters); `noted` gets the full id for the audit entry."""
+        document_id = self._full_document_id(actor, document_id)
+        if noted is not None:
+            noted["_document_id"] = document_id
         record = self.service.record(document_id)
         if not may_see(actor, record.document):
             raise NotFound(f"no document {document_id}")
@@ -98,6 +120,21 @@ class Archive:
         if problem is not None:  # edited by hand behind the archive's back: never served as genuine
             raise RecordTampered(f"the stored record of {document_id} fails its seal ({problem}); run `archive verify`")
         return record.document
+
+    def _full_document_id(self, actor: Principal, given: str) -> str:
+        given = given.strip().lower()
+        if len(given) == DOCUMENT_ID_LENGTH or not _HEX.fullmatch(given):
+            return given  # a whole id, or no id at all: looked up as it is, and not found
+        if len(given) < SHORTEST_ID_PREFIX:
+            raise InvalidRequest(f"{given!r} is too short to name a document: give at least {SHORTEST_ID_PREFIX}"
+                                 " characters of its id")
+        # Only what this person may see counts: a prefix shared with a hidden document is not "ambiguous".
+        matches = [found for found in self.service.document_ids_starting(given) if self._may_see_id(actor, found)]
+        if not matches:
+            raise NotFound(f"no document {given}")
+        if len(matches) > 1:
+            raise InvalidRequest(f"{len(matches)} documents have ids starting {given}: give more characters")
+        return matches[0]
 
     def _visible(self, actor: Principal) -> Callable[[Document], bool]:
         return lambda document: may_see(actor, document)
@@ -142,6 +179,7 @@ class Archive:
                    if (value := getattr(query, name)) is not None}
         with self._audited(actor, "search", target=query.text[:1000], details=filters) as noted:
             require(actor, Action.SEARCH)
+            query = _known_choices(query)
             found = self.service.search(replace(query, access=access_for(actor)))
             noted["total"] = found.total
             return found
@@ -161,39 +199,39 @@ class Archive:
             return filename, data
 
     def document(self, actor: Principal, document_id: str) -> Document:
-        with self._audited(actor, "view", document_id=document_id):
+        with self._audited(actor, "view", document_id=document_id) as noted:
             require(actor, Action.READ)
-            return self._visible_document(actor, document_id)
+            return self._visible_document(actor, document_id, noted)
 
     def document_version(self, actor: Principal, document_id: str, version: int) -> Document:
-        with self._audited(actor, "view_version", document_id=document_id, details={"version": version}):
+        with self._audited(actor, "view_version", document_id=document_id, details={"version": version}) as noted:
             require(actor, Action.READ)
-            self._visible_document(actor, document_id)
+            document_id = self._visible_document(actor, document_id, noted).document_id
             older = self.service.document_version(document_id, version)
             if not may_see(actor, older):  # an older version may have been more secret than the document is now
                 raise NotFound(f"document {document_id} has no version {version} you may see")
             return older
 
     def document_text(self, actor: Principal, document_id: str) -> DocumentText:
-        with self._audited(actor, "view_text", document_id=document_id):
+        with self._audited(actor, "view_text", document_id=document_id) as noted:
             require(actor, Action.READ)
-            self._visible_document(actor, document_id)
+            document_id = self._visible_document(actor, document_id, noted).document_id
             return self.service.document_text(document_id)
 
     def page_png(self, actor: Principal, document_id: str, page: int, width: int | None = None) -> bytes:
-        with self._audited(actor, "page_view", document_id=document_id, details={"page": page}):
+        with self._audited(actor, "page_view", document_id=document_id, details={"page": page}) as noted:
             require(actor, Action.READ)
-            self._visible_document(actor, document_id)
+            document_id = self._visible_document(actor, document_id, noted).document_id
             return self.service.page_png(document_id, page, width)
 
     def original(self, actor: Principal, document_id: str, span: str | None = None
                  ) -> tuple[Document, Callable[[int, int | None], Iterator[bytes]]]:
         """The document and a way to stream its original from byte `start` to `end` (inclusive); the
         download is audited when it is granted, with the range asked (`span`)."""
-        with self._audited(actor, "download", document_id=document_id, details={"range": span[:100]} if span else None):
+        with self._audited(actor, "download", document_id=document_id, details={"range": span[:100]} if span else None) as noted:
             require(actor, Action.DOWNLOAD)
-            document = self._visible_document(actor, document_id)
-            return document, lambda start=0, end=None: self.service.original(document_id, start, end)
+            document = self._visible_document(actor, document_id, noted)
+            return document, lambda start=0, end=None: self.service.original(document.document_id, start, end)
 
     # ---- review, corrections and classification ---------------------------------------------
 
@@ -215,7 +253,7 @@ class Archive:
         with self._audited(actor, "correct", document_id=document_id,
                            details={"fields": sorted(map(str, changes))[:50], "note": (note or "")[:500]}) as noted:
             require(actor, Action.CORRECT)
-            self._visible_document(actor, document_id)
+            document_id = self._visible_document(actor, document_id, noted).document_id
             corrected = self.service.correct(document_id, changes, by=actor.name, note=note)
             noted.update(version=corrected.version, record_hash=self.service.last_record_hash)
             return corrected
@@ -228,7 +266,8 @@ class Archive:
                 raise InvalidRequest(f"unknown classification {level!r}; one of {', '.join(CLASSIFICATIONS)}")
             if not reason or not reason.strip():
                 raise InvalidRequest("a classification change needs a reason")
-            document = self._visible_document(actor, document_id)
+            document = self._visible_document(actor, document_id, noted)
+            document_id = document.document_id
             noted["from"] = document.classification
             if level == document.classification:
                 return ClassificationChange(document_id=document_id, status="applied", classification=level)

@@ -55,6 +55,21 @@ def test_search_filters_and_pagination(client):
     assert [h["document_id"] for h in dated["hits"]] == [client.ids["repair.pdf"]]
 
 
+def test_filters_with_a_fixed_set_of_values_take_them_as_people_write_them(client):
+    for written in ("major", "sửa chữa lớn", "SCL"):
+        body = client.get("/api/v1/search", params={"q": "", "repair_level": written}).json()
+        assert [h["document_id"] for h in body["hits"]] == [client.ids["repair.pdf"]], written
+    assert client.get("/api/v1/search", params={"q": "", "repair_level": "minor"}).json()["total"] == 0
+    for level in ("secret", "Tối mật", "toi mat"):  # none of the dossier's papers is stamped
+        assert client.get("/api/v1/search", params={"q": "", "classification": level}).json()["total"] == 0
+    refused = client.get("/api/v1/search", params={"q": "", "doc_type": "nonsense"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == ("unknown document type 'nonsense' (known: logbook, handover, inspection,"
+                                        " maintenance, repair, transfer, grade_change, storage, inventory,"
+                                        " decommission, other)")
+    assert client.get("/api/v1/search", params={"q": "", "classification": "very secret"}).status_code == 422
+
+
 def test_search_rejects_bad_parameters_as_json(client):
     response = client.get("/api/v1/search", params={"q": "x", "date_from": "not-a-date"})
     assert response.status_code == 422 and "detail" in response.json()

@@ -26,7 +26,7 @@ from archive.api import routes_ingest
 from archive.bootstrap import build_services
 from archive.config import Settings
 from archive.manifest import ManifestError, parse_manifest, parse_value
-from archive.review import FIRST_MANUFACTURE_YEAR
+from archive.field_values import FIRST_MANUFACTURE_YEAR
 from ingest.dates import parse_date
 from ingest.types import Extraction, FieldValue, PageText
 from ingest.values import parse_year

@@ -6,6 +6,7 @@ import json
 import getpass
 import subprocess
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,18 @@ import pytest
 from tests.conftest import CORPUS, DOSSIER_KB_15_84, run_archive, text_pdf
 
 
+FILES_FAILED = 6  # `archive ingest` ran to the end, but some files failed
+
+
 def run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return run_archive({"ARCHIVE_DATA_DIR": str(data_dir)}, *args, check=check)
+
+
+def ingest_with_failures(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """An ingest whose inputs include files that cannot be ingested: it says so in its exit status."""
+    result = run(data_dir, "ingest", *args, check=False)
+    assert result.returncode == FILES_FAILED, result.stderr
+    return result
 
 
 @pytest.fixture
@@ -30,7 +41,7 @@ def scans(tmp_path: Path) -> Path:
 
 def test_ingest_json_lines_then_duplicates(tmp_path, scans):
     data = tmp_path / "data"
-    first = run(data, "ingest", str(scans), "--json")
+    first = ingest_with_failures(data, str(scans), "--json")
     lines = [json.loads(line) for line in first.stdout.splitlines()]
     assert sorted(r["status"] for r in lines) == ["failed", "ingested", "ingested", "ingested", "ingested"]
     failed = next(r for r in lines if r["status"] == "failed")
@@ -40,7 +51,7 @@ def test_ingest_json_lines_then_duplicates(tmp_path, scans):
     assert all(len(r["sha256"]) == 64 and r["document_id"] for r in ingested)
     assert "ingested 4, duplicate 0, failed 1" in first.stderr
 
-    again = run(data, "ingest", str(scans), "--json")
+    again = ingest_with_failures(data, str(scans), "--json")
     statuses = sorted(json.loads(line)["status"] for line in again.stdout.splitlines())
     assert statuses == ["duplicate", "duplicate", "duplicate", "duplicate", "failed"]
 
@@ -79,7 +90,7 @@ def test_zip_input_and_search_show_export_verify_reindex(tmp_path, scans):
 
 def test_verify_reports_a_corrupted_original(tmp_path, scans):
     data = tmp_path / "data"
-    run(data, "ingest", str(scans))
+    ingest_with_failures(data, str(scans))
     original = next((data / "objects" / "originals").rglob("*"))
     while original.is_dir():
         original = next(original.iterdir())
@@ -91,7 +102,7 @@ def test_verify_reports_a_corrupted_original(tmp_path, scans):
 
 def test_verify_names_a_record_edited_by_hand(tmp_path, scans):
     data = tmp_path / "data"
-    run(data, "ingest", str(scans))
+    ingest_with_failures(data, str(scans))
     record = next(path for path in (data / "objects" / "records").rglob("*.json"))
     content = json.loads(record.read_text())
     content["document"]["unit"] = "Lữ đoàn 999"
@@ -109,19 +120,53 @@ def test_verify_names_a_record_edited_by_hand(tmp_path, scans):
 
 
 def test_unknown_serial_exits_non_zero_with_a_message(tmp_path):
+    (tmp_path / "empty").mkdir()
+    run(tmp_path / "data", "ingest", str(tmp_path / "empty"))  # a new, empty archive
     result = run(tmp_path / "data", "show", "NO-SUCH-1", check=False)
     assert result.returncode == 4 and "no equipment" in result.stderr
 
 
+def test_a_mistyped_data_directory_is_an_error_not_an_empty_archive(tmp_path):
+    data = tmp_path / "data"
+    (tmp_path / "empty").mkdir()
+    run(data, "ingest", str(tmp_path / "empty"))
+    mistyped = tmp_path / "dta"
+    for command in (["search", "x"], ["show", "KB-15-84"], ["review"], ["verify"], ["audit", "show"]):
+        result = run(mistyped, *command, check=False)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip() == (f"error: no archive at {mistyped} (ARCHIVE_DATA_DIR): check the path;"
+                                         " `archive ingest` starts a new archive there")
+    assert not mistyped.exists()
+    assert run(data, "search", "x", "--json").returncode == 0
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path):
+    result = run_archive({"ARCHIVE_DATA_DIR": str(tmp_path), "ARCHIVE_STORAGE": "s3x"}, "search", "x", check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: ARCHIVE_STORAGE='s3x': Input should be 'local' or 's3'"
+
+
 def test_bad_date_is_a_usage_error(tmp_path):
     result = run(tmp_path / "data", "search", "x", "--date-from", "yesterday", check=False)
-    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: --date-from: 'yesterday' is not a date (use 2020-01-05 or 05/01/2020,"
+                                     " day first)")
+
+
+def test_help_and_version():
+    listed = run_archive({}, "--help").stdout
+    assert "Exit statuses: 0 done" in listed and "6 ingest finished, but some files failed" in listed
+    searching = run_archive({}, "search", "--help").stdout
+    assert "--repair-level" in searching and "--classification" in searching
+    flags = [line.split() for line in searching.splitlines() if line.split()[:1] in (["--json"], ["--help"])]
+    assert [line[0] for line in flags] == ["--json", "--help"] and "<bool>" not in searching
+    assert run_archive({}, "--version").stdout.strip() == f"archive {version('equipment-archive')}"
 
 
 def test_every_corpus_file_ends_ingested_or_failed_with_a_reason(tmp_path):
     if not CORPUS.exists():
         pytest.fail(f"the shared corpus is missing at {CORPUS}")
-    result = run(tmp_path / "data", "ingest", str(CORPUS), "--json", "--workers", "2")
+    result = ingest_with_failures(tmp_path / "data", str(CORPUS), "--json", "--workers", "2")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     files = [p for p in CORPUS.iterdir() if p.is_file()]
     assert len(lines) == len(files)
@@ -180,15 +225,31 @@ def test_review_correct_and_duplicates_from_the_command_line(tmp_path):
     to_review = unsure_serials()
     assert [Path(item["filename"]).name for item in to_review] == ["inspection-scan.png"]
 
-    corrected = json.loads(run(data, "correct", to_review[0]["document_id"], "serial_number=KB-15-84",
+    # The id as `archive review` prints it (twelve characters) is enough to correct the document.
+    printed = to_review[0]["document_id"][:12]
+    assert printed in run(data, "review").stdout
+    corrected = json.loads(run(data, "correct", printed, "serial_number=KB-15-84",
                                "--by", "Đại úy Lê Văn Bình", "--json").stdout)
+    assert corrected["document_id"] == to_review[0]["document_id"]
     # The acting person (the local operator, without a token) signs; who checked the paper is noted.
     assert corrected["version"] == 2 and corrected["corrections"][0]["by"] == f"local:{getpass.getuser()}"
     assert corrected["corrections"][0]["note"] == "checked by Đại úy Lê Văn Bình"
     assert unsure_serials() == []
     assert json.loads(run(data, "show", "KB-15-84", "--json").stdout)["document_count"] == 3
-    refused = run(data, "correct", to_review[0]["document_id"], "doc_type=nonsense", "--by", "An", check=False)
-    assert refused.returncode == 2 and "invalid correction" in refused.stderr
+    refused = run(data, "correct", printed, "doc_type=nonsense", "--by", "An", check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == ("error: invalid correction: unknown document type 'nonsense' (known: logbook,"
+                                      " handover, inspection, maintenance, repair, transfer, grade_change, storage,"
+                                      " inventory, decommission, other)")
+    # A date as the manifest takes it (day first), and a grade as it is written on paper.
+    dated = json.loads(run(data, "correct", printed, "document_date=05/01/2020", "quality_grade=cấp 2", "--json").stdout)
+    assert dated["document_date"] == "2020-01-05" and dated["quality_grade"] == 2 and dated["version"] == 3
+    too_short = run(data, "correct", printed[:4], "quality_grade=3", check=False)
+    assert too_short.returncode == 2 and "at least 6 characters" in too_short.stderr
+    # The audit trail names the whole id, and is found by the printed one.
+    entries = [json.loads(line) for line in run(data, "audit", "show", "--document", printed, "--json").stdout.splitlines()]
+    assert {entry["document_id"] for entry in entries} == {to_review[0]["document_id"]}
+    assert [entry["outcome"] for entry in entries if entry["action"] == "correct"] == ["ok", "failed", "ok"]
 
     # Whichever of the two papers came second is flagged as a likely rescan of the first.
     listed = json.loads(run(data, "duplicates", "--json").stdout)

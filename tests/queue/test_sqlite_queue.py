@@ -80,6 +80,8 @@ def test_the_manifest_travels_with_queued_files(tmp_path, start_worker):
 
 
 def test_an_unknown_job_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    run_archive({"ARCHIVE_DATA_DIR": str(tmp_path / "data")}, "ingest", str(tmp_path / "empty"))  # a new archive
     done = run_archive({"ARCHIVE_DATA_DIR": str(tmp_path / "data")}, "job", "no-such-job", check=False)
     assert done.returncode == 4 and "no job no-such-job" in done.stderr
 

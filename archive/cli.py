@@ -633,7 +633,8 @@ def demo(
             raise
     _with_archive(_add_demo_users)
     if not no_serve:
-        err.print(f"serving on http://{host}:{port}  (try /docs; sign in with POST /api/v1/auth/login)")
+        err.print(f"serving on http://{host}:{port}  (open it in a browser and sign in as one of the demo users;"
+                  " the API's documentation is at /docs)")
         serve(host=host, port=port)
 
 

@@ -50,9 +50,20 @@ def create_app(settings: Settings | None = None, service: ArchiveService | None 
         from archive.api import routes_oidc
 
         app.include_router(routes_oidc.router)
+    _install_pages(app)
     _install_error_handlers(app)
     install_security(app, settings)
     return app
+
+
+def _install_pages(app: FastAPI) -> None:
+    """The web pages and their assets (vendored into the package: nothing is fetched from elsewhere)."""
+    from fastapi.staticfiles import StaticFiles
+
+    from archive.web.pages import STATIC_DIR, router
+
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
 def _refuse_to_serve_nobody(settings: Settings, archive: Archive) -> None:

@@ -50,6 +50,9 @@ GLOBAL_ENDPOINTS = [
     ("DELETE", "/api/v1/tokens/000000000000", None, {Action.MANAGE_USERS}),
     ("POST", "/api/v1/classification-requests/0123abcd/approve", None, {Action.CLASSIFY}),
 ]
+# The web pages: (path, the action that allows it). They act as the person of the session cookie (or token);
+# a page nobody signed in for sends the browser to /login instead of answering 401.
+PAGES = [("/?q=kiem+tra", Action.SEARCH)]
 FINDS_NOTHING = {"/api/v1/users/ghost/disable", "/api/v1/tokens/000000000000",
                  "/api/v1/classification-requests/0123abcd/approve"}
 
@@ -128,6 +131,21 @@ def test_every_endpoint_wants_credentials(client, secured, method, path, body, a
     assert response.headers["www-authenticate"] == "Bearer"
     bad = _call(client, method, path.format(id=document_id, role="x"), body, {"Authorization": "Bearer arch_nope_nope"})
     assert bad.status_code == 401
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path,action", PAGES)
+def test_pages_by_role(client, secured, role, path, action):
+    response = client.get(path, headers=secured.headers(role), follow_redirects=False)
+    assert response.status_code == (200 if action in PERMISSIONS[role] else 403), (role, path)
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path,action", PAGES)
+def test_every_page_wants_a_signed_in_person(client, path, action):
+    for headers in ({}, {"Authorization": "Bearer arch_nope_nope"}, {"Cookie": "archive_session=ended"}):
+        response = client.get(path, headers=headers, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login?next="), headers
 
 
 def test_upload_and_job_without_credentials(client):

@@ -1,0 +1,174 @@
+"""The web pages: server-rendered, in Vietnamese by default. Each route is a thin adapter like the API's: it
+names the signed-in person (the session cookie), calls one use case (which checks the policy and writes the
+audit entry) and renders the answer. A page never reaches past the use cases into storage or the index."""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from archive.api.auth import SESSION_COOKIE, clear_session_cookie, client_address, current_actor, set_session_cookie
+from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotFound, Unauthenticated
+from archive.field_values import parse_day
+from archive.identity import OPERATOR_ROLE, Principal
+from archive.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, long_date, number, translations
+from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, classification_rank
+from search.types import SearchQuery
+
+router = APIRouter(include_in_schema=False)
+STATIC_DIR = Path(__file__).parent / "static"
+
+# English labels; the Vietnamese ones are in the catalog (the titles printed on the papers, DOMAIN.md).
+DOC_TYPE_LABELS = {
+    "logbook": "Equipment logbook", "handover": "Handover record", "inspection": "Technical inspection",
+    "maintenance": "Maintenance record", "repair": "Repair record", "transfer": "Transfer decision",
+    "grade_change": "Quality grade change", "storage": "Long-term storage record", "inventory": "Inventory count",
+    "decommission": "Decommissioning decision", "other": "Other document",
+}
+CLASSIFICATION_LABELS = {"unclassified": "Unclassified", "confidential": "Confidential", "secret": "Secret",
+                         "top_secret": "Top secret"}
+ROLE_LABELS = {"clerk": "Clerk", "technician": "Technician", "inspector": "Inspector",
+               "records_officer": "Records officer", "auditor": "Auditor", OPERATOR_ROLE: "Operator"}
+SEARCH_FILTERS = ("doc_type", "unit", "designation", "serial", "classification", "date_from", "date_to")
+PAGE_SIZE = 20
+
+
+@lru_cache(maxsize=None)
+def _environment(language: str) -> jinja2.Environment:
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("archive.web", "templates"), autoescape=True,
+                                     extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    catalog = translations(language)
+    environment.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    environment.globals.update(
+        long_date=lambda day: long_date(day, language), number=lambda value: number(value, language),
+        doc_type_label=lambda value: catalog.gettext(DOC_TYPE_LABELS.get(value, value or "")),
+        classification_label=lambda value: catalog.gettext(CLASSIFICATION_LABELS.get(value, value)),
+        role_label=lambda value: catalog.gettext(ROLE_LABELS.get(value, value)),
+        marked=_marked, languages=LANGUAGES,
+    )
+    return environment
+
+
+def _render(request: Request, template: str, status: int = 200, actor: Principal | None = None, **context: Any) -> HTMLResponse:
+    language = language_of(request.cookies.get(LANGUAGE_COOKIE))
+    body = _environment(language).get_template(template).render(
+        language=language, actor=actor, here=_here(request), **context)
+    return HTMLResponse(body, status_code=status)
+
+
+def _marked(highlight: str) -> Markup:
+    """A search snippet with only its <mark> tags kept as HTML: everything else is text, whatever the index sent."""
+    text = escape(html.unescape(highlight.replace("<mark>", "\x00").replace("</mark>", "\x01")))
+    return Markup(str(text).replace("\x00", "<mark>").replace("\x01", "</mark>"))
+
+
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _local(target: str | None) -> str:
+    """Where to go after signing in: only a path on this server (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _signed_in(request: Request) -> Principal | None:
+    try:
+        return current_actor(request)
+    except Unauthenticated:
+        return None
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse("/login?" + urlencode({"next": _here(request)}), status_code=303)
+
+
+def _refusal(request: Request, exc: ArchiveError, actor: Principal | None) -> HTMLResponse:
+    """The page's answer to a domain error: what happened and what to do next, never a trace."""
+    status = 403 if isinstance(exc, Forbidden) else 404 if isinstance(exc, NotFound) else 503
+    return _render(request, "problem.html", status, actor=actor, refused=status, detail=str(exc))
+
+
+# ---- signing in and out ---------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    if _signed_in(request) is not None:
+        return RedirectResponse(_local(next), status_code=303)
+    return _render(request, "login.html", next=_local(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, username: Annotated[str, Form(max_length=128)], password: Annotated[str, Form(max_length=1024)],
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    archive = request.app.state.archive
+    try:
+        session = archive.sign_in(username, password, client_address(request))
+    except Unauthenticated:
+        return _render(request, "login.html", 401, next=_local(next), username=username, failed=True)
+    response = RedirectResponse(_local(next), status_code=303)
+    set_session_cookie(response, session, request.app.state.settings)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    actor = _signed_in(request)
+    if actor is not None:
+        request.app.state.archive.sign_out(actor, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
+@router.get("/language")
+def choose_language(to: str, next: str = "/") -> Response:
+    response = RedirectResponse(_local(next), status_code=303)
+    if to in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, to, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/")
+    return response
+
+
+# ---- search ----------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request, q: str = "", cursor: str | None = None) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    chosen = {name: value.strip() for name in SEARCH_FILTERS if (value := request.query_params.get(name, "")).strip()}
+    levels = [level for level in CLASSIFICATIONS if classification_rank(level) <= classification_rank(actor.clearance)]
+    context = dict(actor=actor, q=q, chosen=chosen, doc_types=DOC_TYPES, levels=levels, found=None,
+                   link=lambda **changes: _search_link(q, chosen, changes))
+    try:
+        query = SearchQuery(
+            text=q, doc_type=chosen.get("doc_type"), unit=chosen.get("unit"), designation=chosen.get("designation"),
+            serial=chosen.get("serial"), classification=chosen.get("classification"),
+            date_from=_day(chosen.get("date_from")), date_to=_day(chosen.get("date_to")), limit=PAGE_SIZE, cursor=cursor)
+        context["found"] = request.app.state.archive.search(actor, query)
+    except InvalidRequest as exc:  # a filter value or a date that is none: said beside the form
+        return _render(request, "search.html", 422, error=str(exc), **context)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return _render(request, "search.html", **context)
+
+
+def _day(written: str | None):
+    return parse_day(written, "date") if written else None
+
+
+def _search_link(q: str, chosen: dict[str, str], changes: dict[str, str | None]) -> str:
+    """This search with some filters set or removed (None), from its first page."""
+    params = {"q": q, **chosen, **changes}
+    return "/?" + urlencode({name: value for name, value in params.items() if value})

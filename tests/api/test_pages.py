@@ -1,0 +1,179 @@
+"""The web pages, through HTTP as a browser sends it (form posts, the session cookie), on the secured archive:
+signing in and out, the search page in Vietnamese and in English, filters and facets, and nothing of a document
+above the person's clearance or outside their units anywhere on a page. Real Tantivy index and local store."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jinja2
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+
+from archive.api import create_app
+from archive.bootstrap import build_archive
+from archive.config import Settings
+from archive.identity import local_operator
+from archive.web import pages
+from common.vocabulary import CLASSIFICATIONS
+from tests.secured import IN_UNIT, LEVELS, OUT_UNIT, build_secured, document_lines, visible_to_user
+
+WEB = Path(pages.__file__).parent
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    secured = build_secured(Settings(data_dir=tmp_path_factory.mktemp("pages") / "data"))
+    archive = build_archive(secured.settings, with_queue=False)
+    try:  # a technician cleared for `confidential` only, in the same unit
+        archive.add_user(local_operator(), "tech-mat", "technician", "confidential", [IN_UNIT], password="tech-mat-password")
+    finally:
+        archive.close()
+    return secured
+
+
+@pytest.fixture
+def browser(secured):
+    with TestClient(create_app(secured.settings), base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+def sign_in(browser, name: str, password: str | None = None, next_page: str = "/"):
+    return browser.post("/login", data={"username": name, "password": password or f"{name}-password", "next": next_page},
+                        follow_redirects=False)
+
+
+def _code(level, unit) -> str:
+    return document_lines(level, unit)[-2].split()[3]  # "matrixwordNN": a word only that document holds
+
+
+def test_a_page_asks_who_you_are_first_and_comes_back_after_signing_in(browser):
+    asked = browser.get("/?q=kiem+tra", follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"] == "/login?next=%2F%3Fq%3Dkiem%2Btra"
+    form = browser.get(asked.headers["location"])
+    assert form.status_code == 200 and '<html lang="vi">' in form.text
+    assert "Đăng nhập" in form.text and 'value="/?q=kiem+tra"' in form.text
+
+    wrong = sign_in(browser, "technician", "not-the-password", "/?q=kiem+tra")
+    assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
+    assert "archive_session" not in wrong.cookies
+
+    signed = sign_in(browser, "technician", next_page="/?q=kiem+tra")
+    assert signed.status_code == 303 and signed.headers["location"] == "/?q=kiem+tra"
+    page = browser.get("/?q=kiem+tra")
+    assert page.status_code == 200 and "technician · Nhân viên kỹ thuật" in page.text
+    # Through the use cases: signing in and the search are in the audit trail as this person's.
+    done = [(entry.action, entry.outcome, entry.target) for entry in browser.app.state.archive.audit.entries(user="technician")]
+    assert ("login", "denied", None) in done and ("login", "ok", None) in done and ("search", "ok", "kiem tra") in done
+
+    out = browser.post("/logout", follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert browser.get("/", follow_redirects=False).status_code == 303  # the session has ended on the server
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_signing_in_never_sends_the_browser_elsewhere(browser, target):
+    assert sign_in(browser, "technician", next_page=target).headers["location"] == "/"
+
+
+def test_words_without_accents_find_the_accented_papers_with_their_words_marked(browser, secured):
+    sign_in(browser, "technician")
+    page = browser.get("/", params={"q": "bao mat"})
+    visible = secured.visible_ids()
+    assert f"{len(visible)} tài liệu" in page.text
+    assert page.text.count('<li class="hit">') == len(visible)
+    assert "<mark>bảo</mark> <mark>mật</mark>" in page.text
+    assert "Biên bản kiểm tra kỹ thuật" in page.text and "ngày 05 tháng 01 năm 2020" in page.text
+
+
+def test_a_facet_narrows_the_search_and_a_second_click_removes_it(browser):
+    sign_in(browser, "chief")  # cleared for every level, in every unit
+    page = browser.get("/", params={"q": "bao mat"})
+    facets = {name: href.replace("&amp;", "&")
+              for href, name in re.findall(r'<a href="(/\?[^"]*unit=[^"]*)">([^<]+)</a>', page.text)}
+    assert set(facets) == {IN_UNIT, OUT_UNIT}
+    narrowed = browser.get(facets[OUT_UNIT])
+    hits = narrowed.text.split('<ol class="hit-list">')[1]
+    assert f"{len(LEVELS)} tài liệu" in narrowed.text  # one paper of each level out of the unit
+    assert hits.count('<li class="hit">') == len(LEVELS) and IN_UNIT not in hits
+    removal = re.search(r'<a href="([^"]*)" aria-current="true">' + re.escape(OUT_UNIT), narrowed.text)
+    assert removal and parse_qs(urlsplit(removal.group(1).replace("&amp;", "&")).query) == {"q": ["bao mat"]}
+
+
+def test_nothing_above_the_clearance_shows_anywhere_on_the_page(browser):
+    sign_in(browser, "tech-mat", "tech-mat-password")
+    page = browser.get("/", params={"q": "bao mat"})
+    for level in LEVELS:
+        for unit in (IN_UNIT, OUT_UNIT):
+            answer = browser.get("/", params={"q": _code(level, unit)}).text
+            shown = _code(level, unit) in answer.split('<div class="results">')[1]  # the box echoes what was typed
+            assert shown == visible_to_user(level, unit, "confidential"), (level, unit)
+    assert "2 tài liệu" in page.text  # unclassified and confidential, in the unit
+    levels = re.findall(r'<option value="(\w+)"', page.text.split('id="classification"')[1].split("</select>")[0])
+    assert levels == ["unclassified", "confidential"]
+    assert OUT_UNIT not in page.text and "Tối mật" not in page.text
+    refused = browser.get("/", params={"q": "", "classification": "secret"})
+    assert "0 tài liệu" in refused.text
+
+
+def test_a_role_that_may_not_search_is_told_so_in_its_language(browser):
+    sign_in(browser, "auditor")
+    page = browser.get("/")
+    assert page.status_code == 403 and "Vai trò của đồng chí không được làm việc này" in page.text
+
+
+def test_english_on_request_and_back(browser):
+    sign_in(browser, "technician")
+    chosen = browser.get("/language", params={"to": "en", "next": "/?q=bao+mat"}, follow_redirects=False)
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/?q=bao+mat"
+    page = browser.get("/?q=bao+mat")
+    assert '<html lang="en">' in page.text and "Sign out" in page.text and "5 January 2020" in page.text
+    assert "Technical inspection" in page.text
+    browser.get("/language", params={"to": "vi"})
+    assert "Đăng xuất" in browser.get("/").text
+
+
+def test_what_is_typed_stays_text(browser):
+    sign_in(browser, "technician")
+    page = browser.get("/", params={"q": '<script>alert("x")</script>', "unit": '"><img src=x>'})
+    assert "<script>alert" not in page.text and "<img src=x>" not in page.text
+    assert "&lt;script&gt;" in page.text
+
+
+def test_a_bad_date_is_said_beside_the_form(browser):
+    sign_in(browser, "technician")
+    page = browser.get("/", params={"q": "", "date_from": "31/02/2020"})
+    assert page.status_code == 422
+    assert "Không tìm được với điều kiện này:" in page.text and "is not a date" in page.text
+
+
+def test_every_page_and_asset_comes_from_the_archive_itself(browser):
+    pages_seen = [browser.get("/login").text]
+    sign_in(browser, "chief")
+    pages_seen += [browser.get("/", params={"q": "bao mat"}).text, browser.get("/?q=x&date_from=x").text]
+    for text in pages_seen:
+        for attribute, target in re.findall(r'\b(src|href|action)="([^"]*)"', text):
+            assert target.startswith(("/", "#")) and not target.startswith("//"), (attribute, target)
+    css = browser.get("/static/app.css")
+    assert css.status_code == 200 and "url(" not in css.text and "@import" not in css.text
+    script = browser.get("/static/htmx.min.js")
+    vendored = (WEB / "static" / "VENDORED.txt").read_text()
+    assert script.status_code == 200 and hashlib.sha256(script.content).hexdigest() in vendored
+    assert "default-src 'self'" in browser.get("/login").headers["content-security-policy"]
+
+
+def test_every_message_of_the_pages_has_its_vietnamese_translation():
+    with open(WEB / "locales" / "vi" / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po, locale="vi")
+    used = {message for _, _, message, *_ in extract_from_dir(
+        str(WEB), method_map=[("templates/**.html", "jinja2")], options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}})}
+    used |= set(pages.DOC_TYPE_LABELS.values()) | set(pages.CLASSIFICATION_LABELS.values()) | set(pages.ROLE_LABELS.values())
+    untranslated = sorted(m for m in used if not (catalog.get(m) and catalog.get(m).string))
+    assert len(used) > 40 and untranslated == []
+    assert set(pages.CLASSIFICATION_LABELS) == set(CLASSIFICATIONS)
+    jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), extensions=["jinja2.ext.i18n"]).get_template("base.html")

@@ -5,10 +5,11 @@ audit entry) and renders the answer. A page never reaches past the use cases int
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Form, Request
@@ -16,10 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from archive.api.auth import SESSION_COOKIE, clear_session_cookie, client_address, current_actor, set_session_cookie
-from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotFound, Unauthenticated
+from archive.errors import ArchiveError, Forbidden, InvalidRequest, NotFound, SerialNotFound, Unauthenticated
 from archive.field_values import parse_day
 from archive.identity import OPERATOR_ROLE, Principal
+from archive.policy import Action, allowed
 from archive.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, long_date, number, translations
+from common.text import fold, fold_map
 from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, classification_rank
 from search.types import SearchQuery
 
@@ -37,8 +40,22 @@ CLASSIFICATION_LABELS = {"unclassified": "Unclassified", "confidential": "Confid
                          "top_secret": "Top secret"}
 ROLE_LABELS = {"clerk": "Clerk", "technician": "Technician", "inspector": "Inspector",
                "records_officer": "Records officer", "auditor": "Auditor", OPERATOR_ROLE: "Operator"}
+# The fields of a document, in the order a reader looks for them; labels in FIELD_LABELS.
+FIELD_ORDER = ("doc_type", "document_number", "document_date", "classification", "serial_number", "designation", "name",
+               "unit", "manufacturer", "country_of_origin", "year_of_manufacture", "quality_grade", "repair_level",
+               "from_unit", "to_unit")
+FIELD_LABELS = {
+    "doc_type": "Document type", "document_number": "Number", "document_date": "Date", "classification": "Classification",
+    "serial_number": "Serial", "designation": "Designation", "name": "Name", "unit": "Unit", "manufacturer": "Maker",
+    "country_of_origin": "Country", "year_of_manufacture": "Year made", "quality_grade": "Quality grade",
+    "repair_level": "Repair level", "from_unit": "From unit", "to_unit": "To unit",
+}
+SOURCE_LABELS = {"extracted": "read from the document", "confirmed": "read and confirmed", "manifest": "from the manifest",
+                 "corrected": "corrected by a person", "": ""}
+REPAIR_LABELS = {"minor": "minor repair", "medium": "medium repair", "major": "major repair"}
 SEARCH_FILTERS = ("doc_type", "unit", "designation", "serial", "classification", "date_from", "date_to")
 PAGE_SIZE = 20
+_LABELS = {"field": FIELD_LABELS, "source": SOURCE_LABELS, "repair": REPAIR_LABELS}
 
 
 @lru_cache(maxsize=None)
@@ -52,7 +69,8 @@ def _environment(language: str) -> jinja2.Environment:
         doc_type_label=lambda value: catalog.gettext(DOC_TYPE_LABELS.get(value, value or "")),
         classification_label=lambda value: catalog.gettext(CLASSIFICATION_LABELS.get(value, value)),
         role_label=lambda value: catalog.gettext(ROLE_LABELS.get(value, value)),
-        marked=_marked, languages=LANGUAGES,
+        label=lambda table, value: catalog.gettext(_LABELS[table].get(value, value)) if value is not None else "",
+        marked=_marked, languages=LANGUAGES, path_part=lambda value: quote(str(value), safe=""),
     )
     return environment
 
@@ -172,3 +190,78 @@ def _search_link(q: str, chosen: dict[str, str], changes: dict[str, str | None])
     """This search with some filters set or removed (None), from its first page."""
     params = {"q": q, **chosen, **changes}
     return "/?" + urlencode({name: value for name, value in params.items() if value})
+
+
+# ---- an item and its dossier ---------------------------------------------------------------------
+
+
+@router.get("/equipment/{serial}", response_class=HTMLResponse)
+def equipment_page(request: Request, serial: str) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        item = request.app.state.archive.equipment(actor, serial)
+    except SerialNotFound as exc:
+        return _render(request, "problem.html", 404, actor=actor, refused=404, detail=exc.message,
+                       candidates=exc.candidates)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    levels = [summary.classification for summary in item.documents]
+    return _render(request, "equipment.html", actor=actor, item=item, banner=_highest(levels),
+                   may_export=allowed(actor, Action.EXPORT))
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+def document_page(request: Request, document_id: str, page: int = 1, q: str = "") -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    archive = request.app.state.archive
+    try:
+        document = archive.document(actor, document_id)
+        text = archive.document_text(actor, document.document_id)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    page = min(max(page, 1), max(document.page_count, 1))
+    page_text = next((p.text for p in text.pages if p.number == page), "")
+    return _render(request, "document.html", actor=actor, document=document, page=page, q=q,
+                   page_text=marked_words(page_text, q), banner=_highest([document.classification]),
+                   may_download=allowed(actor, Action.DOWNLOAD), fields=_field_rows(document))
+
+
+def _highest(levels: list[str | None]) -> str | None:
+    """The level a page showing these documents carries: the highest; a document whose stamp was not read
+    counts as top secret until a records officer decides (as the policy treats it)."""
+    if not levels:
+        return None
+    return max((level or "top_secret" for level in levels), key=classification_rank)
+
+
+def _field_rows(document) -> list[tuple[str, Any, float | None, str, int | None]]:
+    rows = []
+    for name in FIELD_ORDER:
+        record = document.fields.get(name)
+        value = getattr(document, name, None)
+        if record is None and value is None:
+            continue
+        rows.append((name, value, record.confidence if record else None, record.source if record else "", record.page if record else None))
+    return rows
+
+
+def marked_words(text: str, query: str) -> Markup:
+    """The page's text with the query's words marked, matched with or without diacritics (as the search does)."""
+    words = {fold(word) for word in query.split() if len(word) >= 2}
+    if not words:
+        return Markup(escape(text))
+    folded, offsets = fold_map(text)
+    spans = []
+    for match in re.finditer(r"\w+", folded):
+        if match.group() in words:
+            spans.append((offsets[match.start()], offsets[match.end()]))
+    out, last = [], 0
+    for start, end in spans:
+        out += [str(escape(text[last:start])), "<mark>", str(escape(text[start:end])), "</mark>"]
+        last = end
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))

@@ -21,7 +21,7 @@ from archive.config import Settings
 from archive.identity import local_operator
 from archive.web import pages
 from common.vocabulary import CLASSIFICATIONS
-from tests.secured import IN_UNIT, LEVELS, OUT_UNIT, build_secured, document_lines, visible_to_user
+from tests.secured import IN_UNIT, ITEM_IN, LEVELS, OUT_UNIT, build_secured, document_lines, visible_to_user
 
 WEB = Path(pages.__file__).parent
 
@@ -172,8 +172,67 @@ def test_every_message_of_the_pages_has_its_vietnamese_translation():
         catalog = read_po(po, locale="vi")
     used = {message for _, _, message, *_ in extract_from_dir(
         str(WEB), method_map=[("templates/**.html", "jinja2")], options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}})}
-    used |= set(pages.DOC_TYPE_LABELS.values()) | set(pages.CLASSIFICATION_LABELS.values()) | set(pages.ROLE_LABELS.values())
+    for labels in (pages.DOC_TYPE_LABELS, pages.CLASSIFICATION_LABELS, pages.ROLE_LABELS, pages.FIELD_LABELS,
+                   pages.SOURCE_LABELS, pages.REPAIR_LABELS):
+        used |= {label for label in labels.values() if label}
     untranslated = sorted(m for m in used if not (catalog.get(m) and catalog.get(m).string))
     assert len(used) > 40 and untranslated == []
     assert set(pages.CLASSIFICATION_LABELS) == set(CLASSIFICATIONS)
     jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), extensions=["jinja2.ext.i18n"]).get_template("base.html")
+
+
+def test_an_items_page_shows_its_history_as_far_as_the_person_may_see(browser, secured):
+    sign_in(browser, "chief")
+    every = browser.get(f"/equipment/{ITEM_IN}")
+    assert every.status_code == 200 and f"Số hiệu {ITEM_IN}" in every.text
+    in_unit = {doc for (level, unit), doc in secured.documents.items() if unit == IN_UNIT}
+    assert set(re.findall(r'href="/documents/([0-9a-f]{64})"', every.text)) == in_unit
+    # A paper whose stamp was not read counts as top secret, so the page carries that banner, top and bottom.
+    assert every.text.count('class="banner banner-top_secret"') == 2 and "TUYỆT MẬT" in every.text
+    assert "ngày 05 tháng 01 năm 2020" in every.text and "Lữ đoàn 201" in every.text
+
+    browser.post("/logout")
+    sign_in(browser, "tech-mat", "tech-mat-password")
+    limited = browser.get(f"/equipment/{ITEM_IN}")
+    shown = set(re.findall(r'href="/documents/([0-9a-f]{64})"', limited.text))
+    assert shown == {doc for doc in in_unit if doc in secured.visible_ids("confidential")} and len(shown) == 2
+    assert 'class="banner banner-confidential"' in limited.text and "TUYỆT MẬT" not in limited.text
+    assert "/export" not in limited.text  # a technician may not export a dossier
+
+
+def test_an_unknown_serial_names_the_close_ones(browser):
+    sign_in(browser, "chief")
+    page = browser.get("/equipment/KB-77-0I")
+    assert page.status_code == 404 and f'<a href="/equipment/{ITEM_IN}">{ITEM_IN}</a>' in page.text
+
+
+def test_a_document_page_shows_the_page_its_text_and_fields_under_its_banner(browser, secured):
+    sign_in(browser, "technician")
+    document_id = secured.documents[("secret", IN_UNIT)]
+    page = browser.get(f"/documents/{document_id}", params={"q": "bao mat"})
+    assert page.status_code == 200
+    assert page.text.count('class="banner banner-secret"') == 2 and "TỐI MẬT" in page.text
+    assert "<mark>bảo</mark> <mark>mật</mark>" in page.text  # the hits of the search, in the page's text
+    assert re.search(r"<th scope=\"row\">Số hiệu</th>\s*<td>" + ITEM_IN, page.text)
+    assert "đọc từ tài liệu, trang 1" in page.text
+    image = re.search(rf'src="(/api/v1/documents/{document_id}/pages/1.png)"', page.text).group(1)
+    png = browser.get(image)  # the page image, fetched as the browser does: with the session cookie
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f'href="/api/v1/documents/{document_id}/file"' in page.text
+
+
+def test_a_hidden_document_page_is_not_found_like_an_unknown_one(browser, secured):
+    sign_in(browser, "tech-mat", "tech-mat-password")
+    hidden = browser.get(f"/documents/{secured.documents[('secret', IN_UNIT)]}")
+    unknown = browser.get(f"/documents/{'0' * 64}")
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.text.replace(secured.documents[("secret", IN_UNIT)], "X") == unknown.text.replace("0" * 64, "X")
+
+
+def test_a_correction_shows_on_the_document_page(browser, secured):
+    document_id = secured.documents[("confidential", IN_UNIT)]
+    sign_in(browser, "clerk")
+    browser.app.state.archive.correct(browser.app.state.archive.identify_token(secured.tokens["clerk"], None),
+                                      document_id, {"document_number": "77/BB-KT"}, note="đối chiếu bản giấy")
+    page = browser.get(f"/documents/{document_id}")
+    assert "Phiên bản 2 do clerk" in page.text and "«77/BB-KT»" in page.text and "do người hiệu chỉnh" in page.text

@@ -52,7 +52,8 @@ GLOBAL_ENDPOINTS = [
 ]
 # The web pages: (path, the action that allows it). They act as the person of the session cookie (or token);
 # a page nobody signed in for sends the browser to /login instead of answering 401.
-PAGES = [("/?q=kiem+tra", Action.SEARCH)]
+PAGES = [("/?q=kiem+tra", Action.SEARCH), (f"/equipment/{ITEM_IN}", Action.READ)]
+DOCUMENT_PAGES = [("/documents/{id}", Action.READ)]
 FINDS_NOTHING = {"/api/v1/users/ghost/disable", "/api/v1/tokens/000000000000",
                  "/api/v1/classification-requests/0123abcd/approve"}
 
@@ -141,8 +142,18 @@ def test_pages_by_role(client, secured, role, path, action):
     assert response.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("path,action", PAGES)
-def test_every_page_wants_a_signed_in_person(client, path, action):
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path,action", DOCUMENT_PAGES)
+def test_document_pages_by_role_classification_and_unit(client, secured, role, path, action):
+    answers = {(level, unit): client.get(path.format(id=secured.documents[(level, unit)]), headers=secured.headers(role),
+                                         follow_redirects=False).status_code
+               for level in LEVELS for unit in (IN_UNIT, OUT_UNIT)}
+    assert answers == {(level, unit): _expected(role, action, level, unit) for level in LEVELS for unit in (IN_UNIT, OUT_UNIT)}
+
+
+@pytest.mark.parametrize("path,action", PAGES + DOCUMENT_PAGES)
+def test_every_page_wants_a_signed_in_person(client, secured, path, action):
+    path = path.format(id=secured.documents[("unclassified", IN_UNIT)])
     for headers in ({}, {"Authorization": "Bearer arch_nope_nope"}, {"Cookie": "archive_session=ended"}):
         response = client.get(path, headers=headers, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login?next="), headers

@@ -4,12 +4,13 @@
 # Tesseract's headers and a compiler too: the archive reads pages with the system's own libtesseract inside
 # the process (tesserocr, built from source by `make install`), the very engine `tesseract` runs.
 # Installs them when run as root with apt; otherwise prints the exact command and carries on.
+# Chromium (Debian's package) for the browser tests of the web pages (tests/browser, driven by Playwright).
 # Then scripts/install-compose.sh provides `docker compose` (built once, cached) for tests/deploy.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server
-          libtesseract-dev libleptonica-dev g++ pkg-config)
+          libtesseract-dev libleptonica-dev g++ pkg-config chromium)
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -21,6 +22,7 @@ command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missi
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v pkg-config >/dev/null 2>&1 && ! pkg-config --exists tesseract lept && missing+=(libtesseract-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   :
@@ -29,7 +31,7 @@ elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 else
-  echo "Tesseract with Vietnamese data and its headers, a C++ compiler and DejaVu fonts are needed. Install them with:" >&2
+  echo "Tesseract with Vietnamese data and its headers, a C++ compiler, DejaVu fonts and Chromium are needed. Install them with:" >&2
   echo "  sudo apt-get install -y ${packages[*]}" >&2
 fi
 

@@ -79,7 +79,9 @@ def _render(request: Request, template: str, status: int = 200, actor: Principal
     language = language_of(request.cookies.get(LANGUAGE_COOKIE))
     body = _environment(language).get_template(template).render(
         language=language, actor=actor, here=_here(request), **context)
-    return HTMLResponse(body, status_code=status)
+    # "no-referrer" (the API's default) makes a browser send `Origin: null` with the page's own forms, which the
+    # cross-origin check must refuse; same-origin still gives other sites nothing.
+    return HTMLResponse(body, status_code=status, headers={"Referrer-Policy": "same-origin"})
 
 
 def _marked(highlight: str) -> Markup:

@@ -58,10 +58,11 @@ def apply_correction(document: Document, changes: dict[str, Any], *, by: str, no
     beyond = [reason for name in changes if (reason := out_of_bounds(name, getattr(proposed, name)))]
     if beyond:
         raise InvalidRequest(f"invalid correction: {'; '.join(beyond)}")
+    # A value given as it already is still counts when it was only read, not vouched for: a reviewer confirmed it.
     diff = {
         name: {"from": _plain(getattr(document, name)), "to": _plain(getattr(proposed, name))}
         for name in changes
-        if getattr(proposed, name) != getattr(document, name)
+        if getattr(proposed, name) != getattr(document, name) or _confirms(document, name, getattr(proposed, name))
     }
     if not diff:
         return document
@@ -73,6 +74,11 @@ def apply_correction(document: Document, changes: dict[str, Any], *, by: str, no
     correction = Correction(version=version, by=by.strip(), at=datetime.now(timezone.utc), note=note, changes=diff)
     return proposed.model_copy(update={"fields": fields, "version": version,
                                        "corrections": [*document.corrections, correction]})
+
+
+def _confirms(document: Document, name: str, value: Any) -> bool:
+    record = document.fields.get(name)
+    return value is not None and record is not None and record.source not in TRUSTED_SOURCES
 
 
 def _plain(value: Any) -> Any:

@@ -80,3 +80,12 @@ def build_secured(settings: Settings) -> SecuredArchive:
     finally:
         archive.close()
     return secured
+
+
+def unsure_scan() -> bytes:
+    """A scanned inspection (Mật, in the unit) whose serial label is illegible: its serial waits for review."""
+    from tests.conftest import DOSSIER_KB_15_84, image_bytes, render_text_image
+
+    lines = ["MẬT", *(line if not line.startswith("Số hiệu") else "S. h.ệu ...... KB-I5-84"
+                      for line in DOSSIER_KB_15_84["inspection.pdf"])]
+    return image_bytes(render_text_image(lines), "PNG")

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from markupsafe import Markup, escape
 
 from archive.api.auth import SESSION_COOKIE, clear_session_cookie, client_address, current_actor, set_session_cookie
@@ -21,6 +22,7 @@ from archive.errors import ArchiveError, Forbidden, InvalidRequest, NotFound, Se
 from archive.field_values import parse_day
 from archive.identity import OPERATOR_ROLE, Principal
 from archive.policy import Action, allowed
+from archive.review import CORRECTABLE
 from archive.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, long_date, number, translations
 from common.text import fold, fold_map
 from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, classification_rank
@@ -55,6 +57,7 @@ SOURCE_LABELS = {"extracted": "read from the document", "confirmed": "read and c
 REPAIR_LABELS = {"minor": "minor repair", "medium": "medium repair", "major": "major repair"}
 SEARCH_FILTERS = ("doc_type", "unit", "designation", "serial", "classification", "date_from", "date_to")
 PAGE_SIZE = 20
+_HEX_ID = re.compile(r"[0-9a-f]{64}")
 _LABELS = {"field": FIELD_LABELS, "source": SOURCE_LABELS, "repair": REPAIR_LABELS}
 
 
@@ -78,7 +81,8 @@ def _environment(language: str) -> jinja2.Environment:
 def _render(request: Request, template: str, status: int = 200, actor: Principal | None = None, **context: Any) -> HTMLResponse:
     language = language_of(request.cookies.get(LANGUAGE_COOKIE))
     body = _environment(language).get_template(template).render(
-        language=language, actor=actor, here=_here(request), **context)
+        language=language, actor=actor, here=_here(request),
+        may=lambda action: actor is not None and allowed(actor, Action(action)), **context)
     # "no-referrer" (the API's default) makes a browser send `Origin: null` with the page's own forms, which the
     # cross-origin check must refuse; same-origin still gives other sites nothing.
     return HTMLResponse(body, status_code=status, headers={"Referrer-Policy": "same-origin"})
@@ -267,3 +271,62 @@ def marked_words(text: str, query: str) -> Markup:
         last = end
     out.append(str(escape(text[last:])))
     return Markup("".join(out))
+
+
+# ---- review of uncertain fields (clerks) ---------------------------------------------------------
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_list_page(request: Request) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        items = request.app.state.archive.review_list(actor)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return _render(request, "review_list.html", actor=actor, items=items, done=request.query_params.get("done"))
+
+
+@router.get("/review/{document_id}", response_class=HTMLResponse)
+def review_item_page(request: Request, document_id: str) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    archive = request.app.state.archive
+    try:
+        items = archive.review_list(actor)
+        document = archive.document(actor, document_id)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    position = next((n for n, item in enumerate(items) if item.document_id == document.document_id), None)
+    if position is None:  # reviewed meanwhile, or never uncertain: back to the queue
+        return RedirectResponse("/review", status_code=303)
+    uncertain = items[position].uncertain
+    editable = [name for name in FIELD_ORDER if name in uncertain and name in CORRECTABLE]
+    pages_named = [uncertain[name].page for name in editable if uncertain[name].page]
+    return _render(request, "review_item.html", actor=actor, document=document, uncertain=uncertain, editable=editable,
+                   page=min(pages_named) if pages_named else 1, banner=_highest([document.classification]),
+                   following=items[position + 1].document_id if position + 1 < len(items) else None,
+                   waiting=len(items), may_correct=allowed(actor, Action.CORRECT))
+
+
+@router.post("/review/{document_id}")
+async def review_submit(request: Request, document_id: str) -> Response:
+    """The reviewed values, through the same use case as `PATCH /api/v1/documents/{id}` and `archive correct`."""
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    form = await request.form()
+    changes = {name: str(value).strip() or None for name, value in form.items() if name in CORRECTABLE}
+    following = str(form.get("following") or "")
+    try:
+        await run_in_threadpool(request.app.state.archive.correct, actor, document_id, changes,
+                                note=str(form.get("note") or "").strip() or "reviewed on the review page")
+    except InvalidRequest as exc:
+        return _render(request, "problem.html", 422, actor=actor, refused=422, detail=str(exc),
+                       back=f"/review/{document_id}")
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    target = f"/review/{following}" if _HEX_ID.fullmatch(following) else "/review?done=1"
+    return RedirectResponse(target, status_code=303)

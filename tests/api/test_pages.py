@@ -21,7 +21,7 @@ from archive.config import Settings
 from archive.identity import local_operator
 from archive.web import pages
 from common.vocabulary import CLASSIFICATIONS
-from tests.secured import IN_UNIT, ITEM_IN, LEVELS, OUT_UNIT, build_secured, document_lines, visible_to_user
+from tests.secured import IN_UNIT, ITEM_IN, LEVELS, OUT_UNIT, build_secured, document_lines, unsure_scan, visible_to_user
 
 WEB = Path(pages.__file__).parent
 
@@ -32,6 +32,9 @@ def secured(tmp_path_factory):
     archive = build_archive(secured.settings, with_queue=False)
     try:  # a technician cleared for `confidential` only, in the same unit
         archive.add_user(local_operator(), "tech-mat", "technician", "confidential", [IN_UNIT], password="tech-mat-password")
+        scan = archive.service.ingest_bytes(unsure_scan(), "kiem-tra-scan.png")  # its serial waits for review
+        assert scan.status == "ingested" and scan.document.serial_number is None, scan.document
+        secured.review_scan = scan.document_id
     finally:
         archive.close()
     return secured
@@ -236,3 +239,31 @@ def test_a_correction_shows_on_the_document_page(browser, secured):
                                       document_id, {"document_number": "77/BB-KT"}, note="đối chiếu bản giấy")
     page = browser.get(f"/documents/{document_id}")
     assert "Phiên bản 2 do clerk" in page.text and "«77/BB-KT»" in page.text and "do người hiệu chỉnh" in page.text
+
+
+def test_a_clerk_checks_the_uncertain_serial_against_the_paper_and_saves_it(browser, secured):
+    scan = secured.review_scan
+    sign_in(browser, "clerk")
+    queue = browser.get("/review")
+    assert queue.status_code == 200 and f'href="/review/{scan}">kiem-tra-scan.png' in queue.text
+    item = browser.get(f"/review/{scan}")
+    assert re.search(r'<input id="field-serial_number" name="serial_number" value="" autofocus>', item.text)
+    assert "chưa đọc được" in item.text and f"/api/v1/documents/{scan}/pages/1.png" in item.text
+    assert 'class="banner banner-confidential"' in item.text
+
+    saved = browser.post(f"/review/{scan}", data={"serial_number": "kb 77 09", "note": "bản giấy số 47", "following": ""},
+                         follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/review?done=1"
+    assert "Không có gì chờ rà soát" in browser.get("/review?done=1").text
+    page = browser.get(f"/documents/{scan}")
+    assert "Phiên bản 2 do clerk" in page.text and "«—» → «KB-77-09»" in page.text and "bản giấy số 47" in page.text
+
+
+def test_the_review_queue_is_for_those_who_may_review(browser, secured):
+    sign_in(browser, "technician")
+    assert browser.get("/review").status_code == 403
+    browser.post("/logout")
+    sign_in(browser, "records_officer")  # may look at the queue, may not correct
+    assert browser.get("/review").status_code == 200
+    refused = browser.post(f"/review/{secured.review_scan}", data={"serial_number": "KB-77-08"})
+    assert refused.status_code == 403 and "Vai trò của đồng chí không được làm việc này" in refused.text

@@ -52,7 +52,7 @@ GLOBAL_ENDPOINTS = [
 ]
 # The web pages: (path, the action that allows it). They act as the person of the session cookie (or token);
 # a page nobody signed in for sends the browser to /login instead of answering 401.
-PAGES = [("/?q=kiem+tra", Action.SEARCH), (f"/equipment/{ITEM_IN}", Action.READ)]
+PAGES = [("/?q=kiem+tra", Action.SEARCH), (f"/equipment/{ITEM_IN}", Action.READ), ("/review", Action.REVIEW)]
 DOCUMENT_PAGES = [("/documents/{id}", Action.READ)]
 FINDS_NOTHING = {"/api/v1/users/ghost/disable", "/api/v1/tokens/000000000000",
                  "/api/v1/classification-requests/0123abcd/approve"}

@@ -105,3 +105,15 @@ def test_bad_corrections_are_refused_and_change_nothing(client, service, body, s
 
 def test_correcting_an_unknown_document_is_404(client):
     assert client.patch("/api/v1/documents/" + "f" * 64, json={"fields": {"unit": "x"}, "by": "An"}).status_code == 404
+
+
+def test_a_value_confirmed_as_read_is_vouched_for_and_leaves_the_review(client, service):
+    stored = service.store_extraction(b"scan-review-confirm", "scan-03.tif", unsure_scan("KB-20-12", 0.4))
+    answer = client.patch(f"/api/v1/documents/{stored.document_id}", json={"fields": {"serial_number": "KB-20-12"}})
+    confirmed = answer.json()
+    assert answer.status_code == 200 and confirmed["version"] == 2
+    assert confirmed["fields"]["serial_number"]["source"] == "corrected" and confirmed["fields"]["serial_number"]["confidence"] == 1.0
+    assert confirmed["corrections"][0]["changes"] == {"serial_number": {"from": "KB-20-12", "to": "KB-20-12"}}
+    assert client.get("/api/v1/review").json() == []
+    again = client.patch(f"/api/v1/documents/{stored.document_id}", json={"fields": {"serial_number": "KB-20-12"}})
+    assert again.json()["version"] == 2  # once vouched for, the same value again changes nothing

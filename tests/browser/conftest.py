@@ -27,7 +27,7 @@ from archive.bootstrap import build_archive
 from archive.config import Settings
 from archive.identity import local_operator
 from tests.conftest import FONT
-from tests.secured import IN_UNIT, ITEM_IN, SecuredArchive, build_secured
+from tests.secured import IN_UNIT, ITEM_IN, SecuredArchive, build_secured, unsure_scan
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
@@ -63,6 +63,7 @@ class Served:
     url: str
     secured: SecuredArchive
     logbook_id: str
+    review_scan_id: str
     outside: list[str] = field(default_factory=list)  # requests that tried to leave 127.0.0.1
 
 
@@ -79,6 +80,8 @@ def served(tmp_path_factory) -> Iterator[Served]:
         archive.add_user(local_operator(), "tech-mat", "technician", "confidential", [IN_UNIT], password="tech-mat-password")
         logbook = archive.service.ingest_bytes(two_page_logbook(), "ly-lich-2-trang.pdf")
         assert logbook.status == "ingested" and logbook.document.page_count == 2, logbook.error
+        scan = archive.service.ingest_bytes(unsure_scan(), "kiem-tra-scan.png")  # its serial waits for review
+        assert scan.status == "ingested" and scan.document.serial_number is None, scan.document
     finally:
         archive.close()
     sock = socket.socket()
@@ -93,7 +96,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
         assert thread.is_alive() and time.monotonic() < deadline, "the archive did not start"
         time.sleep(0.05)
     try:
-        yield Served(url, secured, logbook.document_id)
+        yield Served(url, secured, logbook.document_id, scan.document_id)
     finally:
         server.should_exit = True
         thread.join(30)

@@ -96,7 +96,8 @@ def test_every_page_passes_axe_with_no_serious_violation(new_page, served):
     page.add_script_tag(path=str(AXE))
     _assert_accessible(page, "/login")
     sign_in(page, "chief")
-    for path in ("/", "/?q=bao+mat", f"/equipment/{ITEM_IN}", f"/documents/{served.logbook_id}?q=ly+lich",
+    for path in ("/", "/?q=bao+mat", f"/equipment/{ITEM_IN}", f"/documents/{served.logbook_id}?q=ly+lich", "/review",
+                 f"/review/{served.review_scan_id}",
                  "/equipment/NO-SUCH-SERIAL", "/?q=x&date_from=31/02/2020", "/language?to=en&next=/%3Fq%3Dbao%2Bmat"):
         page.goto(path)
         page.add_script_tag(path=str(AXE))
@@ -132,3 +133,22 @@ def test_the_pages_fit_the_screen_without_sideways_scrolling(new_page, served, v
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, viewport, overflow)
+
+
+# Last: it empties the review queue that the accessibility check above looks at.
+def test_a_clerk_corrects_a_field_in_review_with_the_keyboard_and_sees_the_new_version(new_page, served):
+    page = new_page()
+    sign_in(page, "clerk", target="/review")
+    screenshot(page, "review-queue")
+    page.get_by_role("link", name="Bắt đầu từ tài liệu đầu").click()
+    page.wait_for_url(f"**/review/{served.review_scan_id}")
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "serial_number"  # the first uncertain field has the cursor: type, then Enter
+    screenshot(page, "review")
+    page.keyboard.type("KB-77-09")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/review?done=1")
+    assert "Đã lưu" in page.get_by_role("status").inner_text()
+    page.goto(f"/documents/{served.review_scan_id}")
+    assert "Phiên bản 2" in page.locator(".facts").inner_text()
+    assert "«—» → «KB-77-09»" in page.locator(".corrections").inner_text()

@@ -31,8 +31,20 @@ async def ingest(
 ) -> JSONResponse:
     """Queue scans for ingest. The whole request is refused (nothing kept) when any file is too large or of an
     unsupported type, or the manifest cannot be read, so the clerk gets one clear answer."""
+    job_id, problems = await queue_upload(files, manifest, settings, archive, actor)
+    body: dict = {"job_id": job_id}
+    if manifest is not None:
+        body["manifest_problems"] = problems
+    return JSONResponse(body, status_code=202)
+
+
+async def queue_upload(files: list[UploadFile], manifest: UploadFile | None, settings, archive, actor) -> tuple[str, list[dict]]:
+    """An upload's files spooled, checked and queued as one job (the API's and the upload page's); an
+    HTTPException names the first file that stops the whole upload."""
     # Before a byte is spooled: a person who may not ingest is refused at once.
     await asyncio.to_thread(archive.authorize_ingest, actor, ", ".join(f.filename or "?" for f in files[:20]), len(files))
+    if not files:
+        raise HTTPException(422, "no file to ingest")
     if len(files) > settings.max_upload_files:
         raise HTTPException(413, f"{len(files)} files: more than the limit of {settings.max_upload_files} in one upload")
     rows, problems = {}, []
@@ -45,10 +57,7 @@ async def ingest(
         job_id = await asyncio.to_thread(archive.enqueue, actor, inputs)  # staged in the object store
     finally:
         shutil.rmtree(spool, ignore_errors=True)
-    body: dict = {"job_id": job_id}
-    if manifest is not None:
-        body["manifest_problems"] = problems
-    return JSONResponse(body, status_code=202)
+    return job_id, problems
 
 
 @router.get("/jobs/{job_id}", response_model=Job)

@@ -12,11 +12,12 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import jinja2
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from markupsafe import Markup, escape
 
+from archive.api.routes_ingest import queue_upload
 from archive.api.auth import SESSION_COOKIE, clear_session_cookie, client_address, current_actor, set_session_cookie
 from archive.errors import ArchiveError, Forbidden, InvalidRequest, NotFound, SerialNotFound, Unauthenticated
 from archive.field_values import parse_day
@@ -55,10 +56,11 @@ FIELD_LABELS = {
 SOURCE_LABELS = {"extracted": "read from the document", "confirmed": "read and confirmed", "manifest": "from the manifest",
                  "corrected": "corrected by a person", "": ""}
 REPAIR_LABELS = {"minor": "minor repair", "medium": "medium repair", "major": "major repair"}
+STATUS_LABELS = {"pending": "waiting", "ingested": "ingested", "duplicate": "already in the archive", "failed": "failed"}
 SEARCH_FILTERS = ("doc_type", "unit", "designation", "serial", "classification", "date_from", "date_to")
 PAGE_SIZE = 20
 _HEX_ID = re.compile(r"[0-9a-f]{64}")
-_LABELS = {"field": FIELD_LABELS, "source": SOURCE_LABELS, "repair": REPAIR_LABELS}
+_LABELS = {"field": FIELD_LABELS, "source": SOURCE_LABELS, "repair": REPAIR_LABELS, "status": STATUS_LABELS}
 
 
 @lru_cache(maxsize=None)
@@ -330,3 +332,59 @@ async def review_submit(request: Request, document_id: str) -> Response:
         return _refusal(request, exc, actor)
     target = f"/review/{following}" if _HEX_ID.fullmatch(following) else "/review?done=1"
     return RedirectResponse(target, status_code=303)
+
+
+# ---- upload (clerks) and a job's progress ---------------------------------------------------------
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_page(request: Request) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    if not allowed(actor, Action.INGEST):
+        return _refusal(request, Forbidden(f"the role {actor.role} may not ingest"), actor)
+    settings = request.app.state.settings
+    return _render(request, "upload.html", actor=actor, max_files=settings.max_upload_files)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload_submit(request: Request, files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI's form default)
+                        manifest: Annotated[UploadFile | None, File()] = None) -> Response:
+    """The files and the manifest through the same upload as `POST /api/v1/ingest`; then the job's page."""
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    settings = request.app.state.settings
+    files = [upload for upload in files if upload.filename]  # a form sent with no file chosen carries one empty part
+    manifest = manifest if manifest is not None and manifest.filename else None
+    try:
+        job_id, problems = await queue_upload(files, manifest, settings, request.app.state.archive, actor)
+    except HTTPException as exc:
+        return _render(request, "upload.html", exc.status_code, actor=actor, max_files=settings.max_upload_files,
+                       error=str(exc.detail))
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return RedirectResponse(f"/jobs/{quote(job_id, safe='')}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: str) -> Response:
+    return _job(request, job_id, "job.html")
+
+
+@router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
+def job_progress(request: Request, job_id: str) -> Response:
+    """The progress part of the job's page alone: the page asks for it every second until the job is done."""
+    return _job(request, job_id, "job_progress.html")
+
+
+def _job(request: Request, job_id: str, template: str) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        job = request.app.state.archive.job(actor, job_id)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return _render(request, template, actor=actor, job=job, finished=job.state == "done")

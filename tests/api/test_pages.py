@@ -21,6 +21,7 @@ from archive.config import Settings
 from archive.identity import local_operator
 from archive.web import pages
 from common.vocabulary import CLASSIFICATIONS
+from tests.conftest import DOSSIER_KB_15_84, text_pdf
 from tests.secured import IN_UNIT, ITEM_IN, LEVELS, OUT_UNIT, build_secured, document_lines, unsure_scan, visible_to_user
 
 WEB = Path(pages.__file__).parent
@@ -176,7 +177,7 @@ def test_every_message_of_the_pages_has_its_vietnamese_translation():
     used = {message for _, _, message, *_ in extract_from_dir(
         str(WEB), method_map=[("templates/**.html", "jinja2")], options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}})}
     for labels in (pages.DOC_TYPE_LABELS, pages.CLASSIFICATION_LABELS, pages.ROLE_LABELS, pages.FIELD_LABELS,
-                   pages.SOURCE_LABELS, pages.REPAIR_LABELS):
+                   pages.SOURCE_LABELS, pages.REPAIR_LABELS, pages.STATUS_LABELS):
         used |= {label for label in labels.values() if label}
     untranslated = sorted(m for m in used if not (catalog.get(m) and catalog.get(m).string))
     assert len(used) > 40 and untranslated == []
@@ -267,3 +268,30 @@ def test_the_review_queue_is_for_those_who_may_review(browser, secured):
     assert browser.get("/review").status_code == 200
     refused = browser.post(f"/review/{secured.review_scan}", data={"serial_number": "KB-77-08"})
     assert refused.status_code == 403 and "Vai trò của đồng chí không được làm việc này" in refused.text
+
+
+def test_a_clerk_uploads_scans_and_is_taken_to_the_jobs_progress(browser, secured):
+    sign_in(browser, "clerk")
+    form = browser.get("/upload")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text and "/static/upload.js" in form.text
+    files = [("files", (name, text_pdf(["MẬT", *DOSSIER_KB_15_84[name]]), "application/pdf"))
+             for name in ("repair.pdf", "transfer.pdf")]
+    sent = browser.post("/upload", files=files, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/jobs/")
+    job = browser.get(sent.headers["location"])
+    assert job.status_code == 200 and "repair.pdf" in job.text and "transfer.pdf" in job.text
+    # No worker runs in this app: the files wait, and the page keeps asking for its progress part.
+    assert "Đã xử lý 0 / 2 tệp, 0 tệp lỗi" in job.text
+    assert f'hx-get="{sent.headers["location"]}/progress" hx-trigger="every 1s"' in job.text
+    part = browser.get(sent.headers["location"] + "/progress")
+    assert part.text.lstrip().startswith('<section id="progress"') and "<html" not in part.text
+
+
+def test_an_upload_that_cannot_be_taken_says_why_and_keeps_nothing(browser):
+    sign_in(browser, "clerk")
+    refused = browser.post("/upload", files=[("files", ("notes.txt", b"not a scan", "text/plain"))])
+    assert refused.status_code == 415 and "Chưa tải lên được gì: notes.txt: unsupported file type" in refused.text
+    browser.post("/logout")
+    sign_in(browser, "technician")
+    assert browser.get("/upload").status_code == 403
+    assert browser.post("/upload", files=[("files", ("a.pdf", text_pdf(["x"]), "application/pdf"))]).status_code == 403

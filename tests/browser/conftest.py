@@ -88,7 +88,9 @@ def served(tmp_path_factory) -> Iterator[Served]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     url = "http://127.0.0.1:%d" % sock.getsockname()[1]
-    server = _ThreadedServer(uvicorn.Config(create_app(secured.settings), log_level="warning", lifespan="on"))
+    # One ingest worker inside the server, as `archive serve` runs on one machine: uploads finish by themselves.
+    app = create_app(secured.settings.model_copy(update={"serve_workers": 1}))
+    server = _ThreadedServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

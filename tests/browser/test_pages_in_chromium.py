@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import DESKTOP, TABLET, screenshot, sign_in
+from tests.conftest import DOSSIER_KB_15_84, text_pdf
 from tests.secured import IN_UNIT, ITEM_IN, LEVELS, OUT_UNIT, document_lines, visible_to_user
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -96,7 +97,7 @@ def test_every_page_passes_axe_with_no_serious_violation(new_page, served):
     page.add_script_tag(path=str(AXE))
     _assert_accessible(page, "/login")
     sign_in(page, "chief")
-    for path in ("/", "/?q=bao+mat", f"/equipment/{ITEM_IN}", f"/documents/{served.logbook_id}?q=ly+lich", "/review",
+    for path in ("/", "/?q=bao+mat", f"/equipment/{ITEM_IN}", f"/documents/{served.logbook_id}?q=ly+lich", "/review", "/upload",
                  f"/review/{served.review_scan_id}",
                  "/equipment/NO-SUCH-SERIAL", "/?q=x&date_from=31/02/2020", "/language?to=en&next=/%3Fq%3Dbao%2Bmat"):
         page.goto(path)
@@ -152,3 +153,28 @@ def test_a_clerk_corrects_a_field_in_review_with_the_keyboard_and_sees_the_new_v
     page.goto(f"/documents/{served.review_scan_id}")
     assert "Phiên bản 2" in page.locator(".facts").inner_text()
     assert "«—» → «KB-77-09»" in page.locator(".corrections").inner_text()
+
+
+def test_a_clerk_uploads_two_files_and_watches_the_job_finish(new_page, served, tmp_path):
+    scans = []
+    for name in ("repair.pdf", "transfer.pdf"):  # stamped Mật: within the clerk's clearance once stored
+        (tmp_path / name).write_bytes(text_pdf(["MẬT", *DOSSIER_KB_15_84[name]]))
+        scans.append(str(tmp_path / name))
+    page = new_page(bypass_csp=True)  # for the accessibility check of the upload and job pages
+    sign_in(page, "clerk", target="/upload")
+    page.add_script_tag(path=str(AXE))
+    _assert_accessible(page, "/upload")
+    page.get_by_label("Bản quét (PDF, TIFF, JPEG, PNG): kéo thả vào đây hoặc chọn tệp").set_input_files(scans)
+    assert page.locator("#chosen").inner_text() == "repair.pdf, transfer.pdf"
+    screenshot(page, "upload")
+    page.get_by_role("button", name="Tải lên và nhập kho").click()
+    page.wait_for_url("**/jobs/*")
+    # The page asks for its progress every second (htmx) until the job is done: no reload by the person.
+    page.get_by_text("Đã xong.").wait_for(timeout=120_000)
+    assert "Đã xử lý 2 / 2 tệp, 0 tệp lỗi" in page.locator("#progress").inner_text()
+    screenshot(page, "job")
+    page.add_script_tag(path=str(AXE))
+    _assert_accessible(page, page.url)
+    page.get_by_role("link", name="Mở tài liệu").first.click()
+    page.wait_for_url("**/documents/*")
+    assert "KB-15-84" in page.locator(".facts").inner_text()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +27,7 @@ from archive.policy import Action, allowed
 from archive.review import CORRECTABLE
 from archive.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, long_date, number, translations
 from common.text import fold, fold_map
-from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, classification_rank
+from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, ROLES, classification_rank
 from search.types import SearchQuery
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +132,7 @@ def _refusal(request: Request, exc: ArchiveError, actor: Principal | None) -> HT
 def login_page(request: Request, next: str = "/") -> Response:
     if _signed_in(request) is not None:
         return RedirectResponse(_local(next), status_code=303)
-    return _render(request, "login.html", next=_local(next))
+    return _render(request, "login.html", next=_local(next), oidc=bool(request.app.state.settings.oidc_issuer))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -141,7 +142,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=128)], pass
     try:
         session = archive.sign_in(username, password, client_address(request))
     except Unauthenticated:
-        return _render(request, "login.html", 401, next=_local(next), username=username, failed=True)
+        return _render(request, "login.html", 401, next=_local(next), username=username, failed=True,
+                       oidc=bool(request.app.state.settings.oidc_issuer))
     response = RedirectResponse(_local(next), status_code=303)
     set_session_cookie(response, session, request.app.state.settings)
     return response
@@ -388,3 +390,87 @@ def _job(request: Request, job_id: str, template: str) -> Response:
     except ArchiveError as exc:
         return _refusal(request, exc, actor)
     return _render(request, template, actor=actor, job=job, finished=job.state == "done")
+
+
+# ---- likely rescans, the audit trail, people ---------------------------------------------------------
+
+
+@router.get("/duplicates", response_class=HTMLResponse)
+def duplicates_page(request: Request) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        listed = request.app.state.archive.likely_duplicates(actor)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return _render(request, "duplicates.html", actor=actor, listed=listed)
+
+
+AUDIT_SHOWN = 500  # the newest entries; the filters narrow to what is looked for
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, user: str = "", document: str = "", since: str = "") -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        day = parse_day(since, "since") if since.strip() else None
+        entries = request.app.state.archive.audit_entries(
+            actor, user=user.strip() or None, document=document.strip() or None,
+            since=datetime.combine(day, datetime.min.time()) if day else None)
+    except InvalidRequest as exc:
+        return _render(request, "audit.html", 422, actor=actor, entries=[], total=0, user=user, document=document,
+                       since=since, error=str(exc))
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    newest = list(reversed(entries))[:AUDIT_SHOWN]
+    return _render(request, "audit.html", actor=actor, entries=newest, total=len(entries), user=user,
+                   document=document, since=since)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    return _users(request, actor)
+
+
+def _users(request: Request, actor: Principal, status: int = 200, **context: Any) -> Response:
+    try:
+        people = request.app.state.archive.list_users(actor)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return _render(request, "users.html", status, actor=actor, people=people, roles=ROLES, levels=CLASSIFICATIONS,
+                   **context)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def add_user(request: Request, name: Annotated[str, Form(max_length=64)], role: Annotated[str, Form()],
+             clearance: Annotated[str, Form()], password: Annotated[str, Form(max_length=1024)],
+             units: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    unit_list = [unit.strip() for unit in units.replace(";", "\n").splitlines() if unit.strip()]
+    try:
+        request.app.state.archive.add_user(actor, name.strip(), role, clearance, unit_list, password=password)
+    except InvalidRequest as exc:
+        return _users(request, actor, 422, error=str(exc))
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{name}/disable", response_class=HTMLResponse)
+def disable_user(request: Request, name: str) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        request.app.state.archive.disable_user(actor, name)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return RedirectResponse("/users", status_code=303)

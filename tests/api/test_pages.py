@@ -36,6 +36,9 @@ def secured(tmp_path_factory):
         scan = archive.service.ingest_bytes(unsure_scan(), "kiem-tra-scan.png")  # its serial waits for review
         assert scan.status == "ingested" and scan.document.serial_number is None, scan.document
         secured.review_scan = scan.document_id
+        lines = ["MẬT", *DOSSIER_KB_15_84["repair.pdf"]]  # a paper and its rescan (other bytes, same facts)
+        secured.rescanned = archive.service.ingest_bytes(text_pdf(lines), "sua-chua.pdf").document_id
+        secured.rescan = archive.service.ingest_bytes(text_pdf([*lines, "Bản sao"]), "sua-chua-quet-lai.pdf").document_id
     finally:
         archive.close()
     return secured
@@ -295,3 +298,43 @@ def test_an_upload_that_cannot_be_taken_says_why_and_keeps_nothing(browser):
     sign_in(browser, "technician")
     assert browser.get("/upload").status_code == 403
     assert browser.post("/upload", files=[("files", ("a.pdf", text_pdf(["x"]), "application/pdf"))]).status_code == 403
+
+
+def test_a_rescan_is_listed_beside_the_paper_it_repeats(browser, secured):
+    sign_in(browser, "clerk")
+    page = browser.get("/duplicates")
+    assert page.status_code == 200
+    assert f'<a href="/documents/{secured.rescan}">sua-chua-quet-lai.pdf</a>' in page.text
+    assert f'<a href="/documents/{secured.rescanned}">{secured.rescanned[:12]}</a>' in page.text
+
+
+def test_the_audit_page_shows_who_did_what_newest_first(browser, secured):
+    document = secured.documents[("unclassified", IN_UNIT)]
+    sign_in(browser, "technician")
+    browser.get(f"/documents/{document}")
+    browser.get("/", params={"q": "audit page probe"})
+    browser.post("/logout")
+    sign_in(browser, "auditor")
+    page = browser.get("/audit", params={"user": "technician"})
+    assert page.status_code == 200
+    rows = re.findall(r"<th scope=\"row\">([^<]+)</th><td>([^<]*)", page.text)
+    assert rows and {who for who, _ in rows} == {"technician"}
+    assert rows[0][1] == "logout" and ("search: audit page probe" in [what for _, what in rows])
+    by_document = browser.get("/audit", params={"document": document[:10]})
+    assert set(re.findall(r'href="/documents/([0-9a-f]{64})"', by_document.text)) == {document}
+
+
+def test_a_records_officer_adds_and_disables_a_person(browser):
+    sign_in(browser, "records_officer")
+    added = browser.post("/users", data={"name": "van.thu2", "role": "clerk", "clearance": "confidential",
+                                         "units": "Lữ đoàn 201\nLữ đoàn 202", "password": "van-thu-2-password"},
+                         follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"] == "/users"
+    listed = browser.get("/users").text
+    assert re.search(r'<th scope="row">van.thu2</th><td>Văn thư</td><td>Mật</td>\s*<td>Lữ đoàn 201, Lữ đoàn 202</td>', listed)
+    refused = browser.post("/users", data={"name": "x.y", "role": "general", "clearance": "secret", "password": "long-enough"})
+    assert refused.status_code == 422 and "Chưa thêm được người dùng:" in refused.text and "general" in refused.text
+    browser.post("/users/van.thu2/disable")
+    assert re.search(r'<th scope="row">van.thu2</th>.*?đã khóa', browser.get("/users").text, re.S)
+    browser.post("/logout")
+    assert sign_in(browser, "van.thu2", "van-thu-2-password").status_code == 401  # disabled: cannot sign in

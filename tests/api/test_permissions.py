@@ -52,7 +52,9 @@ GLOBAL_ENDPOINTS = [
 ]
 # The web pages: (path, the action that allows it). They act as the person of the session cookie (or token);
 # a page nobody signed in for sends the browser to /login instead of answering 401.
-PAGES = [("/?q=kiem+tra", Action.SEARCH), (f"/equipment/{ITEM_IN}", Action.READ), ("/review", Action.REVIEW)]
+PAGES = [("/?q=kiem+tra", {Action.SEARCH}), (f"/equipment/{ITEM_IN}", {Action.READ}), ("/review", {Action.REVIEW}),
+         ("/duplicates", {Action.REVIEW}), ("/audit", {Action.AUDIT_ALL, Action.AUDIT_DOCUMENTS}),
+         ("/users", {Action.MANAGE_USERS}), ("/upload", {Action.INGEST})]
 DOCUMENT_PAGES = [("/documents/{id}", Action.READ)]
 FINDS_NOTHING = {"/api/v1/users/ghost/disable", "/api/v1/tokens/000000000000",
                  "/api/v1/classification-requests/0123abcd/approve"}
@@ -138,7 +140,7 @@ def test_every_endpoint_wants_credentials(client, secured, method, path, body, a
 @pytest.mark.parametrize("path,action", PAGES)
 def test_pages_by_role(client, secured, role, path, action):
     response = client.get(path, headers=secured.headers(role), follow_redirects=False)
-    assert response.status_code == (200 if action in PERMISSIONS[role] else 403), (role, path)
+    assert response.status_code == (200 if action & PERMISSIONS[role] else 403), (role, path)
     assert response.headers["content-type"].startswith("text/html")
 
 
@@ -149,6 +151,23 @@ def test_document_pages_by_role_classification_and_unit(client, secured, role, p
                                          follow_redirects=False).status_code
                for level in LEVELS for unit in (IN_UNIT, OUT_UNIT)}
     assert answers == {(level, unit): _expected(role, action, level, unit) for level in LEVELS for unit in (IN_UNIT, OUT_UNIT)}
+
+
+# The pages' forms: (path, form, the actions any of which allows it, the answer when allowed).
+PAGE_FORMS = [
+    ("/users", {"name": "form-{role}", "role": "technician", "clearance": "unclassified", "password": "form-password"},
+     {Action.MANAGE_USERS}, 303),
+    ("/users/ghost/disable", {}, {Action.MANAGE_USERS}, 404),  # allowed, and nobody of that name
+    ("/review/" + "0" * 64, {"serial_number": "KB-00-00"}, {Action.CORRECT}, 404),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path,form,actions,answer", PAGE_FORMS, ids=[path for path, *_ in PAGE_FORMS])
+def test_page_forms_by_role(client, secured, role, path, form, actions, answer):
+    form = {name: value.format(role=role) for name, value in form.items()}
+    response = client.post(path, data=form, headers=secured.headers(role), follow_redirects=False)
+    assert response.status_code == (answer if actions & PERMISSIONS[role] else 403), (role, path, response.text[:300])
 
 
 @pytest.mark.parametrize("path,action", PAGES + DOCUMENT_PAGES)

@@ -103,6 +103,13 @@ def test_every_page_passes_axe_with_no_serious_violation(new_page, served):
         page.goto(path)
         page.add_script_tag(path=str(AXE))
         _assert_accessible(page, path)
+    for person, paths in (("records_officer", ("/users", "/duplicates")), ("auditor", ("/audit",))):
+        page.context.clear_cookies()
+        sign_in(page, person, target=paths[0])
+        for path in paths:
+            page.goto(path)
+            page.add_script_tag(path=str(AXE))
+            _assert_accessible(page, path)
 
 
 def _assert_accessible(page, path: str) -> None:

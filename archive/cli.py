@@ -363,6 +363,7 @@ def search(
     date_to: Annotated[Optional[str], typer.Option("--date-to", help="2020-01-05 or 05/01/2020")] = None,
     limit: int = 20,
     cursor: Optional[str] = None,
+    sort: Annotated[str, typer.Option(help="relevance (without words: newest first) or date (newest first)")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Full-text search over every dossier."""
@@ -371,6 +372,7 @@ def search(
             text=query, doc_type=doc_type, unit=unit, serial=serial, designation=designation,
             classification=classification, repair_level=repair_level,
             date_from=_date(date_from, "--date-from"), date_to=_date(date_to, "--date-to"), limit=limit, cursor=cursor,
+            sort=sort,
         )
     except ArchiveError as exc:
         raise _fail(exc) from exc

@@ -463,7 +463,7 @@ class ElasticsearchIndex:
         size = min(query.limit, _WINDOW)
         body: dict[str, Any] = {
             "query": self._query(terms, query, identifiers),
-            "sort": ([{"_score": "desc"}] if has_text else
+            "sort": ([{"_score": "desc"}] if has_text and query.sort == "relevance" else
                      [{"document_date": {"order": "desc", "missing": "_last"}}]) + [{"document_id": "asc"}],
             "track_total_hits": True,
             "_source": _HIT_SOURCE + (["text"] if has_text else []),

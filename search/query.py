@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable
 from common.identifiers import keyword_key, serial_key
 from common.text import fold, fold_iy, normalize_text
 from search.errors import InvalidQuery, InvalidRecord
-from search.types import FACET_FIELDS, FacetCount, IndexRecord, SearchQuery
+from search.types import FACET_FIELDS, SORTS, FacetCount, IndexRecord, SearchQuery
 
 __all__ = [
     "QueryTerm",
@@ -222,6 +222,8 @@ def validate_query(query: SearchQuery) -> None:
     unknown = [name for name in query.facets if name not in FACET_FIELDS]
     if unknown:
         raise InvalidQuery(f"unknown facet(s) {unknown}; known: {list(FACET_FIELDS)}")
+    if query.sort not in SORTS:
+        raise InvalidQuery(f"sort must be one of {', '.join(SORTS)}, got {query.sort!r}")
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise InvalidQuery(f"date_from {query.date_from} is after date_to {query.date_to}")
 
@@ -246,6 +248,7 @@ def query_fingerprint(query: SearchQuery) -> str:
         query.repair_level,
         query.date_from.isoformat() if query.date_from else None,
         query.date_to.isoformat() if query.date_to else None,
+        query.sort,
     ]
     if query.access is not None:  # a page of what one person may see is no page of another's
         access = query.access

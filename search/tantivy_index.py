@@ -353,7 +353,7 @@ class TantivyIndex:
             if offset >= searcher.num_docs:
                 result = searcher.search(full, 1, count=True)
                 found = []
-            elif text_query is None:
+            elif text_query is None or query.sort == "date":
                 result = searcher.search(full, limit, count=True, offset=offset,
                                          order_by_field="document_date", order=tantivy.Order.Desc)
                 found = result.hits[: query.limit]
@@ -362,7 +362,7 @@ class TantivyIndex:
                 found = result.hits[: query.limit]
             total = result.count
             hits = self._hits(searcher, found, text_query, has_marks=any(typed_with_marks(t.text) for t in terms),
-                              terms=terms, identifiers=identifiers)
+                              terms=terms, identifiers=identifiers, scored=query.sort == "relevance")
             facets = pending_facets.result() if pending_facets else {}
             if not total:
                 facets = {name: () for name in query.facets}
@@ -506,7 +506,8 @@ class TantivyIndex:
 
     def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
               text_query: tantivy.Query | None, has_marks: bool, terms: Sequence[QueryTerm] = (),
-              identifiers: Sequence[QueryIdentifier] = ()) -> tuple[SearchHit, ...]:
+              identifiers: Sequence[QueryIdentifier] = (), scored: bool = True) -> tuple[SearchHit, ...]:
+        """`found`'s keys are scores, or dates when the hits were ordered by date (`scored` False)."""
         if not found:
             return ()
         snippets = None
@@ -519,7 +520,7 @@ class TantivyIndex:
             document_date = doc.get_first("document_date")
             hits.append(SearchHit(
                 document_id=doc.get_first("document_id"),
-                score=float(key) if text_query is not None else 0.0,
+                score=float(key) if text_query is not None and scored else 0.0,
                 serial_number=doc.get_first("serial_number"),
                 doc_type=doc.get_first("doc_type"),
                 document_date=document_date.date() if document_date else None,

@@ -47,6 +47,9 @@ class Access:
     unit_keys: tuple[str, ...] | None = None
 
 
+SORTS = ("relevance", "date")
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     text: str = ""
@@ -60,6 +63,7 @@ class SearchQuery:
     date_to: date | None = None
     limit: int = 20
     cursor: str | None = None
+    sort: str = "relevance"  # one of SORTS: "relevance" (no words: newest first), or "date" (newest first)
     facets: tuple[str, ...] = FACET_FIELDS
     access: Access | None = None
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -30,10 +30,12 @@ def search(
     date_to: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     cursor: str | None = None,
+    sort: Annotated[Literal["relevance", "date"], Query(description="relevance (without words: newest first) or"
+                                                          " date (newest first)")] = "relevance",
 ) -> SearchResponse:
     query = SearchQuery(
         text=q, doc_type=doc_type, unit=unit, serial=serial, designation=designation, classification=classification,
-        repair_level=repair_level, date_from=date_from, date_to=date_to, limit=limit, cursor=cursor,
+        repair_level=repair_level, date_from=date_from, date_to=date_to, limit=limit, cursor=cursor, sort=sort,
     )
     return archive.search(actor, query)
 

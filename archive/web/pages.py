@@ -58,7 +58,7 @@ SOURCE_LABELS = {"extracted": "read from the document", "confirmed": "read and c
                  "corrected": "corrected by a person", "": ""}
 REPAIR_LABELS = {"minor": "minor repair", "medium": "medium repair", "major": "major repair"}
 STATUS_LABELS = {"pending": "waiting", "ingested": "ingested", "duplicate": "already in the archive", "failed": "failed"}
-SEARCH_FILTERS = ("doc_type", "unit", "designation", "serial", "classification", "date_from", "date_to")
+SEARCH_FILTERS = ("doc_type", "unit", "designation", "serial", "classification", "date_from", "date_to", "sort")
 PAGE_SIZE = 20
 _HEX_ID = re.compile(r"[0-9a-f]{64}")
 _LABELS = {"field": FIELD_LABELS, "source": SOURCE_LABELS, "repair": REPAIR_LABELS, "status": STATUS_LABELS}
@@ -183,7 +183,8 @@ def search_page(request: Request, q: str = "", cursor: str | None = None) -> Res
         query = SearchQuery(
             text=q, doc_type=chosen.get("doc_type"), unit=chosen.get("unit"), designation=chosen.get("designation"),
             serial=chosen.get("serial"), classification=chosen.get("classification"),
-            date_from=_day(chosen.get("date_from")), date_to=_day(chosen.get("date_to")), limit=PAGE_SIZE, cursor=cursor)
+            date_from=_day(chosen.get("date_from")), date_to=_day(chosen.get("date_to")), limit=PAGE_SIZE, cursor=cursor,
+            sort=chosen.get("sort", "relevance"))
         context["found"] = request.app.state.archive.search(actor, query)
     except InvalidRequest as exc:  # a filter value or a date that is none: said beside the form
         return _render(request, "search.html", 422, error=str(exc), **context)

@@ -338,3 +338,12 @@ def test_a_records_officer_adds_and_disables_a_person(browser):
     assert re.search(r'<th scope="row">van.thu2</th>.*?đã khóa', browser.get("/users").text, re.S)
     browser.post("/logout")
     assert sign_in(browser, "van.thu2", "van-thu-2-password").status_code == 401  # disabled: cannot sign in
+
+
+def test_newest_first_is_kept_while_narrowing(browser):
+    sign_in(browser, "chief")
+    page = browser.get("/", params={"q": "bao mat", "sort": "date"})
+    assert page.status_code == 200 and '<option value="date" selected>Mới nhất trước</option>' in page.text
+    facet_links = re.findall(r'<a href="(/\?[^"]*unit=[^"]*)">', page.text)
+    assert facet_links and all("sort=date" in link for link in facet_links)
+    assert browser.get("/", params={"q": "bao mat", "sort": "oldest"}).status_code == 422

@@ -188,6 +188,24 @@ def test_browse_without_text_lists_newest_first(index):
 # -- facets ----------------------------------------------------------------------------------
 
 
+def test_words_sorted_by_date_list_the_matches_newest_first_and_page_on(index):
+    index.add([
+        rec("old-best", "kiểm tra kỹ thuật kiểm tra kiểm tra", title="kiểm tra", document_date=date(1980, 1, 1)),
+        rec("new", "biên bản kiểm tra", document_date=date(2020, 5, 1)),
+        rec("middle", "phiếu kiểm tra", document_date=date(2001, 3, 2)),
+        rec("undated", "kiểm tra"),
+        rec("other", "lý lịch", document_date=date(2022, 1, 1)),
+    ])
+    assert ids(search(index, "kiem tra"))[0] == "old-best"  # by relevance, the best match leads
+    first = search(index, "kiem tra", sort="date", limit=2)
+    second = search(index, "kiem tra", sort="date", limit=2, cursor=first.next_cursor)
+    assert ids(first) + ids(second) == ["new", "middle", "old-best", "undated"] and second.next_cursor is None
+    with pytest.raises(InvalidQuery):  # a page of one order is not a page of the other
+        search(index, "kiem tra", limit=2, cursor=first.next_cursor)
+    with pytest.raises(InvalidQuery, match="sort must be one of relevance, date"):
+        search(index, "kiem tra", sort="oldest")
+
+
 def test_facets_count_the_whole_match_set_not_the_page(index):
     units = ["Lữ đoàn 201"] * 12 + ["Lữ đoàn 202"] * 7 + ["Trung đoàn 5"] * 7
     index.add([

@@ -60,9 +60,10 @@ def _install_pages(app: FastAPI) -> None:
     """The web pages and their assets (vendored into the package: nothing is fetched from elsewhere)."""
     from fastapi.staticfiles import StaticFiles
 
-    from archive.web.pages import STATIC_DIR, router
+    from archive.web.pages import STATIC_DIR, SignInFirst, router, sign_in_first
 
     app.include_router(router)
+    app.add_exception_handler(SignInFirst, sign_in_first)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import jinja2
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from markupsafe import Markup, escape
@@ -115,8 +115,37 @@ def _signed_in(request: Request) -> Principal | None:
         return None
 
 
-def _to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse("/login?" + urlencode({"next": _here(request)}), status_code=303)
+class SignInFirst(Exception):
+    """A page asked for by nobody signed in: the browser goes to /login, and comes back here afterwards."""
+
+    def __init__(self, here: str) -> None:
+        super().__init__(here)
+        self.here = here
+
+
+def _page_actor(request: Request) -> Principal:
+    actor = _signed_in(request)
+    if actor is None:
+        raise SignInFirst(_here(request))
+    return actor
+
+
+PageActor = Annotated[Principal, Depends(_page_actor)]
+
+
+async def sign_in_first(_: Request, exc: Exception) -> RedirectResponse:
+    assert isinstance(exc, SignInFirst)
+    return RedirectResponse("/login?" + urlencode({"next": exc.here}), status_code=303)
+
+
+def _shown(request: Request, actor: Principal, template: str, name: str, use_case, status: int = 200,
+           **context: Any) -> Response:
+    """A page showing what one use case answers the person (or why it does not)."""
+    try:
+        answer = use_case(actor)
+    except ArchiveError as exc:
+        return _refusal(request, exc, actor)
+    return _render(request, template, status, actor=actor, **{name: answer}, **context)
 
 
 def _refusal(request: Request, exc: ArchiveError, actor: Principal | None) -> HTMLResponse:
@@ -171,10 +200,7 @@ def choose_language(to: str, next: str = "/") -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "", cursor: str | None = None) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def search_page(request: Request, actor: PageActor, q: str = "", cursor: str | None = None) -> Response:
     chosen = {name: value.strip() for name in SEARCH_FILTERS if (value := request.query_params.get(name, "")).strip()}
     levels = [level for level in CLASSIFICATIONS if classification_rank(level) <= classification_rank(actor.clearance)]
     context = dict(actor=actor, q=q, chosen=chosen, doc_types=DOC_TYPES, levels=levels, found=None,
@@ -207,10 +233,7 @@ def _search_link(q: str, chosen: dict[str, str], changes: dict[str, str | None])
 
 
 @router.get("/equipment/{serial}", response_class=HTMLResponse)
-def equipment_page(request: Request, serial: str) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def equipment_page(request: Request, actor: PageActor, serial: str) -> Response:
     try:
         item = request.app.state.archive.equipment(actor, serial)
     except SerialNotFound as exc:
@@ -224,10 +247,7 @@ def equipment_page(request: Request, serial: str) -> Response:
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
-def document_page(request: Request, document_id: str, page: int = 1, q: str = "") -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def document_page(request: Request, actor: PageActor, document_id: str, page: int = 1, q: str = "") -> Response:
     archive = request.app.state.archive
     try:
         document = archive.document(actor, document_id)
@@ -282,22 +302,13 @@ def marked_words(text: str, query: str) -> Markup:
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_list_page(request: Request) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
-    try:
-        items = request.app.state.archive.review_list(actor)
-    except ArchiveError as exc:
-        return _refusal(request, exc, actor)
-    return _render(request, "review_list.html", actor=actor, items=items, done=request.query_params.get("done"))
+def review_list_page(request: Request, actor: PageActor) -> Response:
+    return _shown(request, actor, "review_list.html", "items", request.app.state.archive.review_list,
+                  done=request.query_params.get("done"))
 
 
 @router.get("/review/{document_id}", response_class=HTMLResponse)
-def review_item_page(request: Request, document_id: str) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def review_item_page(request: Request, actor: PageActor, document_id: str) -> Response:
     archive = request.app.state.archive
     try:
         items = archive.review_list(actor)
@@ -317,11 +328,8 @@ def review_item_page(request: Request, document_id: str) -> Response:
 
 
 @router.post("/review/{document_id}")
-async def review_submit(request: Request, document_id: str) -> Response:
+async def review_submit(request: Request, actor: PageActor, document_id: str) -> Response:
     """The reviewed values, through the same use case as `PATCH /api/v1/documents/{id}` and `archive correct`."""
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
     form = await request.form()
     changes = {name: str(value).strip() or None for name, value in form.items() if name in CORRECTABLE}
     following = str(form.get("following") or "")
@@ -341,10 +349,7 @@ async def review_submit(request: Request, document_id: str) -> Response:
 
 
 @router.get("/upload", response_class=HTMLResponse)
-def upload_page(request: Request) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def upload_page(request: Request, actor: PageActor) -> Response:
     if not allowed(actor, Action.INGEST):
         return _refusal(request, Forbidden(f"the role {actor.role} may not ingest"), actor)
     settings = request.app.state.settings
@@ -352,12 +357,10 @@ def upload_page(request: Request) -> Response:
 
 
 @router.post("/upload", response_class=HTMLResponse)
-async def upload_submit(request: Request, files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI's form default)
+async def upload_submit(request: Request, actor: PageActor,
+                        files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI's form default)
                         manifest: Annotated[UploadFile | None, File()] = None) -> Response:
     """The files and the manifest through the same upload as `POST /api/v1/ingest`; then the job's page."""
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
     settings = request.app.state.settings
     files = [upload for upload in files if upload.filename]  # a form sent with no file chosen carries one empty part
     manifest = manifest if manifest is not None and manifest.filename else None
@@ -372,50 +375,29 @@ async def upload_submit(request: Request, files: Annotated[list[UploadFile], Fil
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: str) -> Response:
-    return _job(request, job_id, "job.html")
+def job_page(request: Request, actor: PageActor, job_id: str) -> Response:
+    return _shown(request, actor, "job.html", "job", lambda actor: request.app.state.archive.job(actor, job_id))
 
 
 @router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
-def job_progress(request: Request, job_id: str) -> Response:
+def job_progress(request: Request, actor: PageActor, job_id: str) -> Response:
     """The progress part of the job's page alone: the page asks for it every second until the job is done."""
-    return _job(request, job_id, "job_progress.html")
-
-
-def _job(request: Request, job_id: str, template: str) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
-    try:
-        job = request.app.state.archive.job(actor, job_id)
-    except ArchiveError as exc:
-        return _refusal(request, exc, actor)
-    return _render(request, template, actor=actor, job=job, finished=job.state == "done")
+    return _shown(request, actor, "job_progress.html", "job", lambda actor: request.app.state.archive.job(actor, job_id))
 
 
 # ---- likely rescans, the audit trail, people ---------------------------------------------------------
 
 
 @router.get("/duplicates", response_class=HTMLResponse)
-def duplicates_page(request: Request) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
-    try:
-        listed = request.app.state.archive.likely_duplicates(actor)
-    except ArchiveError as exc:
-        return _refusal(request, exc, actor)
-    return _render(request, "duplicates.html", actor=actor, listed=listed)
+def duplicates_page(request: Request, actor: PageActor) -> Response:
+    return _shown(request, actor, "duplicates.html", "listed", request.app.state.archive.likely_duplicates)
 
 
 AUDIT_SHOWN = 500  # the newest entries; the filters narrow to what is looked for
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, user: str = "", document: str = "", since: str = "") -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def audit_page(request: Request, actor: PageActor, user: str = "", document: str = "", since: str = "") -> Response:
     try:
         day = parse_day(since, "since") if since.strip() else None
         entries = request.app.state.archive.audit_entries(
@@ -432,29 +414,19 @@ def audit_page(request: Request, user: str = "", document: str = "", since: str 
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def users_page(request: Request, actor: PageActor) -> Response:
     return _users(request, actor)
 
 
 def _users(request: Request, actor: Principal, status: int = 200, **context: Any) -> Response:
-    try:
-        people = request.app.state.archive.list_users(actor)
-    except ArchiveError as exc:
-        return _refusal(request, exc, actor)
-    return _render(request, "users.html", status, actor=actor, people=people, roles=ROLES, levels=CLASSIFICATIONS,
-                   **context)
+    return _shown(request, actor, "users.html", "people", request.app.state.archive.list_users, status=status,
+                  roles=ROLES, levels=CLASSIFICATIONS, **context)
 
 
 @router.post("/users", response_class=HTMLResponse)
-def add_user(request: Request, name: Annotated[str, Form(max_length=64)], role: Annotated[str, Form()],
+def add_user(request: Request, actor: PageActor, name: Annotated[str, Form(max_length=64)], role: Annotated[str, Form()],
              clearance: Annotated[str, Form()], password: Annotated[str, Form(max_length=1024)],
              units: Annotated[str, Form(max_length=4000)] = "") -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
     unit_list = [unit.strip() for unit in units.replace(";", "\n").splitlines() if unit.strip()]
     try:
         request.app.state.archive.add_user(actor, name.strip(), role, clearance, unit_list, password=password)
@@ -466,10 +438,7 @@ def add_user(request: Request, name: Annotated[str, Form(max_length=64)], role: 
 
 
 @router.post("/users/{name}/disable", response_class=HTMLResponse)
-def disable_user(request: Request, name: str) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return _to_login(request)
+def disable_user(request: Request, actor: PageActor, name: str) -> Response:
     try:
         request.app.state.archive.disable_user(actor, name)
     except ArchiveError as exc:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import html
 import re
 import secrets
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +20,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from archive.api.app import create_app
 from archive.config import Settings
@@ -40,6 +37,7 @@ from archive.oidc import (
 )
 from common.vocabulary import CLASSIFICATIONS, ROLES
 from tests.servers import KeycloakServer, services
+from tests.uvicorn_app import bound_socket, serving
 
 SESSION_COOKIE = "archive_session"
 LOGIN_COOKIE = "archive_oidc_login"
@@ -121,18 +119,10 @@ class Deployment:
                           values.pop("redirect_url"), **values)
 
 
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # not the main thread
-        pass
-
-
 @pytest.fixture(scope="module")
 def deployment(keycloak_server: KeycloakServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     admin = KeycloakAdmin(keycloak_server)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+    sock, url = bound_socket()
 
     realm = "archive-test-" + secrets.token_hex(4)
     client_id, client_secret = "archive", secrets.token_urlsafe(24)
@@ -154,19 +144,10 @@ def deployment(keycloak_server: KeycloakServer, tmp_path_factory: pytest.TempPat
         serve_workers=0, index_retry_s=3600,
     )
     app = create_app(settings)
-    server = _ThreadedServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the archive did not start"
-        time.sleep(0.05)
     try:
-        yield Deployment(keycloak_server, admin, realm, client_id, client_secret, url, app, settings, people)
+        with serving(app, sock):
+            yield Deployment(keycloak_server, admin, realm, client_id, client_secret, url, app, settings, people)
     finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
         try:
             admin.call("DELETE", f"/realms/{realm}")
         finally:

@@ -7,16 +7,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -28,6 +24,7 @@ from archive.config import Settings
 from archive.identity import local_operator
 from tests.conftest import FONT
 from tests.secured import IN_UNIT, ITEM_IN, SecuredArchive, build_secured, unsure_scan
+from tests.uvicorn_app import bound_socket, serving
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
@@ -67,11 +64,6 @@ class Served:
     outside: list[str] = field(default_factory=list)  # requests that tried to leave 127.0.0.1
 
 
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # not the main thread
-        pass
-
-
 @pytest.fixture(scope="session")
 def served(tmp_path_factory) -> Iterator[Served]:
     secured = build_secured(Settings(data_dir=tmp_path_factory.mktemp("browser") / "data", index_retry_s=3600))
@@ -84,25 +76,10 @@ def served(tmp_path_factory) -> Iterator[Served]:
         assert scan.status == "ingested" and scan.document.serial_number is None, scan.document
     finally:
         archive.close()
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+    sock, url = bound_socket()
     # One ingest worker inside the server, as `archive serve` runs on one machine: uploads finish by themselves.
-    app = create_app(secured.settings.model_copy(update={"serve_workers": 1}))
-    server = _ThreadedServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the archive did not start"
-        time.sleep(0.05)
-    try:
+    with serving(create_app(secured.settings.model_copy(update={"serve_workers": 1})), sock):
         yield Served(url, secured, logbook.document_id, scan.document_id)
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

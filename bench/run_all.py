@@ -13,6 +13,7 @@ SERVICES = BENCH.parent / "scripts" / "services"
 
 STEPS = [
     ["search_bench.py", "--docs", "100000", "--docs", "1000000", "--out", str(BENCH / "results" / "search.json")],
+    ["pages_bench.py", "--docs", "100000", "--rounds", "3"],  # the web pages beside the JSON API: ~3 minutes
     ["ocr_bench.py", "--pages", "12", "--rounds", "3"],  # 36 pages in three classes, 3 rounds: ~5 minutes on 2 cores
     ["cer_bench.py"],  # 40 pages of known wording, tuning and held-out: ~4 minutes on 2 cores
     ["reading_bench.py", "--pages", "3"],  # 7 page classes, tuning and held-out seeds: ~1 minute

@@ -150,7 +150,8 @@ def _shown(request: Request, actor: Principal, template: str, name: str, use_cas
 
 def _refusal(request: Request, exc: ArchiveError, actor: Principal | None) -> HTMLResponse:
     """The page's answer to a domain error: what happened and what to do next, never a trace."""
-    status = 403 if isinstance(exc, Forbidden) else 404 if isinstance(exc, NotFound) else 503
+    status = (403 if isinstance(exc, Forbidden) else 404 if isinstance(exc, NotFound)
+              else 422 if isinstance(exc, InvalidRequest) else 503)
     return _render(request, "problem.html", status, actor=actor, refused=status, detail=str(exc))
 
 

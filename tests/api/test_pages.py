@@ -347,3 +347,9 @@ def test_newest_first_is_kept_while_narrowing(browser):
     facet_links = re.findall(r'<a href="(/\?[^"]*unit=[^"]*)">', page.text)
     assert facet_links and all("sort=date" in link for link in facet_links)
     assert browser.get("/", params={"q": "bao mat", "sort": "oldest"}).status_code == 422
+
+
+def test_a_document_named_by_too_short_a_start_is_a_request_to_correct(browser):
+    sign_in(browser, "technician")
+    page = browser.get("/documents/abcd")
+    assert page.status_code == 422 and "Không thực hiện được như yêu cầu" in page.text and "at least 6 characters" in page.text

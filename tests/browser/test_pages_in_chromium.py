@@ -54,8 +54,14 @@ def test_sign_in_search_without_accents_narrow_and_follow_the_timeline_to_a_docu
     page.wait_for_url("**page=2*")
     assert page.locator("figcaption").inner_text() == "Trang 2 / 2"
     assert "Trang hai của lý lịch" in page.locator(".text").inner_text()
-    loaded = page.locator("figure.page img").evaluate("img => img.complete && img.naturalWidth > 0")
+    loaded = page.locator("#page-image").evaluate("img => img.complete && img.naturalWidth > 0")
     assert loaded, "the page image did not load"
+    before = page.locator("#page-image").evaluate("img => img.getBoundingClientRect().width")
+    page.get_by_role("button", name="Phóng to").click()
+    page.get_by_role("button", name="Phóng to").click()
+    assert page.locator("#zoom-level").inner_text() == "150 %"
+    after = page.locator("#page-image").evaluate("img => img.getBoundingClientRect().width")
+    assert abs(after / before - 1.5) < 0.02, (before, after)
     screenshot(page, "document")
 
 

@@ -248,18 +248,23 @@ def equipment_page(request: Request, actor: PageActor, serial: str) -> Response:
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
-def document_page(request: Request, actor: PageActor, document_id: str, page: int = 1, q: str = "") -> Response:
+def document_page(request: Request, actor: PageActor, document_id: str, page: int = 1, q: str = "",
+                  version: int | None = None) -> Response:
+    """The document as it is now, or as an earlier version of its record had it (`version`): the same original."""
     archive = request.app.state.archive
     try:
         document = archive.document(actor, document_id)
+        shown = (archive.document_version(actor, document.document_id, version)
+                 if version is not None and version != document.version else document)
         text = archive.document_text(actor, document.document_id)
     except ArchiveError as exc:
         return _refusal(request, exc, actor)
     page = min(max(page, 1), max(document.page_count, 1))
     page_text = next((p.text for p in text.pages if p.number == page), "")
-    return _render(request, "document.html", actor=actor, document=document, page=page, q=q,
-                   page_text=marked_words(page_text, q), banner=_highest([document.classification]),
-                   may_download=allowed(actor, Action.DOWNLOAD), fields=_field_rows(document))
+    return _render(request, "document.html", actor=actor, document=document, shown=shown, page=page, q=q,
+                   page_text=marked_words(page_text, q),
+                   banner=_highest([document.classification, shown.classification]),
+                   may_download=allowed(actor, Action.DOWNLOAD), fields=_field_rows(shown))
 
 
 def _highest(levels: list[str | None]) -> str | None:

@@ -243,6 +243,11 @@ def test_a_correction_shows_on_the_document_page(browser, secured):
                                       document_id, {"document_number": "77/BB-KT"}, note="đối chiếu bản giấy")
     page = browser.get(f"/documents/{document_id}")
     assert "Phiên bản 2 do clerk" in page.text and "«77/BB-KT»" in page.text and "do người hiệu chỉnh" in page.text
+    earlier = browser.get(f"/documents/{document_id}", params={"version": 1})
+    assert "Đây là các trường của phiên bản 1; hồ sơ hiện đang ở phiên bản 2." in earlier.text
+    assert re.search(r'<th scope="row">Số văn bản</th>\s*<td>(?!77/BB-KT)[^<]+</td>', earlier.text)
+    assert re.search(r'<th scope="row">Số văn bản</th>\s*<td>77/BB-KT</td>', page.text)
+    assert browser.get(f"/documents/{document_id}", params={"version": 9}).status_code == 404
 
 
 def test_a_clerk_checks_the_uncertain_serial_against_the_paper_and_saves_it(browser, secured):

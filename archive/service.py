@@ -503,10 +503,9 @@ class ArchiveService:
 
     def document_ids_starting(self, prefix: str) -> list[str]:
         """Stored document ids that begin with `prefix` (at least two characters: records are filed by them)."""
-        folder = layout.record_key(prefix).rsplit("/", 1)[0] + "/"
         with _storage("list records"):
-            keys = list(self.store.list(folder))
-        ids = (key.rsplit("/", 1)[-1].removesuffix(".json") for key in keys if key.endswith(".json"))
+            keys = list(self.store.list(layout.records_folder(prefix)))
+        ids = (layout.document_id_from_record_key(key) for key in keys if key.endswith(".json"))
         return sorted(document_id for document_id in ids if document_id.startswith(prefix))
 
     def document_text(self, document_id: str) -> DocumentText:

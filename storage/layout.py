@@ -26,6 +26,11 @@ def record_key(document_id: str) -> str:
     return f"{RECORDS}{document_id[:2]}/{document_id}.json"
 
 
+def records_folder(document_id_start: str) -> str:
+    """The folder holding the records of every document whose id begins with these (at least two) characters."""
+    return f"{RECORDS}{document_id_start[:2]}/"
+
+
 def page_image_key(document_id: str, page: int) -> str:
     return f"{DERIVED}{document_id[:2]}/{document_id}/page-{page:04d}.png"
 

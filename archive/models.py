@@ -219,6 +219,9 @@ class JobItem(BaseModel):
     error: str | None = None
     worker: str | None = None  # host:pid of the worker that took the file
     manifest_disagreements: list[dict] = Field(default_factory=list)  # where the manifest overrode what was read
+    pages: int | None = None  # pages read from the file, once ingested
+    started_at: float | None = None  # epoch seconds a worker took the file
+    finished_at: float | None = None  # epoch seconds the worker settled it
 
 
 class Job(BaseModel):
@@ -228,3 +231,6 @@ class Job(BaseModel):
     done: int
     failed: int
     items: list[JobItem]
+    pages: int = 0  # pages read so far, over the files ingested
+    started_at: float | None = None  # when a worker first took one of its files
+    pages_per_second: float | None = None  # pages read / seconds from the first file taken to the last one settled

@@ -122,12 +122,13 @@ class QueueJobs:
     def staged(self, job_id: str, position: int) -> tuple[str, ManifestRow | None] | None:
         return _queue_call(self.huey, "reading a job", lambda: self.huey.get(self._key(job_id, position, "staged"), peek=True))
 
-    def claim(self, job_id: str, position: int, worker: str) -> dict | None:
-        """Notes which worker took the file; returns the claim of an earlier attempt, if there was one."""
+    def claim(self, job_id: str, position: int, worker: str) -> tuple[float, dict | None]:
+        """Notes which worker took the file, and when; returns that time and the claim of an earlier attempt."""
         key = self._key(job_id, position, "claim")
         earlier = self.huey.get(key, peek=True)
-        self.huey.put(key, {"worker": worker, "at": time.time()})
-        return earlier
+        now = time.time()
+        self.huey.put(key, {"worker": worker, "at": now})
+        return now, earlier
 
     def get(self, job_id: str) -> Job:
         names = self.filenames(job_id)
@@ -136,14 +137,24 @@ class QueueJobs:
         failed = sum(item.status == "failed" for item in items)
         taken = any(item.worker for item in items)
         state = "done" if done == len(items) else "running" if done or taken else "queued"
-        return Job(job_id=job_id, state=state, total=len(items), done=done, failed=failed, items=items)
+        pages = sum(item.pages or 0 for item in items)
+        starts = [item.started_at for item in items if item.started_at is not None]
+        started_at = min(starts) if starts else None
+        rate = None
+        if started_at is not None and pages:
+            finishes = [item.finished_at for item in items if item.finished_at is not None]
+            until = max(finishes) if state == "done" and finishes else time.time()
+            rate = round(pages / max(until - started_at, 1e-3), 2)
+        return Job(job_id=job_id, state=state, total=len(items), done=done, failed=failed, items=items,
+                   pages=pages, started_at=started_at, pages_per_second=rate)
 
     def _item(self, job_id: str, position: int, name: str) -> JobItem:
         found = self.huey.get(self._key(job_id, position), peek=True)
         if found is not None:
             return JobItem.model_validate(found)
         claim = self.huey.get(self._key(job_id, position, "claim"), peek=True)
-        return JobItem(filename=name, status="pending", worker=claim["worker"] if claim else None)
+        return JobItem(filename=name, status="pending", worker=claim["worker"] if claim else None,
+                       started_at=claim.get("at") if claim else None)
 
 
 # ---- enqueueing -----------------------------------------------------------------------------
@@ -253,7 +264,7 @@ class QueueWorker:
         self.pool.join()
 
     def ingest(self, job_id: str, position: int, name: str, sha: str, row: ManifestRow | None, *, retries_left: int) -> None:
-        earlier_attempt = self.jobs.claim(job_id, position, self.ident)
+        started_at, earlier_attempt = self.jobs.claim(job_id, position, self.ident)
         owner = self.jobs.owner(job_id) or local_operator(self.ident)  # the files are ingested as who queued them
         disagreements: list[Disagreement] = []
         audited: list[bool] = []
@@ -273,7 +284,9 @@ class QueueWorker:
             self._unstage(sha)
         self.jobs.record(job_id, position, JobItem(
             filename=name, status=result.status, document_id=result.document_id, error=result.error, worker=self.ident,
-            manifest_disagreements=[d.as_dict() for d in disagreements] if result.status == "ingested" else []))
+            manifest_disagreements=[d.as_dict() for d in disagreements] if result.status == "ingested" else [],
+            pages=result.document.page_count if result.document is not None and result.status == "ingested" else None,
+            started_at=started_at, finished_at=time.time()))
         if self.archive is not None and not audited:  # settled before parsing, or a backend failed
             self.archive.note_ingested(owner, result)
 

@@ -184,7 +184,9 @@ def test_a_clerk_uploads_two_files_and_watches_the_job_finish(new_page, served, 
     page.wait_for_url("**/jobs/*")
     # The page asks for its progress every second (htmx) until the job is done: no reload by the person.
     page.get_by_text("Đã xong.").wait_for(timeout=120_000)
-    assert "Đã xử lý 2 / 2 tệp, 0 tệp lỗi" in page.locator("#progress").inner_text()
+    progress = page.locator("#progress").inner_text()
+    assert "Đã xử lý 2 / 2 tệp, 0 tệp lỗi" in progress
+    assert re.search(r"đã đọc 2 trang, [\d.]+(,\d+)? trang mỗi giây", progress), progress
     screenshot(page, "job")
     page.add_script_tag(path=str(AXE))
     _assert_accessible(page, page.url)

@@ -39,6 +39,11 @@ def test_queued_files_are_ingested_by_a_worker_process_and_hostile_ones_fail_alo
     assert items["good-inspection.pdf"]["status"] == "ingested"
     assert sorted([items["good-repair.pdf"]["status"], items["good-repair-copy.pdf"]["status"]]) == ["duplicate", "ingested"]
     assert items["good-inspection.pdf"]["worker"] == worker.ident
+    # Pages are counted as files are read: the job tells its reading speed.
+    ingested = [item for item in job["items"] if item["status"] == "ingested"]
+    assert all(item["pages"] >= 1 and item["finished_at"] >= item["started_at"] for item in ingested)
+    assert job["pages"] == sum(item["pages"] for item in ingested) and job["pages_per_second"] > 0
+    assert all(item["pages"] is None for item in job["items"] if item["status"] == "failed")
     unexplained = {
         name: (items[name]["status"], items[name]["error"])
         for name, words in reasons.items()

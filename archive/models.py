@@ -17,6 +17,8 @@ class FieldRecord(BaseModel):
     confidence: float = Field(ge=0, le=1)
     page: int | None = None  # None for values that come from no page (a manifest, a correction)
     source: str = "extracted"  # extracted | confirmed | manifest | corrected
+    # Where on `page` it was read: [left, top, width, height] as shares of the page image (OCRed pages only).
+    region: list[float] | None = None
 
 
 class Correction(BaseModel):
@@ -64,6 +66,7 @@ class PageRecord(BaseModel):
     source: Literal["text", "ocr"]
     chars: int
     ocr_confidence: float | None = None
+    aspect: float | None = None  # height / width of the page image read (OCRed pages)
 
 
 class Document(BaseModel):

@@ -42,11 +42,13 @@ def document_from_extraction(extraction: Extraction, *, sha256: str, filename: s
         text_source=extraction.text_source,
         document_date=date.fromisoformat(raw_date) if isinstance(raw_date, str) else None,
         fields={
-            name: FieldRecord(value=found.value, confidence=round(found.confidence, 3), page=found.page, source=found.source)
+            name: FieldRecord(value=found.value, confidence=round(found.confidence, 3), page=found.page, source=found.source,
+                              region=list(found.region) if found.region else None)
             for name, found in extraction.fields.items()
         },
         pages=[
-            PageRecord(number=p.number, source=p.source, chars=len(p.text), ocr_confidence=p.ocr_confidence)
+            PageRecord(number=p.number, source=p.source, chars=len(p.text), ocr_confidence=p.ocr_confidence,
+                       aspect=p.aspect)
             for p in extraction.pages
         ],
         ingested_at=datetime.now(timezone.utc),

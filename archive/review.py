@@ -68,8 +68,9 @@ def apply_correction(document: Document, changes: dict[str, Any], *, by: str, no
         return document
     fields = dict(document.fields)
     for name, change in diff.items():
-        page = fields[name].page if name in fields else None
-        fields[name] = FieldRecord(value=change["to"], confidence=1.0, page=page, source="corrected")
+        read = fields.get(name)  # the corrected value stands where the read one was printed
+        fields[name] = FieldRecord(value=change["to"], confidence=1.0, page=read.page if read else None,
+                                   region=read.region if read else None, source="corrected")
     version = document.version + 1
     correction = Correction(version=version, by=by.strip(), at=datetime.now(timezone.utc), note=note, changes=diff)
     return proposed.model_copy(update={"fields": fields, "version": version,

@@ -20,6 +20,7 @@ from ingest.pages import PageSource
 from ingest.pdf import iter_pdf_pages
 from ingest.plausibility import measure
 from ingest.preprocess import PreprocessOptions, prepare_for_ocr
+from ingest.regions import line_regions, locate_fields
 from ingest.reading import PageReading, ReadingOptions, read_page_image
 from ingest.sniff import PDF, sniff
 from ingest.stamps import find_classification_stamp
@@ -58,7 +59,7 @@ def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction
     verdicts = LayerVerdicts()
     pages = tuple(read_page(source, ocr, options, verdicts) for source in page_sources(data, content_type, options.limits))
     stamps = [(page.number, *page.stamp) for page in pages if page.stamp]
-    fields = extract_fields([page.text for page in pages], image_stamps=stamps)
+    fields = locate_fields(extract_fields([page.text for page in pages], image_stamps=stamps), pages)
     return Extraction(
         content_type=content_type,
         page_count=len(pages),
@@ -118,7 +119,8 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
         if ocr_score <= layer_score:
             return PageText(number=source.number, text=layer_text, source="text", stamp=stamp)
     return PageText(number=source.number, text=ocr_text, source="ocr", ocr_confidence=reading.confidence,
-                    reading=reading.reading_label, stamp=stamp)
+                    reading=reading.reading_label, stamp=stamp, aspect=round(image.height / image.width, 4),
+                    lines=line_regions(reading.words, reading.upright_image.size, reading.reading_label))
 
 
 def _stamp(number: int, reading: PageReading, options: ExtractionOptions) -> tuple[str, float] | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
 FieldScalar = str | int | None
+Region = tuple[float, float, float, float]  # left, top, width, height: shares (0..1) of the page as stored
 TextSource = Literal["text", "ocr", "mixed"]
 
 # Every field the extractor may fill; names are the Document keys of CONTRACT.md
@@ -38,6 +39,15 @@ class FieldValue:
     confidence: float
     page: int
     source: str = "extracted"
+    region: Region | None = None  # where on the page it was read (OCRed pages only)
+
+
+@dataclass(frozen=True)
+class LineRegion:
+    """One line an OCR reading found, and its box on the page as stored."""
+
+    text: str
+    region: Region
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class PageText:
     ocr_confidence: float | None = None  # mean word confidence 0..100 when OCRed
     reading: str | None = None  # which reading of the page image won ("plain", "rotate90+faded", ...) when OCRed
     stamp: tuple[str, float] | None = None  # secrecy stamp read on the page image: (level, confidence)
+    lines: tuple[LineRegion, ...] = ()  # the OCR reading's lines with their boxes (ingest.regions)
+    aspect: float | None = None  # height / width of the page image, when one was read
 
 
 @dataclass(frozen=True)

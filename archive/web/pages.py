@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -327,10 +328,44 @@ def review_item_page(request: Request, actor: PageActor, document_id: str) -> Re
     uncertain = items[position].uncertain
     editable = [name for name in FIELD_ORDER if name in uncertain and name in CORRECTABLE]
     pages_named = [uncertain[name].page for name in editable if uncertain[name].page]
+    page = min(pages_named) if pages_named else 1
     return _render(request, "review_item.html", actor=actor, document=document, uncertain=uncertain, editable=editable,
-                   page=min(pages_named) if pages_named else 1, banner=_highest([document.classification]),
+                   page=page, crops=_crops(document, {name: uncertain[name] for name in editable}),
+                   marks=_marks({name: uncertain[name] for name in editable}, page),
+                   banner=_highest([document.classification]),
                    following=items[position + 1].document_id if position + 1 < len(items) else None,
                    waiting=len(items), may_correct=allowed(actor, Action.CORRECT))
+
+
+@dataclass(frozen=True)
+class _Crop:
+    """The part of a page a value was read from, for an SVG that shows only that part of the page image."""
+
+    page: int
+    view_box: str  # in units where the page is 1000 wide
+    width: float  # of the whole page image, same units
+    height: float
+
+
+def _crops(document, fields: dict) -> dict[str, _Crop]:
+    aspects = {page.number: page.aspect for page in document.pages if page.aspect}
+    crops = {}
+    for name, record in fields.items():
+        aspect = aspects.get(record.page)
+        if record.region is None or aspect is None:
+            continue
+        left, top, width, height = record.region
+        pad_x, pad_y = 0.02, height * 0.6  # a little of the paper around the line, as the eye needs
+        x0, y0 = max(left - pad_x, 0.0), max(top - pad_y, 0.0)
+        x1, y1 = min(left + width + pad_x, 1.0), min(top + height + pad_y, 1.0)
+        box = (x0 * 1000, y0 * 1000 * aspect, (x1 - x0) * 1000, (y1 - y0) * 1000 * aspect)
+        crops[name] = _Crop(record.page, " ".join(f"{v:.1f}" for v in box), 1000.0, round(1000 * aspect, 1))
+    return crops
+
+
+def _marks(fields: dict, page: int) -> dict[str, list[float]]:
+    """The boxes of the values read on the page shown, outlined over its image."""
+    return {name: record.region for name, record in fields.items() if record.region and record.page == page}
 
 
 @router.post("/review/{document_id}")

@@ -358,3 +358,43 @@ def test_a_document_named_by_too_short_a_start_is_a_request_to_correct(browser):
     sign_in(browser, "technician")
     page = browser.get("/documents/abcd")
     assert page.status_code == 422 and "Không thực hiện được như yêu cầu" in page.text and "at least 6 characters" in page.text
+
+
+def test_the_review_page_shows_where_on_the_paper_each_uncertain_value_was_read(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", auth="on", serve_workers=0, cookie_secure=False,
+                        review_below=0.95)  # strict: the values read at 0.85–0.94 wait for review too
+    archive = build_archive(settings, with_queue=False)
+    try:
+        archive.add_user(local_operator(), "clerk", "clerk", "secret", [IN_UNIT], password="clerk-password")
+        scan = archive.service.ingest_bytes(unsure_scan(), "kiem-tra-scan.png").document_id
+    finally:
+        archive.close()
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        sign_in(client, "clerk")
+        item = client.get(f"/review/{scan}")
+        assert item.status_code == 200
+        # Beside each value read on the scan, only the part of the page it was read from (an SVG view of the image).
+        crops = {}
+        for block in item.text.split('<label for="field-')[1:]:
+            if found := re.search(r'<svg class="crop" viewBox="([\d. ]+)"', block):
+                crops[block.split('"', 1)[0]] = found.group(1)
+        assert {"unit", "quality_grade", "designation", "document_number"} <= set(crops)
+        assert "serial_number" not in crops  # not read: nothing to point at
+        aspect = 3508 / 2480
+        for name, printed in (("unit", "Đơn vị quản lý"), ("quality_grade", "Kết luận"), ("designation", "Ký hiệu")):
+            line_top = (200 + 70 * _unsure_lines().index(next(l for l in _unsure_lines() if l.startswith(printed)))) / 3508
+            x, y, width, height = map(float, crops[name].split())
+            assert y / (1000 * aspect) < line_top + 0.005 < (y + height) / (1000 * aspect), (name, crops[name])
+        assert 'aria-label="Chỗ đọc được trên trang 1"' in item.text and f'href="/api/v1/documents/{scan}/pages/1.png"' in item.text
+        # The same boxes outlined over the page image.
+        marks = dict(re.findall(r'<rect class="mark" data-field="(\w+)" x="[\d.]+" y="([\d.]+)"', item.text))
+        assert abs(float(marks["unit"]) - (200 + 70 * 9) / 3508) < 0.01
+
+        # A corrected value keeps the place it was printed: the next reviewer sees what it was checked against.
+        client.post(f"/review/{scan}", data={"quality_grade": "2", "note": "bản giấy"})
+        corrected = client.get(f"/api/v1/documents/{scan}").json()["fields"]["quality_grade"]
+        assert corrected["source"] == "corrected" and corrected["region"][1] == float(marks["quality_grade"])
+
+
+def _unsure_lines() -> list[str]:
+    return ["MẬT", *DOSSIER_KB_15_84["inspection.pdf"]]

@@ -47,6 +47,7 @@ log = structlog.get_logger(__name__)
 
 DOCUMENT_ID_LENGTH = 64  # a document's id is the SHA-256 of its original, in hex
 SHORTEST_ID_PREFIX = 6
+MIN_PASSWORD_LENGTH = 8
 _HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -404,6 +405,8 @@ class Archive:
         with self._audited(actor, "user_add", target=name[:100], details={"role": role, "clearance": clearance, "units": units}):
             require(actor, Action.MANAGE_USERS)
             validate_user_fields(name, role, clearance)
+            if password is not None:
+                _check_password(password)
             return self.users.add_user(name, role, clearance, units, password=password)
 
     def list_users(self, actor: Principal) -> list[User]:
@@ -420,8 +423,7 @@ class Archive:
         with self._audited(actor, "user_password", target=name[:100]):
             if name != actor.name or actor.kind != "user":
                 require(actor, Action.MANAGE_USERS)
-            if len(password) < 8:
-                raise InvalidRequest("a password has at least 8 characters")
+            _check_password(password)
             self.users.set_password(name, password)
 
     def create_token(self, actor: Principal, for_user: str | None = None, expires_at: datetime | None = None) -> IssuedToken:
@@ -489,3 +491,9 @@ class Archive:
         self.audit.close()
         self.users.close()
         self.service.close()
+
+
+def _check_password(password: str) -> None:
+    """The same rule when a person is added with a password as when one is set later."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequest(f"a password has at least {MIN_PASSWORD_LENGTH} characters")

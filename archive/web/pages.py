@@ -26,6 +26,7 @@ from archive.field_values import parse_day
 from archive.identity import OPERATOR_ROLE, Principal
 from archive.policy import Action, allowed
 from archive.review import CORRECTABLE
+from archive.web.details import REASONS, localized
 from archive.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, long_date, number, translations
 from common.text import fold, fold_map
 from common.vocabulary import CLASSIFICATIONS, DOC_TYPES, ROLES, classification_rank
@@ -78,6 +79,8 @@ def _environment(language: str) -> jinja2.Environment:
         role_label=lambda value: catalog.gettext(ROLE_LABELS.get(value, value)),
         label=lambda table, value: catalog.gettext(_LABELS[table].get(value, value)) if value is not None else "",
         marked=_marked, languages=LANGUAGES, path_part=lambda value: quote(str(value), safe=""),
+        reason=lambda text: localized(text, catalog, lambda group, value: (
+            catalog.gettext(ROLE_LABELS.get(value, value)) if group == "role" else value)),
     )
     return environment
 

@@ -156,7 +156,7 @@ def test_a_bad_date_is_said_beside_the_form(browser):
     sign_in(browser, "technician")
     page = browser.get("/", params={"q": "", "date_from": "31/02/2020"})
     assert page.status_code == 422
-    assert "Không tìm được với điều kiện này:" in page.text and "is not a date" in page.text
+    assert "Không tìm được với điều kiện này: «31/02/2020» không phải một ngày" in page.text
 
 
 def test_every_page_and_asset_comes_from_the_archive_itself(browser):
@@ -182,6 +182,7 @@ def test_every_message_of_the_pages_has_its_vietnamese_translation():
     for labels in (pages.DOC_TYPE_LABELS, pages.CLASSIFICATION_LABELS, pages.ROLE_LABELS, pages.FIELD_LABELS,
                    pages.SOURCE_LABELS, pages.REPAIR_LABELS, pages.STATUS_LABELS):
         used |= {label for label in labels.values() if label}
+    used |= {known.message for known in pages.REASONS}
     untranslated = sorted(m for m in used if not (catalog.get(m) and catalog.get(m).string))
     assert len(used) > 40 and untranslated == []
     assert set(pages.CLASSIFICATION_LABELS) == set(CLASSIFICATIONS)
@@ -298,7 +299,7 @@ def test_a_clerk_uploads_scans_and_is_taken_to_the_jobs_progress(browser, secure
 def test_an_upload_that_cannot_be_taken_says_why_and_keeps_nothing(browser):
     sign_in(browser, "clerk")
     refused = browser.post("/upload", files=[("files", ("notes.txt", b"not a scan", "text/plain"))])
-    assert refused.status_code == 415 and "Chưa tải lên được gì: notes.txt: unsupported file type" in refused.text
+    assert refused.status_code == 415 and "Chưa tải lên được gì: notes.txt không phải tệp PDF, TIFF, JPEG hay PNG" in refused.text
     browser.post("/logout")
     sign_in(browser, "technician")
     assert browser.get("/upload").status_code == 403

@@ -11,7 +11,7 @@ from typing import Callable
 import structlog
 
 from archive.config import Settings
-from archive.errors import BackendUnavailable
+from archive.errors import BackendUnavailable, InvalidRequest
 from archive.service import ArchiveService
 from archive.usecases import Archive
 from ingest.limits import ExtractionLimits
@@ -37,6 +37,35 @@ def _s3_store(settings: Settings) -> ObjectStore:
         settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
         secure=settings.s3_secure, region=settings.s3_region,
     )
+
+
+def backup_store(destination: str, settings: Settings) -> ObjectStore:
+    """Where `archive backup` writes and `archive restore` reads: a directory, or `s3://bucket[/prefix]` on
+    ARCHIVE_BACKUP_S3_ENDPOINT (the archive's own S3 server when unset)."""
+    from urllib.parse import urlsplit
+
+    from storage.prefixed import PrefixedStore
+
+    if destination.startswith("s3://"):
+        from storage.s3 import S3ObjectStore
+
+        where = urlsplit(destination)
+        if not where.netloc:
+            raise InvalidRequest(f"{destination}: name the bucket, as s3://bucket or s3://bucket/prefix")
+        secure = settings.backup_s3_secure if settings.backup_s3_secure is not None else settings.s3_secure
+        try:
+            bucket = S3ObjectStore(settings.backup_s3_endpoint or settings.s3_endpoint,
+                                   settings.backup_s3_access_key or settings.s3_access_key,
+                                   settings.backup_s3_secret_key or settings.s3_secret_key, where.netloc,
+                                   secure=secure, require_versioning=False)
+        except StorageError as exc:
+            raise BackendUnavailable(f"backup store {destination}: {exc}") from exc
+        return PrefixedStore(bucket, where.path)
+    from pathlib import Path
+
+    from storage.local import LocalObjectStore
+
+    return LocalObjectStore(Path(destination).expanduser())
 
 
 def _tantivy_index(settings: Settings) -> SearchIndex:

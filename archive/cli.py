@@ -485,6 +485,84 @@ def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command()
+def backup(
+    destination: Annotated[str, typer.Argument(help="a directory, or s3://bucket[/prefix] (ARCHIVE_BACKUP_S3_*)")],
+    verify_only: Annotated[bool, typer.Option("--verify", help="only re-hash the copies the backup holds")] = False,
+    full: Annotated[bool, typer.Option("--full", help="compare every copy with the archive (slower): copies that "
+                                       "--verify found damaged or missing are copied again")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Copy what is new in the archive (originals, every record version, the audit trail, the users) to a second
+    store and check each copy as written; `--verify` re-reads the whole backup. Exit 1 when something is wrong."""
+    from archive.bootstrap import backup_store
+
+    def act(archive: Archive, actor: Principal):
+        target = _backup_store(backup_store, destination)
+        try:
+            if verify_only:
+                return archive.verify_backup(actor, target, destination)
+            return archive.backup(actor, target, destination, full=full)
+        finally:
+            target.close()
+
+    report = _with_archive(act)
+    if as_json:
+        _print_json(report.model_dump())
+    elif verify_only:
+        err.print(f"checked {report.checked} copies in {destination}: ok {report.ok}, missing {len(report.missing)}, "
+                  f"mismatched {len(report.mismatched)}")
+        for key in report.missing:
+            err.print(f"  [red]missing[/red] {escape(key)}")
+        for key in report.mismatched:
+            err.print(f"  [red]mismatch[/red] {escape(key)}")
+    else:
+        err.print(f"backup {destination}: {report.objects} objects, {report.copied} copied "
+                  f"({report.bytes_copied / 1e6:.1f} MB) in {report.seconds:.1f} s, {report.removed} removed; "
+                  f"users {'saved' if report.users else 'none'}")
+        for problem in report.problems:
+            err.print(f"  [red]problem[/red] {escape(problem)}")
+    if (report.missing or report.mismatched) if verify_only else report.problems:
+        raise typer.Exit(EXIT_PROBLEMS_FOUND)
+
+
+@app.command()
+def restore(
+    source: Annotated[str, typer.Argument(help="a backup: a directory, or s3://bucket[/prefix]")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fill an empty deployment (ARCHIVE_DATA_DIR, and its bucket on S3) from a backup, checking every object;
+    then run `archive reindex`. Run again after an interruption, it goes on where it stopped."""
+    from archive.bootstrap import backup_store
+
+    def act(archive: Archive, actor: Principal):
+        origin = _backup_store(backup_store, source)
+        try:
+            return archive.restore(actor, origin, source)
+        finally:
+            origin.close()
+
+    report = _with_archive(act, create=True)
+    if as_json:
+        _print_json(report.model_dump())
+    else:
+        err.print(f"restored {report.restored} objects ({report.bytes_restored / 1e6:.1f} MB) from {source} in "
+                  f"{report.seconds:.1f} s, {report.skipped} already in place; users {'restored' if report.users else 'none'}")
+        for problem in report.problems:
+            err.print(f"  [red]problem[/red] {escape(problem)}")
+        if not report.problems:
+            err.print("next: `archive reindex` rebuilds the search index from the restored records")
+    if report.problems:
+        raise typer.Exit(EXIT_PROBLEMS_FOUND)
+
+
+def _backup_store(open_store, where: str):
+    try:
+        return open_store(where, _settings())
+    except (OSError, ValueError) as exc:
+        raise InvalidRequest(f"{where}: {exc}") from exc
+
+
+@app.command()
 def review(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents with fields too uncertain to trust unseen (ARCHIVE_REVIEW_BELOW), or no serial."""
     items = _with_archive(lambda archive, actor: archive.review_list(actor))

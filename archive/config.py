@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str | None = None
 
+    # A backup's S3 server (`archive backup s3://bucket/prefix`), when it is not the archive's own: a second copy
+    # belongs on an independent store. Unset, the archive's own endpoint and keys are used.
+    backup_s3_endpoint: str | None = None
+    backup_s3_access_key: str | None = None
+    backup_s3_secret_key: str | None = None
+    backup_s3_secure: bool | None = None
+
     es_url: str = "http://127.0.0.1:9200"
     es_index: str = "archive-documents"
 

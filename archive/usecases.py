@@ -41,7 +41,9 @@ from search.types import SearchQuery
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
+    from archive.backup import BackupReport, RestoreReport, VerifyBackupReport
     from archive.queue import QueuedInput
+    from storage.ports import ObjectStore
 
 log = structlog.get_logger(__name__)
 
@@ -487,6 +489,44 @@ class Archive:
             noted["count"] = count
             return count
 
+    # ---- backups (archive.backup) ----------------------------------------------------------------
+
+    def backup(self, actor: Principal, target: ObjectStore, destination: str,
+               progress: Callable[[int], None] | None = None, *, full: bool = False) -> BackupReport:
+        from archive.backup import back_up
+
+        with self._audited(actor, "backup", target=destination[:200], details={"full": full}) as noted:
+            require(actor, Action.MAINTAIN)
+            with _store_errors_as_unavailable(destination):
+                report = back_up(self.service.store, target, self.users.path, destination, progress, full=full)
+            noted.update(objects=report.objects, copied=report.copied, bytes_copied=report.bytes_copied,
+                         problems=len(report.problems))
+            return report
+
+    def verify_backup(self, actor: Principal, target: ObjectStore, destination: str,
+                      progress: Callable[[int], None] | None = None) -> VerifyBackupReport:
+        from archive.backup import verify_backup
+
+        with self._audited(actor, "backup_verify", target=destination[:200]) as noted:
+            require(actor, Action.MAINTAIN)
+            with _store_errors_as_unavailable(destination):
+                report = verify_backup(target, destination, progress)
+            noted.update(checked=report.checked, ok=report.ok)
+            return report
+
+    def restore(self, actor: Principal, source: ObjectStore, origin: str,
+                progress: Callable[[int], None] | None = None) -> RestoreReport:
+        """A backup into this (empty) deployment; its search index is then rebuilt with `reindex`."""
+        from archive.backup import ensure_empty, restore
+
+        with self._audited(actor, "restore", target=origin[:200]) as noted:
+            require(actor, Action.MAINTAIN)
+            with _store_errors_as_unavailable(origin):
+                ensure_empty(self.service.store, self.users.path)
+                report = restore(source, self.service.store, self.users.path, origin, progress)
+            noted.update(restored=report.restored, bytes_restored=report.bytes_restored, problems=len(report.problems))
+            return report
+
     def close(self) -> None:
         self.audit.close()
         self.users.close()
@@ -497,3 +537,12 @@ def _check_password(password: str) -> None:
     """The same rule when a person is added with a password as when one is set later."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidRequest(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+
+
+@contextmanager
+def _store_errors_as_unavailable(where: str) -> Iterator[None]:
+    """A store that fails midway (the backup's or the archive's) is an unavailable backend, said once."""
+    try:
+        yield
+    except StorageError as exc:
+        raise BackendUnavailable(f"storage failed during the copy to or from {where}: {exc}") from exc

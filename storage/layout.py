@@ -16,6 +16,7 @@ AUDIT = "audit/"  # the audit trail (archive.audit): append-only, hash-chained, 
 AUDIT_SEGMENTS = f"{AUDIT}streams/"  # audit/streams/<stream>/<segment>.jsonl: one chain per writer stream
 AUDIT_HEADS = f"{AUDIT}heads/"  # audit/heads/<stream>.json: where each stream's chain has reached
 CLASSIFICATION_REQUESTS = "classification-requests/"  # downgrades waiting for a second records officer
+RESTORING = "restoring.json"  # present while `archive restore` fills this store (archive.backup)
 
 
 def original_key(sha256: str) -> str:

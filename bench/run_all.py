@@ -21,6 +21,7 @@ STEPS = [
     ["accuracy_bench.py"],  # TUNING and HELD_OUT sets, default reading and plain: ~4 minutes
     ["memory_bench.py", "--pages", "300"],
     ["durability_bench.py", "--files", "150"],
+    ["backup_bench.py", "--documents", "300", "--mib", "2", "--rounds", "3"],  # backup/restore beside cp: ~1 minute
 ]
 # Against the real servers of `scripts/services` (started here if they are not running).
 SCALE_OUT_STEPS = [

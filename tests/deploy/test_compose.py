@@ -104,6 +104,19 @@ def test_compose_wires_the_archive_to_minio_and_elasticsearch(compose_config: di
     assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", services["minio"]["image"])
 
 
+def test_compose_runs_backups_on_request_with_the_archives_settings(compose_config: dict) -> None:
+    assert "backup" not in compose_config["services"]  # `up` does not start it; the host's timer runs it
+    result = _compose("--profile", "backup", "config", "--format", "json", env_file=ENV_EXAMPLE)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    backup = services["backup"]
+    assert backup["profiles"] == ["backup"]
+    assert backup["command"] == ["archive", "backup", "/backup"]
+    assert {k: v for k, v in backup["environment"].items() if not k.startswith("ARCHIVE_BACKUP_")} == services["api"]["environment"]
+    targets = {v["target"] for v in backup["volumes"]}
+    assert {"/data", "/backup"} <= targets
+
+
 def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
     _require_compose()
     empty = tmp_path / "empty.env"

@@ -16,9 +16,11 @@ folder's copies in place; the next run hashes those copies instead of copying th
 the archive (a review marker after the review) leave the catalog and the copy. Page images (`derived/`) are
 made again on request and staged uploads (`incoming/`) belong to unfinished jobs: neither is kept.
 
-Order matters while the archive is in use: the audit heads are copied before the segments they point into
-(a segment may run past its head, never behind it), markers before the records they mark, records before
-originals (an original is stored before its record, so a copied record always finds its original).
+Order matters while the archive is in use, each folder copied after those written later than it: the audit
+heads before the segments they point into (a segment may run past its head, never behind it), classification
+requests before the records they name, records before their earlier versions, their markers (review, likely
+duplicate, index pending: written before the record) and their originals (stored before the record), so every
+copied record finds its versions, markers and original in the backup.
 
 `restore` copies a backup into an empty deployment, checking every object against the catalog on the way;
 `archive reindex` then rebuilds the search index from the restored records."""
@@ -86,17 +88,22 @@ def folders() -> Iterator[str]:
     yield layout.AUDIT_HEADS
     yield layout.AUDIT_SEGMENTS
     yield layout.CLASSIFICATION_REQUESTS
+    yield from _shards(layout.RECORDS)
+    yield from _shards(layout.RECORD_VERSIONS)
     yield layout.REVIEW
     yield layout.LIKELY_DUPLICATES
     yield layout.INDEX_PENDING
-    for sharded in (layout.RECORDS, layout.RECORD_VERSIONS, layout.ORIGINALS):
-        for first in _HEX:
-            for second in _HEX:
-                yield f"{sharded}{first}{second}/"
+    yield from _shards(layout.ORIGINALS)
 
 
-KEPT_AREAS = (layout.AUDIT_HEADS, layout.AUDIT_SEGMENTS, layout.CLASSIFICATION_REQUESTS, layout.REVIEW,
-              layout.LIKELY_DUPLICATES, layout.INDEX_PENDING, layout.RECORDS, layout.RECORD_VERSIONS, layout.ORIGINALS)
+def _shards(area: str) -> Iterator[str]:
+    for first in _HEX:
+        for second in _HEX:
+            yield f"{area}{first}{second}/"
+
+
+KEPT_AREAS = (layout.AUDIT_HEADS, layout.AUDIT_SEGMENTS, layout.CLASSIFICATION_REQUESTS, layout.RECORDS,
+              layout.RECORD_VERSIONS, layout.REVIEW, layout.LIKELY_DUPLICATES, layout.INDEX_PENDING, layout.ORIGINALS)
 
 
 def catalog_key(folder: str) -> str:
@@ -232,8 +239,8 @@ def restore(source: ObjectStore, target: ObjectStore, users_db: Path, origin: st
     started = datetime.now(timezone.utc)
     report = RestoreReport(source=origin)
     target.put(layout.RESTORING, json.dumps({"from": origin, "started_at": started.isoformat()}).encode())
-    # Originals first and markers last, the reverse of the backup's order: a restore stopped midway has no record
-    # without its original. One folder's catalog at a time, however large the archive.
+    # The reverse of the backup's order: a restore stopped midway has no record without its original, versions
+    # and markers. One folder's catalog at a time, however large the archive.
     users = None
     for catalog in sorted(source.list(CATALOG), key=lambda key: _restore_rank(key.removeprefix(CATALOG))):
         for key, entry in json.loads(source.get(catalog)).items():
@@ -277,8 +284,8 @@ def ensure_empty(store: ObjectStore, users_db: Path) -> None:
 
 
 def _restore_rank(key: str) -> tuple[int, str]:
-    order = (layout.ORIGINALS, layout.RECORD_VERSIONS, layout.RECORDS, layout.INDEX_PENDING, layout.LIKELY_DUPLICATES,
-             layout.REVIEW, layout.CLASSIFICATION_REQUESTS, layout.AUDIT_SEGMENTS, layout.AUDIT_HEADS)
+    order = (layout.ORIGINALS, layout.INDEX_PENDING, layout.LIKELY_DUPLICATES, layout.REVIEW, layout.RECORD_VERSIONS,
+             layout.RECORDS, layout.CLASSIFICATION_REQUESTS, layout.AUDIT_SEGMENTS, layout.AUDIT_HEADS)
     return next((rank for rank, area in enumerate(order) if key.startswith(area)), len(order)), key
 
 

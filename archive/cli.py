@@ -654,12 +654,20 @@ def job(
 @app.command()
 def worker(
     workers: Annotated[int, typer.Option(help="files worked on at once (extraction processes); 0 = one per core")] = 0,
+    metrics_port: Annotated[Optional[int], typer.Option(help="serve this worker's /metrics (files, pages, OCR "
+                                                        "seconds) on 127.0.0.1 at this port")] = None,
 ) -> None:
     """Take queued files (from `archive ingest --queue` and the HTTP upload) until stopped (Ctrl-C: finish the
     files in hand; SIGTERM: stop now, the files in hand go back with `archive job ID --requeue`)."""
     from archive.queue import QueueWorker, consumer
 
     settings = _settings()
+    if metrics_port is not None:  # loopback only: a scraper on another host goes through a proxy it trusts
+        from prometheus_client import start_http_server
+
+        from archive.metrics import REGISTRY
+
+        start_http_server(metrics_port, addr="127.0.0.1", registry=REGISTRY)
     try:
         archive = _open_archive(with_queue=True, create=True)
     except ArchiveError as exc:
@@ -688,7 +696,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         application = create_app(_settings())
     except ArchiveError as exc:
         raise _fail(exc) from exc
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    json_logs = application.state.settings.log_format == "json"  # uvicorn's lines through the archive's JSON handler
+    uvicorn.run(application, host=host, port=port, log_level="info", log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG)
 
 
 @app.command()
@@ -752,7 +761,10 @@ _register_groups()
 
 
 def main() -> None:
-    configure_logging()
+    try:
+        configure_logging(fmt=Settings().log_format)
+    except ValidationError:
+        configure_logging()  # the bad setting is reported by the command itself
     try:
         app()
     except BackendUnavailable as exc:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = True  # the session cookie only over HTTPS (set false for plain-HTTP development)
     allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "testserver"],
                                      description="Host header values the API answers; [\"*\"] for any")
+    metrics_token: str | None = Field(default=None, description="the bearer token /metrics asks of scrapers not on"
+                                      " the loopback address (ARCHIVE_METRICS_TOKEN); unset: loopback only")
+    log_format: Literal["console", "json"] = Field(default="console", description="json: one JSON object per line,"
+                                                   " with the request id on every line of a request")
     # OpenID Connect (Keycloak in production): issuer URL, client, and the claims that carry role and clearance.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

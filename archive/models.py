@@ -134,6 +134,7 @@ class IngestResult(BaseModel):
     document: Document | None = None
     index_pending: bool = False  # stored safely, but the index was down: it is indexed when it answers again
     record_hash: str | None = None  # the seal of the record this ingest stored (for its audit entry)
+    ocr_page_seconds: list[float] = Field(default_factory=list, exclude=True)  # for /metrics; never in the JSON
 
 
 class DocumentSummary(BaseModel):

@@ -60,6 +60,17 @@ class ArchiveQueue:
             return f"unavailable: {exc}"
         return "ok"
 
+    def state(self) -> tuple[int, float | None]:
+        """Files waiting for a worker, and when the job of the oldest of them was queued (None when none waits).
+        Reads every waiting message: meant for a scrape every few seconds, not for a hot path."""
+        def read() -> tuple[int, float | None]:
+            waiting = self.huey.pending()
+            jobs = QueueJobs(self.huey)
+            queued = {job_id: jobs.created_at(job_id) for job_id in {task.args[0] for task in waiting if task.args}}
+            return len(waiting), min((at for at in queued.values() if at is not None), default=None)
+
+        return _queue_call(self.huey, "reading the queue", read)
+
 
 def build_queue(settings: Settings) -> ArchiveQueue:
     if settings.queue == "redis":
@@ -105,6 +116,12 @@ class QueueJobs:
 
     def filenames(self, job_id: str) -> list[str]:
         return self._header(job_id)["filenames"]
+
+    def created_at(self, job_id: str) -> float | None:
+        try:
+            return self._header(job_id).get("created_at")
+        except NotFound:
+            return None
 
     def owner(self, job_id: str) -> Principal | None:
         """Who queued the job: its files are ingested, and audited, as that person."""

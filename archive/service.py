@@ -184,7 +184,8 @@ class ArchiveService:
         except StorageError as exc:
             raise BackendUnavailable(f"storage failed: {exc}") from exc
         ingested = IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document,
-                                record_hash=record.record_hash)
+                                record_hash=record.record_hash,
+                                ocr_page_seconds=[p.seconds for p in extraction.pages if p.source == "ocr" and p.seconds])
         try:
             self.index.add([index_record(record)])
         except IndexUnavailable as exc:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import structlog
 
+from archive import metrics
 from archive.errors import ArchiveError, BackendUnavailable, Forbidden, InvalidRequest, NotFound, RecordTampered, Unauthenticated
 from archive.field_values import parse_classification, parse_doc_type, parse_repair_level
 from archive.identity import OPERATOR_ROLE, IssuedToken, Principal, Session, User, UserStore, validate_user_fields
@@ -81,6 +82,7 @@ class Archive:
         self.users = users
         self.audit = audit  # archive.audit.AuditTrail
         self.session_hours = session_hours
+        self._state_registry = None  # the deployment's gauges for /metrics, made on the first scrape
 
     # ---- the gate -------------------------------------------------------------------------
 
@@ -107,6 +109,7 @@ class Archive:
         try:
             self.audit.record(**entry)
         except StorageError as exc:
+            metrics.AUDIT_WRITE_FAILURES.inc()
             log.error("audit write failed: the action is refused", action=entry.get("action"), error=str(exc))
             raise BackendUnavailable(f"the audit trail cannot be written, so nothing is done: {exc}") from exc
 
@@ -183,7 +186,8 @@ class Archive:
         with self._audited(actor, "search", target=query.text[:1000], details=filters) as noted:
             require(actor, Action.SEARCH)
             query = _known_choices(query)
-            found = self.service.search(replace(query, access=access_for(actor)))
+            with metrics.SEARCH_SECONDS.time():
+                found = self.service.search(replace(query, access=access_for(actor)))
             noted["total"] = found.total
             return found
 
@@ -339,7 +343,8 @@ class Archive:
 
     def note_ingested(self, actor: Principal, result: IngestResult) -> None:
         """One audit entry per file an ingest settled, stored or not (files settled before parsing, such as
-        duplicates, are noted by their entrypoint through this)."""
+        duplicates, are noted by their entrypoint through this); counted for /metrics."""
+        metrics.observe_ingest(result)
         self._record(actor=actor.name, role=actor.role, action="ingest",
                      outcome="ok" if result.status != "failed" else "failed", address=actor.address,
                      document_id=result.document_id, target=result.path[:500],
@@ -488,6 +493,31 @@ class Archive:
             count = self.service.index_pending(progress=progress) if pending_only else self.service.reindex(progress)
             noted["count"] = count
             return count
+
+    # ---- what operators watch (archive.metrics) ----------------------------------------------------
+
+    def metrics_text(self, address: str | None, token: str | None, expected_token: str | None) -> bytes:
+        """The Prometheus exposition: to anyone on the loopback address, elsewhere only with ARCHIVE_METRICS_TOKEN.
+        Scrapes are not audited (one every few seconds would drown the trail); a refusal is."""
+        import hmac
+
+        loopback = address in ("127.0.0.1", "::1") or (address or "").startswith("127.")
+        if not loopback and not (expected_token and token and hmac.compare_digest(token, expected_token)):
+            self._record(actor="", role="", action="metrics", outcome="denied", address=address,
+                         details={"reason": "token missing or wrong" if expected_token else "no ARCHIVE_METRICS_TOKEN"})
+            raise Forbidden("metrics are served to the loopback address, or with ARCHIVE_METRICS_TOKEN")
+        return metrics.exposition(self._deployment_state())
+
+    def _deployment_state(self):
+        if self._state_registry is None:
+            from prometheus_client import CollectorRegistry
+
+            self._state_registry = CollectorRegistry()
+            self._state_registry.register(metrics.DeploymentState(self))
+        return self._state_registry
+
+    def queue_state(self) -> tuple[int, float | None]:
+        return self._queue().state()
 
     # ---- backups (archive.backup) ----------------------------------------------------------------
 

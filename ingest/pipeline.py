@@ -5,6 +5,7 @@ Pure: no storage, index, settings or network. Safe to run in a process pool.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
@@ -104,6 +105,7 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
         # layers have kept beating their OCR.
         if layer_score >= TRUSTED_LAYER_SCORE or verdicts.trust_doubtful():
             return PageText(number=source.number, text=layer_text, source="text")
+    started = time.perf_counter()
     try:
         image, dpi = source.load_image()
         reading = read_page_image_with(image, dpi, ocr, options)
@@ -120,6 +122,7 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
             return PageText(number=source.number, text=layer_text, source="text", stamp=stamp)
     return PageText(number=source.number, text=ocr_text, source="ocr", ocr_confidence=reading.confidence,
                     reading=reading.reading_label, stamp=stamp, aspect=round(image.height / image.width, 4),
+                    seconds=round(time.perf_counter() - started, 3),
                     lines=line_regions(reading.words, reading.upright_image.size, reading.reading_label))
 
 

@@ -60,6 +60,7 @@ class PageText:
     stamp: tuple[str, float] | None = None  # secrecy stamp read on the page image: (level, confidence)
     lines: tuple[LineRegion, ...] = ()  # the OCR reading's lines with their boxes (ingest.regions)
     aspect: float | None = None  # height / width of the page image, when one was read
+    seconds: float | None = None  # wall time spent reading the page image (OCR pages), for the operators' metrics
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ log = logging.getLogger("archive.api")
 
 def create_app(settings: Settings | None = None, service: ArchiveService | None = None) -> FastAPI:
     settings = settings or Settings()
-    configure_logging()
+    configure_logging(fmt=settings.log_format)
     app = FastAPI(
         lifespan=_lifespan,
         title="Technical-equipment records archive",
@@ -53,7 +53,16 @@ def create_app(settings: Settings | None = None, service: ArchiveService | None 
     _install_pages(app)
     _install_error_handlers(app)
     install_security(app, settings)
+    _install_observation(app)
     return app
+
+
+def _install_observation(app: FastAPI) -> None:
+    """Outermost of all: refused requests are timed and carry their id too."""
+    from archive.api.observability import RequestObservation
+
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: RequestObservation(build_stack())  # type: ignore[method-assign]
 
 
 def _install_pages(app: FastAPI) -> None:

@@ -182,3 +182,10 @@ def test_upload_and_job_without_credentials(client):
     files = {"files": ("scan.pdf", io.BytesIO(text_pdf(SAMPLE_LINES)), "application/pdf")}
     assert client.post("/api/v1/ingest", files=files).status_code == 401
     assert client.get("/api/v1/jobs/0123").status_code == 401
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_opens_the_metrics_from_elsewhere_than_the_loopback(client, secured, role):
+    # The metrics are the operators' (scraped from the loopback address, or with ARCHIVE_METRICS_TOKEN); a user's
+    # token, whatever the role, is not a metrics token. tests/api/test_metrics.py: loopback and token.
+    assert client.get("/metrics", headers=secured.headers(role)).status_code == 403

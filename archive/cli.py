@@ -696,8 +696,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         application = create_app(_settings())
     except ArchiveError as exc:
         raise _fail(exc) from exc
-    json_logs = application.state.settings.log_format == "json"  # uvicorn's lines through the archive's JSON handler
-    uvicorn.run(application, host=host, port=port, log_level="info", log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG)
+    # JSON logs: uvicorn's lines through the archive's handler, and its access lines left out (they carry the query
+    # string, searched words included): the archive's own `request` line names the route template instead.
+    json_logs = application.state.settings.log_format == "json"
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=not json_logs,
+                log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG)
 
 
 @app.command()

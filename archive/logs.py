@@ -18,7 +18,13 @@ _SHARED = [
 ]
 
 
+# One `request` line per HTTP request, in JSON logs only (at a terminal, uvicorn's access line says it already).
+request_lines = False
+
+
 def configure_logging(level: int = logging.INFO, fmt: str = "console") -> None:
+    global request_lines
+    request_lines = fmt == "json"
     if fmt != "json":
         structlog.configure(
             processors=[*_SHARED, structlog.dev.ConsoleRenderer(colors=False)],
@@ -28,7 +34,7 @@ def configure_logging(level: int = logging.INFO, fmt: str = "console") -> None:
         )
         return
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_SHARED, structlog.stdlib.add_logger_name, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,

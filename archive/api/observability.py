@@ -12,7 +12,7 @@ import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from archive import metrics
+from archive import logs, metrics
 
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -48,5 +48,6 @@ class RequestObservation:
                 template = getattr(route, "path", None) or "unmatched"
                 metrics.REQUEST_SECONDS.labels(method=scope["method"], route=template,
                                                status=f"{status // 100}xx").observe(seconds)
-                log.info("request", method=scope["method"], route=template, status=status,
-                         seconds=round(seconds, 4))
+                if logs.request_lines:
+                    log.info("request", method=scope["method"], route=template, status=status,
+                             seconds=round(seconds, 4))

@@ -131,6 +131,7 @@ def test_json_logs_are_one_object_a_line_with_the_request_id_on_each_line_of_a_r
     assert ours and any(o.get("event") == "request" and o.get("route") == "/api/v1/search" and o.get("status") == 200
                         for o in ours)
     assert all("level" in o and "timestamp" in o for o in objects)
+    assert "xe tăng" not in stderr and "xe+t" not in stderr and "q=" not in stderr  # no searched words in the log
 
 
 def _queued(dossier):

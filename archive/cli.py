@@ -677,7 +677,7 @@ def worker(
         if service.pending_index_ids():
             service.retry_pending()  # what an earlier worker stored but did not get indexed
         # Each file is ingested, and audited, as the person who queued it.
-        with QueueWorker(service, archive.queue, workers, archive) as running:
+        with QueueWorker(service, archive.queue, workers, archive, lease_s=settings.worker_lease_s) as running:
             err.print(f"worker {running.ident}: {running.workers} at once, on the {archive.queue.backend} queue,"
                       f" storage {settings.storage}, index {settings.index}")
             consumer(running).run()

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     queue: Literal["sqlite", "redis"] = "sqlite"
     redis_url: str = "redis://127.0.0.1:6379/0"
     queue_name: str = "archive"
+    worker_lease_s: float = Field(default=60.0, gt=0, description="a worker that has not renewed its lease for this"
+                                  " long is taken for dead, and the files it held are queued again")
     serve_workers: int = Field(
         default=-1, description="ingest workers inside `archive serve`: -1 = one per core on the sqlite queue and"
         " none on redis (run `archive worker` there); 0 = none")

@@ -29,6 +29,7 @@ from huey.consumer import Consumer
 from archive.config import Settings
 from archive.errors import BackendUnavailable, NotFound
 from archive.identity import Principal, local_operator
+from archive.leases import Leases
 from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
 from archive.manifest import Disagreement, ManifestRow
 from archive.models import IngestResult, Job, JobItem
@@ -127,6 +128,10 @@ class QueueJobs:
         """Who queued the job: its files are ingested, and audited, as that person."""
         owner = self._header(job_id).get("owner")
         return Principal(**{**owner, "units": tuple(owner["units"])}) if owner else None
+
+    def settled(self, job_id: str, position: int) -> bool:
+        """Whether the file has its result (ingested, duplicate or failed)."""
+        return _queue_call(self.huey, "reading a job", lambda: self.huey.get(self._key(job_id, position), peek=True)) is not None
 
     def record(self, job_id: str, position: int, item: JobItem) -> None:
         _queue_call(self.huey, "recording a result",
@@ -259,7 +264,8 @@ class QueueWorker:
     """What one worker process holds while it takes ingest tasks: the archive, a pool of isolated
     extraction processes, and a lock so that one thread at a time writes to storage and index."""
 
-    def __init__(self, service: ArchiveService, queue: ArchiveQueue, workers: int = 0, archive: Archive | None = None) -> None:
+    def __init__(self, service: ArchiveService, queue: ArchiveQueue, workers: int = 0, archive: Archive | None = None,
+                 *, lease_s: float = 60.0) -> None:
         self.service = service
         self.archive = archive  # the use cases, to audit each file as the person who queued it
         self.queue = queue
@@ -268,20 +274,31 @@ class QueueWorker:
         self.pool = extraction_pool(self.workers, service.extraction.limits)
         self.ident = f"{socket.gethostname()}:{os.getpid()}"
         self._store_lock = threading.Lock()
+        self.leases = Leases(queue.huey, self.ident, lease_s, self._queue_again, self._note_recovered)
 
     def __enter__(self) -> QueueWorker:
         global _runtime
         _runtime = self
+        self.leases.start()
         return self
 
     def __exit__(self, *exc_info) -> None:
         global _runtime
         _runtime = None
+        self.leases.stop()
         self.pool.stop()
         self.pool.join()
 
     def ingest(self, job_id: str, position: int, name: str, sha: str, row: ManifestRow | None, *, retries_left: int) -> None:
-        started_at, earlier_attempt = self.jobs.claim(job_id, position, self.ident)
+        self.leases.hold(job_id, position)  # named in the lease before the claim: a claim seen is a claim covered
+        try:
+            started_at, earlier_attempt = self.jobs.claim(job_id, position, self.ident)
+            self._ingest_held(job_id, position, name, sha, row, started_at, earlier_attempt, retries_left)
+        finally:
+            self.leases.release(job_id, position)
+
+    def _ingest_held(self, job_id: str, position: int, name: str, sha: str, row: ManifestRow | None, started_at: float,
+                     earlier_attempt: dict | None, retries_left: int) -> None:
         owner = self.jobs.owner(job_id) or local_operator(self.ident)  # the files are ingested as who queued them
         disagreements: list[Disagreement] = []
         audited: list[bool] = []
@@ -333,6 +350,26 @@ class QueueWorker:
                 parsed = self.service.ingest_parsed(data, name, outcome, row, path=name)
         disagreements.extend(parsed.disagreements)
         return parsed.result
+
+    def _queue_again(self, job_id: str, position: int) -> bool:
+        """A dead worker's file, queued again unless it has its result already (the worker died after noting it)."""
+        try:
+            name = self.jobs.filenames(job_id)[position]
+        except (NotFound, IndexError):
+            return False
+        if self.jobs.settled(job_id, position):
+            return False
+        staged = self.jobs.staged(job_id, position)
+        if staged is None:
+            return False
+        sha, row = staged
+        message = self.queue.ingest_task.s(job_id, position, name, sha, row)
+        _queue_call(self.queue.huey, "queueing a file again", lambda: self.queue.huey.enqueue(message))
+        return True
+
+    def _note_recovered(self, dead: str, files: list[tuple[str, int]]) -> None:
+        if self.archive is not None and files:
+            self.archive.note_recovered(self.ident, dead, files)
 
     def _unstage(self, sha: str) -> None:
         try:

@@ -351,6 +351,12 @@ class Archive:
                      details={"status": result.status, **({"error": result.error[:500]} if result.error else {}),
                               **({"record_hash": result.record_hash} if result.record_hash else {})})
 
+    def note_recovered(self, worker: str, dead_worker: str, files: list[tuple[str, int]]) -> None:
+        """A worker queued again the files a dead worker held (archive.leases): no person asked, so it is noted."""
+        self._record(actor=f"worker:{worker}"[:128], role=OPERATOR_ROLE, action="job_requeue", outcome="ok",
+                     address=None, target=dead_worker[:100],
+                     details={"automatic": True, "files": [f"{job_id}:{position}" for job_id, position in files[:200]]})
+
     def enqueue(self, actor: Principal, inputs: list[QueuedInput]) -> str:
         """Stage and queue files for the workers, who ingest (and audit) each one as `actor`."""
         from archive.queue import enqueue

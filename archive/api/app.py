@@ -98,7 +98,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     workers = settings.serve_workers if settings.serve_workers >= 0 else (0 if settings.queue == "redis" else os.cpu_count() or 1)
     worker = embedded = None
     if workers > 0:  # one machine: uploads are ingested right here, no `archive worker` to start
-        worker = QueueWorker(app.state.service, app.state.queue, workers, app.state.archive).__enter__()
+        worker = QueueWorker(app.state.service, app.state.queue, workers, app.state.archive,
+                             lease_s=settings.worker_lease_s).__enter__()
         embedded = consumer(worker, embedded=True)
         embedded.start()
     try:

@@ -60,7 +60,8 @@ def test_unsure_field_goes_to_review_and_a_correction_takes_it_off(client, servi
     corrected = answer.json()
     assert corrected["serial_number"] == "KB-15-84"
     assert corrected["version"] == 2
-    assert corrected["fields"]["serial_number"] == {"value": "KB-15-84", "confidence": 1.0, "page": 1, "source": "corrected"}
+    assert corrected["fields"]["serial_number"] == {"value": "KB-15-84", "confidence": 1.0, "page": 1, "source": "corrected",
+                                                    "region": None}  # a text layer says what, not where
     [correction] = corrected["corrections"]
     assert correction["by"] == "an.nguyen" and correction["at"]  # the signed-in clerk, whatever `by` the body says
     assert correction["changes"] == {"serial_number": {"from": "KB-I5-B4?", "to": "KB-15-84"}}

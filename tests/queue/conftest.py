@@ -32,7 +32,7 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for line in self.log.read_text().splitlines():
-                if line.startswith("worker ") and ":" in line:
+                if line.startswith("worker ") and " at once, on the " in line:
                     return line.split()[1].rstrip(":")
             if self.process.poll() is not None:
                 raise AssertionError(f"archive worker exited {self.process.returncode}:\n{self.log.read_text()}")

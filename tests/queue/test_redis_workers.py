@@ -67,8 +67,10 @@ def test_two_workers_share_a_redis_queue_and_every_file_is_stored_once(tmp_path,
     assert first.stop() == 0 and second.stop() == 0
 
 
-def test_files_held_by_a_killed_worker_are_requeued_and_stored_once(tmp_path, redis_env, scaleout_service, start_worker):
+def test_files_held_by_a_killed_worker_are_taken_again_with_no_command_and_stored_once(
+        tmp_path, redis_env, scaleout_service, start_worker):
     require_tesseract()
+    redis_env = {**redis_env, "ARCHIVE_WORKER_LEASE_S": "3"}
     inbox = tmp_path / "inbox"
     scans = write_scans(inbox, 10)
     doomed = start_worker(redis_env)
@@ -87,8 +89,10 @@ def test_files_held_by_a_killed_worker_are_requeued_and_stored_once(tmp_path, re
     held_at_death = {i["filename"] for i in stalled["items"] if i["status"] == "pending" and i["worker"] == doomed.ident}
     assert held_at_death, "the kill landed between two files; nothing was in hand"
 
+    # Another worker (here started after the death, as on a machine that boots) takes the dead one's files once
+    # its lease runs out: nobody runs `archive job --requeue`.
     survivor = start_worker(redis_env)
-    job = wait_for_job(redis_env, job_id, "--requeue")
+    job = wait_for_job(redis_env, job_id)
 
     assert job["state"] == "done"
     assert [item["status"] for item in job["items"]] == ["ingested"] * len(scans)
@@ -96,6 +100,9 @@ def test_files_held_by_a_killed_worker_are_requeued_and_stored_once(tmp_path, re
     assert len(stored_records(scaleout_service)) == len(scans)
     assert list(scaleout_service.store.list(layout.INCOMING)) == []
     assert json.loads(run_archive(redis_env, "search", "", "--limit", "50", "--json").stdout)["total"] == len(scans)
+    entries = [json.loads(line) for line in run_archive(redis_env, "audit", "show", "--json").stdout.splitlines()]
+    recovered = [e for e in entries if e["action"] == "job_requeue" and e["details"].get("automatic")]
+    assert [e["target"] for e in recovered] == [doomed.ident] and recovered[0]["actor"] == f"worker:{survivor.ident}"
     assert survivor.stop() == 0
 
 

@@ -4,11 +4,14 @@ queues, a separate `archive worker` process takes the files, `archive job` tells
 from __future__ import annotations
 
 import json
+import time
 import shutil
 from pathlib import Path
 
 from PIL import Image
 
+from archive.config import Settings
+from archive.queue import QueueJobs, build_queue
 from storage import layout
 from storage.local import LocalObjectStore
 from tests.conftest import DOSSIER_KB_15_84, SAMPLE_LINES, render_text_image, run_archive, text_pdf
@@ -114,3 +117,32 @@ def test_a_worker_outlives_a_file_that_hangs_and_one_that_needs_too_much_memory(
     (tmp_path / "next.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["repair.pdf"]))
     assert wait_for_job(env, queue_job(env, tmp_path / "next.pdf"))["items"][0]["status"] == "ingested"
     assert worker.stop() == 0
+
+
+def test_a_worker_killed_holding_a_file_is_replaced_by_the_others_with_no_command(tmp_path, start_worker):
+    from tests.queue.test_redis_workers import write_scans
+
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data"), "ARCHIVE_WORKER_LEASE_S": "2"}
+    inbox = tmp_path / "inbox"
+    scans = write_scans(inbox, 8)
+    doomed, survivor = start_worker(env), start_worker(env)
+    job_id = queue_job(env, inbox)
+    jobs = QueueJobs(build_queue(Settings(data_dir=tmp_path / "data")).huey)  # read in process: no CLI start-up
+
+    def in_hand() -> set[str]:
+        return {i.filename for i in jobs.get(job_id).items if i.status == "pending" and i.worker == doomed.ident}
+
+    deadline = time.monotonic() + 120
+    while not in_hand() and time.monotonic() < deadline:  # killed while it holds a file: a power cut mid-page
+        time.sleep(0.02)
+    doomed.kill()
+    held_at_death = in_hand()
+    assert held_at_death, "the kill landed between two files; nothing was in hand"
+
+    job = wait_for_job(env, job_id)  # no --requeue: the survivor takes over once the dead lease runs out
+    assert job["state"] == "done" and [item["status"] for item in job["items"]] == ["ingested"] * len(scans)
+    assert held_at_death <= {item["filename"] for item in job["items"] if item["worker"] == survivor.ident}
+    # Every file stored once.
+    assert len(list(LocalObjectStore(tmp_path / "data" / "objects").list(layout.RECORDS))) == len(scans)
+    assert json.loads(run_archive(env, "search", "", "--limit", "50", "--json").stdout)["total"] == len(scans)
+    assert survivor.stop() == 0

@@ -686,6 +686,54 @@ def worker(
 
 
 @app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="the folder scanners drop files into")],
+    settle: Annotated[float, typer.Option(help="seconds a file's size and time must stay the same")] = 2.0,
+    interval: Annotated[float, typer.Option(help="seconds between full scans of the folder")] = 2.0,
+    manifest_pattern: Annotated[Optional[str], typer.Option(help="files matching this (e.g. '*.csv') are manifests "
+                                                            "for the files dropped after them")] = None,
+    poll: Annotated[bool, typer.Option(help="poll instead of file system events (network shares)")] = False,
+) -> None:
+    """Queue the files dropped into FOLDER once complete; the workers ingest them; each then moves to
+    FOLDER/done/ or FOLDER/failed/ (with NAME.reason.txt). Survives restarts (FOLDER/.taken/). Ctrl-C stops."""
+    import signal
+    import threading
+
+    from archive.watch import FolderWatch
+
+    if not folder.is_dir():
+        err.print(f"[red]error:[/red] {escape(str(folder))} is not a folder")
+        raise typer.Exit(EXIT_USAGE)
+    settings = _settings()
+    try:
+        archive = _open_archive(with_queue=True, create=True)
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    try:
+        actor = _actor(archive)
+        watcher = FolderWatch(archive, actor, folder, settle_s=settle, interval_s=interval,
+                              manifest_pattern=manifest_pattern, poll=poll, read_limit=settings.max_upload_bytes)
+        err.print(f"watching {folder} (settle {settle} s, scan every {interval} s{', polling' if poll else ''}); "
+                  f"results in {folder / 'done'} and {folder / 'failed'}")
+        last: list[tuple[int, int, int]] = []
+
+        def report(now) -> None:
+            counts = (now.taken, now.done, now.failed)
+            if counts != (last[-1] if last else (0, 0, 0)):
+                err.print(f"taken {now.taken}, done {now.done}, failed {now.failed}")
+                last.append(counts)
+
+        watcher.run(stop, report)
+    except ArchiveError as exc:
+        raise _fail(exc) from exc
+    finally:
+        archive.close()
+
+
+@app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn

@@ -377,6 +377,16 @@ class Archive:
             self._own_job(actor, jobs, job_id)
             return jobs.get(job_id)
 
+    def poll_job(self, actor: Principal, job_id: str) -> Job:
+        """A job its owner queued and follows (`archive watch` every few seconds): the same rule as `job`, but no
+        audit entry per look — the queueing was audited, and so is each file's ingest."""
+        from archive.queue import QueueJobs
+
+        require(actor, Action.JOBS)
+        jobs = QueueJobs(self._queue().huey)
+        self._own_job(actor, jobs, job_id)
+        return jobs.get(job_id)
+
     def watch_job(self, actor: Principal, job_id: str, poll_s: float = 0.5) -> Iterator[Job]:
         """The job as it progresses, until done; allowed and audited once, then polled."""
         import time

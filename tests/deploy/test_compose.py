@@ -117,6 +117,16 @@ def test_compose_runs_backups_on_request_with_the_archives_settings(compose_conf
     assert {"/data", "/backup"} <= targets
 
 
+def test_compose_watches_a_scanner_drop_folder_on_request(compose_config: dict) -> None:
+    assert "watch" not in compose_config["services"]
+    result = _compose("--profile", "watch", "config", "--format", "json", env_file=ENV_EXAMPLE)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    watch = services["watch"]
+    assert watch["command"][:3] == ["archive", "watch", "/drop"] and watch["environment"] == services["api"]["environment"]
+    assert {"/data", "/drop"} <= {v["target"] for v in watch["volumes"]}
+
+
 def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
     _require_compose()
     empty = tmp_path / "empty.env"

@@ -12,6 +12,7 @@ from PIL import Image
 
 from archive.api import create_app
 from archive.config import Settings
+from storage import layout
 from tests.conftest import SAMPLE_LINES, text_pdf
 
 
@@ -185,15 +186,20 @@ def test_upload_with_a_manifest_part_takes_its_values_and_reports_its_problems(c
     assert document["serial_number"] == "KB-16-01"  # what the manifest does not say still comes from the scan
 
 
-def test_an_unreadable_manifest_refuses_the_upload(client):
-    before = client.get("/api/v1/search", params={"q": ""}).json()["total"]
+def test_an_unreadable_manifest_refuses_the_upload(client, settings):
+    queue, store = client.app.state.queue, client.app.state.service.store
+    waiting, records = queue.huey.pending_count(), len(list(store.list(layout.RECORDS)))
     response = client.post("/api/v1/ingest", files=[
         ("files", ("new.pdf", text_pdf(SAMPLE_LINES[:3]), "application/pdf")),
         ("manifest", ("manifest.csv", b"unit,classification\nLu doan 1,secret\n", "text/csv")),
     ])
     assert response.status_code == 422 and "file" in response.json()["detail"]
-    time.sleep(0.5)
-    assert client.get("/api/v1/search", params={"q": ""}).json()["total"] == before
+    # Refused before anything was kept: nothing queued, staged for a worker or stored (whichever state a file
+    # wrongly queued would be in, one of these shows it), no spooled upload left.
+    assert queue.huey.pending_count() == waiting
+    assert list(store.list(layout.INCOMING)) == []
+    assert len(list(store.list(layout.RECORDS))) == records
+    assert not any((settings.data_dir / "uploads").iterdir())
 
 
 def test_upload_of_a_lying_file_type_is_415_and_stores_nothing(client, settings):

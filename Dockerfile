@@ -24,6 +24,7 @@ WORKDIR /srv/archive
 # Dependencies are pinned in pyproject.toml; copy it first so the layer caches across code changes.
 COPY pyproject.toml ./
 COPY archive ./archive
+COPY common ./common
 COPY ingest ./ingest
 COPY search ./search
 COPY storage ./storage

@@ -8,7 +8,9 @@
     bench/search_bench.py) are indexed twice into fresh indices with the same template and
     mapping, in the same run, alternating the order over `--rounds` rounds:
     - raw: documents prepared beforehand (the adapter's own folding, untimed), then
-      `elasticsearch.helpers.bulk` (chunks of 500) and one refresh: the floor for the client;
+      `elasticsearch.helpers.parallel_bulk` with the adapter's own concurrency (the same number of threads,
+      chunks in flight and chunk size) and one refresh: the floor for the client at equal concurrency, so the
+      ratio measures the adapter's overhead, not a difference in parallelism;
     - adapter: `ElasticsearchIndex.add` from the IndexRecords (folding in Python, bulk,
       refresh: searchable on return), in batches of `--batch`;
     - rebuild: `ElasticsearchIndex.rebuild` of the same records (fresh index, alias swap).
@@ -26,6 +28,7 @@ Results: bench/results/search_elasticsearch.json (bench.common.write_result).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
@@ -43,7 +46,11 @@ from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
 from bench.common import WORK, write_result  # noqa: E402
 from bench.search_bench import TARGETS, Corpus, _loadavg, document_source, run_queries, to_record  # noqa: E402
+from search.elasticsearch_index import _BULK_BYTES as BULK_BYTES, _BULK_DOCS as BULK_DOCS  # noqa: E402
 from search.elasticsearch_index import ElasticsearchIndex  # noqa: E402
+
+# The adapter's own bulk concurrency, given to the raw side too.
+BULK_THREADS = inspect.signature(ElasticsearchIndex.__init__).parameters["bulk_threads"].default
 from search.types import IndexRecord  # noqa: E402
 
 
@@ -97,7 +104,9 @@ def time_raw(url: str, client: Elasticsearch, documents: list[dict[str, Any]]) -
     try:
         actions = ({"_index": index.alias, "_id": doc["document_id"], "_source": doc} for doc in documents)
         with Timer() as timer:
-            helpers.bulk(client, actions, chunk_size=500)
+            for _ok, _item in helpers.parallel_bulk(client, actions, thread_count=BULK_THREADS, queue_size=BULK_THREADS,
+                                                  chunk_size=BULK_DOCS, max_chunk_bytes=BULK_BYTES, raise_on_error=True):
+                pass
             client.indices.refresh(index=index.alias)
         assert index.count() == len(documents)
     finally:

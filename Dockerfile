@@ -21,15 +21,17 @@ RUN groupadd --system --gid 10001 archive \
     && mkdir -p /data && chown archive:archive /data
 
 WORKDIR /srv/archive
-# Dependencies are pinned in pyproject.toml; copy it first so the layer caches across code changes.
-COPY pyproject.toml ./
+# Dependencies: every package and file as requirements.lock says (versions and SHA-256 hashes); installed before
+# the code is copied, so the layer caches across code changes.
+COPY pyproject.toml requirements.lock ./
+ENV PIP_NO_BINARY=tesserocr
+RUN pip install --require-hashes -r requirements.lock
 COPY archive ./archive
 COPY common ./common
 COPY ingest ./ingest
 COPY search ./search
 COPY storage ./storage
-ENV PIP_NO_BINARY=tesserocr
-RUN pip install . && rm -rf build *.egg-info \
+RUN pip install --no-deps . && rm -rf build *.egg-info \
     && apt-get purge -y --auto-remove libtesseract-dev libleptonica-dev g++ pkg-config
 
 USER archive

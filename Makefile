@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages demo test bench clean
+.PHONY: install system-packages demo test bench clean lock
 
 # System packages first: tesserocr is compiled against the system's libtesseract.
 install: system-packages $(STAMP)
@@ -14,10 +14,13 @@ system-packages:
 
 # tesserocr from source, never its wheel: the wheel bundles another Tesseract build, whose readings differ
 # from the `tesseract` program's on some pages; the archive reads with the very engine it is measured against.
-$(STAMP): pyproject.toml
+# Every package, and every file of it, as requirements-dev.lock says (versions and SHA-256 hashes, made from
+# pyproject.toml by `make lock`): two installs on two machines get the same bytes.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	PIP_NO_BINARY=tesserocr $(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q pip==26.3
+	PIP_NO_BINARY=tesserocr $(PY) -m pip install -q --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	$(PY) -c "import tesserocr, subprocess; \
 	  ours = tesserocr.tesseract_version().split()[1]; \
 	  program = subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]; \
@@ -36,3 +39,11 @@ bench: install
 
 clean:
 	rm -rf $(VENV) archive-data demo-data bench/work .pytest_cache
+
+# After changing a pin in pyproject.toml: the lock files again, with the hashes of every file of every package.
+lock:
+	test -x .lock-tools/bin/pip-compile || ($(PYTHON) -m venv .lock-tools && .lock-tools/bin/pip install -q pip-tools==7.7.0)
+	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --extra test \
+	  -o requirements-dev.lock pyproject.toml
+	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+	  -o requirements.lock pyproject.toml

@@ -60,7 +60,7 @@ from storage.errors import IntegrityError, ObjectNotFound, StorageError, Storage
 from storage.ports import ObjectStore
 
 @contextmanager
-def _storage(what: str) -> Iterator[None]:
+def storage_errors(what: str) -> Iterator[None]:
     """The object store's errors as the service's: a missing object is NotFound, any other failure BackendUnavailable."""
     try:
         yield
@@ -200,19 +200,19 @@ class ArchiveService:
     # ---- files staged for queue workers -------------------------------------------------------
 
     def stage(self, sha256: str, data: bytes, name: str) -> None:
-        with _storage(f"staging {name}"):
+        with storage_errors(f"staging {name}"):
             self.store.put(layout.incoming_key(sha256), data)
 
     def staged(self, sha256: str) -> bytes:
-        with _storage("fetching a staged file"):
+        with storage_errors("fetching a staged file"):
             return self.store.get(layout.incoming_key(sha256))
 
     def is_staged(self, sha256: str) -> bool:
-        with _storage("looking for a staged file"):
+        with storage_errors("looking for a staged file"):
             return self.store.exists(layout.incoming_key(sha256))
 
     def unstage(self, sha256: str) -> None:
-        with _storage("removing a staged file"):
+        with storage_errors("removing a staged file"):
             self.store.delete(layout.incoming_key(sha256))
 
     # ---- likely duplicates (rescans) ----------------------------------------------------------
@@ -310,13 +310,13 @@ class ArchiveService:
     # ---- classification changes waiting for a second records officer ----------------------------
 
     def put_classification_request(self, request: ClassificationRequest) -> None:
-        with _storage("storing a classification request"):
+        with storage_errors("storing a classification request"):
             self.store.put(layout.classification_request_key(request.request_id), request.model_dump_json().encode(),
                            content_type="application/json")
 
     def classification_request(self, request_id: str) -> ClassificationRequest:
         try:
-            with _storage("reading a classification request"):
+            with storage_errors("reading a classification request"):
                 raw = self.store.get(layout.classification_request_key(request_id))
         except (NotFound, ValueError) as exc:
             raise NotFound(f"no classification request {request_id}") from exc
@@ -328,7 +328,7 @@ class ArchiveService:
         return sorted(found, key=lambda request: request.requested_at)
 
     def delete_classification_request(self, request_id: str) -> None:
-        with _storage("removing a classification request"):
+        with storage_errors("removing a classification request"):
             self.store.delete(layout.classification_request_key(request_id))
 
     # ---- documents the index missed ---------------------------------------------------------
@@ -504,7 +504,7 @@ class ArchiveService:
 
     def document_ids_starting(self, prefix: str) -> list[str]:
         """Stored document ids that begin with `prefix` (at least two characters: records are filed by them)."""
-        with _storage("list records"):
+        with storage_errors("list records"):
             keys = list(self.store.list(layout.records_folder(prefix)))
         ids = (layout.document_id_from_record_key(key) for key in keys if key.endswith(".json"))
         return sorted(document_id for document_id in ids if document_id.startswith(prefix))

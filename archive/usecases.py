@@ -36,7 +36,7 @@ from archive.models import (
 )
 from archive.policy import Action, access_for, allowed, may_see, require
 from archive.records import record_problem
-from archive.service import ArchiveService, ParsedIngest
+from archive.service import ArchiveService, ParsedIngest, storage_errors
 from common.vocabulary import CLASSIFICATIONS, classification_rank
 from search.types import SearchQuery
 from storage.errors import StorageError
@@ -543,7 +543,7 @@ class Archive:
 
         with self._audited(actor, "backup", target=destination[:200], details={"full": full}) as noted:
             require(actor, Action.MAINTAIN)
-            with _store_errors_as_unavailable(destination):
+            with storage_errors(f"copying to {destination}"):
                 report = back_up(self.service.store, target, self.users.path, destination, progress, full=full)
             noted.update(objects=report.objects, copied=report.copied, bytes_copied=report.bytes_copied,
                          problems=len(report.problems))
@@ -555,7 +555,7 @@ class Archive:
 
         with self._audited(actor, "backup_verify", target=destination[:200]) as noted:
             require(actor, Action.MAINTAIN)
-            with _store_errors_as_unavailable(destination):
+            with storage_errors(f"reading the backup at {destination}"):
                 report = verify_backup(target, destination, progress)
             noted.update(checked=report.checked, ok=report.ok)
             return report
@@ -567,7 +567,7 @@ class Archive:
 
         with self._audited(actor, "restore", target=origin[:200]) as noted:
             require(actor, Action.MAINTAIN)
-            with _store_errors_as_unavailable(origin):
+            with storage_errors(f"copying from {origin}"):
                 ensure_empty(self.service.store, self.users.path)
                 report = restore(source, self.service.store, self.users.path, origin, progress)
             noted.update(restored=report.restored, bytes_restored=report.bytes_restored, problems=len(report.problems))
@@ -583,12 +583,3 @@ def _check_password(password: str) -> None:
     """The same rule when a person is added with a password as when one is set later."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidRequest(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
-
-
-@contextmanager
-def _store_errors_as_unavailable(where: str) -> Iterator[None]:
-    """A store that fails midway (the backup's or the archive's) is an unavailable backend, said once."""
-    try:
-        yield
-    except StorageError as exc:
-        raise BackendUnavailable(f"storage failed during the copy to or from {where}: {exc}") from exc

@@ -57,24 +57,24 @@ def test_metrics_tell_what_the_archive_did_and_nothing_of_what_it_holds(tmp_path
                              files=[("files", ("a.pdf", io.BytesIO(text_pdf(DOSSIER_KB_15_84["repair.pdf"])), "application/pdf"))])
         assert queued.status_code == 403  # an inspector may not ingest: still a timed request
         archive.enqueue(operator, _queued(DOSSIER_KB_15_84))  # no worker runs here: they wait
-        time.sleep(1.1)
         answer = client.get("/metrics")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     after = _families(answer.text)
-    files = after["archive_ingest_files"]
-    assert _value(files, "archive_ingest_files_total", outcome="ingested") - _value(
-        before.get("archive_ingest_files", []), "archive_ingest_files_total", outcome="ingested") == 1
-    assert _value(files, "archive_ingest_files_total", outcome="failed", reason="unsupported_type") >= 1
-    assert _value(after["archive_ingest_pages"], "archive_ingest_pages_total") >= 1
-    ocr = after["archive_ocr_seconds_per_page"]
-    assert _value(ocr, "archive_ocr_seconds_per_page_count") >= 1 and _value(ocr, "archive_ocr_seconds_per_page_sum") > 0
-    assert _value(after["archive_search_seconds"], "archive_search_seconds_count") >= 1
-    requests = after["archive_http_request_seconds"]
-    assert _value(requests, "archive_http_request_seconds_count", route="/api/v1/search", status="2xx") == 1
-    assert _value(requests, "archive_http_request_seconds_count", route="/api/v1/ingest", status="4xx") == 1
+
+    def grew(family: str, name: str, **labels) -> float:  # counters are the process's: other tests counted too
+        return _value(after.get(family, []), name, **labels) - _value(before.get(family, []), name, **labels)
+
+    assert grew("archive_ingest_files", "archive_ingest_files_total", outcome="ingested") == 1
+    assert grew("archive_ingest_files", "archive_ingest_files_total", outcome="failed", reason="unsupported_type") == 1
+    assert grew("archive_ingest_pages", "archive_ingest_pages_total") == 1
+    assert grew("archive_ocr_seconds_per_page", "archive_ocr_seconds_per_page_count") == 1
+    assert grew("archive_ocr_seconds_per_page", "archive_ocr_seconds_per_page_sum") > 0
+    assert grew("archive_search_seconds", "archive_search_seconds_count") >= 1
+    assert grew("archive_http_request_seconds", "archive_http_request_seconds_count", route="/api/v1/search", status="2xx") == 1
+    assert grew("archive_http_request_seconds", "archive_http_request_seconds_count", route="/api/v1/ingest", status="4xx") == 1
     assert "archive_audit_write_failures" in after
     assert _value(after["archive_queue_depth"], "archive_queue_depth") == len(DOSSIER_KB_15_84)
-    assert _value(after["archive_queue_oldest_age_seconds"], "archive_queue_oldest_age_seconds") >= 1
+    assert _value(after["archive_queue_oldest_age_seconds"], "archive_queue_oldest_age_seconds") > 0
     assert _value(after["archive_index_pending_documents"], "archive_index_pending_documents") == 0
     # Nothing of the documents: no serial, no file name, no searched words, no document id.
     for secret in ("KB-15-84", "quet-kb", "ghi-chu", "repair.pdf", archive.search(operator, _query("KB-15-84")).hits[0].document_id):

@@ -31,7 +31,7 @@ from search.types import SearchQuery
 
 T = TypeVar("T")
 # Every exit status of every command (README "Exit statuses"); scripts tell the outcomes apart by them.
-EXIT_PROBLEMS_FOUND = 1  # a check found problems: verify, audit verify, ingest --dry-run; also Ctrl-C
+EXIT_PROBLEMS_FOUND = 1  # a check found problems: verify, audit verify, ingest --dry-run, backup, restore; Ctrl-C
 EXIT_USAGE = 2  # a wrong option or value, a bad ARCHIVE_* setting, no archive at ARCHIVE_DATA_DIR
 EXIT_UNAVAILABLE = 3  # storage, index or queue did not answer
 EXIT_NOT_FOUND = 4  # no such serial, document or job (or not one this person may see)
@@ -39,7 +39,8 @@ EXIT_DENIED = 5  # no valid token, or the role may not do this
 EXIT_FILES_FAILED = 6  # ingest ran to the end, but some files failed (each listed with its reason)
 EXIT_STATUSES = (
     (0, "done; for ingest: every file ingested or a duplicate"),
-    (EXIT_PROBLEMS_FOUND, "a check found problems (verify, audit verify, ingest --dry-run), or interrupted"),
+    (EXIT_PROBLEMS_FOUND, "a check found problems (verify, audit verify, ingest --dry-run, backup [--verify], "
+                          "restore), or interrupted"),
     (EXIT_USAGE, "a wrong option or value, a bad ARCHIVE_* setting, or no archive at ARCHIVE_DATA_DIR"),
     (EXIT_UNAVAILABLE, "storage, index or queue did not answer"),
     (EXIT_NOT_FOUND, "no such serial, document or job"),

@@ -155,7 +155,14 @@ def test_dockerfile_builds_a_non_root_image_with_tesseract() -> None:
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
     for package in ("tesseract-ocr", "tesseract-ocr-vie", "tesseract-ocr-eng", "fonts-dejavu-core"):
         assert re.search(rf"\b{re.escape(package)}\b", text), package
-    assert re.search(r"^RUN pip install \.", text, re.M)
+    assert re.search(r"^RUN pip install --require-hashes -r requirements\.lock$", text, re.M)
+    assert re.search(r"^RUN pip install --no-deps \.", text, re.M)
+    # Every package the project installs is copied into the image (common/ once was not: nothing could import).
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    for package in (name.rstrip("*") for name in packages):
+        assert re.search(rf"^COPY {package} \./{package}$", text, re.M), f"the image lacks {package}/"
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1] not in ("root", "0")
     assert re.search(r"^EXPOSE 8000\b", text, re.M)

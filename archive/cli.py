@@ -711,10 +711,12 @@ def watch(
     except ArchiveError as exc:
         raise _fail(exc) from exc
     stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
+    earlier: dict = {}
     try:
         actor = _actor(archive)
+        archive.authorize_ingest(actor, f"watch {folder}", 0)  # a person who may not ingest is told at once
+        for number in (signal.SIGINT, signal.SIGTERM):  # finish the pass in hand, then stop
+            earlier[number] = signal.signal(number, lambda *_: stop.set())
         watcher = FolderWatch(archive, actor, folder, settle_s=settle, interval_s=interval,
                               manifest_pattern=manifest_pattern, poll=poll, read_limit=settings.max_upload_bytes)
         err.print(f"watching {folder} (settle {settle} s, scan every {interval} s{', polling' if poll else ''}); "
@@ -731,6 +733,8 @@ def watch(
     except ArchiveError as exc:
         raise _fail(exc) from exc
     finally:
+        for number, handler in earlier.items():
+            signal.signal(number, handler)
         archive.close()
 
 

@@ -54,6 +54,9 @@ COMMANDS = [
     (("audit", "verify"), {Action.AUDIT_ALL}),
     (("classify", "requests", "--json"), {Action.CLASSIFY}),
     (("ingest", "{tmp}/scan.pdf"), {Action.INGEST}),
+    (("backup", "{tmp}/backup"), {Action.MAINTAIN}),
+    (("backup", "--verify", "{tmp}/backup"), {Action.MAINTAIN}),
+    (("restore", "{tmp}/backup"), {Action.MAINTAIN}),
     # Allowed, these find nothing to act on (exit 4); refused first otherwise (exit 5).
     (("users", "disable", "ghost"), {Action.MANAGE_USERS}),
     (("tokens", "revoke", "000000000000"), {Action.MANAGE_USERS}),
@@ -72,6 +75,13 @@ def test_each_command_by_role(secured, tmp_path, role, args, actions):
     allowed = bool(actions & PERMISSIONS[role])
     found = EXIT_NOT_FOUND if set(args) & FINDS_NOTHING else EXIT_OK
     assert result.exit_code == (found if allowed else EXIT_DENIED), (role, filled, result.output)
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if Action.INGEST not in PERMISSIONS[role]])
+def test_a_watcher_for_a_person_who_may_not_ingest_is_refused_at_once(secured, tmp_path, role):
+    # (One who may ingest watches until stopped: tests/queue/test_watch.py runs it as a process.)
+    result = invoke(secured, role, "watch", str(tmp_path))
+    assert result.exit_code == EXIT_DENIED, (role, result.output)
 
 
 DOCUMENT_COMMANDS = [

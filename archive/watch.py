@@ -86,7 +86,11 @@ class FolderWatch:
         observer = self._observer()
         try:
             while not stop.is_set():
-                self.cycle()
+                try:
+                    self.cycle()
+                except OSError as exc:  # the share went away for a moment: said, and tried again next pass
+                    log.warning("watching %s: %s; trying again in %s s", self.folder, exc, self.interval_s)
+                    self.report.problems.append(str(exc))
                 if on_cycle is not None:
                     on_cycle(self.report)
                 self._woken.wait(self.interval_s)

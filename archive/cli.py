@@ -495,10 +495,8 @@ def backup(
 ) -> None:
     """Copy what is new in the archive (originals, every record version, the audit trail, the users) to a second
     store and check each copy as written; `--verify` re-reads the whole backup. Exit 1 when something is wrong."""
-    from archive.bootstrap import backup_store
-
     def act(archive: Archive, actor: Principal):
-        target = _backup_store(backup_store, destination)
+        target = _backup_store(destination)
         try:
             if verify_only:
                 return archive.verify_backup(actor, target, destination)
@@ -533,10 +531,8 @@ def restore(
 ) -> None:
     """Fill an empty deployment (ARCHIVE_DATA_DIR, and its bucket on S3) from a backup, checking every object;
     then run `archive reindex`. Run again after an interruption, it goes on where it stopped."""
-    from archive.bootstrap import backup_store
-
     def act(archive: Archive, actor: Principal):
-        origin = _backup_store(backup_store, source)
+        origin = _backup_store(source)
         try:
             return archive.restore(actor, origin, source)
         finally:
@@ -556,9 +552,12 @@ def restore(
         raise typer.Exit(EXIT_PROBLEMS_FOUND)
 
 
-def _backup_store(open_store, where: str):
+def _backup_store(where: str):
+    """The backup's store (a directory or s3://bucket/prefix); a path that cannot be one is a usage error."""
+    from archive.bootstrap import backup_store
+
     try:
-        return open_store(where, _settings())
+        return backup_store(where, _settings())
     except (OSError, ValueError) as exc:
         raise InvalidRequest(f"{where}: {exc}") from exc
 

@@ -61,6 +61,11 @@ class ArchiveQueue:
             return f"unavailable: {exc}"
         return "ok"
 
+    def send(self, job_id: str, position: int, name: str, sha: str, row: ManifestRow | None) -> None:
+        """One staged file's task onto the queue (first time, `--requeue`, or a dead worker's lease)."""
+        message = self.ingest_task.s(job_id, position, name, sha, row)
+        _queue_call(self.huey, "queueing a file", lambda: self.huey.enqueue(message))
+
     def state(self) -> tuple[int, float | None]:
         """Files waiting for a worker, and when the job of the oldest of them was queued (None when none waits).
         Reads every waiting message: meant for a scrape every few seconds, not for a hot path."""
@@ -208,8 +213,7 @@ def enqueue(service: ArchiveService, queue: ArchiveQueue, inputs: Iterable[Queue
         # Noted before staged: a file is never staged unknown to its job, so nothing staged is orphaned.
         jobs.note_staged(job_id, position, sha, entry.row)
         service.stage(sha, data, entry.name)
-        message = queue.ingest_task.s(job_id, position, entry.name, sha, entry.row)
-        _queue_call(huey, "queueing a file", lambda: huey.enqueue(message))
+        queue.send(job_id, position, entry.name, sha, entry.row)
     return job_id
 
 
@@ -230,8 +234,7 @@ def requeue(service: ArchiveService, queue: ArchiveQueue, job_id: str) -> int:
         sha, row = staged
         if item.status == "failed" and not service.is_staged(sha):
             continue  # failed for a reason of its own (its staged copy went with it): trying again changes nothing
-        message = queue.ingest_task.s(job_id, position, item.filename, sha, row)
-        _queue_call(queue.huey, "queueing a file", lambda: queue.huey.enqueue(message))
+        queue.send(job_id, position, item.filename, sha, row)
         again += 1
     return again
 
@@ -363,8 +366,7 @@ class QueueWorker:
         if staged is None:
             return False
         sha, row = staged
-        message = self.queue.ingest_task.s(job_id, position, name, sha, row)
-        _queue_call(self.queue.huey, "queueing a file again", lambda: self.queue.huey.enqueue(message))
+        self.queue.send(job_id, position, name, sha, row)
         return True
 
     def _note_recovered(self, dead: str, files: list[tuple[str, int]]) -> None:

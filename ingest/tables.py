@@ -62,6 +62,20 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", re.sub(r"(?<![a-z0-9])[s$][o06](?=\s*[a-z])", "so", fold_iy(text)))
 
 
+# a long key with one letter misread still has one of its halves intact: checking them first spares the distance
+_KEYS_WITH_HALVES = [(key, kind, (key[: len(key) // 2], key[len(key) // 2 :]) if len(key) >= 6 else None)
+                     for key, kind in _KEYS]
+
+
+def _one_letter_off(letters: str, position: int, key: str, halves: tuple[str, str]) -> bool:
+    """`letters` at `position` is `key` with at most one letter replaced (none added or lost)."""
+    head, tail = halves
+    if not (letters.startswith(head, position) or letters.startswith(tail, position + len(head))):
+        return False
+    return position + len(key) <= len(letters) and Levenshtein.distance(
+        letters[position : position + len(key)], key, weights=(9, 9, 1), score_cutoff=1) <= 1
+
+
 def _header_columns(text: str) -> list[str] | None:
     """Column kinds named by a one-line header, or None when the line is not a header."""
     if len(re.findall(r"\d", text)) > 1:
@@ -74,11 +88,11 @@ def _header_columns(text: str) -> list[str] | None:
         return None
     kinds: list[str] = []
     covered = position = 0
+    # tenths of the line header words may leave uncovered; past that the line is no header, however it goes on
+    spare = (1 if colon else 2) * len(letters)
     while position < len(letters):
-        for key, kind in _KEYS:
-            if letters.startswith(key, position) or (
-                    len(key) >= 6 and Levenshtein.distance(letters[position : position + len(key)], key, weights=(9, 9, 1),
-                                                           score_cutoff=1) <= 1):
+        for key, kind, halves in _KEYS_WITH_HALVES:
+            if letters.startswith(key, position) or (halves is not None and _one_letter_off(letters, position, key, halves)):
                 # a long column name with one letter misread counts ("Số hiện" for "Số hiệu")
                 kinds.append(kind)
                 covered += len(key)
@@ -86,6 +100,8 @@ def _header_columns(text: str) -> list[str] | None:
                 break
         else:
             position += 1
+            if 10 * (position - covered) > spare:
+                return None
     fields = sum(kind in _FIELD_KINDS for kind in kinds)
     if covered < (0.9 if colon else 0.8) * len(letters) or len(kinds) < (4 if colon else 3) or fields < 2:
         return None

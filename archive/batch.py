@@ -74,6 +74,16 @@ class BatchIngest:
         if self.service.pending_index_ids():
             self.service.retry_pending()  # what an earlier run stored but did not get indexed
 
+        # Final results wait while documents are held for the index's next group commit, so that what is reported
+        # says whether the index took them (index_pending); they are released in order.
+        awaiting: list[IngestResult] = []
+
+        def release() -> None:
+            if on_final:
+                for waiting in awaiting:
+                    on_final(waiting)
+            awaiting.clear()
+
         def emit(item: IngestInput, result: IngestResult, pages: int = 0, *, replayed: bool = False) -> None:
             results.append(result)
             finished.append((item, result))
@@ -81,13 +91,15 @@ class BatchIngest:
                 journal.record(item, result)
             if on_result:
                 on_result(result, pages)
-            if on_final and not _may_be_reconfirmed(result):
-                on_final(result)
+            if not _may_be_reconfirmed(result):
+                awaiting.append(result)
+            if not self.service.held_for_index():
+                release()
 
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
         try:
-            with extraction_pool(self.workers, options.limits) as pool:
+            with self.service.index_in_groups(), extraction_pool(self.workers, options.limits) as pool:
                 for item in items:
                     earlier = journal.done(item) if journal else None
                     if earlier is not None:
@@ -111,12 +123,14 @@ class BatchIngest:
                         emit(pending[0][0], *self._finish(pending.popleft(), journal))
                 while pending:
                     emit(pending[0][0], *self._finish(pending.popleft(), journal))
+            release()  # the last group is committed
             self._reconfirm_serials(finished, on_final, journal)
             if any(result.index_pending for result in results):
                 self.still_pending = self.service.retry_pending()
             if journal:
                 journal.finish()
         finally:
+            release()  # a batch cut short still reports what it stored
             if journal:
                 journal.close()
         return results

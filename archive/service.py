@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import time
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -98,6 +99,31 @@ def sha256_hex(data: bytes) -> str:
 _PRINTED_LOOKUPS = 20
 
 
+class _HeldForIndex:
+    """Stored documents (and their results) waiting for one index commit."""
+
+    def __init__(self, documents: int, seconds: float) -> None:
+        self.documents = documents
+        self.seconds = seconds
+        self.records: list[StoredRecord] = []
+        self.results: list[IngestResult] = []
+        self.since = 0.0
+
+    def hold(self, record: StoredRecord, result: IngestResult) -> None:
+        if not self.records:
+            self.since = time.monotonic()
+        self.records.append(record)
+        self.results.append(result)
+
+    def full(self) -> bool:
+        return len(self.records) >= self.documents or time.monotonic() - self.since >= self.seconds
+
+    def take(self) -> tuple[list[StoredRecord], list[IngestResult]]:
+        taken = self.records, self.results
+        self.records, self.results = [], []
+        return taken
+
+
 class ArchiveService:
     def __init__(self, store: ObjectStore, index: SearchIndex, extraction: ExtractionOptions, *,
                  review_below: float = 0.6) -> None:
@@ -107,6 +133,7 @@ class ArchiveService:
         self.review_below = review_below  # fields less sure than this put the document on the review list
         self._pending_marked = False  # this process left documents unindexed: retry once the index answers
         self._sealed = threading.local()  # the seal of the record each thread stored last
+        self._held = threading.local()  # a batch's stored documents waiting for one index commit (`index_in_groups`)
 
     @property
     def last_record_hash(self) -> str | None:
@@ -186,6 +213,12 @@ class ArchiveService:
         ingested = IngestResult(path=path or filename, status="ingested", document_id=sha, sha256=sha, document=document,
                                 record_hash=record.record_hash,
                                 ocr_page_seconds=[p.seconds for p in extraction.pages if p.source == "ocr" and p.seconds])
+        held = getattr(self._held, "group", None)
+        if held is not None:
+            held.hold(record, ingested)
+            if held.full():
+                self.commit_held()
+            return ingested
         try:
             self.index.add([index_record(record)])
         except IndexUnavailable as exc:
@@ -196,6 +229,52 @@ class ArchiveService:
         if self._pending_marked:
             self.retry_pending()  # the index is back: catch up on what it missed
         return ingested
+
+    # ---- index commits in groups (batches) ------------------------------------------------------
+
+    @contextmanager
+    def index_in_groups(self, documents: int = 100, seconds: float = 2.0) -> Iterator[None]:
+        """Within this block (one thread), documents stored are indexed together, one commit per `documents` or
+        `seconds`, and once more at the end: a commit costs a text PDF's whole ingest again. Each waits under its
+        write-ahead pending mark, so a crash leaves it for the next run's pending pass; lookups made while storing
+        (likely duplicates) also see the documents held; serial confirmation of a scan commits them first."""
+        self._held.group = _HeldForIndex(documents, seconds)
+        try:
+            yield
+        finally:
+            try:
+                self.commit_held()
+            finally:
+                self._held.group = None
+
+    def commit_held(self) -> None:
+        """Index the documents held by `index_in_groups` in one commit; if the index does not answer they stay
+        pending (marked, and their results say so) and are retried like any pending document."""
+        held = getattr(self._held, "group", None)
+        if held is None or not held.records:
+            return
+        records, results = held.take()
+        try:
+            self.index.add([index_record(record) for record in records])
+        except IndexUnavailable as exc:
+            self._pending_marked = True
+            for result in results:
+                result.index_pending = True
+            log.warning("index unavailable: documents stored and left pending", documents=len(records), error=str(exc))
+            return
+        for record in records:
+            self._unmark_index_pending(record.document.document_id)
+        if self._pending_marked:
+            self.retry_pending()
+
+    def held_for_index(self) -> int:
+        """How many stored documents this thread holds for the next group commit."""
+        held = getattr(self._held, "group", None)
+        return len(held.records) if held is not None else 0
+
+    def _held_documents(self) -> list[Document]:
+        held = getattr(self._held, "group", None)
+        return [record.document for record in held.records] if held is not None else []
 
     # ---- files staged for queue workers -------------------------------------------------------
 
@@ -228,7 +307,11 @@ class ArchiveService:
         except IndexUnavailable:
             return []  # cannot tell without the index; the document is stored unflagged
         number = _document_number_key(document.document_number)
-        found = []
+        found = [other.document_id for other in self._held_documents()  # stored by this batch, not yet committed
+                 if other.document_id != document.document_id and other.doc_type == document.doc_type
+                 and other.document_date == document.document_date and other.serial_number
+                 and serial_key(other.serial_number) == serial_key(document.serial_number)
+                 and _document_number_key(other.document_number) == number]
         for hit in hits:
             try:
                 other = self.document(hit.document_id)
@@ -236,7 +319,7 @@ class ArchiveService:
                 continue
             if other.document_id != document.document_id and _document_number_key(other.document_number) == number:
                 found.append(other.document_id)
-        return sorted(found)
+        return sorted(set(found))
 
     def _marked_documents(self, prefix: str, visible: Callable[[Document], bool] | None = None) -> Iterator[Document]:
         for key in self.store.list(prefix):
@@ -402,6 +485,7 @@ class ArchiveService:
         found = extraction.fields.get("serial_number")
         if found is not None and found.source in ("manifest", "corrected"):
             return extraction  # a person said so: nothing to confirm
+        self.commit_held()  # a scan's serial is weighed against every document before it
         if found is None or not isinstance(found.value, str):
             recovered = self._known_serial_in_text(extraction)
             if recovered is None:

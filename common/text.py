@@ -59,9 +59,23 @@ def fold(text: str) -> str:
     """Lowercase, marks stripped, đ→d: the form used to match text typed without diacritics."""
     if not text:
         return ""
+    # Fast path (extraction folds every line many times): each character of ASCII, Latin or Vietnamese text folded
+    # through a table made by the full rule below; any character the table leaves non-ASCII takes the full rule.
+    folded = text.translate(_FOLD_TABLE)
+    return folded if folded.isascii() else _fold_fully(text)
+
+
+def _fold_fully(text: str) -> str:
     lowered = text.lower().replace("đ", "d").replace("Đ", "d")
     stripped = "".join(ch for ch in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)
+
+
+# A-Z, Latin-1 and Latin Extended letters, the combining marks, Vietnamese letters: whatever each folds to alone
+_FOLDED_RANGES = ((0x41, 0x5A), (0xC0, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF))
+_FOLD_TABLE = {code: _fold_fully(chr(code)) for first, last in _FOLDED_RANGES for code in range(first, last + 1)}
+# the same, only where one character folds to one ASCII character: folding keeps every position
+_FOLD_ONE_TO_ONE = {code: folded for code, folded in _FOLD_TABLE.items() if len(folded) == 1 and folded.isascii()}
 
 
 def merge_iy(folded: str) -> str:
@@ -87,6 +101,10 @@ def fold_map(text: str, iy: bool = False) -> tuple[str, list[int]]:
     text[offsets[a]:offsets[b]] in the original, which is how extractors match on folded
     text but return the printed value.
     """
+    if text:
+        folded = text.translate(_FOLD_ONE_TO_ONE)
+        if folded.isascii():  # every character folded to one: positions are unchanged
+            return (merge_iy(folded) if iy else folded), list(range(len(text) + 1))
     parts: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text or ""):

@@ -167,37 +167,13 @@ def measure(text: str | None, confidence: float | None = None) -> Plausibility:
         return Plausibility(0.0, 0, 0.0, 0.0, 0.0, 1.0, 0, "none", confidence)
     junk = syllables = accented = english = words = latin = 0
     for raw in raw_tokens:
-        if _LIST_MARKER.fullmatch(raw):
-            continue  # "a)", "đ)", "(b)": how Vietnamese clauses and points are lettered, neither word nor debris
-        if _odd_characters(raw):
-            junk += 1
-            continue
-        word = _TOKEN_EDGE.sub("", raw)
-        if not word:
-            # A lone dash or a run of leader dots ("Số hiệu ........") is layout; ",.;~" is debris.
-            junk += not (raw in _PLAUSIBLE_SYMBOLS or set(raw) <= _LEADERS)
-            continue
-        if _is_code(word) or word.lower() in _UNITS:
-            continue
-        if not all(ch.isalpha() for ch in word) and not _compound(word):
-            junk += 1
-            continue
-        words += 1
-        if _mixed_case(word):
-            junk += 1
-            continue
-        parts = _PARTS.split(word)
-        if all(is_vietnamese_syllable(part) for part in parts):
-            syllables += 1
-            accented += any(has_vietnamese_marks(part) for part in parts)
-            english += word.lower() in ENGLISH_WORDS
-        elif word.lower() in ENGLISH_WORDS:
-            english += 1
-            latin += 1
-        elif _latin_word(word):
-            latin += 1
-        else:
-            junk += 1
+        verdict = _token_verdict(raw)
+        junk += verdict[0]
+        words += verdict[1]
+        syllables += verdict[2]
+        accented += verdict[3]
+        english += verdict[4]
+        latin += verdict[5]
     tokens = len(raw_tokens)
     good = syllables + latin
     syllable_share = syllables / words if words else 0.0
@@ -208,6 +184,40 @@ def measure(text: str | None, confidence: float | None = None) -> Plausibility:
     score = text_score if confidence is None else 0.75 * text_score + 0.25 * max(0.0, min(1.0, confidence / 100))
     return Plausibility(round(score, 4), tokens, round(syllable_share, 4), round(accent_share, 4),
                         round(english_share, 4), round(junk_share, 4), good, language, confidence)
+
+
+# what one token adds to (junk, words, syllables, accented, english, latin)
+_Verdict = tuple[int, int, int, int, int, int]
+_LAYOUT: _Verdict = (0, 0, 0, 0, 0, 0)
+_JUNK: _Verdict = (1, 0, 0, 0, 0, 0)
+_JUNK_WORD: _Verdict = (1, 1, 0, 0, 0, 0)
+
+
+@lru_cache(maxsize=65536)
+def _token_verdict(raw: str) -> _Verdict:
+    """One token's share of the counts `measure` adds up. Cached: a page's words are mostly ones already seen."""
+    if _LIST_MARKER.fullmatch(raw):
+        return _LAYOUT  # "a)", "đ)", "(b)": how Vietnamese clauses and points are lettered, neither word nor debris
+    if _odd_characters(raw):
+        return _JUNK
+    word = _TOKEN_EDGE.sub("", raw)
+    if not word:
+        # A lone dash or a run of leader dots ("Số hiệu ........") is layout; ",.;~" is debris.
+        return _LAYOUT if (raw in _PLAUSIBLE_SYMBOLS or set(raw) <= _LEADERS) else _JUNK
+    if _is_code(word) or word.lower() in _UNITS:
+        return _LAYOUT
+    if not all(ch.isalpha() for ch in word) and not _compound(word):
+        return _JUNK
+    if _mixed_case(word):
+        return _JUNK_WORD
+    parts = _PARTS.split(word)
+    if all(is_vietnamese_syllable(part) for part in parts):
+        return (0, 1, 1, int(any(has_vietnamese_marks(part) for part in parts)), int(word.lower() in ENGLISH_WORDS), 0)
+    if word.lower() in ENGLISH_WORDS:
+        return (0, 1, 0, 0, 1, 1)
+    if _latin_word(word):
+        return (0, 1, 0, 0, 0, 1)
+    return _JUNK_WORD
 
 
 _PARTS = re.compile(r"[-/]")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Callable
 
@@ -78,6 +79,12 @@ def _one_letter_off(letters: str, position: int, key: str, halves: tuple[str, st
 
 def _header_columns(text: str) -> list[str] | None:
     """Column kinds named by a one-line header, or None when the line is not a header."""
+    kinds = _header_kinds(text)
+    return list(kinds) if kinds is not None else None
+
+
+@lru_cache(maxsize=16384)  # letterheads, titles and table heads come back on page after page of a batch
+def _header_kinds(text: str) -> tuple[str, ...] | None:
     if len(re.findall(r"\d", text)) > 1:
         return None
     # A colon marks a label line ("Số hiệu: ..."); OCR also hangs one on a header cell ("Cấp: Số lượng"), so a
@@ -105,7 +112,7 @@ def _header_columns(text: str) -> list[str] | None:
     fields = sum(kind in _FIELD_KINDS for kind in kinds)
     if covered < (0.9 if colon else 0.8) * len(letters) or len(kinds) < (4 if colon else 3) or fields < 2:
         return None
-    return kinds
+    return tuple(kinds)
 
 
 def _cell_kind(text: str) -> str | None:

@@ -1,0 +1,99 @@
+"""A batch indexes its documents in groups (one index commit per group, not per file): nothing a person sees may
+change for it. Every document is searchable when the batch returns, a rescan stored in the same group as its
+first copy is still flagged, a process killed with documents held leaves them to the next run, and an index
+that stops answering leaves them pending and says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from archive.batch import BatchIngest
+from search.tantivy_index import TantivyIndex
+from search.types import SearchQuery
+from tests.conftest import DOSSIER_KB_15_84, text_pdf
+
+
+def _dossier(folder: Path, extra: dict[str, list[str]] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, lines in {**DOSSIER_KB_15_84, **(extra or {})}.items():
+        (folder / name).write_bytes(text_pdf(lines))
+    return folder
+
+
+def test_every_document_of_a_batch_is_searchable_when_it_returns_and_none_stays_pending(service, tmp_path):
+    folder = _dossier(tmp_path / "in")
+    finals = []
+
+    results = BatchIngest(service, workers=1).run([folder], on_final=finals.append)
+
+    assert [r.status for r in results] == ["ingested"] * len(DOSSIER_KB_15_84)
+    assert service.pending_index_ids() == []
+    assert service.search(SearchQuery(serial="KB-15-84")).total == len(DOSSIER_KB_15_84)
+    assert len(service.equipment("KB-15-84").documents) == len(DOSSIER_KB_15_84)
+    assert [r.path for r in finals] == [r.path for r in results]  # each reported once, in order, when indexed
+
+
+def test_a_rescan_in_the_same_group_as_its_first_copy_is_flagged(service, tmp_path):
+    rescan = {"zz-inspection-rescan.pdf": DOSSIER_KB_15_84["inspection.pdf"] + ["Bản sao lưu"]}
+    folder = _dossier(tmp_path / "in", rescan)
+
+    results = {Path(r.path).name: r for r in BatchIngest(service, workers=1).run([folder])}
+
+    first = results["inspection.pdf"]
+    assert results["zz-inspection-rescan.pdf"].document.likely_duplicate_of == [first.document_id]
+    assert [entry.document_id for entry in service.likely_duplicates()] == [results["zz-inspection-rescan.pdf"].document_id]
+
+
+def test_documents_held_when_the_process_dies_are_indexed_by_the_next_run(settings, tmp_path):
+    folder = _dossier(tmp_path / "in")
+    # A real process stores the dossier inside a group that never fills and dies (SIGKILL) before its commit.
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from archive.bootstrap import build_services
+        from archive.config import Settings
+        service = build_services(Settings(data_dir={str(settings.data_dir)!r}, auth="off"))
+        with service.index_in_groups(documents=1000, seconds=3600):
+            for path in sorted(Path({str(folder)!r}).iterdir()):
+                service.ingest_bytes(path.read_bytes(), path.name)
+            print(service.held_for_index(), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    died = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert died.returncode == -9, died.stderr
+    assert died.stdout.strip() == str(len(DOSSIER_KB_15_84))
+
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(settings.data_dir)}
+    pending = subprocess.run([sys.executable, "-m", "archive", "search", "--serial", "KB-15-84", "--json"], env=env,
+                             capture_output=True, text=True)
+    assert json.loads(pending.stdout)["total"] == 0  # stored, not yet indexed
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "note.pdf").write_bytes(text_pdf(DOSSIER_KB_15_84["transfer.pdf"] + ["Ghi chú bổ sung"]))
+    subprocess.run([sys.executable, "-m", "archive", "ingest", str(later)], env=env, check=True, capture_output=True)
+
+    found = subprocess.run([sys.executable, "-m", "archive", "search", "--serial", "KB-15-84", "--json"], env=env,
+                           capture_output=True, text=True, check=True)
+    assert json.loads(found.stdout)["total"] == len(DOSSIER_KB_15_84) + 1
+    assert list((settings.data_dir / "objects" / "index-pending").rglob("*")) == []
+
+
+def test_an_index_that_stops_answering_leaves_the_group_pending_and_reported(service, settings, tmp_path):
+    folder = _dossier(tmp_path / "in")
+    service.index.close()  # the engine stops answering before the group commits
+    finals = []
+
+    batch = BatchIngest(service, workers=1)
+    results = batch.run([folder], on_final=finals.append)
+
+    assert [r.status for r in results] == ["ingested"] * len(DOSSIER_KB_15_84)
+    assert all(r.index_pending for r in finals)  # what was reported says so
+    assert batch.still_pending == len(DOSSIER_KB_15_84)
+    service.index = TantivyIndex(settings.index_dir)
+    assert service.retry_pending() == 0
+    assert service.search(SearchQuery(serial="KB-15-84")).total == len(DOSSIER_KB_15_84)

@@ -63,34 +63,34 @@ def compose_config() -> dict:
 
 def test_compose_config_has_the_five_services_with_healthchecks(compose_config: dict) -> None:
     services = compose_config["services"]
-    assert {"api", "worker", "elasticsearch", "minio", "redis"} <= set(services)
-    for name in ("api", "elasticsearch", "minio", "redis"):
+    assert {"api", "worker", "elasticsearch", "s3", "redis"} <= set(services)
+    for name in ("api", "elasticsearch", "s3", "redis"):
         check = services[name].get("healthcheck") or {}
         assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
     assert services["worker"]["healthcheck"].get("disable") is True  # no HTTP port to check
 
 
 def test_compose_uses_named_volumes(compose_config: dict) -> None:
-    assert {"es-data", "minio-data", "redis-data", "archive-data"} <= set(compose_config["volumes"])
+    assert {"es-data", "s3-data", "redis-data", "archive-data"} <= set(compose_config["volumes"])
     services = compose_config["services"]
-    for name, target in (("elasticsearch", "/usr/share/elasticsearch/data"), ("minio", "/data"), ("api", "/data"),
+    for name, target in (("elasticsearch", "/usr/share/elasticsearch/data"), ("s3", "/data"), ("api", "/data"),
                          ("worker", "/data"), ("redis", "/data")):
         mounts = [v for v in services[name]["volumes"] if v["type"] == "volume" and v["target"] == target]
         assert mounts, f"{name} has no named volume at {target}"
 
 
-def test_compose_wires_the_archive_to_minio_and_elasticsearch(compose_config: dict) -> None:
+def test_compose_wires_the_archive_to_s3_and_elasticsearch(compose_config: dict) -> None:
     services = compose_config["services"]
     api = services["api"]
     env = api["environment"]
     assert env["ARCHIVE_STORAGE"] == "s3" and env["ARCHIVE_INDEX"] == "elasticsearch"
-    assert env["ARCHIVE_S3_ENDPOINT"] == "minio:9000"
+    assert env["ARCHIVE_S3_ENDPOINT"] == "s3:8333"
     assert env["ARCHIVE_ES_URL"].endswith("@elasticsearch:9200")
     assert api["command"] == ["archive", "serve", "--host", "0.0.0.0", "--port", "8000"]
     assert services["worker"]["command"] == ["archive", "worker"]
     assert services["worker"]["environment"] == env
     for name in ("api", "worker"):
-        for backend in ("elasticsearch", "minio", "redis"):
+        for backend in ("elasticsearch", "s3", "redis"):
             assert services[name]["depends_on"][backend]["condition"] == "service_healthy"
     assert env["ARCHIVE_QUEUE"] == "redis" and env["ARCHIVE_REDIS_URL"].endswith("@redis:6379/0")
     assert "--appendonly yes" in " ".join(services["redis"]["command"])
@@ -101,7 +101,10 @@ def test_compose_wires_the_archive_to_minio_and_elasticsearch(compose_config: di
     assert "-Xms" in es["environment"]["ES_JAVA_OPTS"] and "-Xmx" in es["environment"]["ES_JAVA_OPTS"]
     assert es["ulimits"]["memlock"] == {"soft": -1, "hard": -1}
     assert es["ulimits"]["nofile"]["soft"] >= 65535
-    assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", services["minio"]["image"])
+    s3 = services["s3"]  # built from deploy/s3 (tests/deploy/test_s3_image.py: the tests' own server)
+    assert s3["build"]["context"] == str(ROOT / "deploy" / "s3")
+    assert s3["environment"] == {"S3_ACCESS_KEY": "archive-admin", "S3_SECRET_KEY": "change-me-s3-secret-key"}
+    assert [(port["target"], port["host_ip"]) for port in s3["ports"]] == [(8333, "127.0.0.1")]
 
 
 def test_compose_runs_backups_on_request_with_the_archives_settings(compose_config: dict) -> None:
@@ -140,8 +143,8 @@ def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
 
 def test_no_secret_is_written_in_the_compose_file() -> None:
     text = COMPOSE.read_text()
-    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
-    assert {"ELASTIC_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "REDIS_PASSWORD"} <= required
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))
+    assert {"ELASTIC_PASSWORD", "S3_ACCESS_KEY", "S3_SECRET_KEY", "REDIS_PASSWORD"} <= required
     example = {line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text().splitlines()
                if line and not line.startswith("#") and "=" in line}
     assert required <= example, f".env.example lacks {sorted(required - example)}"

@@ -19,6 +19,9 @@ class PageSource:
     number: int  # 1-based
     text_layer: str | None
     load_image: Callable[[], PageImage]
+    # The same text layer as a second parser reads it, asked for only when the first reading is doubtful
+    # (PDFium reads a PDF's layer first, pypdf is the second opinion: each keeps some layouts the other breaks).
+    second_text_layer: Callable[[], str | None] | None = None
 
 
 def image_dpi(image: Image.Image) -> float | None:

@@ -60,19 +60,18 @@ def iter_pdf_pages(data: bytes, limits: ExtractionLimits) -> Iterator[PageSource
 def _pypdf_pages(opened: OpenedPdf, reader: pypdf.PdfReader, fast_text: _PdfiumText,
                  limits: ExtractionLimits) -> Iterator[PageSource]:
     for index, page in enumerate(reader.pages):
+        annotations = annotation_texts(page)
         own_text = fast_text.page(index)
+        second = None
         if own_text is None:
             own_text = _text_layer(page)
-        annotations = annotation_texts(page)
-        text = own_text
-        # Annotation text joins a page's own text layer; on a scan it would stand in for the whole page and stop
-        # its OCR, so there the page is rendered with its annotations drawn and OCR reads them.
-        if annotations and _has_enough_text(own_text, limits.min_text_chars):
-            text = "\n".join([own_text or "", *annotations])
+        else:
+            second = lambda p=page, a=annotations: _with_annotations(_text_layer(p), a, limits)  # noqa: E731
         yield PageSource(
             number=index + 1,
-            text_layer=text,
+            text_layer=_with_annotations(own_text, annotations, limits),
             load_image=lambda p=page, i=index, drawn=bool(annotations): _page_image(opened.data, p, i, limits, drawn),
+            second_text_layer=second,
         )
         # pypdf keeps every object it ever resolved; on a 300-page scan that is every page's image
         # stream. Dropping the cache once a page is done keeps memory flat (objects re-resolve on demand).
@@ -198,6 +197,14 @@ def _text_layer(page: pypdf.PageObject) -> str | None:
         return page.extract_text() or None
     except Exception:  # pypdf raises many kinds on damaged content streams; the page is then OCRed
         return None
+
+
+def _with_annotations(own_text: str | None, annotations: list[str], limits: ExtractionLimits) -> str | None:
+    # Annotation text joins a page's own text layer; on a scan it would stand in for the whole page and stop
+    # its OCR, so there the page is rendered with its annotations drawn and OCR reads them.
+    if annotations and _has_enough_text(own_text, limits.min_text_chars):
+        return "\n".join([own_text or "", *annotations])
+    return own_text
 
 
 def _has_enough_text(text: str | None, min_chars: int) -> bool:

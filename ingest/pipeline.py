@@ -96,11 +96,12 @@ class LayerVerdicts:
 def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
               verdicts: LayerVerdicts | None = None) -> PageText:
     verdicts = verdicts or LayerVerdicts()
-    text_layer = repair_legacy_text(source.text_layer)  # TCVN3 / VNI mojibake → Unicode; anything else as is
-    layer_score = None
-    if usable_text_layer(text_layer, options.limits.min_text_chars):
-        layer_text = normalize_text(text_layer or "")
-        layer_score = measure(layer_text).score
+    layer_text, layer_score = _judged_layer(source.text_layer, options)
+    if (layer_score is None or layer_score < TRUSTED_LAYER_SCORE) and source.second_text_layer is not None:
+        second_text, second_score = _judged_layer(source.second_text_layer(), options)
+        if second_score is not None and (layer_score is None or second_score > layer_score):
+            layer_text, layer_score = second_text, second_score
+    if layer_score is not None:
         # Text PDFs stay fast: a plausible layer is never OCRed, nor a doubtful one of a document whose doubtful
         # layers have kept beating their OCR.
         if layer_score >= TRUSTED_LAYER_SCORE or verdicts.trust_doubtful():
@@ -124,6 +125,16 @@ def read_page(source: PageSource, ocr: TesseractOcr, options: ExtractionOptions,
                     reading=reading.reading_label, stamp=stamp, aspect=round(image.height / image.width, 4),
                     seconds=round(time.perf_counter() - started, 3),
                     lines=line_regions(reading.words, reading.upright_image.size, reading.reading_label))
+
+
+def _judged_layer(text_layer: str | None, options: ExtractionOptions) -> tuple[str, float | None]:
+    """A text layer made ready (TCVN3 / VNI mojibake → Unicode, normalised) and how plausible it reads; no score
+    when it is not usable at all."""
+    text_layer = repair_legacy_text(text_layer)
+    if not usable_text_layer(text_layer, options.limits.min_text_chars):
+        return "", None
+    layer_text = normalize_text(text_layer or "")
+    return layer_text, measure(layer_text).score
 
 
 def _stamp(number: int, reading: PageReading, options: ExtractionOptions) -> tuple[str, float] | None:

@@ -6,6 +6,8 @@ Each round runs, in turn: raw pypdf (`PdfReader(path).pages[i].extract_text()` i
 process per core), raw PDFium (`get_text_bounded()` per page, same pool), and `archive ingest FILES --workers
 <cores>` into a new data directory (process start-up, hashing, field extraction, storing, audit and indexing
 included). The ratio is ingest pages/s over raw pypdf pages/s in the same round; the spread over rounds is kept.
+Each round also times, in this process on one core, raw pypdf over the files and the archive's extraction (text
+layer and fields, nothing stored) over the same bytes: where the time goes between parsing and the rest.
 Every round is warm (the files were just written and are in the page cache).
 """
 
@@ -58,6 +60,23 @@ def _raw(count_pages, files: list[str], cores: int) -> tuple[int, float]:
     return pages, time.perf_counter() - start
 
 
+def _in_process(files: list[str]) -> tuple[float, float]:
+    """One core, this process: seconds of raw pypdf `extract_text` over the files, and of the archive's extraction
+    (text layer and every field, no storing) over the same bytes, back to back."""
+    from ingest.pipeline import ExtractionOptions, extract
+
+    datas = [Path(path).read_bytes() for path in files]
+    start = time.perf_counter()
+    for path in files:
+        _pypdf_pages(path)
+    raw = time.perf_counter() - start
+    options = ExtractionOptions()
+    start = time.perf_counter()
+    for data in datas:
+        extract(data, options)
+    return raw, time.perf_counter() - start
+
+
 def _ingest(files: list[str], cores: int, data_dir: Path) -> float:
     shutil.rmtree(data_dir, ignore_errors=True)
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir)}
@@ -83,7 +102,10 @@ def main() -> None:
         pages, pypdf_s = _raw(_pypdf_pages, files, cores)
         _, pdfium_s = _raw(_pdfium_pages, files, cores)
         ingest_s = _ingest(files, cores, folder / "data")
-        round_ = {"pypdf_pages_per_s": round(pages / pypdf_s, 1), "pdfium_pages_per_s": round(pages / pdfium_s, 1),
+        raw_one_core_s, extract_one_core_s = _in_process(files)
+        round_ = {"extraction_ratio_to_pypdf_one_core": round(raw_one_core_s / extract_one_core_s, 3),
+                  "extraction_s_one_core": round(extract_one_core_s, 2), "pypdf_s_one_core": round(raw_one_core_s, 2),
+                  "pypdf_pages_per_s": round(pages / pypdf_s, 1), "pdfium_pages_per_s": round(pages / pdfium_s, 1),
                   "ingest_pages_per_s": round(pages / ingest_s, 1), "ingest_s": round(ingest_s, 2),
                   "ratio_to_pypdf": round(pypdf_s / ingest_s, 3), "ratio_to_pdfium": round(pdfium_s / ingest_s, 3)}
         print(number + 1, round_)
@@ -98,6 +120,8 @@ def main() -> None:
         "ratio_to_pypdf_range": [min(ratios), max(ratios)],
         "ratio_to_pdfium_median": round(statistics.median(r["ratio_to_pdfium"] for r in rounds), 3),
         "ingest_pages_per_s_median": round(statistics.median(r["ingest_pages_per_s"] for r in rounds), 1),
+        "extraction_ratio_to_pypdf_one_core_median": round(
+            statistics.median(r["extraction_ratio_to_pypdf_one_core"] for r in rounds), 3),
         "note": "all rounds warm; ingest includes process start-up, hashing, field extraction, storing, audit and"
                 " indexing; the archive reads text layers with PDFium (pypdf where PDFium cannot)",
         "command": f"python bench/text_pdf_bench.py --items {args.items} --rounds {args.rounds}",

@@ -17,7 +17,8 @@ An append re-puts its current segment whole (the store's put is atomic: temp fil
 on the local store; one PUT on S3), then the head. Nothing is read back. Threads share the
 stream under a lock, and appends that arrive while a put is in flight are written together by
 the next put (group commit), so a busy process pays about one put pair per burst, not per entry.
-`record` returns once its entry and the head are stored. A segment only ever grows, so each
+`record` returns once its entry and the head are stored, except inside `in_groups` (a batch of
+files): there an entry is stored with its group, before the batch reports the group's files. A segment only ever grows, so each
 stored version of it is a byte prefix of the next. If a write fails, `record` raises the
 storage error, the entries not yet stored are dropped, and the next `record` starts a new stream:
 a stream never has two different entries with one seq. A stream's head is first written (at
@@ -70,9 +71,10 @@ import secrets
 import socket
 import threading
 from collections import defaultdict
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
@@ -176,6 +178,7 @@ class AuditTrail:
         self._flushed = threading.Condition(self._lock)  # a flush ended: waiting appends look whether theirs rode along
         self._stream: _Stream | None = None
         self._closed = False
+        self._held = threading.local()  # inside `in_groups`: per stream, this thread's last entry not stored yet
 
     # ---- writing ------------------------------------------------------------------------------
 
@@ -207,8 +210,38 @@ class AuditTrail:
             stream.lines.setdefault(segment, [stream.header(segment)]).append(canonical_json({**fields, "hash": digest}) + b"\n")
             stream.next_seq += 1
             stream.last_hash = digest
-        self._flush(stream, fields["seq"])
+        held = getattr(self._held, "last", None)
+        if held is not None:
+            held[id(stream)] = (stream, fields["seq"])
+        else:
+            self._flush(stream, fields["seq"])
         return AuditEntry(**{**fields, "at": at, "hash": digest})
+
+    @contextmanager
+    def in_groups(self) -> Iterator[None]:
+        """Within this block (this thread), `record` numbers and chains its entry at once but leaves storing it
+        to `store_held` (a batch calls it as each group of files is committed, before it reports them) or to the
+        block's end: one segment and head put per group instead of one pair per entry."""
+        self._held.last = {}
+        try:
+            yield
+            self.store_held()
+        except BaseException:
+            with suppress(StorageError):
+                self.store_held()  # what the batch did before it failed is noted still, if the store takes it
+            raise
+        finally:
+            self._held.last = None
+
+    def store_held(self) -> None:
+        """Store the entries this thread recorded inside `in_groups`; raises the store's error as `record` does."""
+        held = getattr(self._held, "last", None)
+        if not held:
+            return
+        waiting = list(held.values())
+        held.clear()
+        for stream, seq in waiting:
+            self._flush(stream, seq)
 
     def _writable_stream(self) -> _Stream:
         if self._stream is None or self._stream.pid != os.getpid():  # a forked child never continues its parent's chain

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import Future
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -76,9 +77,17 @@ class BatchIngest:
 
         # Final results wait while documents are held for the index's next group commit, so that what is reported
         # says whether the index took them (index_pending); they are released in order.
+        # The journal notes an outcome, and the audit entry is stored, only then too: after a crash the journal
+        # never says "done" of a file whose group's writes a power cut could have taken back.
         awaiting: list[IngestResult] = []
+        unjournaled: list[tuple[IngestInput, IngestResult]] = []
 
-        def release() -> None:
+        def release(*, audit: bool = True) -> None:
+            if audit and self.archive is not None:
+                self.archive.store_audit_group()
+            if journal and unjournaled:
+                journal.record_all(unjournaled)
+            unjournaled.clear()
             if on_final:
                 for waiting in awaiting:
                     on_final(waiting)
@@ -88,7 +97,7 @@ class BatchIngest:
             results.append(result)
             finished.append((item, result))
             if journal and not replayed:
-                journal.record(item, result)
+                unjournaled.append((item, result))
             if on_result:
                 on_result(result, pages)
             if not _may_be_reconfirmed(result):
@@ -99,7 +108,8 @@ class BatchIngest:
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
         try:
-            with self.service.index_in_groups(), extraction_pool(self.workers, options.limits) as pool:
+            audit_in_groups = self.archive.audit_in_groups() if self.archive is not None else nullcontext()
+            with self.service.index_in_groups(), audit_in_groups, extraction_pool(self.workers, options.limits) as pool:
                 for item in items:
                     earlier = journal.done(item) if journal else None
                     if earlier is not None:
@@ -118,6 +128,8 @@ class BatchIngest:
                     data, sha = early
                     seen.add(sha)
                     job = schedule_extraction(pool, item, options)
+                    if journal:
+                        journal.will_start(item, sha)
                     pending.append((item, data, sha, job))
                     while len(pending) >= 2 * self.workers:
                         emit(pending[0][0], *self._finish(pending.popleft(), journal))
@@ -130,7 +142,7 @@ class BatchIngest:
             if journal:
                 journal.finish()
         finally:
-            release()  # a batch cut short still reports what it stored
+            release(audit=False)  # a batch cut short still reports what it stored (its entries: audit_in_groups)
             if journal:
                 journal.close()
         return results
@@ -160,7 +172,9 @@ class BatchIngest:
         return data, sha
 
     def _stored_by_interrupted_run(self, item: IngestInput, sha: str) -> IngestResult:
-        """An input the killed run stored before it could note the outcome: it was ingested, by this batch."""
+        """An input the killed run stored before it could note the outcome: it was ingested, by this batch. Indexed
+        once more: the run may have died before its group's index commit."""
+        self.service.index_again(sha)
         return IngestResult(path=item.name, status="ingested", document_id=sha, sha256=sha,
                             document=self.service.document(sha))
 

@@ -4,7 +4,7 @@ A batch is known by what it was given (the inputs' names and sizes), so running 
 again after a crash or a SIGKILL resumes it: inputs already done are reported as they ended, not
 read again; the rest are ingested. Content addressing already makes a second store impossible;
 the journal is what lets the rerun report the first run's outcome instead of "duplicate".
-SQLite (standard library), WAL, one transaction per finished input.
+SQLite (standard library), WAL, one transaction per group of finished inputs (a batch's index group).
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class BatchJournal:
             self._db.execute("UPDATE batches SET finished_at = NULL, started_at = CURRENT_TIMESTAMP WHERE batch_key = ?", (self.key,))
         else:
             self._db.execute("INSERT OR IGNORE INTO batches (batch_key, inputs) VALUES (?, ?)", (self.key, len(items)))
+        self._coming: dict[str, str] = {}  # name -> sha256 announced, not yet written
+        self._started: dict[str, str] = {}  # name -> sha256 written by this run
         self._done = {
             (name, size): IngestResult.model_validate_json(result)
             for name, size, result in self._db.execute(
@@ -68,10 +70,26 @@ class BatchJournal:
     def done_count(self) -> int:
         return len(self._done)
 
+    def will_start(self, item: IngestInput, sha256: str) -> None:
+        """This input is being read and may be stored soon: noted with the next `starting` (one sync for several)."""
+        self._coming[item.name] = sha256
+
     def starting(self, item: IngestInput, sha256: str) -> None:
-        """About to store this input: if the run dies now, the rerun knows the stored copy is this batch's."""
-        self._db.execute("INSERT OR REPLACE INTO batch_started (batch_key, name, sha256) VALUES (?, ?, ?)",
-                         (self.key, item.name, sha256))
+        """About to store this input: if the run dies now, the rerun knows the stored copy is this batch's. Written
+        (synced) before this returns, together with the inputs announced by `will_start` since the last time."""
+        if self._started.get(item.name) == sha256:
+            return
+        self._coming[item.name] = sha256
+        rows = [(self.key, name, sha) for name, sha in self._coming.items()]
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO batch_started (batch_key, name, sha256) VALUES (?, ?, ?)", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._started.update(self._coming)
+        self._coming.clear()
 
     def started_as(self, item: IngestInput) -> str | None:
         row = self._db.execute("SELECT sha256 FROM batch_started WHERE batch_key = ? AND name = ?",
@@ -82,6 +100,17 @@ class BatchJournal:
         self._db.execute(
             "INSERT OR REPLACE INTO batch_items (batch_key, name, size, result) VALUES (?, ?, ?, ?)",
             (self.key, item.name, item.size, json.dumps(result.model_dump(mode="json"), ensure_ascii=False)))
+
+    def record_all(self, finished: list[tuple[IngestInput, IngestResult]]) -> None:
+        """Several outcomes in one transaction (one sync): a batch notes a committed group at once."""
+        self._db.execute("BEGIN")
+        try:
+            for item, result in finished:
+                self.record(item, result)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def finish(self) -> None:
         self._db.execute("UPDATE batches SET finished_at = CURRENT_TIMESTAMP WHERE batch_key = ?", (self.key,))

@@ -58,7 +58,7 @@ from search.ports import SearchIndex
 from search.types import Access, SearchQuery, SerialMatch
 from storage import layout
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
-from storage.ports import ObjectStore
+from storage.ports import ObjectStore, durable_in_groups, make_durable
 
 @contextmanager
 def storage_errors(what: str) -> Iterator[None]:
@@ -204,7 +204,7 @@ class ArchiveService:
                 self.store.put(layout.review_key(sha), b"", content_type="text/plain")
             # Write-ahead: until the index has the document, it is listed as pending, so a crash
             # between record and index leaves it to be indexed by the next run, not forgotten.
-            self.store.put(layout.index_pending_key(sha), b"not indexed yet", content_type="text/plain")
+            self.store.put(layout.index_pending_key(sha), b"", content_type="text/plain")
             if not self.store.exists(layout.original_key(sha)):
                 self.store.put(layout.original_key(sha), data, content_type=extraction.content_type)
             self._put_record(record)
@@ -238,14 +238,15 @@ class ArchiveService:
         `seconds`, and once more at the end: a commit costs a text PDF's whole ingest again. Each waits under its
         write-ahead pending mark, so a crash leaves it for the next run's pending pass; lookups made while storing
         (likely duplicates) also see the documents held; serial confirmation of a scan commits them first."""
-        self._held.group = _HeldForIndex(documents, seconds)
-        try:
-            yield
-        finally:
+        with durable_in_groups(self.store):  # the group's writes are made durable at once, before its commit
+            self._held.group = _HeldForIndex(documents, seconds)
             try:
-                self.commit_held()
+                yield
             finally:
-                self._held.group = None
+                try:
+                    self.commit_held()
+                finally:
+                    self._held.group = None
 
     def commit_held(self) -> None:
         """Index the documents held by `index_in_groups` in one commit; if the index does not answer they stay
@@ -254,6 +255,10 @@ class ArchiveService:
         if held is None or not held.records:
             return
         records, results = held.take()
+        try:
+            make_durable(self.store)  # the index never lists a document a power cut could take back
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
         try:
             self.index.add([index_record(record) for record in records])
         except IndexUnavailable as exc:
@@ -266,6 +271,19 @@ class ArchiveService:
             self._unmark_index_pending(record.document.document_id)
         if self._pending_marked:
             self.retry_pending()
+
+    def index_again(self, document_id: str) -> None:
+        """Index a stored document once more (the index replaces its entry): for one a killed batch stored, which
+        may have missed its group's commit. Held with the group when there is one."""
+        record = self.record(document_id)
+        held = getattr(self._held, "group", None)
+        if held is not None:
+            held.hold(record, IngestResult(path=document_id, status="ingested", document_id=document_id, sha256=document_id))
+            return
+        try:
+            self.index.add([index_record(record)])
+        except IndexUnavailable as exc:
+            self._mark_index_pending(document_id, exc)
 
     def held_for_index(self) -> int:
         """How many stored documents this thread holds for the next group commit."""

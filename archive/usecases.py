@@ -109,9 +109,21 @@ class Archive:
         try:
             self.audit.record(**entry)
         except StorageError as exc:
-            metrics.AUDIT_WRITE_FAILURES.inc()
-            log.error("audit write failed: the action is refused", action=entry.get("action"), error=str(exc))
-            raise BackendUnavailable(f"the audit trail cannot be written, so nothing is done: {exc}") from exc
+            raise _audit_write_failed(exc, entry.get("action")) from exc
+
+    @contextmanager
+    def audit_in_groups(self) -> Iterator[None]:
+        """A batch's entries (one per file) are stored a group at a time, by `store_audit_group` as each group of
+        files is committed and before the files are reported, and at the block's end."""
+        with self.audit.in_groups():
+            yield
+            self.store_audit_group()
+
+    def store_audit_group(self) -> None:
+        try:
+            self.audit.store_held()
+        except StorageError as exc:
+            raise _audit_write_failed(exc, "ingest") from exc
 
     def _visible_document(self, actor: Principal, document_id: str, noted: dict[str, Any] | None = None) -> Document:
         """The document `document_id` names, in full or by a unique start of it among those the person may see
@@ -583,3 +595,9 @@ def _check_password(password: str) -> None:
     """The same rule when a person is added with a password as when one is set later."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidRequest(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _audit_write_failed(exc: StorageError, action: str | None) -> BackendUnavailable:
+    metrics.AUDIT_WRITE_FAILURES.inc()
+    log.error("audit write failed: the action is refused", action=action, error=str(exc))
+    return BackendUnavailable(f"the audit trail cannot be written, so nothing is done: {exc}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from typing import TYPE_CHECKING, Iterator, Literal
 
 from PIL import Image
 
@@ -20,13 +20,17 @@ from ingest.ocr import TesseractOcr
 from ingest.pages import PageSource
 from ingest.pdf import iter_pdf_pages
 from ingest.plausibility import measure
-from ingest.preprocess import PreprocessOptions, prepare_for_ocr
 from ingest.regions import line_regions, locate_fields
-from ingest.reading import PageReading, ReadingOptions, read_page_image
 from ingest.sniff import PDF, sniff
-from ingest.stamps import find_classification_stamp
 from ingest.types import Extraction, PageText, TextSource
 from common.text import normalize_text
+
+if TYPE_CHECKING:
+    from ingest.preprocess import PreprocessOptions
+    from ingest.reading import PageReading
+
+# The page-image half (OpenCV, NumPy: a fifth of a second to import) is imported by the first page that is read
+# from its image: a batch of text PDFs never loads it, and a scan pays it once per pool process.
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ def _stamp(number: int, reading: PageReading, options: ExtractionOptions) -> tup
     corner, and a red one fades in grey. Not in the plain or fixed readings, which measure Tesseract alone."""
     if number > STAMP_PAGES or options.reading != "adaptive" or options.preprocess is not None:
         return None
+    from ingest.stamps import find_classification_stamp
+
     try:
         found = find_classification_stamp(reading.upright_image, reading.dpi, lang=options.ocr_lang)
     except OcrFailed:
@@ -151,6 +157,9 @@ def _stamp(number: int, reading: PageReading, options: ExtractionOptions) -> tup
 
 def read_page_image_with(image: Image.Image, dpi: float | None, ocr: TesseractOcr, options: ExtractionOptions) -> PageReading:
     """The page image read as the options say: per-page strategy, plain, or one fixed clean-up."""
+    from ingest.preprocess import prepare_for_ocr
+    from ingest.reading import PageReading, ReadingOptions, read_page_image
+
     if options.preprocess is None:
         return read_page_image(image, dpi, ocr, ReadingOptions(mode=options.reading))
     prepared, prepared_dpi = prepare_for_ocr(image, dpi, options.preprocess)

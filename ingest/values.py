@@ -668,6 +668,8 @@ def respell_name(value: str) -> str:
 
 _MODEL_SHAPE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z\d][\w-]*")  # letters and digits in one word
 _NOUN_FOLDED = tuple((tuple(fold_iy(noun).split()), noun) for noun in EQUIPMENT_NOUNS)
+_NOUN_SPANS = tuple((len(words), " ".join(words), "".join(words), noun) for words, noun in _NOUN_FOLDED)
+_LONGEST_NOUN = max(len(words) for words, _noun in _NOUN_FOLDED)
 
 
 # The words of a register table's column heads (folded): a value made of nothing else names no item.
@@ -697,16 +699,21 @@ def _equipment_noun_at(words: list[str], end: int | None = None) -> tuple[int, i
     three words, OCR debris before it), when close enough to be only that noun misread."""
     end = len(words) if end is None else end
     folded = [fold_iy(word) for word in words[:end]]
+    with_digit = [any(ch.isdigit() for ch in word) for word in folded]
     best: tuple[tuple[int, float, int], int, int, str] | None = None
     for start in range(min(3, end)):
-        for noun_words, noun in _NOUN_FOLDED:
-            for count in range(1, len(noun_words) + 2):
-                if start + count > end or any(ch.isdigit() for ch in "".join(folded[start : start + count])):
-                    continue  # a noun has no digits: "57mm", "14,5" are the calibre after it
-                # words compared as words, and run together for OCR that glued them ("tỉnvôtuyến")
-                score = max(fuzz.ratio(" ".join(folded[start : start + count]), " ".join(noun_words)) if
-                            abs(count - len(noun_words)) <= 1 else 0.0,
-                            fuzz.ratio("".join(folded[start : start + count]), "".join(noun_words)))
+        spans = []  # words[start:stop] spaced and run together, for as long as no digit comes in
+        for stop in range(start + 1, min(end, start + _LONGEST_NOUN + 1) + 1):
+            if with_digit[stop - 1]:
+                break  # a noun has no digits: "57mm", "14,5" are the calibre after it
+            spans.append((" ".join(folded[start:stop]), "".join(folded[start:stop])))
+        for size, spaced, glued, noun in _NOUN_SPANS:
+            for count in range(1, min(size + 1, len(spans)) + 1):
+                words_spaced, words_glued = spans[count - 1]
+                # words compared as words, and run together for OCR that glued them ("tỉnvôtuyến"); below 78 is
+                # no match, so the scorer may stop early there
+                score = max(fuzz.ratio(words_spaced, spaced, score_cutoff=78) if abs(count - size) <= 1 else 0.0,
+                            fuzz.ratio(words_glued, glued, score_cutoff=78))
                 # The noun that accounts for the most words, then the closest: "Xe tăng Idi nudc" is "Xe tăng lội
                 # nước", not "Xe tăng"; "Pháo tự hành" is itself, not "Xe pháo tự hành".
                 rank = (count, score, len(noun))

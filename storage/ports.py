@@ -7,6 +7,7 @@ or none of it.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Iterator, Protocol
@@ -61,3 +62,17 @@ class ObjectStore(Protocol):
         """Raise `storage.errors.StorageUnavailable` when the backend does not answer."""
 
     def close(self) -> None: ...
+
+
+def durable_in_groups(store: ObjectStore) -> AbstractContextManager:
+    """A batch's writes made durable a group at a time where the store can (the local store); elsewhere each
+    write is durable when `put` returns (S3 answers only then) and this changes nothing."""
+    grouped = getattr(store, "durable_in_groups", None)
+    return grouped() if grouped is not None else nullcontext()
+
+
+def make_durable(store: ObjectStore) -> None:
+    """The end of a group: what this thread wrote so far survives a power cut."""
+    durable = getattr(store, "make_durable", None)
+    if durable is not None:
+        durable()

@@ -121,3 +121,19 @@ def test_failed_write_leaves_no_partial_object(store):
         store.put("partial", Exploding())
     assert not store.exists("partial")
     assert list(store.list("")) == []
+
+
+def test_writes_made_durable_a_group_at_a_time_are_whole_and_visible_at_once(store):
+    from storage.ports import durable_in_groups, make_durable
+
+    with durable_in_groups(store):
+        store.put("records/ab/one.json", b"{}")
+        store.put("originals/ab/one", b"%PDF one")
+        assert store.get("originals/ab/one") == b"%PDF one"  # visible before its group ends
+        make_durable(store)
+        store.put("records/ab/two.json", b'{"n": 2}')
+        store.delete("records/ab/one.json")
+    make_durable(store)  # outside a group: nothing waits
+    assert sorted(store.list("records/")) == ["records/ab/two.json"]
+    assert store.get("records/ab/two.json") == b'{"n": 2}'
+    assert not [key for key in store.list("") if ".tmp-" in key]

@@ -134,6 +134,43 @@ def test_a_failed_write_raises_and_the_next_entry_starts_a_new_stream(tmp_path):
     assert report.checked == 8 and report.streams == 2
 
 
+def test_a_batch_stores_its_entries_once_per_group_and_the_chain_stays_whole(tmp_path):
+    store = CountingStore(LocalObjectStore(tmp_path / "objects"))
+    trail = AuditTrail(store, segment_size=4)
+    record(trail, 1)
+    store.calls.clear()
+    with trail.in_groups():
+        record(trail, 6)  # a group of files: numbered and chained now, stored when the group is committed
+        assert store.calls == [] and len(AuditTrail(store.inner).entries()) == 1
+        trail.store_held()
+        assert store.calls == ["put"] * 3  # segments 0 and 1, then the head: not a pair per entry
+        record(trail, 3)  # the last group, stored when the block ends
+    assert len(store.calls) == 6
+    elsewhere = threading.Thread(target=record, args=(trail, 2))  # another thread is not held back
+    elsewhere.start()
+    elsewhere.join()
+    report = AuditTrail(store.inner).verify()
+    assert report.ok, report.problems
+    assert report.checked == 12 and report.streams == 1
+
+
+def test_a_group_the_store_refuses_raises_and_the_next_entry_starts_a_new_stream(tmp_path):
+    store = CountingStore(LocalObjectStore(tmp_path / "objects"))
+    trail = AuditTrail(store, segment_size=4)
+    record(trail, 2)
+    broken = trail.stream_id
+    with pytest.raises(StorageUnavailable):
+        with trail.in_groups():
+            record(trail, 3)
+            store.fail_puts = 1
+            trail.store_held()
+    record(trail, 1)
+    assert trail.stream_id != broken
+    report = AuditTrail(store.inner).verify()
+    assert report.ok, report.problems
+    assert report.checked == 3 and report.streams == 2  # the refused group is not half stored
+
+
 # ---- tampering ------------------------------------------------------------------------------------
 
 

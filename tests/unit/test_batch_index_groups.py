@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -96,4 +97,26 @@ def test_an_index_that_stops_answering_leaves_the_group_pending_and_reported(ser
     assert batch.still_pending == len(DOSSIER_KB_15_84)
     service.index = TantivyIndex(settings.index_dir)
     assert service.retry_pending() == 0
+    assert service.search(SearchQuery(serial="KB-15-84")).total == len(DOSSIER_KB_15_84)
+
+
+def test_a_document_a_power_cut_left_stored_but_unindexed_and_unmarked_is_indexed_when_the_batch_runs_again(
+        service, tmp_path):
+    # A batch's writes are made durable a group at a time: a power cut before its group's commit may keep a
+    # document's record while losing its pending mark, its index entry and the journal's "done" (not its
+    # "started", which is synced first). Running the same command again must still make it searchable.
+    folder = _dossier(tmp_path / "in")
+    journal = tmp_path / "batches.sqlite3"
+    first = {Path(r.path).name: r for r in BatchIngest(service, workers=1, journal_path=journal).run([folder])}
+    cut = first["inspection.pdf"]
+    service.index.delete(cut.document_id)
+    with sqlite3.connect(journal) as db:
+        db.execute("DELETE FROM batch_items WHERE name LIKE ?", ("%inspection.pdf",))
+        db.execute("UPDATE batches SET finished_at = NULL")
+    assert service.search(SearchQuery(serial="KB-15-84")).total == len(DOSSIER_KB_15_84) - 1
+    assert service.pending_index_ids() == []
+
+    again = {Path(r.path).name: r for r in BatchIngest(service, workers=1, journal_path=journal).run([folder])}
+
+    assert again["inspection.pdf"].status == "ingested"  # by the cut run: not a duplicate
     assert service.search(SearchQuery(serial="KB-15-84")).total == len(DOSSIER_KB_15_84)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import islice
+from typing import Iterable
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 
@@ -37,7 +39,8 @@ def normalize_text(text: str) -> str:
     """NFC with one tone-mark convention; control characters other than newlines and tabs removed."""
     if not text:
         return ""
-    cleaned = "".join(ch for ch in text if _is_kept(ch))
+    dropped = [ch for ch in set(text) if not _is_kept(ch)]  # judged once per distinct character, not per character
+    cleaned = text.translate(dict.fromkeys(map(ord, dropped))) if dropped else text
     decomposed = unicodedata.normalize("NFD", cleaned)
     # Only syllables whose preceding letter is not q/g: "qua"/"gia" glide differently.
     moved = _NEW_TO_OLD.sub(_move_tone_guarded(decomposed), decomposed)
@@ -113,3 +116,10 @@ def fold_map(text: str, iy: bool = False) -> tuple[str, list[int]]:
         offsets.extend([index] * len(folded))
     offsets.append(len(text or ""))
     return "".join(parts), offsets
+
+
+def has_marked_letters(texts: Iterable[str], at_least: int = 10) -> bool:
+    """Whether the texts hold `at_least` letters outside ASCII (Vietnamese with its marks, not a text stripped of
+    them): counting stops there, and an all-ASCII text is skipped whole."""
+    marked = (ch for text in texts if not text.isascii() for ch in text if not ch.isascii() and ch.isalpha())
+    return sum(1 for _ in islice(marked, at_least)) >= at_least

@@ -33,7 +33,7 @@ from ingest.values import (
     GRADE_TOKEN, PARSERS, UNIT_WORDS, find_serial, grade_number, is_item_name, model_in_name, name_with_model, parse_repair_level, parse_year, read_unit_name,
     respell_maker, respell_name, respell_unit, serial_tokens, settle_country, settle_maker, settle_name,
 )
-from common.text import fold, fold_iy, merge_iy
+from common.text import fold, fold_iy, has_marked_letters, merge_iy
 from common.vocabulary import CLASSIFICATION_RANK, CLASSIFICATION_STAMPS, COUNTRIES, UNIT_BRANCHES, UNIT_TYPES
 
 __all__ = ["extract_fields"]
@@ -95,6 +95,8 @@ _UNIT_TAIL_WORDS = frozenset(fold_iy(w) for phrase in (*UNIT_TYPES, *UNIT_BRANCH
 
 _ODD = re.compile(r"[¬ˆ‘’„«»“”`~©®°•|{}\[\]<>=\\§$€£¿?!]")
 _LEADER_TOKEN = re.compile(r"^[.…_\-—–·:]+$")
+_ALNUM = re.compile(r"[^\W_]")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]")
 
 
 def line_noise(text: str) -> float:
@@ -102,12 +104,12 @@ def line_noise(text: str) -> float:
     words = [w for w in text.split() if not _LEADER_TOKEN.match(w)]
     if not words:
         return 0.0
-    junk = sum(1 for w in words if _ODD.search(w) or not re.search(r"[^\W_]", w))
+    junk = sum(1 for w in words if _ODD.search(w) or not _ALNUM.search(w))
     return junk / len(words)
 
 
 def _letters_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold_iy(text))
+    return _NOT_LETTER_OR_DIGIT.sub("", fold_iy(text))
 
 
 def _hit_confidence(hit: Hit, parsed: str | int, raw: str, next_line: bool, source: Line) -> float:
@@ -588,7 +590,7 @@ def extract_fields(pages: Sequence[str], *, image_stamps: Sequence[tuple[int, st
     if document_date is not None:
         found["document_date"] = document_date
     found.update(_derived(found, doc_type, lines))
-    marked_page = sum(not ch.isascii() and ch.isalpha() for page in pages for ch in page) >= 10
+    marked_page = has_marked_letters(pages)
     if marked_page:
         for field in ("unit", "from_unit", "to_unit"):
             unit = found.get(field)

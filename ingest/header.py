@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterator
 
+from common.text import has_marked_letters
 from common.vocabulary import CLASSIFICATION_RANK
 from ingest.labels import Line
 
@@ -80,7 +81,7 @@ def _number(line: Line, match: re.Match[str], confidence: float, marks: bool) ->
 
 def document_number(lines: list[Line]) -> Iterator[HeaderValue]:
     """"Số: 125/QĐ-TCKT" in the header block: number / kind - issuer, as printed."""
-    marks = sum(not ch.isascii() and ch.isalpha() for line in lines[:40] for ch in line.text) >= 10
+    marks = has_marked_letters(line.text for line in lines[:40])
     ranks = _text_ranks(lines)
     factories = {code for line in lines[:40] for code in _FACTORY_CODE.findall(line.text)}
     for index, line in enumerate(lines):

@@ -5,6 +5,7 @@ Pure: no storage, index, settings or network. Safe to run in a process pool.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Literal
@@ -44,6 +45,9 @@ class ExtractionOptions:
     ocr_lang: str = "vie+eng"
     ocr_psm: int = 3
 
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_UNMAPPED_GLYPHS = re.compile("[\ufffd\ue000-\uf8ff]")
 
 # A text layer scoring below this (accents missing on Vietnamese words, debris) is OCRed and the better kept.
 TRUSTED_LAYER_SCORE = 0.7
@@ -174,8 +178,8 @@ def usable_text_layer(text: str | None, min_chars: int) -> bool:
     Usable is not trusted: `read_page` also judges how plausible the text is (`ingest.plausibility`)."""
     if not text:
         return False
-    meaningful = sum(ch.isalnum() for ch in text)
-    garbage = sum(ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" for ch in text)
+    meaningful = len(_NOT_ALNUM.sub("", text))  # [^\W_] is str.isalnum, counted in C
+    garbage = len(_UNMAPPED_GLYPHS.findall(text))
     return meaningful >= min_chars and garbage * 10 < meaningful
 
 

@@ -60,7 +60,11 @@ class TableValue:
 
 def _letters(text: str) -> str:
     # OCR reads the "ố" of "Số" as a digit and its S as a dollar sign: "S6 hiéu", "S0 hieu", "_$ố hiệu".
-    return re.sub(r"[^a-z]", "", re.sub(r"(?<![a-z0-9])[s$][o06](?=\s*[a-z])", "so", fold_iy(text)))
+    return _NOT_LETTER.sub("", _SO_MISREAD.sub("so", fold_iy(text)))
+
+
+_SO_MISREAD = re.compile(r"(?<![a-z0-9])[s$][o06](?=\s*[a-z])")
+_NOT_LETTER = re.compile(r"[^a-z]")
 
 
 # a long key with one letter misread still has one of its halves intact: checking them first spares the distance

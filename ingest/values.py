@@ -309,12 +309,20 @@ _DAMAGED_DOAN_TYPE = re.compile(r"\b([^\W\d_]{1,5})(?:\s*[:;,.]){0,2}\s+(đoàn|
 _SPECK_BEFORE_NUMBER = re.compile(r"(?:(?<=\bđoàn)|(?<=\bĐOÀN)|(?<=\bkhu)|(?<=\bKHU)|(?<=\bđội)|(?<=\bĐỘI))\s*[,.;:]\s*(?=\d{1,3}\b)")
 
 
+_SPECK_TYPE_WORDS = ("đoàn", "ĐOÀN", "khu", "KHU", "đội", "ĐỘI")  # the look-behinds of _SPECK_BEFORE_NUMBER
+
+
 def repair_doan_types(text: str) -> str:
     """Each damaged "<word> đoàn" type before a unit's number spelled as the type it is nearest, when only one is
     near: a letter off for a short first word ("Sw"), two for a longer one ("Lir"); ties are left alone, and so is
     a first word that is a Vietnamese syllable (a text layer's "Phái đoàn 5" is a delegation). A speck between a
     type and its number goes too: "về Trung đoàn, 48, Sư đoàn 320"."""
-    text = _SPECK_BEFORE_NUMBER.sub(" ", text)
+    # Most lines name no unit: neither pattern can match without its type word, so they are not run.
+    if any(word in text for word in _SPECK_TYPE_WORDS):
+        text = _SPECK_BEFORE_NUMBER.sub(" ", text)
+    lowered = text.lower()
+    if "đoàn" not in lowered and "doan" not in lowered:
+        return text
 
     def fix(match: re.Match[str]) -> str:
         key = fold_iy(match.group(1)).lower() + "doan"

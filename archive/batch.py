@@ -107,6 +107,7 @@ class BatchIngest:
 
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
+        held_bytes = 0  # the originals read for the files in `pending`, kept until each is stored
         try:
             audit_in_groups = self.archive.audit_in_groups() if self.archive is not None else nullcontext()
             with self.service.index_in_groups(), audit_in_groups, extraction_pool(self.workers, options.limits) as pool:
@@ -131,7 +132,9 @@ class BatchIngest:
                     if journal:
                         journal.will_start(item, sha)
                     pending.append((item, data, sha, job))
-                    while len(pending) >= 2 * self.workers:
+                    held_bytes += len(data)
+                    while _window_full(len(pending), held_bytes, self.workers):
+                        held_bytes -= len(pending[0][1])
                         emit(pending[0][0], *self._finish(pending.popleft(), journal))
                 while pending:
                     emit(pending[0][0], *self._finish(pending.popleft(), journal))
@@ -192,3 +195,14 @@ class BatchIngest:
         if parsed.disagreements:
             self.disagreements[parsed.result.path] = parsed.disagreements
         return parsed.result, parsed.pages
+
+
+# Files read ahead of the one being stored: enough that the pool keeps working while this thread stores a group and
+# commits the index (a fraction of a second), few enough that the originals held stay small.
+_AHEAD_PER_WORKER = 2, 8  # at least, at most
+_AHEAD_BYTES = 64 << 20
+
+
+def _window_full(files: int, held_bytes: int, workers: int) -> bool:
+    least, most = _AHEAD_PER_WORKER
+    return files >= most * workers or (files >= least * workers and held_bytes >= _AHEAD_BYTES)

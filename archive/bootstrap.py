@@ -100,11 +100,15 @@ def build_archive(settings: Settings, service: ArchiveService | None = None, *, 
     """The use-case layer over the service, the users of the data directory, the audit trail and the queue."""
     from archive.audit import AuditTrail
     from archive.identity import UserStore
-    from archive.queue import build_queue
 
     service = service or build_services(settings)
-    return Archive(service, UserStore(settings.users_db), AuditTrail(service.store),
-                   queue=build_queue(settings) if with_queue else None, session_hours=settings.session_hours)
+    queue = None
+    if with_queue:
+        from archive.queue import build_queue  # Huey and its Redis client: only for commands that queue
+
+        queue = build_queue(settings)
+    return Archive(service, UserStore(settings.users_db), AuditTrail(service.store), queue=queue,
+                   session_hours=settings.session_hours)
 
 
 def build_services(settings: Settings) -> ArchiveService:

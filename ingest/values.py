@@ -542,6 +542,7 @@ _GLUED_DOAN = re.compile(r"\b(s[uư]|l[uữ]|trung|ti[eể]u)(?=[đd]o[aà]n\b)"
 _WORD_NUMBER_SPECK = re.compile(r"(?<=[^\W\d_]{3})[.\-:](?=\d)")
 
 
+@lru_cache(maxsize=8192)  # a document's chains are read again from the same lines for each of its unit fields
 def read_unit_name(value: str, marks: bool | None = None) -> str | None:
     """A unit name (or chain) from the vocabulary, starting within the value's first words; None when the value
     opens with no known unit type. Types and branches are spelled canonically where OCR damaged a mark,

@@ -266,7 +266,7 @@ def _fuzzy_label(words: list[str], leader: bool, value: str = "") -> tuple[Label
     """
     best: tuple[float, Label, int] | None = None
     for count in range(1, min(5, len(words)) + 1):  # "Đơn vị có trang bị": five words
-        found = _closest_label(re.sub(r"[^a-z]", "", "".join(words[-count:]).translate(_S_LOOKALIKES)), leader, value)
+        found = _closest_label(_NOT_LETTER.sub("", "".join(words[-count:]).translate(_S_LOOKALIKES)), leader, value)
         if found is not None and (best is None or found[0] > best[0]):
             best = (found[0], found[1], count)
     return (best[1], best[2]) if best else None
@@ -306,6 +306,15 @@ def _value_fits(field: str, value: str) -> bool:
 _FUZZY_END = re.compile(rf"[:：]|,?\s*(?:{_LEADER})|(?<=\S)\W?\s*\||\.(?=\s+{UNIT_WORDS})")
 _UNIT_FIELDS = ("unit", "from_unit", "to_unit")
 _CHUNK_START = re.compile(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})[^:：|\t]*?$")
+_CHUNK_SEPARATOR = re.compile(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})")
+_WORD = re.compile(r"\S+")
+_LETTER_OR_DOLLAR = re.compile(r"[a-z$§]")
+_DIGIT = re.compile(r"\d")
+_COLON_OR_RULE = re.compile(r"[:：|]")
+_ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
+_LEADING_NON_LETTERS = re.compile(r"^(?:(?![$§])[\W\d_])+")
+_LABEL_TAIL = re.compile(r"[\s.…·_:：\-—–]*")
+_NOT_LETTER = re.compile(r"[^a-z]")
 
 
 def _fuzzy_hits(line: Line) -> list[_Raw]:
@@ -316,12 +325,12 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         chunk_start = 0
         boundary = _CHUNK_START.search(before)
         if boundary:
-            chunk_start = boundary.start() + len(re.match(rf"(?:[:：|\t]|\s{{2,}}|{_LEADER})", before[boundary.start() :]).group())
-        words = [(m.start() + chunk_start, m.group()) for m in re.finditer(r"\S+", before[chunk_start:])]
-        words = [(i, w) for i, w in words if re.search(r"[a-z$§]", w)]  # "$6 hiệu": an S read as a dollar sign
-        if not words or len(re.findall(r"\d", words[-1][1])) >= 2:
+            chunk_start = boundary.start() + len(_CHUNK_SEPARATOR.match(before[boundary.start() :]).group())
+        words = [(m.start() + chunk_start, m.group()) for m in _WORD.finditer(before[chunk_start:])]
+        words = [(i, w) for i, w in words if _LETTER_OR_DOLLAR.search(w)]  # "$6 hiệu": an S read as a dollar sign
+        if not words or len(_DIGIT.findall(words[-1][1])) >= 2:
             continue  # a value ("6D-6172....") ends here, not a label
-        leader = not re.search(r"[:：|]", end.group())
+        leader = not _COLON_OR_RULE.search(end.group())
         fuzzy = _fuzzy_label([w for _, w in words], leader, line.original(end.end(), len(line.key)))
         if fuzzy is None:
             continue
@@ -329,7 +338,7 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         if end.group() == "." and label.field not in _UNIT_FIELDS:
             continue
         label_start = words[-count][0]
-        label_start += len(line.key[label_start:]) - len(re.sub(r"^(?:(?![$§])[\W\d_])+", "", line.key[label_start:]))
+        label_start += len(line.key[label_start:]) - len(_LEADING_NON_LETTERS.sub("", line.key[label_start:]))
         prefix = line.key[:label_start]
         # Two fields on one line apart by a single space: "Nước sản xuất: Liên Xô Nan sản xuất: 1982", "Kiểu
         # loại: M30 $6 hiệu: 4G-0587" (a short label too where its value has a shape to check).
@@ -337,10 +346,10 @@ def _fuzzy_hits(line: Line) -> list[_Raw]:
         capitalised = (count >= 2 and (len(label.key) >= 8 or label.field in _CODED) and ":" in end.group()
                        and (initial.isupper() or initial in "$§"))
         if prefix.strip() and not (
-            _AFTER_SEPARATOR.search(prefix) or _LINE_START.match(prefix) or re.search(r"[:：]\s*$", prefix) or len(words) == count or capitalised
+            _AFTER_SEPARATOR.search(prefix) or _LINE_START.match(prefix) or _ENDS_WITH_COLON.search(prefix) or len(words) == count or capitalised
         ):
             continue
-        tail = re.match(r"[\s.…·_:：\-—–]*", line.key[end.end() :])
+        tail = _LABEL_TAIL.match(line.key[end.end() :])
         found.append(_Raw(label, label_start, end.end() + (tail.end() if tail else 0), True, "", "", False, True))
     return found
 
@@ -363,14 +372,14 @@ def _fuzzy_opening(line: Line) -> _Raw | None:
     if match is None or not _LINE_START.match(match["pre"]):
         return None
     start = match.start("words")
-    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", match["words"])]
+    words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(match["words"])]
     abbreviated = key != line.key and bool(words) and line.key[words[0][1]] == "("
     # "Mã Sế xuất xưởng BH-23-82": a row number read as a word of a letter or two before the label.
     firsts = (0, 1) if not abbreviated and len(words) > 2 and _MISREAD_ROW_NUMBER.match(line.key[: words[1][0]]) else (0,)
     best: tuple[float, Label, int, int] | None = None
     for first in firsts:
         for count in range(first + (1 if abbreviated else 2), len(words) + 1):
-            spaceless = re.sub(r"[^a-z]", "", line.key[words[first][0] : words[count - 1][1]])
+            spaceless = _NOT_LETTER.sub("", line.key[words[first][0] : words[count - 1][1]])
             found = _closest_label(spaceless, False, line.original(words[count - 1][1], len(line.key)))
             if found is not None and found[1].field in _SHAPED_FIELDS and (best is None or found[0] > best[0]):
                 best = (found[0], found[1], first, count)
@@ -381,7 +390,7 @@ def _fuzzy_opening(line: Line) -> _Raw | None:
     if not (line.original(start, start + 1).isupper() or (re.search(r"[\d|]", match["pre"]) and not first)):
         return None
     end = words[count - 1][1]
-    tail = re.match(r"[\s.…·_:：\-—–]*", key[end:])
+    tail = _LABEL_TAIL.match(key[end:])
     return _Raw(label, start, end + (tail.end() if tail else 0), False, "", "", True, True)
 
 

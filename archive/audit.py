@@ -18,10 +18,10 @@ on the local store; one PUT on S3), then the head. Nothing is read back. Threads
 stream under a lock, and appends that arrive while a put is in flight are written together by
 the next put (group commit), so a busy process pays about one put pair per burst, not per entry.
 `record` returns once its entry and the head are stored, except inside `in_groups` (a batch of
-files): there an entry is stored with its group, before the batch reports the group's files. A segment only ever grows, so each
-stored version of it is a byte prefix of the next. If a write fails, `record` raises the
-storage error, the entries not yet stored are dropped, and the next `record` starts a new stream:
-a stream never has two different entries with one seq. A stream's head is first written (at
+files): there an entry is stored with its group, before the batch reports the group's files. A
+segment only ever grows, so each stored version of it is a byte prefix of the next. If a write
+fails, `record` raises the storage error, the entries not yet stored are dropped, and the next
+`record` starts a new stream: a stream never has two different entries with one seq. A stream's head is first written (at
 seq -1) before its first segment, so a segment never exists without its head.
 
 Cost (2026-12-01, 2 cores shared with other test runs, load about 9; SeaweedFS on the same

@@ -82,11 +82,12 @@ class BatchIngest:
         awaiting: list[IngestResult] = []
         unjournaled: list[tuple[IngestInput, IngestResult]] = []
 
-        def release(*, audit: bool = True) -> None:
-            if audit and self.archive is not None:
-                self.archive.store_audit_group()
-            if journal and unjournaled:
-                journal.record_all(unjournaled)
+        def release(*, committed: bool = True) -> None:
+            if committed:
+                if self.archive is not None:
+                    self.archive.store_audit_group()
+                if journal and unjournaled:
+                    journal.record_all(unjournaled)
             unjournaled.clear()
             if on_final:
                 for waiting in awaiting:
@@ -145,7 +146,9 @@ class BatchIngest:
             if journal:
                 journal.finish()
         finally:
-            release(audit=False)  # a batch cut short still reports what it stored (its entries: audit_in_groups)
+            # A batch cut short still reports what it stored; the journal is not told (the group may not have been
+            # made durable): the rerun finds those files stored by this batch. Their entries: audit_in_groups.
+            release(committed=False)
             if journal:
                 journal.close()
         return results

@@ -26,12 +26,11 @@ from ingest.sniff import PDF, sniff
 from ingest.types import Extraction, PageText, TextSource
 from common.text import normalize_text
 
+# The page-image half (OpenCV, NumPy: a fifth of a second to import) is imported by the first page that is read
+# from its image: a batch of text PDFs never loads it, and a scan pays it once per pool process.
 if TYPE_CHECKING:
     from ingest.preprocess import PreprocessOptions
     from ingest.reading import PageReading
-
-# The page-image half (OpenCV, NumPy: a fifth of a second to import) is imported by the first page that is read
-# from its image: a batch of text PDFs never loads it, and a scan pays it once per pool process.
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from archive.inputs import IngestInput
 from archive.models import IngestResult
@@ -81,13 +82,8 @@ class BatchJournal:
             return
         self._coming[item.name] = sha256
         rows = [(self.key, name, sha) for name, sha in self._coming.items()]
-        self._db.execute("BEGIN")
-        try:
+        with self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO batch_started (batch_key, name, sha256) VALUES (?, ?, ?)", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
         self._started.update(self._coming)
         self._coming.clear()
 
@@ -103,10 +99,15 @@ class BatchJournal:
 
     def record_all(self, finished: list[tuple[IngestInput, IngestResult]]) -> None:
         """Several outcomes in one transaction (one sync): a batch notes a committed group at once."""
-        self._db.execute("BEGIN")
-        try:
+        with self._transaction():
             for item, result in finished:
                 self.record(item, result)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN")
+        try:
+            yield
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

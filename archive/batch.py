@@ -86,6 +86,7 @@ class BatchIngest:
             if committed:
                 if self.archive is not None:
                     self.archive.store_audit_group()
+                    self.service.make_durable()  # the entries too, before the journal says their files are done
                 if journal and unjournaled:
                     journal.record_all(unjournaled)
             unjournaled.clear()

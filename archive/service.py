@@ -258,10 +258,7 @@ class ArchiveService:
         if held is None or not held.records:
             return
         records, results = held.take()
-        try:
-            make_durable(self.store)  # the index never lists a document a power cut could take back
-        except StorageError as exc:
-            raise BackendUnavailable(f"storage failed: {exc}") from exc
+        self.make_durable()  # the index never lists a document a power cut could take back
         try:
             self.index.add([index_record(record) for record in records])
         except IndexUnavailable as exc:
@@ -274,6 +271,13 @@ class ArchiveService:
             self._unmark_index_pending(record.document.document_id)
         if self._pending_marked:
             self.retry_pending()
+
+    def make_durable(self) -> None:
+        """What this thread stored inside `index_in_groups` so far survives a power cut from now on."""
+        try:
+            make_durable(self.store)
+        except StorageError as exc:
+            raise BackendUnavailable(f"storage failed: {exc}") from exc
 
     def index_again(self, document_id: str) -> None:
         """Index a stored document once more (the index replaces its entry): for one a killed batch stored, which

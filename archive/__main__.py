@@ -1,3 +1,3 @@
-from archive.cli import main
+from archive.launch import main
 
 main()

@@ -15,7 +15,7 @@ from archive.errors import BackendUnavailable, InvalidRequest
 from archive.service import ArchiveService
 from archive.usecases import Archive
 from ingest.limits import ExtractionLimits
-from ingest.pipeline import ExtractionOptions
+from ingest.options import ExtractionOptions
 from search.errors import SearchError
 from search.ports import SearchIndex
 from storage.errors import StorageError

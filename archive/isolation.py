@@ -1,28 +1,60 @@
 """Untrusted files are parsed only in pool processes (pebble), each under a memory limit and with a
 wall-clock limit per file: a parser that hangs, balloons or crashes costs its process (pebble starts
-a new one) and fails that one file with the reason. Used by batches and by queue workers alike."""
+a new one) and fails that one file with the reason. Used by batches and by queue workers alike.
+
+The pool's processes are forked from a server process that imported the readers once (multiprocessing's
+"forkserver"), never from the command itself: the command's threads (the index writer's, the pool's own) are not
+forked with it, and a command that will read files starts the server first thing (`start_reader_server`), so the
+server imports the readers and field rules on one core while the command imports and opens the archive on the other.
+The command itself never imports the readers."""
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 from concurrent.futures import Future, TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING
 
 from pebble import ProcessExpired, ProcessPool
 
 from archive.inputs import IngestInput, read_input
 from ingest.errors import IngestError
 from ingest.limits import ExtractionLimits
-from ingest.pipeline import ExtractionOptions, extract
-from ingest.types import Extraction
+
+if TYPE_CHECKING:
+    from ingest.options import ExtractionOptions
+    from ingest.types import Extraction
+
+# What the server imports before it forks a pool process: the readers, the field rules, the log set-up, and what the
+# first PDF would import in every process (PDFium's binding, pypdf's stream filters).
+_SERVER_PRELOAD = ["archive.isolation", "ingest.pipeline", "archive.logs", "pypdfium2", "pypdf.filters"]
 
 
-def _worker_init(memory_bytes: int) -> None:
-    # Tesseract's OpenMP thread limit is set where the library is loaded (ingest.ocr), before this fork.
+def _context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_SERVER_PRELOAD)
+    return context
+
+
+def start_reader_server() -> None:
+    """Starts the server the pool's processes are forked from, if it is not running (it returns at once; the
+    server imports on its own). Harmless when nothing is read after all: the server ends with this process."""
+    _context()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _worker_init(memory_bytes: int, log_format: str | None) -> None:
+    # Tesseract's OpenMP thread limit is set where the library is loaded (ingest.ocr), in the server.
     # The data segment (heap and anonymous mappings), inherited by Tesseract: a decompression bomb
     # that slips past the pixel check ends in MemoryError or a killed process, not a frozen machine.
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+    if log_format is not None:  # a reader's warnings in the command's log format
+        from archive.logs import configure_logging
+
+        configure_logging(fmt=log_format)
 
 
 def worker_count(requested: int) -> int:
@@ -30,11 +62,16 @@ def worker_count(requested: int) -> int:
 
 
 def extraction_pool(workers: int, limits: ExtractionLimits) -> ProcessPool:
-    return ProcessPool(max_workers=worker_count(workers), initializer=_worker_init, initargs=(limits.worker_memory_bytes,))
+    from archive.logs import configured_format
+
+    return ProcessPool(max_workers=worker_count(workers), initializer=_worker_init,
+                       initargs=(limits.worker_memory_bytes, configured_format()), context=_context())
 
 
 def _extract_in_worker(source: IngestInput | bytes, options: ExtractionOptions) -> Extraction | str:
     """Runs in a pool process: the extraction, or the reason it failed."""
+    from ingest.pipeline import extract  # imported by the server already
+
     try:
         data = source if isinstance(source, bytes) else read_input(source, options.limits.max_bytes)
         return extract(data, options)

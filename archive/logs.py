@@ -20,11 +20,18 @@ _SHARED = [
 
 # One `request` line per HTTP request, in JSON logs only (at a terminal, uvicorn's access line says it already).
 request_lines = False
+_format: str | None = None
+
+
+def configured_format() -> str | None:
+    """The format `configure_logging` set in this process, None before it ran: the pool processes take it too."""
+    return _format
 
 
 def configure_logging(level: int = logging.INFO, fmt: str = "console") -> None:
-    global request_lines
+    global request_lines, _format
     request_lines = fmt == "json"
+    _format = fmt
     if fmt != "json":
         structlog.configure(
             processors=[*_SHARED, structlog.dev.ConsoleRenderer(colors=False)],

@@ -51,7 +51,7 @@ from archive.review import CORRECTABLE, apply_correction, uncertain_fields
 from common.identifiers import lookalike_key, serial_key
 from ingest.consensus import reconcile_serial
 from ingest.errors import IngestError
-from ingest.pipeline import ExtractionOptions, extract
+from ingest.options import ExtractionOptions
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
@@ -161,6 +161,8 @@ class ArchiveService:
         sha = sha256_hex(data)
         if self.is_stored(sha):
             return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
+        from ingest.pipeline import extract  # the readers: imported by the processes that read (archive.isolation)
+
         try:
             parsed: Extraction | str = extract(data, self.extraction)
         except IngestError as exc:

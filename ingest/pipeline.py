@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
 
 from PIL import Image
 
@@ -17,6 +17,7 @@ from ingest.fields import extract_fields
 from ingest.images import iter_image_pages
 from ingest.legacy_encoding import repair_legacy_text
 from ingest.limits import ExtractionLimits
+from ingest.options import ExtractionOptions
 from ingest.ocr import TesseractOcr
 from ingest.pages import PageSource
 from ingest.pdf import iter_pdf_pages
@@ -29,20 +30,7 @@ from common.text import normalize_text
 # The page-image half (OpenCV, NumPy: a fifth of a second to import) is imported by the first page that is read
 # from its image: a batch of text PDFs never loads it, and a scan pays it once per pool process.
 if TYPE_CHECKING:
-    from ingest.preprocess import PreprocessOptions
     from ingest.reading import PageReading
-
-
-@dataclass(frozen=True)
-class ExtractionOptions:
-    limits: ExtractionLimits = field(default_factory=ExtractionLimits)
-    # "adaptive": read each page as it is, and again prepared for what it shows only when that reading is weak;
-    # "plain": exactly one Tesseract pass on the page image as is (the benchmarks' baseline).
-    reading: Literal["adaptive", "plain"] = "adaptive"
-    # A fixed clean-up applied to every page instead (benchmarks that toggle steps one by one); None = per page.
-    preprocess: PreprocessOptions | None = None
-    ocr_lang: str = "vie+eng"
-    ocr_psm: int = 3
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")

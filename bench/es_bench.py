@@ -21,6 +21,20 @@
     as bench/search_bench.py (broad, broad_half, selective, browse, serial, serial_miss), each
     timed over `--queries` runs after `--warmup`, whole adapter call (hits, highlights, facets).
     The loaded alias is kept (bench-search-<N>) and reused while it holds N documents.
+    Then the adapter against raw Elasticsearch for the same query bodies (`raw_pairs`): the same
+    queries again (`run_queries` draws them from the same seed: same parameters, same order). For
+    each kind, a capture pass (untimed) runs the adapter's call for every sample with a recording
+    stand-in for its client, which keeps the keyword arguments of each `search(**kwargs)` request
+    it sends (index, query, sort, size, _source, highlight, aggs, search_after, ...; a serial
+    lookup can send several). The raw side of a sample sends that sample's recorded requests, all
+    of them in order, through the plain `elasticsearch` client (`client.search(**kwargs)`): the
+    HTTP round trip and the client's JSON encoding and decoding, none of the adapter's Python
+    (query building, hit, highlight and facet shaping). Each kind is measured as A/B pairs
+    (`search_bench.measure_pair`): after the same `--warmup` of both sides, per sample the
+    adapter call and the raw replay of its requests back to back, which goes first drawn per
+    sample (half and half, shuffled), each timed with time.perf_counter around the whole call(s).
+    Reported per kind: adapter and raw p50/p99 and adapter/raw for p50 and p99; aim ≤ 1.5
+    (`targets.es_over_raw`).
 
 Results: bench/results/search_elasticsearch.json (bench.common.write_result).
 """
@@ -28,6 +42,7 @@ Results: bench/results/search_elasticsearch.json (bench.common.write_result).
 from __future__ import annotations
 
 import argparse
+import copy
 import inspect
 import json
 import os
@@ -35,8 +50,9 @@ import statistics
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -44,6 +60,7 @@ if str(ROOT) not in sys.path:
 
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
+import bench.search_bench as search_bench  # noqa: E402
 from bench.common import WORK, write_result  # noqa: E402
 from bench.search_bench import TARGETS, Corpus, _loadavg, document_source, run_queries, to_record  # noqa: E402
 from search.elasticsearch_index import _BULK_BYTES as BULK_BYTES, _BULK_DOCS as BULK_DOCS  # noqa: E402
@@ -51,6 +68,7 @@ from search.elasticsearch_index import ElasticsearchIndex  # noqa: E402
 
 # The adapter's own bulk concurrency, given to the raw side too.
 BULK_THREADS = inspect.signature(ElasticsearchIndex.__init__).parameters["bulk_threads"].default
+ES_OVER_RAW = 1.5  # the issue's bound: the adapter's queries within 1.5 × raw Elasticsearch, same query body
 from search.types import IndexRecord  # noqa: E402
 
 
@@ -191,7 +209,86 @@ def _saved_corpus(path: Path, docs: int) -> Corpus | None:
     return corpus
 
 
-def searching(url: str, args: argparse.Namespace) -> dict[str, Any]:
+class _Recorder:
+    """Stands in for the adapter's client during a capture pass: keeps the keyword arguments of every
+    `search` request (a deep copy: what was sent, whatever the adapter does with its dicts later) and
+    passes everything on to the real client."""
+
+    def __init__(self, client: Elasticsearch) -> None:
+        self._client = client
+        self.requests: list[dict[str, Any]] = []
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # a positional argument would not be replayed as sent
+            raise TypeError("the adapter is expected to call search() with keywords only")
+        self.requests.append(copy.deepcopy(kwargs))
+        return self._client.search(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def record_requests(index: ElasticsearchIndex, call: Callable[[int], Any], samples: int) -> list[list[dict[str, Any]]]:
+    """The `search` requests the adapter sends for each of `call(0)` … `call(samples - 1)` (untimed)."""
+    real = index._client
+    recorder = _Recorder(real)
+    index._client = recorder  # type: ignore[assignment]
+    requests: list[list[dict[str, Any]]] = []
+    try:
+        for i in range(samples):
+            recorder.requests = []
+            call(i)
+            if not recorder.requests:
+                raise RuntimeError(f"sample {i} sent no search request: nothing to replay")
+            requests.append(recorder.requests)
+    finally:
+        index._client = real  # timed adapter calls go straight to the client, no stand-in in between
+    return requests
+
+
+def replay(client: Elasticsearch, requests: list[dict[str, Any]]) -> Any:
+    """One raw sample: an adapter call's recorded requests, in order, through the plain client. Returns
+    the total hits (as the adapter's searches do) or, without a total (serial lookups), the hits sent."""
+    answers = [client.search(**kwargs) for kwargs in requests]
+    hits = answers[-1]["hits"]
+    return hits["total"]["value"] if "total" in hits else sum(len(answer["hits"]["hits"]) for answer in answers)
+
+
+def raw_pairs(index: ElasticsearchIndex, client: Elasticsearch, corpus: Corpus, args: argparse.Namespace) -> dict[str, Any]:
+    """Adapter against raw Elasticsearch per query kind, as A/B pairs over the same requests (module docstring)."""
+    kinds: dict[str, dict[str, Any]] = {}
+
+    def paired(base: Callable[[int], Any], others: dict[str, Callable[[int], Any]], queries: int, warmup: int,
+               name: str, seed: int, pool: Callable[[str], bool] | None = None) -> dict[str, dict[str, Any]]:
+        # In place of search_bench.measure_pairs: run_queries hands each kind's adapter call here.
+        assert not others, "nobody asks in es_bench: one unfiltered query per kind"
+        requests = record_requests(index, base, max(queries, warmup))
+        adapter, adapter_last, raw, raw_last = search_bench.measure_pair(
+            base, lambda i: replay(client, requests[i]), queries, warmup, seed * 1000 + len(kinds))
+        mine, theirs = search_bench.figures(adapter, adapter_last), search_bench.figures(raw, raw_last)
+        kinds[name] = {"adapter": mine, "raw": theirs,
+                       "ratio_p50": round(mine["p50_ms"] / theirs["p50_ms"], 3),
+                       "ratio_p99": round(mine["p99_ms"] / theirs["p99_ms"], 3),
+                       "requests_per_query": {str(n): c for n, c in sorted(Counter(map(len, requests[:queries])).items())}}
+        log(f"  {name:<12} adapter p50 {mine['p50_ms']:7.2f} p99 {mine['p99_ms']:7.2f} ms   raw p50 {theirs['p50_ms']:7.2f}"
+            f" p99 {theirs['p99_ms']:7.2f} ms   ×{kinds[name]['ratio_p50']:.2f}/×{kinds[name]['ratio_p99']:.2f}"
+            f"   last {adapter_last}/{raw_last}")
+        return {name: mine}
+
+    # run_queries draws and runs the queries; only its measuring is swapped, so the pairs run the very
+    # queries of the adapter-alone pass (same seed: same parameters, same order).
+    log("(b) adapter against raw Elasticsearch, A/B pairs (the unlabelled lines repeat the adapter side)")
+    measure_pairs = search_bench.measure_pairs
+    search_bench.measure_pairs = paired  # type: ignore[assignment]
+    try:
+        run_queries(index, corpus, args)
+    finally:
+        search_bench.measure_pairs = measure_pairs
+    return {"queries": kinds,
+            "worst_ratio": max((max(k["ratio_p50"], k["ratio_p99"]) for k in kinds.values()), default=None)}
+
+
+def searching(url: str, client: Elasticsearch, args: argparse.Namespace) -> dict[str, Any]:
     docs = args.search_docs
     index = ElasticsearchIndex(url, index=f"bench-search-{docs}")
     saved = WORK / f"es-search-{docs}.json"
@@ -219,6 +316,7 @@ def searching(url: str, args: argparse.Namespace) -> dict[str, Any]:
                                      "pairs": [[d, u, n] for (d, u), n in corpus.pairs.items()]}, ensure_ascii=False))
     try:
         facts["queries"] = run_queries(index, corpus, args)
+        facts["raw_pairs"] = raw_pairs(index, client, corpus, args)
     finally:
         index.close()
     return facts
@@ -243,13 +341,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.index_docs:
         report["indexing"] = indexing(args.url, client, args)
     if args.search_docs:
-        report["search"] = {**searching(args.url, args), "targets": TARGETS}
+        report["search"] = {**searching(args.url, client, args), "targets": {**TARGETS, "es_over_raw": ES_OVER_RAW}}
     report["loadavg_after"] = _loadavg()
     client.close()
     path = write_result("search_elasticsearch", report)
     log(json.dumps({k: v for k, v in report.items() if k != "search"}, indent=2, default=str))
     for name, figures in report.get("search", {}).get("queries", {}).items():
         log(f"  {name:<12} p50 {figures['p50_ms']:8.2f} ms   p99 {figures['p99_ms']:8.2f} ms   last {figures['last']}")
+    for name, pair in report.get("search", {}).get("raw_pairs", {}).get("queries", {}).items():
+        mine, theirs = pair["adapter"], pair["raw"]
+        log(f"  {name:<12} adapter p50 {mine['p50_ms']:7.2f} p99 {mine['p99_ms']:7.2f} ms   raw p50 {theirs['p50_ms']:7.2f}"
+            f" p99 {theirs['p99_ms']:7.2f} ms   adapter/raw ×{pair['ratio_p50']:.2f} p50, ×{pair['ratio_p99']:.2f} p99"
+            f"  (aim ≤ {ES_OVER_RAW})")
     log(f"wrote {path}")
     return 0
 

@@ -483,8 +483,26 @@ def _rejoined(line: Line, raws: list[_Raw]) -> list[_Raw]:
 
 def label_hits(line: Line) -> list[Hit]:
     """Every label on the line with the value printed after it on the same line."""
+    found = _LABELLED_BY_TEXT.get(line.text)
+    if found is None:
+        if len(_LABELLED_BY_TEXT) >= _LABELLED_KEPT:
+            _LABELLED_BY_TEXT.clear()
+        found = _LABELLED_BY_TEXT[line.text] = _labelled(line)
+    return [Hit(raw.label, line, raw.start, raw.end, value, raw.strong, raw.fuzzy, raw.qualifier, raw.paren.strip(" ()"),
+                raw.weak, rest) for raw, value, rest in found]
+
+
+# What a line's text labels depends on its text alone (its key and offsets are made from it), and the same lines
+# come back: a line is asked about by several readers (two on average), a letterhead or a form's label on page
+# after page of a batch.
+_LABELLED_BY_TEXT: dict[str, tuple[tuple[_Raw, str, str], ...]] = {}
+_LABELLED_KEPT = 16384
+
+
+def _labelled(line: Line) -> tuple[tuple[_Raw, str, str], ...]:
+    """Each label of the line, with its cleaned value and everything printed after it up to the next label."""
     raws = _line_raws(line)
-    hits: list[Hit] = []
+    found: list[tuple[_Raw, str, str]] = []
     for index, raw in enumerate(raws):
         stop = raws[index + 1].start if index + 1 < len(raws) else len(line.key)
         rest = line.original(raw.end, max(raw.end, stop))
@@ -494,8 +512,8 @@ def label_hits(line: Line) -> list[Hit]:
         if raw.weak and not value and not (len(raw.label.key.split()) >= 2 and index + 1 == len(raws)
                                            and not re.search(r"[^\W_]", rest)):
             continue
-        hits.append(Hit(raw.label, line, raw.start, raw.end, value, raw.strong, raw.fuzzy, raw.qualifier, raw.paren.strip(" ()"), raw.weak, rest))
-    return hits
+        found.append((raw, value, rest))
+    return tuple(found)
 
 
 def values_after(hit: Hit, lines: list[Line]) -> list[tuple[str, Line]]:

@@ -369,7 +369,7 @@ def _score(tokens: set[str], decode: Callable[[str], str]) -> tuple[int, int, in
 def _candidate_tokens(text: str) -> set[str]:
     """Distinct words, so that one repeated foreign word cannot tip the balance."""
     tokens = set()
-    for raw in text.split():
+    for raw in set(text.split()):  # each distinct word judged once
         token = raw.strip(_EDGE)
         if (
             token

@@ -222,7 +222,8 @@ _AT = re.compile(rf"\b(?:tai|dai\s+dien)\s+(?P<a>{_UNIT_PHRASE})")
 def _units(page: _Page, where_held: bool) -> Iterator[ProseValue]:
     """Units in sentences; "tại <unit>" (where the minutes were taken) only when `where_held`
     says that place is the item's unit (not in handovers and transfers, where it is the giver)."""
-    for match in _MOVE.finditer(page.key):
+    moves = list(_MOVE.finditer(page.key))
+    for match in moves:
         for field, group in (("from_unit", "a"), ("to_unit", "b")):
             value = parse_unit(page.original(match.start(group), match.end(group)))
             if value:
@@ -233,7 +234,7 @@ def _units(page: _Page, where_held: bool) -> Iterator[ProseValue]:
             value = parse_unit(page.original(match.start(group), match.end(group)))
             if value:
                 yield ProseValue(field, value, 0.55, page.number, page.order_at(match.start(group)))
-    if not any(_MOVE.finditer(page.key)):
+    if not moves:
         for match in _RECEIVER.finditer(page.key):
             value = parse_unit(page.original(match.start("b"), match.end("b")))
             if value:

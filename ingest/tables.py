@@ -72,6 +72,25 @@ _KEYS_WITH_HALVES = [(key, kind, (key[: len(key) // 2], key[len(key) // 2 :]) if
                      for key, kind in _KEYS]
 
 
+# Which keys may start at a position: those whose first half (a short key: the key) starts there, or whose second
+# half starts where it would follow; indexed by the half's first two letters, so a position tries a few keys, not all.
+_BY_HEAD: dict[str, list[int]] = {}
+_BY_TAIL: dict[tuple[int, str], list[int]] = {}
+for _number, (_key, _kind, _halves) in enumerate(_KEYS_WITH_HALVES):
+    _BY_HEAD.setdefault((_halves[0] if _halves else _key)[:2], []).append(_number)
+    if _halves is not None:
+        _BY_TAIL.setdefault((len(_halves[0]), _halves[1][:2]), []).append(_number)
+_HEAD_LENGTHS = sorted({length for length, _tail in _BY_TAIL})
+
+
+def _keys_that_may_start(letters: str, position: int) -> list[tuple[str, str, tuple[str, str] | None]]:
+    """The keys, in their order of precedence, that may match `letters` at `position` exactly or one letter off."""
+    numbers = set(_BY_HEAD.get(letters[position : position + 2], ()))
+    for length in _HEAD_LENGTHS:
+        numbers.update(_BY_TAIL.get((length, letters[position + length : position + length + 2]), ()))
+    return [_KEYS_WITH_HALVES[number] for number in sorted(numbers)]
+
+
 def _one_letter_off(letters: str, position: int, key: str, halves: tuple[str, str]) -> bool:
     """`letters` at `position` is `key` with at most one letter replaced (none added or lost)."""
     head, tail = halves
@@ -102,7 +121,7 @@ def _header_kinds(text: str) -> tuple[str, ...] | None:
     # tenths of the line header words may leave uncovered; past that the line is no header, however it goes on
     spare = (1 if colon else 2) * len(letters)
     while position < len(letters):
-        for key, kind, halves in _KEYS_WITH_HALVES:
+        for key, kind, halves in _keys_that_may_start(letters, position):
             if letters.startswith(key, position) or (halves is not None and _one_letter_off(letters, position, key, halves)):
                 # a long column name with one letter misread counts ("Số hiện" for "Số hiệu")
                 kinds.append(kind)
@@ -119,6 +138,7 @@ def _header_kinds(text: str) -> tuple[str, ...] | None:
     return tuple(kinds)
 
 
+@lru_cache(maxsize=16384)  # asked of each line by two readers, and table heads come back page after page
 def _cell_kind(text: str) -> str | None:
     """The column kind of a line holding a single header cell ("Ký hiệu", "Số lượng")."""
     letters = _letters(text)

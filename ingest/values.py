@@ -706,8 +706,13 @@ def is_item_name(value: str) -> bool:
 def _equipment_noun_at(words: list[str], end: int | None = None) -> tuple[int, int, str] | None:
     """(start, stop, noun): the vocabulary noun that words[start:stop] most resemble (the start among the first
     three words, OCR debris before it), when close enough to be only that noun misread."""
-    end = len(words) if end is None else end
-    folded = [fold_iy(word) for word in words[:end]]
+    return _equipment_noun_in(tuple(words[:end]))
+
+
+@lru_cache(maxsize=8192)  # a batch's items come back in document after document, each name judged twice
+def _equipment_noun_in(words: tuple[str, ...]) -> tuple[int, int, str] | None:
+    end = len(words)
+    folded = [fold_iy(word) for word in words]
     with_digit = [any(ch.isdigit() for ch in word) for word in folded]
     best: tuple[tuple[int, float, int], int, int, str] | None = None
     for start in range(min(3, end)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 # Commands whose files are read by pool processes in this process tree.
-_READING_COMMANDS = frozenset({"ingest", "worker"})
+_READING_COMMANDS = frozenset({"ingest", "worker", "demo"})
 
 
 def main() -> None:

@@ -22,6 +22,8 @@ STEPS = [
     ["memory_bench.py", "--pages", "300"],
     ["durability_bench.py", "--files", "150"],
     ["backup_bench.py", "--documents", "300", "--mib", "2", "--rounds", "3"],  # backup/restore beside cp: ~1 minute
+    # `archive reindex` time and peak memory at 100k and 1M stored records: ~10 minutes of set-up, ~25 of reindexing
+    ["reindex_bench.py", "--docs", "100000", "--docs", "1000000"],
 ]
 # Against the real servers of `scripts/services` (started here if they are not running).
 SCALE_OUT_STEPS = [

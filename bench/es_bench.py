@@ -333,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rebuild", action="store_true", help="(b) reload even when the alias holds the documents")
+    parser.add_argument("--out", default="search_elasticsearch", help="results file name in bench/results/ (no .json)")
     args = parser.parse_args(argv)
 
     client = Elasticsearch(args.url, request_timeout=120)
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         report["search"] = {**searching(args.url, client, args), "targets": {**TARGETS, "es_over_raw": ES_OVER_RAW}}
     report["loadavg_after"] = _loadavg()
     client.close()
-    path = write_result("search_elasticsearch", report)
+    path = write_result(args.out, report)
     log(json.dumps({k: v for k, v in report.items() if k != "search"}, indent=2, default=str))
     for name, figures in report.get("search", {}).get("queries", {}).items():
         log(f"  {name:<12} p50 {figures['p50_ms']:8.2f} ms   p99 {figures['p99_ms']:8.2f} ms   last {figures['last']}")

@@ -193,9 +193,10 @@ class BatchIngest:
         starting = (lambda: journal.starting(item, sha)) if journal else None
         if self.archive is not None and self.actor is not None:
             parsed = self.archive.ingest_file(self.actor, data, display_name(item), outcome, row, path=item.name,
-                                              before_store=starting)
+                                              before_store=starting, sha256=sha)
         else:
-            parsed = self.service.ingest_parsed(data, display_name(item), outcome, row, path=item.name, before_store=starting)
+            parsed = self.service.ingest_parsed(data, display_name(item), outcome, row, path=item.name,
+                                                before_store=starting, sha256=sha)
         if parsed.disagreements:
             self.disagreements[parsed.result.path] = parsed.disagreements
         return parsed.result, parsed.pages

@@ -10,7 +10,6 @@ SQLite (standard library), WAL, one transaction per group of finished inputs (a 
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,7 +94,7 @@ class BatchJournal:
     def record(self, item: IngestInput, result: IngestResult) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO batch_items (batch_key, name, size, result) VALUES (?, ?, ?, ?)",
-            (self.key, item.name, item.size, json.dumps(result.model_dump(mode="json"), ensure_ascii=False)))
+            (self.key, item.name, item.size, result.model_dump_json()))
 
     def record_all(self, finished: list[tuple[IngestInput, IngestResult]]) -> None:
         """Several outcomes in one transaction (one sync): a batch notes a committed group at once."""

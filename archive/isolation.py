@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from ingest.types import Extraction
 
 # What the server imports before it forks a pool process: the readers, the field rules, the log set-up, and what the
-# first PDF would import in every process (PDFium's binding, pypdf's stream filters).
-_SERVER_PRELOAD = ["archive.isolation", "ingest.pipeline", "archive.logs", "pypdfium2", "pypdf.filters"]
+# first PDF would import in every process (PDFium's binding, pypdf's stream filters); last, a made-up page read once
+# (ingest.warm), so that what the field rules build on first use is inherited too.
+_SERVER_PRELOAD = ["archive.isolation", "ingest.pipeline", "archive.logs", "pypdfium2", "pypdf.filters", "ingest.warm"]
 
 
 def _context() -> multiprocessing.context.ForkServerContext:

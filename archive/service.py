@@ -170,25 +170,29 @@ class ArchiveService:
         return self.ingest_parsed(data, filename, parsed, path=path).result
 
     def ingest_parsed(self, data: bytes, filename: str, parsed: Extraction | str, row: ManifestRow | None = None, *,
-                      path: str | None = None, before_store: Callable[[], None] | None = None) -> ParsedIngest:
+                      path: str | None = None, before_store: Callable[[], None] | None = None,
+                      sha256: str | None = None) -> ParsedIngest:
         """The one home of ingesting a parsed file, whoever parsed it: a parse that failed (its reason) is a
         recorded failure; a manifest row's values win over what was read (the differences are returned);
-        then original, record and index are stored. `before_store` runs just before anything is written."""
+        then original, record and index are stored. `before_store` runs just before anything is written.
+        `sha256`: the caller's hash of these very bytes, when it has one (a batch hashed them to find duplicates)."""
         name = path or filename
+        sha256 = sha256 or sha256_hex(data)
         if isinstance(parsed, str):
-            return ParsedIngest(IngestResult(path=name, status="failed", sha256=sha256_hex(data), error=parsed), [], 0)
+            return ParsedIngest(IngestResult(path=name, status="failed", sha256=sha256, error=parsed), [], 0)
         disagreements: list[Disagreement] = []
         if row is not None:
             parsed, disagreements = apply_manifest(parsed, row, name)
         if before_store is not None:
             before_store()
-        result = self.store_extraction(data, filename, parsed, path=path)
+        result = self.store_extraction(data, filename, parsed, path=path, sha256=sha256)
         return ParsedIngest(result, disagreements if result.status == "ingested" else [], parsed.page_count)
 
-    def store_extraction(self, data: bytes, filename: str, extraction: Extraction, *, path: str | None = None) -> IngestResult:
+    def store_extraction(self, data: bytes, filename: str, extraction: Extraction, *, path: str | None = None,
+                         sha256: str | None = None) -> IngestResult:
         """Original, then record, then index. Storage down fails the file and indexes nothing; the index
         down leaves the document stored and marked pending, indexed as soon as the index answers again."""
-        sha = sha256_hex(data)
+        sha = sha256 or sha256_hex(data)
         if self.is_stored(sha):
             return IngestResult(path=path or filename, status="duplicate", document_id=sha, sha256=sha)
         try:

@@ -345,11 +345,12 @@ class Archive:
             require(actor, Action.INGEST)
 
     def ingest_file(self, actor: Principal, data: bytes, filename: str, parsed, row=None, *, path: str | None = None,
-                    before_store: Callable[[], None] | None = None) -> ParsedIngest:
+                    before_store: Callable[[], None] | None = None, sha256: str | None = None) -> ParsedIngest:
         """Ingest one parsed file as `actor` (a batch, a queue worker on behalf of an upload): stored or failed
         with its reason, and audited either way."""
         require(actor, Action.INGEST)
-        outcome = self.service.ingest_parsed(data, filename, parsed, row, path=path, before_store=before_store)
+        outcome = self.service.ingest_parsed(data, filename, parsed, row, path=path, before_store=before_store,
+                                             sha256=sha256)
         self.note_ingested(actor, outcome.result)
         return outcome
 

@@ -19,7 +19,7 @@ from ingest.legacy_encoding import repair_legacy_text
 from ingest.limits import ExtractionLimits
 from ingest.options import ExtractionOptions
 from ingest.ocr import TesseractOcr
-from ingest.pages import PageSource
+from ingest.pages import PageImage, PageSource
 from ingest.pdf import iter_pdf_pages
 from ingest.plausibility import measure
 from ingest.regions import line_regions, locate_fields
@@ -54,6 +54,10 @@ def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction
     ocr = TesseractOcr(options.ocr_lang, psm=options.ocr_psm, timeout_s=options.limits.ocr_timeout_s)
     verdicts = LayerVerdicts()
     pages = tuple(read_page(source, ocr, options, verdicts) for source in page_sources(data, content_type, options.limits))
+    return _extraction(content_type, pages)
+
+
+def _extraction(content_type: str, pages: tuple[PageText, ...]) -> Extraction:
     stamps = [(page.number, *page.stamp) for page in pages if page.stamp]
     fields = locate_fields(extract_fields([page.text for page in pages], image_stamps=stamps), pages)
     return Extraction(
@@ -63,6 +67,19 @@ def extract(data: bytes, options: ExtractionOptions | None = None) -> Extraction
         text_source=_text_source(pages),
         fields=fields,
     )
+
+
+def read_text_layer(text: str, options: ExtractionOptions | None = None) -> Extraction:
+    """One page's text layer read as `extract` reads a text PDF's page (judged, normalised, fields), never OCRed:
+    for warming a process up (ingest.warm) and for tools that hold text, not files."""
+    options = options or ExtractionOptions()
+    ocr = TesseractOcr(options.ocr_lang, psm=options.ocr_psm, timeout_s=options.limits.ocr_timeout_s)
+    page = read_page(PageSource(number=1, text_layer=text, load_image=_no_image), ocr, options)
+    return _extraction(PDF, (page,))
+
+
+def _no_image() -> PageImage:
+    raise CorruptFile("a text layer alone has no page image")  # read_page then keeps the layer, doubtful or not
 
 
 def page_sources(data: bytes, content_type: str, limits: ExtractionLimits) -> Iterator[PageSource]:

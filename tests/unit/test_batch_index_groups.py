@@ -52,7 +52,8 @@ def test_a_rescan_in_the_same_group_as_its_first_copy_is_flagged(service, tmp_pa
 
 def test_documents_held_when_the_process_dies_are_indexed_by_the_next_run(settings, tmp_path):
     folder = _dossier(tmp_path / "in")
-    # A real process stores the dossier inside a group that never fills and dies (SIGKILL) before its commit.
+    # A real process stores the dossier inside a group that never fills and dies (SIGKILL) after the group's writes
+    # are made, before its commit. (Writes not made yet when a batch dies are the batch's rerun's: its journal.)
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
@@ -62,6 +63,7 @@ def test_documents_held_when_the_process_dies_are_indexed_by_the_next_run(settin
         with service.index_in_groups(documents=1000, seconds=3600):
             for path in sorted(Path({str(folder)!r}).iterdir()):
                 service.ingest_bytes(path.read_bytes(), path.name)
+            service.make_durable()
             print(service.held_for_index(), flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
     """)

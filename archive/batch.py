@@ -72,6 +72,8 @@ class BatchIngest:
         finished: list[tuple[IngestInput, IngestResult]] = []
         journal = BatchJournal(self.journal_path, items) if self.journal_path else None
         self.resumed = journal.done_count if journal else 0
+        if journal and journal.resumed:
+            self.service.sweep_stray_temp_files()  # the interrupted run's group writes it never named
         if self.service.pending_index_ids():
             self.service.retry_pending()  # what an earlier run stored but did not get indexed
 

@@ -58,7 +58,7 @@ from search.ports import SearchIndex
 from search.types import Access, SearchQuery, SerialMatch
 from storage import layout
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
-from storage.ports import ObjectStore, durable_in_groups, make_durable
+from storage.ports import ObjectStore, durable_in_groups, make_durable, sweep_stray_temp_files
 
 @contextmanager
 def storage_errors(what: str) -> Iterator[None]:
@@ -277,6 +277,13 @@ class ArchiveService:
             self._unmark_index_pending(record.document.document_id)
         if self._pending_marked:
             self.retry_pending()
+
+    def sweep_stray_temp_files(self) -> int:
+        """The temp files an interrupted batch's killed process left (its group's writes never named) removed."""
+        removed = sweep_stray_temp_files(self.store)
+        if removed:
+            log.info("temp files of an interrupted run removed", files=removed)
+        return removed
 
     def make_durable(self) -> None:
         """What this thread stored inside `index_in_groups` so far survives a power cut from now on."""

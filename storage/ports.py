@@ -76,3 +76,10 @@ def make_durable(store: ObjectStore) -> None:
     durable = getattr(store, "make_durable", None)
     if durable is not None:
         durable()
+
+
+def sweep_stray_temp_files(store: ObjectStore) -> int:
+    """After an interrupted batch: the temp files its killed process left, removed where the store has any (the
+    local store's groups); how many."""
+    sweep = getattr(store, "sweep_stray_temp_files", None)
+    return sweep() if sweep is not None else 0

@@ -57,3 +57,18 @@ def test_a_group_left_by_an_error_names_none_of_its_writes_not_yet_named(store):
             store.put("blocker", b"a file where a directory would have to be")
             store.put("blocker/inside", b"cannot be written")  # a file and a directory of one name: the end fails
     assert _names_on_disk(store) == ["kept"]  # no temp file left either
+
+
+def test_temp_files_of_a_process_no_longer_running_are_swept(store, tmp_path):
+    import subprocess
+    import sys
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(finished.stdout)
+    store.put("records/ab/kept.json", b"{}")
+    (store.root / "records/ab" / f".tmp-{gone}-7.part").write_bytes(b"a killed batch's unnamed write")
+    with durable_in_groups(store):
+        store.put("records/ab/live.json", b"{}")  # this process's group, not named yet: not stray
+        assert store.sweep_stray_temp_files() == 1
+        make_durable(store)
+    assert _names_on_disk(store) == ["records/ab/kept.json", "records/ab/live.json"]

@@ -85,5 +85,6 @@ def test_batch_killed_at_chosen_points_finishes_with_nothing_lost_or_doubled(tmp
         assert service.index.count() == files, seed
         assert service.pending_index_ids() == [], seed
         assert service.verify().ok == files, seed
+        assert list((data_dir / "objects").rglob(".tmp-*")) == [], seed  # no unnamed write of a killed run left
     finally:
         service.close()

@@ -122,3 +122,21 @@ def test_a_document_a_power_cut_left_stored_but_unindexed_and_unmarked_is_indexe
 
     assert again["inspection.pdf"].status == "ingested"  # by the cut run: not a duplicate
     assert service.search(SearchQuery(serial="KB-15-84")).total == len(DOSSIER_KB_15_84)
+
+
+def test_the_rerun_of_an_interrupted_batch_sweeps_the_writes_its_killed_process_left_unnamed(settings, tmp_path):
+    from archive.batch_journal import BatchJournal
+    from archive.inputs import expand_inputs
+
+    folder = _dossier(tmp_path / "in")
+    BatchJournal(settings.data_dir / "batches.sqlite3", list(expand_inputs([folder], max_bytes=1 << 30))).close()  # began, never ended
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stray = settings.data_dir / "objects" / "records" / "ab" / f".tmp-{int(finished.stdout)}-3.part"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"a group's write the killed run never named")
+
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(settings.data_dir)}
+    rerun = subprocess.run([sys.executable, "-m", "archive", "ingest", str(folder)], env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert not stray.exists()
+    assert list((settings.data_dir / "objects").rglob(".tmp-*")) == []

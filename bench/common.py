@@ -59,17 +59,21 @@ def write_result(name: str, payload: dict) -> Path:
 class TreeMemory:
     """Peak resident memory of a command's process tree, sampled from /proc (Linux).
 
-    A worker is a direct child of the command, counted with its own children (tesseract)."""
+    A direct child of the command is counted with its own children: the readers' server with the pool processes it
+    forked and their tesseract (`worker_peak_mib`). `largest_peak_mib` is the largest single process of the tree, from
+    each one's own high-water mark (VmHWM), so a peak between two samples is not missed."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.main_peak_mib = 0.0
         self.worker_peak_mib = 0.0
         self.total_peak_mib = 0.0
+        self.largest_peak_mib = 0.0
 
     def sample(self) -> None:
         parents: dict[int, int] = {}
         rss: dict[int, float] = {}
+        high_water: dict[int, float] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -82,6 +86,8 @@ class TreeMemory:
             for line in status.splitlines():
                 if line.startswith("VmRSS:"):
                     rss[int(entry.name)] = int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    high_water[int(entry.name)] = int(line.split()[1]) / 1024
         children: dict[int, list[int]] = {}
         for pid, parent in parents.items():
             children.setdefault(parent, []).append(pid)
@@ -95,6 +101,12 @@ class TreeMemory:
         self.main_peak_mib = max(self.main_peak_mib, round(rss[self.pid], 1))
         self.worker_peak_mib = max([self.worker_peak_mib, *(round(w, 1) for w in workers)])
         self.total_peak_mib = max(self.total_peak_mib, round(tree(self.pid), 1))
+
+        def members(pid: int) -> list[int]:
+            return [pid, *(member for child in children.get(pid, []) for member in members(child))]
+
+        self.largest_peak_mib = max([self.largest_peak_mib, *(round(high_water.get(member, 0.0), 1)
+                                                               for member in members(self.pid))])
 
 
 def code_version() -> str:

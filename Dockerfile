@@ -1,4 +1,12 @@
 # The equipment archive: API server and ingest worker (docker-compose.yml runs both from this image).
+
+# The native ranked search (search/native), built as an abi3 wheel with the crates Cargo.lock names.
+FROM rust:1.95-slim-bookworm AS native
+RUN cargo install --locked maturin@1.16.0
+WORKDIR /build
+COPY search/native ./
+RUN maturin build --release --locked -o /wheels
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -31,7 +39,8 @@ COPY common ./common
 COPY ingest ./ingest
 COPY search ./search
 COPY storage ./storage
-RUN pip install --no-deps . && rm -rf build *.egg-info \
+COPY --from=native /wheels /wheels
+RUN pip install --no-deps . /wheels/*.whl && rm -rf build *.egg-info /wheels \
     && apt-get purge -y --auto-remove libtesseract-dev libleptonica-dev g++ pkg-config
 
 USER archive

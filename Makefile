@@ -16,11 +16,14 @@ system-packages:
 # from the `tesseract` program's on some pages; the archive reads with the very engine it is measured against.
 # Every package, and every file of it, as requirements-dev.lock says (versions and SHA-256 hashes, made from
 # pyproject.toml by `make lock`): two installs on two machines get the same bytes.
-$(STAMP): pyproject.toml requirements-dev.lock
+$(STAMP): pyproject.toml requirements-dev.lock search/native/Cargo.toml search/native/Cargo.lock search/native/src/lib.rs
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q pip==26.3
 	PIP_NO_BINARY=tesserocr $(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install -q --no-deps -e .
+	# The native ranked search (search/native): Rust, built by maturin (pinned in the lock) with Cargo.lock's crates.
+	PATH="$(CURDIR)/$(VENV)/bin:$$HOME/.cargo/bin:$$PATH" MATURIN_PEP517_ARGS="--locked" \
+	  $(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall ./search/native
 	$(PY) -c "import tesserocr, subprocess; \
 	  ours = tesserocr.tesseract_version().split()[1]; \
 	  program = subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]; \
@@ -44,6 +47,6 @@ clean:
 lock:
 	test -x .lock-tools/bin/pip-compile || ($(PYTHON) -m venv .lock-tools && .lock-tools/bin/pip install -q pip-tools==7.7.0)
 	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --extra test \
-	  -o requirements-dev.lock pyproject.toml
+	  --extra build -o requirements-dev.lock pyproject.toml
 	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
 	  -o requirements.lock pyproject.toml

@@ -35,4 +35,11 @@ else
   echo "  sudo apt-get install -y ${packages[*]}" >&2
 fi
 
+# Rust (cargo) builds the native ranked search (search/native) in `make install`: rustup's toolchain, as this
+# machine kind has it; Debian's cargo is older than tantivy's crates need.
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+  echo "Rust's cargo (1.88 or newer, tantivy's) is needed to build search/native: install it with https://rustup.rs" >&2
+  exit 1
+fi
+
 bash "$here/install-compose.sh"

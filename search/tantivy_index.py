@@ -51,6 +51,7 @@ offsets (`search.query.encode_cursor`): tantivy-py has no search_after.
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import threading
@@ -60,10 +61,12 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import archive_search_native
 import tantivy
 
 from common.identifiers import lookalike_key, normalize_serial, serial_key
 from common.vocabulary import CLASSIFICATIONS
+from search import tantivy_query as tq
 from search.errors import IndexUnavailable, InvalidQuery, SearchError
 from search.highlight import render, render_folded
 from search.lookalike import (
@@ -107,6 +110,12 @@ MAX_RANK = len(CLASSIFICATIONS) - 1  # top secret; an unread classification coun
 # Bump with every change of the schema or of what its fields hold. 3: identifier keys (search.lookalike).
 SCHEMA_VERSION = 3
 
+
+# Threads that count a search's total and facets, segments in parallel (the ranking runs beside them).
+_SEARCH_THREADS = max(1, min(8, os.cpu_count() or 1))
+
+# The stored fields the native ranked search returns for each hit, in its order (HIT_FIELDS in search/native).
+_HIT_FIELDS = ("document_id", "serial_number", "doc_type", "designation", "unit", "title", "text")
 
 # Tokens longer than this many bytes are dropped, on both sides. Tantivy's "default" drops past 40, which left
 # a typed word of 41 letters with no token and so no clause: it matched every document. 255 as Elasticsearch's
@@ -174,6 +183,11 @@ class TantivyIndex:
         self._closed = False
         self._facet_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tantivy-facets")
         self._index = self._open()
+        # Relevance-ordered searches of an index on disk go through the native ranked search (search/native).
+        self._ranked: archive_search_native.RankedSearch | None = None
+        if self._path is not None:
+            with _opening(self._path):
+                self._ranked = archive_search_native.RankedSearch(str(self._path), threads=_SEARCH_THREADS)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -189,8 +203,7 @@ class TantivyIndex:
         except BaseException as exc:
             if _is_fatal(exc):
                 raise
-            where = self._path or "RAM"
-            raise IndexUnavailable(f"cannot open the tantivy index at {where} ({exc}); remove it and run `archive reindex`") from exc
+            raise _unopenable(self._path or "RAM", exc) from exc
         return index
 
     def _open_on_disk(self) -> tantivy.Index:
@@ -210,6 +223,7 @@ class TantivyIndex:
                 return
             self._closed = True
             self._facet_pool.shutdown(wait=True)
+            self._ranked = None  # its reader and threads go with it
             writer, self._writer = self._writer, None
             if writer is not None:
                 with _translated("close"):
@@ -243,6 +257,8 @@ class TantivyIndex:
                     writer.rollback()
                     raise
                 self._index.reload()
+                if self._ranked is not None:
+                    self._ranked.reload()
 
     # -- writes ----------------------------------------------------------------------
 
@@ -337,7 +353,7 @@ class TantivyIndex:
         terms = parse_text(query.text)
         identifiers = query_identifiers([term.text if not term.phrase else "" for term in terms])
         text_clauses = self._text_clauses(terms, identifiers)
-        filters = [(_OCCUR.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._filters(query)]
+        filters = [(_OCCUR.Must, tq.const_score(f, 0.0)) for f in self._filters(query)]
         text_query = _boolean(text_clauses) if text_clauses else None
         with _translated("search"):
             searcher = self._index.searcher()
@@ -345,42 +361,84 @@ class TantivyIndex:
             full = _boolean(text_clauses + filters)
             # Same documents without the score-only clauses: what facets need, and cheaper.
             matching = _boolean([clause for clause in text_clauses if clause[0] == _OCCUR.Must] + filters)
-            # Facets walk the whole match set a second time: do it on the other core meanwhile
-            # (tantivy releases the GIL), which takes a third off a broad query's latency.
-            pending_facets = self._facet_pool.submit(self._facets, searcher, matching, query.facets) if query.facets else None
-            # Tantivy sizes its top-k heap by offset + limit: keep both within the index.
-            limit = max(1, min(query.limit, searcher.num_docs))
-            if offset >= searcher.num_docs:
-                result = searcher.search(full, 1, count=True)
-                found = []
-            elif text_query is None or query.sort == "date":
-                result = searcher.search(full, limit, count=True, offset=offset,
-                                         order_by_field="document_date", order=tantivy.Order.Desc)
-                found = result.hits[: query.limit]
+            hits_of = functools.partial(self._hits, searcher, text_query=text_query, terms=terms,
+                                        has_marks=any(typed_with_marks(t.text) for t in terms),
+                                        identifiers=identifiers, scored=query.sort == "relevance")
+            ranked = self._ranked
+            filters_json = tq.clauses_json(filters)
+            if ranked is not None and text_query is not None and query.sort != "date" \
+                    and text_query.spec is not None and filters_json is not None and matching.spec is not None:
+                total, found, hits, facets = self._ranked_search(ranked, text_query, filters_json, matching, query,
+                                                                 offset, hits_of)
             else:
-                result = searcher.search(full, limit, count=True, offset=offset)
-                found = result.hits[: query.limit]
-            total = result.count
-            hits = self._hits(searcher, found, text_query, has_marks=any(typed_with_marks(t.text) for t in terms),
-                              terms=terms, identifiers=identifiers, scored=query.sort == "relevance")
-            facets = pending_facets.result() if pending_facets else {}
+                total, found, facets = self._package_search(searcher, full, matching, query, offset,
+                                                            by_date=text_query is None or query.sort == "date")
+                hits = hits_of(found)
             if not total:
                 facets = {name: () for name in query.facets}
         after = offset + len(found)
         next_cursor = encode_cursor(after, query) if query.limit and after < total else None
         return SearchPage(total=total, hits=hits, facets=facets, next_cursor=next_cursor)
 
+    def _ranked_search(self, ranked: archive_search_native.RankedSearch, scoring: tq.EngineQuery,
+                       filters_json: str, matching: tq.EngineQuery, query: SearchQuery, offset: int,
+                       hits_of: Callable[[list[tuple[Any, tantivy.Document]]], tuple[SearchHit, ...]],
+                       ) -> tuple[int, list[tuple[Any, tantivy.Document]], tuple[SearchHit, ...],
+                                  dict[str, tuple[FacetCount, ...]]]:
+        """Relevance order on an index on disk: the native ranked search (search/native). Tantivy prunes the
+        ranking there by the words' clauses alone (`scoring`), the filters checked on the candidates; the total
+        and the facets are counted in one walk on its threads while the hits are made here."""
+        held = ranked.num_docs()
+        limit = min(query.limit, held) if offset < held else 0  # Tantivy sizes its top-k heap by offset + limit
+        pending, top = ranked.start(scoring.spec_json(), filters_json, matching.spec_json(), limit, offset,
+                                    list(dict.fromkeys(query.facets)))
+        found = []
+        for score, fields, seconds in top:
+            doc = tantivy.Document()
+            for name, value in zip(_HIT_FIELDS, fields):
+                if value is not None:
+                    doc.add_text(name, value)
+            if seconds is not None:
+                doc.add_date("document_date", datetime.fromtimestamp(seconds, tz=timezone.utc))
+            found.append((score, doc))
+        hits = hits_of(found)
+        total, values = pending.wait()
+        return total, found, hits, {name: sort_facets(counts, self._facet_size) for name, counts in values}
+
+    def _package_search(self, searcher: tantivy.Searcher, full: tq.EngineQuery, matching: tq.EngineQuery,
+                        query: SearchQuery, offset: int, *, by_date: bool,
+                        ) -> tuple[int, list[tuple[Any, tantivy.Document]], dict[str, tuple[FacetCount, ...]]]:
+        """Through the `tantivy` package: a RAM index, and the newest-first order."""
+        # Facets walk the whole match set a second time: do it on the other core meanwhile
+        # (tantivy releases the GIL), which takes a third off a broad query's latency.
+        pending_facets = self._facet_pool.submit(self._facets, searcher, matching.engine, query.facets) \
+            if query.facets else None
+        # Tantivy sizes its top-k heap by offset + limit: keep both within the index.
+        limit = max(1, min(query.limit, searcher.num_docs))
+        if offset >= searcher.num_docs:
+            result = searcher.search(full.engine, 1, count=True)
+            found = []
+        elif by_date:
+            result = searcher.search(full.engine, limit, count=True, offset=offset,
+                                     order_by_field="document_date", order=tantivy.Order.Desc)
+            found = result.hits[: query.limit]
+        else:
+            result = searcher.search(full.engine, limit, count=True, offset=offset)
+            found = result.hits[: query.limit]
+        facets = pending_facets.result() if pending_facets else {}
+        return result.count, [(key, searcher.doc(address)) for key, address in found], facets
+
     def _tokens(self, text: str) -> list[str]:
         return self._analyzer.analyze(text)
 
-    def _field_query(self, field: str, tokens: list[str]) -> tantivy.Query | None:
+    def _field_query(self, field: str, tokens: list[str]) -> tq.EngineQuery | None:
         if not tokens:
             return None
         if len(tokens) == 1:
-            return tantivy.Query.term_query(self._schema, field, tokens[0])
-        return tantivy.Query.phrase_query(self._schema, field, tokens)
+            return tq.term(self._schema, field, tokens[0])
+        return tq.phrase(self._schema, field, tokens)
 
-    def _term_clauses(self, term: QueryTerm) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    def _term_clauses(self, term: QueryTerm) -> list[tq.Clause]:
         """One required clause on the folded copy, plus optional ones that only add score.
 
         Optional clauses are scored on the documents the required ones found, so they cost
@@ -388,7 +446,7 @@ class TantivyIndex:
         """
         required = self._field_query("folded", self._tokens(term.folded))
         if required is None:  # a term the analyzer drops whole (too long) is in no document: it matches none
-            return [(_OCCUR.Must, tantivy.Query.empty_query())]
+            return [(_OCCUR.Must, tq.nothing())]
         clauses = [(_OCCUR.Must, required)]
         boosts = [("title_folded", self._tokens(term.folded), TITLE_BOOST)]
         if typed_with_marks(term.text):
@@ -399,17 +457,17 @@ class TantivyIndex:
         optional = [(field, self._field_query(field, tokens), boost) for field, tokens, boost in boosts]
         if not term.phrase:
             if key := keyword_key(term.text):
-                optional.append(("designation_key", tantivy.Query.term_query(self._schema, "designation_key", key),
+                optional.append(("designation_key", tq.term(self._schema, "designation_key", key),
                                  KEYWORD_BOOST))
             key = serial_key(term.text)
             if len(key) >= 3 and any(ch.isdigit() for ch in key):
-                optional.append(("serial_key", tantivy.Query.term_query(self._schema, "serial_key", key),
+                optional.append(("serial_key", tq.term(self._schema, "serial_key", key),
                                  KEYWORD_BOOST))
-        clauses += [(_OCCUR.Should, tantivy.Query.boost_query(sub, boost)) for _f, sub, boost in optional if sub]
+        clauses += [(_OCCUR.Should, tq.boost(sub, boost)) for _f, sub, boost in optional if sub]
         return clauses
 
     def _text_clauses(self, terms: Sequence[QueryTerm],
-                      identifiers: Sequence[QueryIdentifier] = ()) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+                      identifiers: Sequence[QueryIdentifier] = ()) -> list[tq.Clause]:
         # No bonus for the words found side by side: an optional phrase clause reads positions
         # for every match and made broad queries five times slower.
         try:
@@ -427,17 +485,17 @@ class TantivyIndex:
         except ValueError as exc:
             raise InvalidQuery(f"cannot build a query from {[t.text for t in terms]}: {exc}") from exc
 
-    def _identifier_query(self, ident: QueryIdentifier) -> tantivy.Query:
+    def _identifier_query(self, ident: QueryIdentifier) -> tq.EngineQuery:
         """Documents carrying the stretch's keys; each tier adds its constant score."""
         tiers = [("serial_key", (ident.exact,), "field_exact"), ("designation_ident", (ident.exact,), "field_exact"),
                  ("serial_lookalike", ident.lookalike, "field_lookalike"),
                  ("designation_lookalike", ident.lookalike, "field_lookalike"),
                  ("ident_exact", (ident.exact,), "text_exact"), ("ident_lookalike", ident.lookalike, "text_lookalike")]
-        return _boolean([(_OCCUR.Should, tantivy.Query.const_score_query(
-            tantivy.Query.term_query(self._schema, field, key), IDENTIFIER_SCORES[tier]))
+        return _boolean([(_OCCUR.Should, tq.const_score(
+            tq.term(self._schema, field, key), IDENTIFIER_SCORES[tier]))
             for field, keys, tier in tiers for key in keys])
 
-    def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
+    def _filters(self, query: SearchQuery) -> list[tq.EngineQuery]:
         exact = [
             ("doc_type", enum_value(query.doc_type)),
             ("unit_key", keyword_key(query.unit) if query.unit else None),
@@ -452,19 +510,18 @@ class TantivyIndex:
         filters = []
         for field, value in exact:
             if value:
-                filters.append(tantivy.Query.term_query(self._schema, field, value))
+                filters.append(tq.term(self._schema, field, value))
             elif asked[field] is not None and asked[field].strip():
-                filters.append(tantivy.Query.empty_query())  # asked for something no record can carry
+                filters.append(tq.nothing())  # asked for something no record can carry
         if query.date_from or query.date_to:
-            filters.append(tantivy.Query.range_query(
-                self._schema, "document_date", tantivy.FieldType.Date,
+            filters.append(tq.date_range(
+                self._schema, "document_date",
                 _as_datetime(clamp_date(query.date_from)) if query.date_from else None,
-                _as_datetime(clamp_date(query.date_to)) if query.date_to else None,
-                include_lower=True, include_upper=True))
+                _as_datetime(clamp_date(query.date_to)) if query.date_to else None))
         return filters
 
     def _access_clauses(self, access: Access | None,
-                        searcher: tantivy.Searcher) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+                        searcher: tantivy.Searcher) -> list[tq.Clause]:
         """What a person may see, as unscored clauses of the engine query run on `searcher`. None is the
         archive's own unrestricted bookkeeping.
 
@@ -485,38 +542,36 @@ class TantivyIndex:
         if access is None:
             return []
         if access.max_rank < 0:
-            return [(_OCCUR.Must, tantivy.Query.empty_query())]
+            return [(_OCCUR.Must, tq.nothing())]
         if access.unit_keys is not None:
             clearance = min(int(access.max_rank), MAX_RANK)
             keys = dict.fromkeys(key for key in map(self._prep.keyword, access.unit_keys) if key)
             # Term queries, not `term_set_query`: that one builds an automaton and walks the term
             # dictionary on every search (a fixed ~0.2 ms, more than a whole selective search).
-            return [(_OCCUR.Must, _any_of([tantivy.Query.term_query(self._schema, "unit_access",
-                                                                     _unit_access(clearance, key))
+            return [(_OCCUR.Must, _any_of([tq.term(self._schema, "unit_access", _unit_access(clearance, key))
                                            for key in keys]))]
         if access.max_rank >= MAX_RANK:
             return []
         held = {rank: searcher.doc_freq("classification_rank", rank) for rank in range(MAX_RANK + 1)}
         within = [rank for rank in held if rank <= access.max_rank and held[rank]]
         above = [rank for rank in held if rank > access.max_rank and held[rank]]
-        rank_term = lambda rank: tantivy.Query.term_query(self._schema, "classification_rank", rank)  # noqa: E731
+        rank_term = lambda rank: tq.term(self._schema, "classification_rank", rank)  # noqa: E731
         if sum(held[rank] for rank in above) <= sum(held[rank] for rank in within):
             return [(_OCCUR.MustNot, rank_term(rank)) for rank in above]
         return [(_OCCUR.Must, _any_of([rank_term(rank) for rank in within]))]
 
-    def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, Any]],
-              text_query: tantivy.Query | None, has_marks: bool, terms: Sequence[QueryTerm] = (),
+    def _hits(self, searcher: tantivy.Searcher, found: list[tuple[Any, tantivy.Document]], *,
+              text_query: tq.EngineQuery | None, has_marks: bool, terms: Sequence[QueryTerm] = (),
               identifiers: Sequence[QueryIdentifier] = (), scored: bool = True) -> tuple[SearchHit, ...]:
-        """`found`'s keys are scores, or dates when the hits were ordered by date (`scored` False)."""
+        """`found`: (key, stored document); keys are scores, or dates when the hits were ordered by date (`scored` False)."""
         if not found:
             return ()
         snippets = None
         if text_query is not None:
-            snippets = _Highlighter(searcher, text_query, self._schema, self._prep, folded_first=not has_marks,
+            snippets = _Highlighter(searcher, text_query.engine, self._schema, self._prep, folded_first=not has_marks,
                                     identifiers=identifiers, terms=terms)
         hits = []
-        for key, address in found:
-            doc = searcher.doc(address)
+        for key, doc in found:
             document_date = doc.get_first("document_date")
             hits.append(SearchHit(
                 document_id=doc.get_first("document_id"),
@@ -549,25 +604,24 @@ class TantivyIndex:
         if not key:
             return ()
         tiers = [
-            ("exact", tantivy.Query.term_query(self._schema, "serial_key", key)),
-            ("lookalike", tantivy.Query.term_query(self._schema, "serial_lookalike", lookalike_key(serial))),
+            ("exact", tq.term(self._schema, "serial_key", key)),
+            ("lookalike", tq.term(self._schema, "serial_lookalike", lookalike_key(serial))),
         ]
         if len(key) >= FUZZY_MIN_KEY:
-            tiers.append(("fuzzy", tantivy.Query.fuzzy_term_query(
-                self._schema, "serial_lookalike", lookalike_key(serial), distance=1, transposition_cost_one=True)))
+            tiers.append(("fuzzy", tq.fuzzy(self._schema, "serial_lookalike", lookalike_key(serial), distance=1)))
         if not exact_apart:
             tiers = tiers[1:]  # the look-alike tier holds the exact spelling too
         with _translated("find_serial"):
             searcher = self._index.searcher()
             allowed = self._access_clauses(access, searcher)
             if excluding is not None:
-                allowed = allowed + [(_OCCUR.MustNot, tantivy.Query.term_query(self._schema, "document_id", excluding))]
+                allowed = allowed + [(_OCCUR.MustNot, tq.term(self._schema, "document_id", excluding))]
             for match, tier_query in tiers:
                 if allowed:  # each tier only among the documents the person may see (and not the one left out)
                     tier_query = _boolean([(_OCCUR.Must, tier_query)] + allowed)
-                result = searcher.search(tier_query, SERIAL_FETCH, count=True)
+                result = searcher.search(tier_query.engine, SERIAL_FETCH, count=True)
                 if result.count > SERIAL_FETCH:
-                    result = searcher.search(tier_query, result.count, count=True)
+                    result = searcher.search(tier_query.engine, result.count, count=True)
                 if result.hits:
                     return _group_serials(searcher, result.hits, match)
         return ()
@@ -667,26 +721,28 @@ def _unit_access(clearance: int, unit_key: str) -> str:
     return f"{clearance}|{unit_key}"
 
 
-def _any_of(queries: list[tantivy.Query]) -> tantivy.Query:
-    """Documents matching one of `queries`, unscored; none when there are none."""
-    if not queries:
-        return tantivy.Query.empty_query()
-    either = queries[0] if len(queries) == 1 else _boolean([(_OCCUR.Should, query) for query in queries])
-    return tantivy.Query.const_score_query(either, 0.0)
-
-
-def _boolean(clauses: list[tuple[tantivy.Occur, tantivy.Query]]) -> tantivy.Query:
-    if not clauses:
-        return tantivy.Query.all_query()
-    if all(occur == _OCCUR.MustNot for occur, _query in clauses):  # exclusions alone match nothing in tantivy
-        clauses = [(_OCCUR.Must, tantivy.Query.all_query()), *clauses]
-    return tantivy.Query.boolean_query(clauses)
+_any_of = tq.any_of
+_boolean = tq.boolean
 
 
 def _as_datetime(day: date) -> datetime:
     if isinstance(day, datetime):
         day = day.date()
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def _unopenable(where: object, exc: BaseException) -> IndexUnavailable:
+    return IndexUnavailable(f"cannot open the tantivy index at {where} ({exc}); remove it and run `archive reindex`")
+
+
+@contextmanager
+def _opening(where: pathlib.Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as exc:
+        if _is_fatal(exc):
+            raise
+        raise _unopenable(where, exc) from exc
 
 
 @contextmanager

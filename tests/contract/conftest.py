@@ -19,7 +19,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-SEARCH_ENGINES = ["tantivy", "elasticsearch"]
+# "tantivy" is an index in RAM, searched through the `tantivy` package alone; "tantivy-disk" one on disk, whose
+# relevance-ordered searches go through the native ranked search (search/native). Both must answer alike.
+SEARCH_ENGINES = ["tantivy", "tantivy-disk", "elasticsearch"]
 
 
 def _es_alias(location: pathlib.Path | None) -> str:
@@ -30,7 +32,9 @@ def _es_alias(location: pathlib.Path | None) -> str:
 
 
 def _open_search_index(engine: str, location: pathlib.Path | None, request: pytest.FixtureRequest):
-    if engine == "tantivy":
+    if engine == "tantivy-disk" and location is None:
+        location = request.getfixturevalue("tmp_path") / "index"
+    if engine in ("tantivy", "tantivy-disk"):
         from search.tantivy_index import TantivyIndex
 
         return TantivyIndex(location, writer_heap_bytes=32_000_000, writer_threads=1)

@@ -41,8 +41,9 @@ def test_every_pin_is_locked_at_its_version_with_hashes():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = _pins(project["dependencies"])
     test = _pins(project["optional-dependencies"]["test"])
+    build = _pins(project["optional-dependencies"]["build"])  # maturin, for search/native
     dev, image = _locked(ROOT / "requirements-dev.lock"), _locked(ROOT / "requirements.lock")
-    for name, version in {**runtime, **test}.items():
+    for name, version in {**runtime, **test, **build}.items():
         assert dev.get(name, ("missing", 0))[0] == version, f"{name}: pyproject {version}, requirements-dev.lock {dev.get(name)}"
     for name, version in runtime.items():
         assert image.get(name, ("missing", 0))[0] == version, f"{name}: pyproject {version}, requirements.lock {image.get(name)}"
@@ -54,6 +55,10 @@ def test_every_pin_is_locked_at_its_version_with_hashes():
 def test_make_install_and_the_image_install_from_the_locks_with_hashes_required():
     makefile = (ROOT / "Makefile").read_text()
     assert "--require-hashes -r requirements-dev.lock" in makefile and "--no-deps -e ." in makefile
+    # The native ranked search: its crates as Cargo.lock says, in both.
+    assert "--no-build-isolation" in makefile and 'MATURIN_PEP517_ARGS="--locked"' in makefile
+    assert (ROOT / "search" / "native" / "Cargo.lock").is_file()
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "--require-hashes -r requirements.lock" in dockerfile and "pip install --no-deps ." in dockerfile
+    assert "cargo install --locked maturin@" in dockerfile and "maturin build --release --locked" in dockerfile
     assert re.search(r"^USER archive$", dockerfile, re.M)  # and it runs as a user without root

@@ -13,6 +13,9 @@ including hit documents, highlights and facets):
 - broad:     text "sua chua lon" (no diacritics), limit 20, facets doc_type/unit/designation
 - broad_half: text "bien ban" (about half of the archive.demo corpus, whose major repairs are
              rarer than the synthetic maker's), limit 20, facets
+- broad_half_marks: text "biên bản", the same words typed with their diacritics: the documents
+             holding them exactly score higher (optional clauses on the original text), so the
+             ranking cannot be pruned as an intersection of terms
 - selective: text "trang bi" + designation + unit filters, limit 20, facets
 - browse:    no text, designation + unit filters (newest first), facets
 - serial:    find_serial on existing serials typed in varied forms ("kb 12345", "KB-12345"); when
@@ -430,6 +433,9 @@ def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, 
     def broad_half(i: int, access: Access | None):
         return index.search(SearchQuery(text="bien ban", limit=20, access=access)).total
 
+    def broad_half_marks(i: int, access: Access | None):
+        return index.search(SearchQuery(text="biên bản", limit=20, access=access)).total
+
     def selective(i: int, access: Access | None):
         designation, unit = selective_pairs[i % len(selective_pairs)]
         return index.search(SearchQuery(text="trang bi", designation=designation, unit=unit, limit=20,
@@ -453,6 +459,7 @@ def run_queries(index: TantivyIndex, corpus: Corpus, args, who_asks: tuple[str, 
 
     results: dict[str, Any] = {}
     for name, query, asking in (("broad", broad, search_people), ("broad_half", broad_half, search_people),
+                                ("broad_half_marks", broad_half_marks, search_people),
                                 ("selective", selective, search_people), ("browse", browse, search_people),
                                 ("serial", serial, serial_people), ("serial_miss", serial_miss, miss_people)):
         unfiltered = lambda i, query=query: query(i, None)  # noqa: E731

@@ -1,14 +1,16 @@
 //! The archive's ranked search over its Tantivy index, for `search.tantivy_index`.
 //!
-//! The `tantivy` Python package always pairs its top-k collector with another one, which makes
-//! Tantivy score every match (no block-max pruning), and it cannot count facets in the same walk
-//! as the total. Here one call runs, on the index files the package wrote:
-//! - the top hits with `TopDocs` alone, so Tantivy prunes with block-max WAND;
-//! - meanwhile, on other threads, the exact total and the facet counts in one unscored walk of
-//!   the matching documents, segments in parallel;
-//! - and reads the hits' stored fields from the same searcher.
+//! The `tantivy` Python package always pairs its top-k collector with another one, which makes Tantivy
+//! score every match (no block-max pruning), and it counts facets in a second walk of the matches. At a
+//! million documents a query matching half of them spent about 30 ms there. Here `RankedSearch.start`
+//! runs, on the index files the package wrote:
+//! - the top hits, pruned by Tantivy (`segment_top`, `as_term_union`): the filters, which add nothing to a
+//!   score, are checked on the candidates instead of turning the pruning off;
+//! - meanwhile, on other threads, the exact total and the facet counts in one unscored walk of the matching
+//!   documents, segments in parallel (`Conjunction::walk`, `FacetCounts`), which `PendingCounts.wait` returns;
+//! - and the hits' stored fields, read from the same searcher.
 //!
-//! Queries come as JSON arrays built by `search.tantivy_index` (see `build_query`).
+//! Queries come as JSON arrays built by `search.tantivy_query` (see `build_query`).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -128,6 +130,40 @@ fn build_query(schema: &Schema, spec: &Json) -> PyResult<Box<dyn Query>> {
     })
 }
 
+/// For `["bool", clauses]` of required and optional clauses that are each one term (boosted or not), with at least
+/// one optional term held by some document: the same clauses all optional (a union of terms, which Tantivy ranks
+/// with block-max WAND), and the required ones. A document holding every required term scores the same in both:
+/// the sum of its terms' scores. Tantivy ranks the clauses as given by scoring every document that holds the
+/// required terms: an optional clause turns its pruning off.
+fn as_term_union(schema: &Schema, spec: &Json, searcher: &Searcher)
+        -> PyResult<Option<(Box<dyn Query>, Vec<Box<dyn Query>>)>> {
+    let clauses = spec.as_array().filter(|p| p.first().and_then(Json::as_str) == Some("bool")).and_then(|p| p.get(1));
+    let Some(clauses) = clauses.and_then(Json::as_array) else { return Ok(None) };
+    let mut union: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(clauses.len());
+    let mut required = Vec::new();
+    let mut optional_held = false;
+    for clause in clauses {
+        let (Some(occur), Some(query)) = (clause.get(0).and_then(Json::as_str), clause.get(1)) else { return Ok(None) };
+        // A term, or a boosted one: what block-max WAND can rank.
+        let boosted = query.as_array().filter(|q| q.first().and_then(Json::as_str) == Some("boost")).and_then(|q| q.get(1));
+        let plain = boosted.unwrap_or(query);
+        if plain.get(0).and_then(Json::as_str) != Some("term") {
+            return Ok(None);
+        }
+        let Some(term) = one_term(schema, plain)? else { return Ok(None) };
+        match occur {
+            "must" => required.push(build_query(schema, query)?),
+            "should" => optional_held |= searcher.doc_freq(&term).map_err(err)? > 0,
+            _ => return Ok(None),
+        }
+        union.push((Occur::Should, build_query(schema, query)?));
+    }
+    if required.is_empty() || !optional_held {
+        return Ok(None);
+    }
+    Ok(Some((Box::new(BooleanQuery::new(union)), required)))
+}
+
 /// `[[occur, query], ...]` with occur "must" or "must_not": unscored filters.
 fn parse_filters(schema: &Schema, spec: &str) -> PyResult<Vec<(bool, Box<dyn Query>)>> {
     let json: Json = serde_json::from_str(spec).map_err(err)?;
@@ -146,15 +182,11 @@ fn parse_filters(schema: &Schema, spec: &str) -> PyResult<Vec<(bool, Box<dyn Que
         .collect()
 }
 
-fn parse(schema: &Schema, spec: &str) -> PyResult<Box<dyn Query>> {
-    let json: Json = serde_json::from_str(spec).map_err(err)?;
-    build_query(schema, &json)
-}
 
 /// One segment's values of one field, as a term ordinal per document (`NONE` where it has none), kept while the
-/// segment lives. Segments never change, so this is built once, on the first search that counts the field there.
-/// Read from Tantivy's column each time instead, an optional column costs a rank lookup per document: about
-/// three times the walk of the matches itself at a million documents.
+/// segment lives (4 bytes a document and field). Segments never change, so this is built once, on the first search
+/// that counts the field there; read from Tantivy's column instead, a field that some documents lack costs a rank
+/// lookup per document.
 struct SegmentOrdinals {
     ords: Vec<u32>,
     terms: usize,
@@ -204,7 +236,7 @@ impl OrdinalCache {
 struct FacetCounts<'a> {
     fields: &'a [String],
     cache: &'a OrdinalCache,
-    conjunction: Option<&'a Conjunction>,
+    conjunction: &'a Conjunction,
 }
 
 /// A matching query as a conjunction: its required and its excluded clauses (or the whole query as the one
@@ -303,23 +335,28 @@ impl Conjunction {
         Ok(conjunction)
     }
 
-    /// Walks the segment's live matches, `collect`ed a chunk of documents at a time: each clause marks its
-    /// documents in a bitset of the segment on its own (a term straight from its decoded posting blocks), the
-    /// bitsets are and-ed. When every required clause holds a large share of the segment this costs a fraction
-    /// of the leapfrog intersection (a seek in each list for every match); when one is short, the leapfrog is
-    /// cheaper, and this answers `None` (the caller walks the query).
-    fn walk(&self, reader: &SegmentReader, mut collect: impl FnMut(&[DocId])) -> tantivy::Result<Option<()>> {
-        let mut shortest = u32::MAX;
+    /// Walks the segment's live matches in order, `collect`ed a chunk of documents at a time. The shortest required
+    /// clause marks its documents in a bitset of the segment, and so does every required clause at most
+    /// `COMPARABLE` times longer (a term straight from its decoded posting blocks) and every excluded one; the
+    /// bitsets are and-ed. Each longer clause is then only asked about the documents left (a forward seek in its
+    /// list). Two lists each holding most of the segment cost a pass over each, a fraction of the leapfrog
+    /// intersection's seek per match; a short list with long ones costs what the leapfrog does.
+    fn walk(&self, reader: &SegmentReader, mut collect: impl FnMut(&[DocId])) -> tantivy::Result<()> {
+        let mut sized = Vec::with_capacity(self.required.len());
         for clause in &self.required {
-            shortest = shortest.min(clause.weight.scorer(reader, 1.0)?.size_hint());
+            let scorer = clause.weight.scorer(reader, 1.0)?;
+            sized.push((scorer.size_hint(), clause, scorer));
         }
-        let max_doc = reader.max_doc();
-        if (shortest as u64) * 32 < max_doc as u64 {
-            return Ok(None);
-        }
-        let words = max_doc.div_ceil(64) as usize;
+        sized.sort_by_key(|(size, _, _)| *size);
+        let shortest = sized.first().map_or(0, |(size, _, _)| *size) as u64;
+        let words = reader.max_doc().div_ceil(64) as usize;
         let mut matched: Option<Vec<u64>> = None;
-        for clause in &self.required {
+        let mut seekers = Vec::new();
+        for (size, clause, scorer) in sized {
+            if matched.is_some() && size as u64 > COMPARABLE * shortest {
+                seekers.push(scorer);
+                continue;
+            }
             let mut bits = vec![0u64; words];
             clause.mark(reader, &mut bits)?;
             match matched.as_mut() {
@@ -335,14 +372,24 @@ impl Conjunction {
         }
         let alive = reader.alive_bitset();
         let mut docs = Vec::with_capacity(1024);
-        for (at, &word) in matched.iter().enumerate() {
+        'words: for (at, &word) in matched.iter().enumerate() {
             let mut left = word;
-            while left != 0 {
+            'docs: while left != 0 {
                 let doc = at as u32 * 64 + left.trailing_zeros();
                 left &= left - 1;
-                if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                    docs.push(doc);
+                if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    continue;
                 }
+                for seeker in seekers.iter_mut() {
+                    let there = if seeker.doc() < doc { seeker.seek(doc) } else { seeker.doc() };
+                    if there == TERMINATED {
+                        break 'words;
+                    }
+                    if there != doc {
+                        continue 'docs;
+                    }
+                }
+                docs.push(doc);
             }
             if docs.len() >= 960 {
                 collect(&docs);
@@ -350,9 +397,12 @@ impl Conjunction {
             }
         }
         collect(&docs);
-        Ok(Some(()))
+        Ok(())
     }
 }
+
+/// A required clause marks its documents when it holds at most this many times the shortest one's.
+const COMPARABLE: u64 = 4;
 
 struct SegmentFacetCounts {
     count: u64,
@@ -435,37 +485,16 @@ impl Collector for FacetCounts<'_> {
         false
     }
 
-    /// Walks the matches with the scorer's own `advance`, as Tantivy's `Count` does: the unscored buffered walk
-    /// Tantivy gives other collectors took twice as long on a two-term intersection of 600,000 documents.
+    /// The conjunction's own walk (`Conjunction::walk`), not the query's scorer: Tantivy walks a dense intersection
+    /// with a seek in each list for every match.
     fn collect_segment(
         &self,
-        weight: &dyn Weight,
+        _weight: &dyn Weight,
         ord: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacetFruit> {
         let mut child = self.for_segment(ord, reader)?;
-        if let Some(conjunction) = self.conjunction {
-            if conjunction.walk(reader, |docs| child.count_docs(docs))?.is_some() {
-                return Ok(child.harvest());
-            }
-        }
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let alive = reader.alive_bitset();
-        let mut block = [0 as DocId; 64];
-        let mut held = 0;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                block[held] = doc;
-                held += 1;
-                if held == block.len() {
-                    child.collect_block(&block);
-                    held = 0;
-                }
-            }
-            doc = scorer.advance();
-        }
-        child.collect_block(&block[..held]);
+        self.conjunction.walk(reader, |docs| child.count_docs(docs))?;
         Ok(child.harvest())
     }
 
@@ -632,8 +661,9 @@ impl RankedSearch {
         offset: usize,
         facet_fields: Vec<String>,
     ) -> PyResult<(PendingCounts, Vec<Hit>)> {
-        let scoring = parse(&self.schema, scoring)?;
-        let filters = parse_filters(&self.schema, filters)?;
+        let scoring_spec: Json = serde_json::from_str(scoring).map_err(err)?;
+        let scoring = build_query(&self.schema, &scoring_spec)?;
+        let mut filters = parse_filters(&self.schema, filters)?;
         let mut clauses = vec![(Occur::Must, scoring.box_clone())];
         clauses.extend(filters.iter().map(|(required, q)| -> (Occur, Box<dyn Query>) {
             if *required {
@@ -646,6 +676,15 @@ impl RankedSearch {
         let matching_spec: Json = serde_json::from_str(matching).map_err(err)?;
         let matching = build_query(&self.schema, &matching_spec)?;
         let searcher = self.reader.searcher();
+        // Required words with optional ones that some documents hold: ranked as a union of all the terms (which
+        // block-max WAND prunes), the required ones checked on its candidates as filters.
+        let scoring = match as_term_union(&self.schema, &scoring_spec, &searcher)? {
+            Some((union, required)) => {
+                filters.extend(required.into_iter().map(|query| (true, query)));
+                union
+            }
+            None => scoring,
+        };
         let conjunction =
             if facet_fields.is_empty() { None } else { Some(Conjunction::of(&self.schema, &matching_spec, &searcher)?) };
         self.ordinals.keep_only(&searcher);
@@ -656,12 +695,16 @@ impl RankedSearch {
                 .name("archive-count".into())
                 .spawn(move || -> tantivy::Result<SegmentFacetFruit> {
                     let unscored = EnableScoring::disabled_from_searcher(&searcher);
-                    if fields.is_empty() {
-                        let total = searcher.search_with_executor(&*matching, &Count, &executor, unscored)?;
-                        return Ok((total as u64, Vec::new()));
+                    match conjunction.as_ref() {
+                        None => {
+                            let total = searcher.search_with_executor(&*matching, &Count, &executor, unscored)?;
+                            Ok((total as u64, Vec::new()))
+                        }
+                        Some(conjunction) => {
+                            let collector = FacetCounts { fields: &fields, cache: &ordinals, conjunction };
+                            searcher.search_with_executor(&*matching, &collector, &executor, unscored)
+                        }
                     }
-                    let collector = FacetCounts { fields: &fields, cache: &ordinals, conjunction: conjunction.as_ref() };
-                    searcher.search_with_executor(&*matching, &collector, &executor, unscored)
                 })
                 .map_err(err)?
         };

@@ -42,8 +42,14 @@ Access is one or a few more unscored clauses of that same boolean query, never a
 totals, facets, highlights, offsets and `find_serial`'s tiers only ever see the documents the
 person may see (see `_access_clauses`).
 
-Facets: one `Searcher.aggregate` call with a terms aggregation per asked field over the full
-match set, run on a second thread while the top hits are ranked. Highlights: `SnippetGenerator` over the original text; for queries typed without
+Two engines run these queries, on the same index files. Relevance-ordered searches of an index on
+disk go to the native ranked search (`archive_search_native`, search/native; queries built by
+`search.tantivy_query` in both forms): it prunes the ranking and checks the unscored clauses on its
+candidates (the same documents, never a post-filter of a page), and counts the total and the facets
+in one walk of the whole match set on other threads. Everything else goes through tantivy-py: an
+index in RAM, the newest-first order, serial lookups, highlights. There, facets are one
+`Searcher.aggregate` call with a terms aggregation per asked field over the full match set, run on a
+second thread while the top hits are ranked. Highlights: `SnippetGenerator` over the original text; for queries typed without
 diacritics, or when the original highlights nothing, over the folded text, mapped back onto
 the original characters. Marks are `<mark>…</mark>`, the rest HTML-escaped. Cursors are
 offsets (`search.query.encode_cursor`): tantivy-py has no search_after.
@@ -358,7 +364,6 @@ class TantivyIndex:
         with _translated("search"):
             searcher = self._index.searcher()
             filters += self._access_clauses(query.access, searcher)
-            full = _boolean(text_clauses + filters)
             # Same documents without the score-only clauses: what facets need, and cheaper.
             matching = _boolean([clause for clause in text_clauses if clause[0] == _OCCUR.Must] + filters)
             hits_of = functools.partial(self._hits, searcher, text_query=text_query, terms=terms,
@@ -371,7 +376,8 @@ class TantivyIndex:
                 total, found, hits, facets = self._ranked_search(ranked, text_query, filters_json, matching, query,
                                                                  offset, hits_of)
             else:
-                total, found, facets = self._package_search(searcher, full, matching, query, offset,
+                total, found, facets = self._package_search(searcher, _boolean(text_clauses + filters), matching,
+                                                            query, offset,
                                                             by_date=text_query is None or query.sort == "date")
                 hits = hits_of(found)
             if not total:

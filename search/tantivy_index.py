@@ -189,11 +189,10 @@ class TantivyIndex:
         self._closed = False
         self._facet_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tantivy-facets")
         self._index = self._open()
-        # Relevance-ordered searches of an index on disk go through the native ranked search (search/native).
+        # Relevance-ordered searches of an index on disk go through the native ranked search (search/native),
+        # opened at the first one: a process that only writes (a batch) keeps neither its reader nor its threads.
         self._ranked: archive_search_native.RankedSearch | None = None
-        if self._path is not None:
-            with _opening(self._path):
-                self._ranked = archive_search_native.RankedSearch(str(self._path), threads=_SEARCH_THREADS)
+        self._ranked_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -229,7 +228,8 @@ class TantivyIndex:
                 return
             self._closed = True
             self._facet_pool.shutdown(wait=True)
-            self._ranked = None  # its reader and threads go with it
+            with self._ranked_lock:
+                self._ranked = None  # its reader and threads go with it
             writer, self._writer = self._writer, None
             if writer is not None:
                 with _translated("close"):
@@ -369,7 +369,7 @@ class TantivyIndex:
             hits_of = functools.partial(self._hits, searcher, text_query=text_query, terms=terms,
                                         has_marks=any(typed_with_marks(t.text) for t in terms),
                                         identifiers=identifiers, scored=query.sort == "relevance")
-            ranked = self._ranked
+            ranked = self._ranked_engine()
             filters_json = tq.clauses_json(filters)
             if ranked is not None and text_query is not None and query.sort != "date" \
                     and text_query.spec is not None and filters_json is not None and matching.spec is not None:
@@ -385,6 +385,15 @@ class TantivyIndex:
         after = offset + len(found)
         next_cursor = encode_cursor(after, query) if query.limit and after < total else None
         return SearchPage(total=total, hits=hits, facets=facets, next_cursor=next_cursor)
+
+    def _ranked_engine(self) -> archive_search_native.RankedSearch | None:
+        if self._path is None or self._ranked is not None:
+            return self._ranked
+        with self._ranked_lock:
+            if self._ranked is None and not self._closed:
+                with _opening(self._path):
+                    self._ranked = archive_search_native.RankedSearch(str(self._path), threads=_SEARCH_THREADS)
+            return self._ranked
 
     def _ranked_search(self, ranked: archive_search_native.RankedSearch, scoring: tq.EngineQuery,
                        filters_json: str, matching: tq.EngineQuery, query: SearchQuery, offset: int,

@@ -21,7 +21,7 @@ use std::ops::Bound as Range;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde_json::Value as Json;
-use tantivy::collector::{Collector, Count, SegmentCollector};
+use tantivy::collector::Count;
 use tantivy::columnar::{Cardinality, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery, Query,
@@ -441,17 +441,7 @@ impl SegmentFacetCounts {
     }
 }
 
-impl SegmentCollector for SegmentFacetCounts {
-    type Fruit = SegmentFacetFruit;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        self.collect_block(&[doc]);
-    }
-
-    fn collect_block(&mut self, docs: &[DocId]) {
-        self.count_docs(docs);
-    }
-
+impl SegmentFacetCounts {
     fn harvest(self) -> SegmentFacetFruit {
         let mut named = Vec::with_capacity(self.counts.len());
         for (field, counts) in self.fields.iter().zip(self.counts) {
@@ -471,34 +461,24 @@ impl SegmentCollector for SegmentFacetCounts {
     }
 }
 
-impl Collector for FacetCounts<'_> {
-    type Fruit = SegmentFacetFruit;
-    type Child = SegmentFacetCounts;
-
-    fn for_segment(&self, _ord: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentFacetCounts> {
+impl FacetCounts<'_> {
+    /// One segment: the conjunction's own walk (`Conjunction::walk`), not a scorer of the whole query, which
+    /// walks a dense intersection with a seek in each list for every match.
+    fn segment(&self, reader: &SegmentReader) -> tantivy::Result<SegmentFacetFruit> {
         let fields = self.fields.iter().map(|name| self.cache.get(reader, name)).collect::<tantivy::Result<Vec<_>>>()?;
         let counts = fields.iter().map(|f| vec![0u32; 2 * f.as_ref().map_or(0, |f| f.terms)]).collect();
-        Ok(SegmentFacetCounts { count: 0, fields, counts })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    /// The conjunction's own walk (`Conjunction::walk`), not the query's scorer: Tantivy walks a dense intersection
-    /// with a seek in each list for every match.
-    fn collect_segment(
-        &self,
-        _weight: &dyn Weight,
-        ord: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentFacetFruit> {
-        let mut child = self.for_segment(ord, reader)?;
+        let mut child = SegmentFacetCounts { count: 0, fields, counts };
         self.conjunction.walk(reader, |docs| child.count_docs(docs))?;
         Ok(child.harvest())
     }
 
-    fn merge_fruits(&self, fruits: Vec<SegmentFacetFruit>) -> tantivy::Result<SegmentFacetFruit> {
+    /// Every segment of `searcher`, in parallel on `executor`.
+    fn count(&self, searcher: &Searcher, executor: &Executor) -> tantivy::Result<SegmentFacetFruit> {
+        let fruits = executor.map(|reader: &SegmentReader| self.segment(reader), searcher.segment_readers().iter())?;
+        self.merge(fruits)
+    }
+
+    fn merge(&self, fruits: Vec<SegmentFacetFruit>) -> tantivy::Result<SegmentFacetFruit> {
         let mut total = 0;
         let mut merged: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.fields.len()];
         for (count, fields) in fruits {
@@ -700,10 +680,8 @@ impl RankedSearch {
                             let total = searcher.search_with_executor(&*matching, &Count, &executor, unscored)?;
                             Ok((total as u64, Vec::new()))
                         }
-                        Some(conjunction) => {
-                            let collector = FacetCounts { fields: &fields, cache: &ordinals, conjunction };
-                            searcher.search_with_executor(&*matching, &collector, &executor, unscored)
-                        }
+                        Some(conjunction) => FacetCounts { fields: &fields, cache: &ordinals, conjunction }
+                            .count(&searcher, &executor),
                     }
                 })
                 .map_err(err)?

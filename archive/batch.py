@@ -206,7 +206,7 @@ class BatchIngest:
 
 # Files read ahead of the one being stored: enough that the pool keeps working while this thread stores a group and
 # commits the index (a fraction of a second), few enough that the originals held stay small.
-_AHEAD_PER_WORKER = 2, 8  # at least, at most
+_AHEAD_PER_WORKER = 2, 16  # at least, at most
 _AHEAD_BYTES = 64 << 20
 
 

@@ -4,14 +4,12 @@ a new one) and fails that one file with the reason. Used by batches and by queue
 
 The pool's processes are forked from a server process that imported the readers once (multiprocessing's
 "forkserver"), never from the command itself: the command's threads (the index writer's, the pool's own) are not
-forked with it, and a command that will read files starts the server first thing (`start_reader_server`), so the
+forked with it, and a command that will read files starts the server first thing (`archive.reader_server`), so the
 server imports the readers and field rules on one core while the command imports and opens the archive on the other.
 The command itself never imports the readers."""
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import resource
 from concurrent.futures import Future, TimeoutError as FutureTimeout
@@ -20,30 +18,13 @@ from typing import TYPE_CHECKING
 from pebble import ProcessExpired, ProcessPool
 
 from archive.inputs import IngestInput, read_input
+from archive.reader_server import reader_context
 from ingest.errors import IngestError
 from ingest.limits import ExtractionLimits
 
 if TYPE_CHECKING:
     from ingest.options import ExtractionOptions
     from ingest.types import Extraction
-
-# What the server imports before it forks a pool process: the readers, the field rules, the log set-up, and what the
-# first PDF would import in every process (PDFium's binding, pypdf's stream filters); last, a made-up page read once
-# (ingest.warm), so that what the field rules build on first use is inherited too.
-_SERVER_PRELOAD = ["archive.isolation", "ingest.pipeline", "archive.logs", "pypdfium2", "pypdf.filters", "ingest.warm"]
-
-
-def _context() -> multiprocessing.context.ForkServerContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_SERVER_PRELOAD)
-    return context
-
-
-def start_reader_server() -> None:
-    """Starts the server the pool's processes are forked from, if it is not running (it returns at once; the
-    server imports on its own). Harmless when nothing is read after all: the server ends with this process."""
-    _context()
-    multiprocessing.forkserver.ensure_running()
 
 
 def _worker_init(memory_bytes: int, log_format: str | None) -> None:
@@ -66,7 +47,7 @@ def extraction_pool(workers: int, limits: ExtractionLimits) -> ProcessPool:
     from archive.logs import configured_format
 
     return ProcessPool(max_workers=worker_count(workers), initializer=_worker_init,
-                       initargs=(limits.worker_memory_bytes, configured_format()), context=_context())
+                       initargs=(limits.worker_memory_bytes, configured_format()), context=reader_context())
 
 
 def _extract_in_worker(source: IngestInput | bytes, options: ExtractionOptions) -> Extraction | str:

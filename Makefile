@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages demo test bench clean lock
+.PHONY: install system-packages demo test bench clean lock image
 
 # System packages first: tesserocr is compiled against the system's libtesseract.
 install: system-packages $(STAMP)
@@ -37,6 +37,12 @@ test: install
 	# unbuffered: a run stopped from outside still shows how far it got
 	PYTHONUNBUFFERED=1 $(PY) -m pytest -q
 
+# The container image (dist/equipment-archive-<version>.oci.tar; `docker load -i` or `podman load -i` it): Debian
+# packages from deploy/image/debian-packages.lock by mmdebstrap, Python from the locks, search/native as above.
+# Reproducible: the same inputs give the same digest (docs/deploy.md, "The image"). Needs root.
+image: install
+	$(PY) deploy/image/build.py
+
 bench: install
 	$(PY) bench/run_all.py
 
@@ -50,3 +56,7 @@ lock:
 	  --extra build -o requirements-dev.lock pyproject.toml
 	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
 	  -o requirements.lock pyproject.toml
+	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+	  -o deploy/image/build-requirements.lock deploy/image/build-requirements.in
+	.lock-tools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+	  -o deploy/image/debian-python.lock deploy/image/debian-python.in

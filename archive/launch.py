@@ -30,13 +30,14 @@ def _exit_without_teardown(code: int | str | None) -> None:
     """Exits as `sys.exit(code)` would, after the exit handlers (logging, multiprocessing's clean-up) and the output
     flushed, but without tearing down the interpreter: a batch's hundreds of modules and objects took 0.1 s of one
     core to free at the end of every command, for nothing. Left to the usual exit when a thread that is not a
-    daemon still runs (it is joined then)."""
+    daemon still runs (it is joined then), and under a profiler or a tracer (they write their results after)."""
     import atexit
     import os
     import threading
 
-    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate()
-           if thread is not threading.main_thread()):
+    if sys.getprofile() is not None or sys.gettrace() is not None or any(
+            thread.is_alive() and not thread.daemon for thread in threading.enumerate()
+            if thread is not threading.main_thread()):
         sys.exit(code)
     atexit._run_exitfuncs()
     if isinstance(code, str):  # sys.exit("message"): printed, status 1

@@ -5,12 +5,13 @@
 # the process (tesserocr, built from source by `make install`), the very engine `tesseract` runs.
 # Installs them when run as root with apt; otherwise prints the exact command and carries on.
 # Chromium (Debian's package) for the browser tests of the web pages (tests/browser, driven by Playwright).
+# mmdebstrap builds the container image (`make image`, deploy/image/build.py) from Debian packages without Docker.
 # Then scripts/install-compose.sh provides `docker compose` (built once, cached) for tests/deploy.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server
-          libtesseract-dev libleptonica-dev g++ pkg-config chromium)
+          libtesseract-dev libleptonica-dev g++ pkg-config chromium mmdebstrap)
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -23,6 +24,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v pkg-config >/dev/null 2>&1 && ! pkg-config --exists tesseract lept && missing+=(libtesseract-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 
 if [ ${#missing[@]} -eq 0 ]; then
   :
@@ -31,7 +33,7 @@ elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 else
-  echo "Tesseract with Vietnamese data and its headers, a C++ compiler, DejaVu fonts and Chromium are needed. Install them with:" >&2
+  echo "Tesseract with Vietnamese data and its headers, a C++ compiler, DejaVu fonts, Chromium and mmdebstrap are needed. Install them with:" >&2
   echo "  sudo apt-get install -y ${packages[*]}" >&2
 fi
 

@@ -51,3 +51,12 @@ def test_the_installed_command_reports_a_usage_error_with_its_status(tmp_path: P
                           text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "ARCHIVE_DATA_DIR": str(tmp_path)})
     assert done.returncode == 2
     assert "No such option" in done.stderr
+
+
+def test_under_a_profiler_the_interpreter_ends_as_usual_so_the_profile_is_written(tmp_path: Path) -> None:
+    profile = tmp_path / "ingest.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "archive", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "ARCHIVE_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == 0 and "ingest" in done.stdout
+    assert profile.stat().st_size > 0

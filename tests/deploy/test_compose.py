@@ -1,9 +1,12 @@
 """The production deployment files: docker-compose.yml validates with `docker compose config`
-(the compose plugin comes from `make install`: scripts/install-compose.sh), keeps no secrets, and the
-Dockerfile has what the stack needs. Without the plugin the compose tests skip, and fail under CI=true."""
+(the compose plugin comes from `make install`: scripts/install-compose.sh), keeps no secrets, runs the archive
+from the image deploy/image/build.py makes (never a build of its own), and that builder puts in the image what the
+stack needs (tests/deploy/test_image.py builds and runs it). Without the plugin the compose tests skip, and fail
+under CI=true."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -11,13 +14,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import tomllib
+
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-DOCKERFILE = ROOT / "Dockerfile"
-DOCKERIGNORE = ROOT / ".dockerignore"
+BUILDER = ROOT / "deploy" / "image" / "build.py"
 IN_CI = os.environ.get("CI") == "true"
 CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(Path.home())}
 
@@ -101,6 +105,9 @@ def test_compose_wires_the_archive_to_s3_and_elasticsearch(compose_config: dict)
     assert "-Xms" in es["environment"]["ES_JAVA_OPTS"] and "-Xmx" in es["environment"]["ES_JAVA_OPTS"]
     assert es["ulimits"]["memlock"] == {"soft": -1, "hard": -1}
     assert es["ulimits"]["nofile"]["soft"] >= 65535
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    for name in ("api", "worker"):  # the image `make image` makes and `docker load` loads, at the project's version
+        assert services[name]["image"] == f"equipment-archive:{version}" and "build" not in services[name]
     s3 = services["s3"]  # built from deploy/s3 (tests/deploy/test_s3_image.py: the tests' own server)
     assert s3["build"]["context"] == str(ROOT / "deploy" / "s3")
     assert s3["environment"] == {"S3_ACCESS_KEY": "archive-admin", "S3_SECRET_KEY": "change-me-s3-secret-key"}
@@ -113,6 +120,7 @@ def test_compose_runs_backups_on_request_with_the_archives_settings(compose_conf
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
     backup = services["backup"]
+    assert backup["image"] == services["api"]["image"] and "build" not in backup
     assert backup["profiles"] == ["backup"]
     assert backup["command"] == ["archive", "backup", "/backup"]
     assert {k: v for k, v in backup["environment"].items() if not k.startswith("ARCHIVE_BACKUP_")} == services["api"]["environment"]
@@ -126,6 +134,7 @@ def test_compose_watches_a_scanner_drop_folder_on_request(compose_config: dict) 
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
     watch = services["watch"]
+    assert watch["image"] == services["api"]["image"] and "build" not in watch
     assert watch["command"][:3] == ["archive", "watch", "/drop"] and watch["environment"] == services["api"]["environment"]
     assert {"/data", "/drop"} <= {v["target"] for v in watch["volumes"]}
 
@@ -153,26 +162,35 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
             assert "${" in line, f"a literal secret in docker-compose.yml: {line.strip()}"
 
 
-def test_dockerfile_builds_a_non_root_image_with_tesseract() -> None:
-    text = DOCKERFILE.read_text()
-    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
-    for package in ("tesseract-ocr", "tesseract-ocr-vie", "tesseract-ocr-eng", "fonts-dejavu-core"):
-        assert re.search(rf"\b{re.escape(package)}\b", text), package
-    assert re.search(r"^RUN pip install --require-hashes -r requirements\.lock$", text, re.M)
-    assert re.search(r"^RUN pip install --no-deps \.", text, re.M)
-    # Every package the project installs is copied into the image (common/ once was not: nothing could import).
-    import tomllib
+def _builder():
+    spec = importlib.util.spec_from_file_location("image_build", BUILDER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def test_no_dockerfile_builds_the_archive_behind_the_builders_back() -> None:
+    assert not (ROOT / "Dockerfile").exists() and not (ROOT / ".dockerignore").exists()
+    assert "Dockerfile" not in COMPOSE.read_text().replace("deploy/s3", "")
+
+
+def test_the_builder_makes_a_non_root_image_with_tesseract(tmp_path: Path) -> None:
+    build = _builder()
+    for package in ("tesseract-ocr", "tesseract-ocr-vie", "tesseract-ocr-eng", "fonts-dejavu-core"):
+        assert package in build.RUNTIME_PACKAGES, package
+    # ... and they stay in the image: the lock's role for them is `image`, not `build` (purged before packing)
+    roles = {entry["package"]: entry["role"] for entry in build.read_lock()}
+    assert all(roles.get(package) == "image" for package in build.RUNTIME_PACKAGES), roles
+    assert all(roles.get(package) == "build" for package in build.BUILD_PACKAGES)
+    config = build.image_config("sha256:" + "0" * 64, 1_700_000_000, "9.9.9", "abc")
+    assert config["config"]["User"] == "10001:10001" and not config["config"]["User"].startswith("0")
+    assert config["config"]["ExposedPorts"] == {"8000/tcp": {}}
+    assert config["config"]["Healthcheck"]["Test"][0] == "CMD" and "/healthz" in config["config"]["Healthcheck"]["Test"][-1]
+    assert config["created"] == "2023-11-14T22:13:20Z"
+    # Every package the project installs goes into the image (common/ once did not: nothing could import).
+    (tmp_path / "in").mkdir()
+    build.snapshot_project(ROOT, tmp_path)
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
     for package in (name.rstrip("*") for name in packages):
-        assert re.search(rf"^COPY {package} \./{package}$", text, re.M), f"the image lacks {package}/"
-    users = re.findall(r"^USER\s+(\S+)", text, re.M)
-    assert users and users[-1] not in ("root", "0")
-    assert re.search(r"^EXPOSE 8000\b", text, re.M)
-    assert re.search(r"^HEALTHCHECK\b", text, re.M)
-
-
-def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
-    entries = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
-    assert {".venv", "archive-data", "bench/work", ".git"} <= entries
+        assert (tmp_path / "in" / "src" / package / "__init__.py").is_file(), f"the image lacks {package}/"
+    assert not list((tmp_path / "in" / "src").rglob("__pycache__"))

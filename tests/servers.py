@@ -41,7 +41,9 @@ import importlib.util
 import os
 import secrets
 import shutil
+import signal
 import socket
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -63,6 +65,17 @@ HOW_TO_GET = (
     "Keycloak needs Java 21+ (KEYCLOAK_JAVA_HOME) and Maven. "
     "Install those, then check with `scripts/services up` (and `scripts/services up keycloak`)."
 )
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stops a server a test started in a session of its own (`start_new_session=True`): SIGTERM to its process
+    group, SIGKILL when it is not gone within `timeout` seconds."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def load_services_module() -> Any:

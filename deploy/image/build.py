@@ -79,11 +79,8 @@ def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def fetch(url: str, *, headers: dict[str, str] | None = None) -> bytes:
@@ -535,8 +532,7 @@ def canonical(document: dict) -> bytes:
 
 def image_config(diff_id: str, epoch: int, version: str, revision: str) -> dict:
     created = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    labels = {"org.opencontainers.image.source": "https://github.com/equipment-archive/equipment-archive",
-              "org.opencontainers.image.revision": revision,
+    labels = {"org.opencontainers.image.revision": revision,
               "org.opencontainers.image.version": version,
               "org.opencontainers.image.title": IMAGE_NAME,
               "org.opencontainers.image.created": created,

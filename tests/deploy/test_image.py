@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS
+from tests.servers import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILDER = ROOT / "deploy" / "image" / "build.py"
@@ -128,11 +128,8 @@ def test_two_builds_give_the_same_image(image, source_snapshot, tmp_path_factory
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _layer_differences(first: Path, second: Path) -> list[str]:
@@ -168,7 +165,7 @@ def test_the_image_is_loadable_by_docker_and_podman_and_runs_as_uid_10001(image)
     assert env["PATH"].startswith("/opt/archive/bin:")
     labels = config["Labels"]
     assert labels["org.opencontainers.image.version"] == version and labels["org.opencontainers.image.revision"]
-    assert labels["org.opencontainers.image.source"]
+    assert labels["org.opencontainers.image.title"] == "equipment-archive"
     epoch = int(subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True,
                                text=True).stdout.strip())
     assert image["config"]["created"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
@@ -283,12 +280,7 @@ def test_the_image_runs_the_archive_ocr_ingest_search_and_serve(image, rootfs, d
         probe_cmd = [part.replace("8000", str(port)) for part in check]
         _ok(_in_image(rootfs, data_dir, config, probe_cmd))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_process_group(server)
 
 
 def test_the_app_user_cannot_write_outside_data(image, rootfs, data_dir) -> None:

@@ -4,9 +4,7 @@ engine on the test machines), serves the archive's store with the keys it is giv
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -18,7 +16,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from storage.s3 import S3ObjectStore
-from tests.servers import SCRIPT, services
+from tests.servers import SCRIPT, services, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "deploy" / "s3" / "Dockerfile"
@@ -75,12 +73,7 @@ def compose_s3(tmp_path: Path):
             time.sleep(0.5)
         yield port, home, tmp_path / "data"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)
         log.close()
 
 

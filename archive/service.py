@@ -243,12 +243,11 @@ class ArchiveService:
         """Within this block (one thread), documents stored are indexed together, one commit per `documents` or
         `seconds`, and once more at the end: a Tantivy commit costs some 75 ms of CPU and holds up the storing thread
         (337 text PDFs in groups of 100 took 0.2 s more CPU than in one), while the results, the journal's marks and
-        the audit entries wait for it. Each waits under its
-        write-ahead pending mark, so a crash leaves it for the next run's pending pass; lookups made while storing
-        (likely duplicates) also see the documents held; serial confirmation of a scan commits them first. The
-        group's writes are made durable together just before its commit (`storage.ports.durable_in_groups`): a
-        power cut inside a group may take back a pending mark with the rest, which the batch's rerun makes good
-        (`BatchIngest` indexes again what its interrupted run stored)."""
+        the audit entries wait for it. Each waits under its write-ahead pending mark, so a crash leaves it for the
+        next run's pending pass; lookups made while storing (likely duplicates) also see the documents held; serial
+        confirmation of a scan commits them first. The group's writes are made durable together just before its
+        commit (`storage.ports.durable_in_groups`): a power cut inside a group may take back a pending mark with the
+        rest, which the batch's rerun makes good (`BatchIngest` indexes again what its interrupted run stored)."""
         with durable_in_groups(self.store):  # the group's writes are made durable at once, before its commit
             self._held.group = _HeldForIndex(documents, seconds)
             try:

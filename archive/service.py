@@ -55,7 +55,7 @@ from ingest.options import ExtractionOptions
 from ingest.types import Extraction, FieldValue
 from search.errors import IndexUnavailable, InvalidQuery
 from search.ports import SearchIndex
-from search.types import Access, SearchQuery, SerialMatch
+from search.types import Access, PreparedRecord, SearchQuery, SerialMatch
 from storage import layout
 from storage.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 from storage.ports import ObjectStore, durable_in_groups, make_durable, sweep_stray_temp_files
@@ -100,27 +100,32 @@ _PRINTED_LOOKUPS = 20
 
 
 class _HeldForIndex:
-    """Stored documents (and their results) waiting for one index commit."""
+    """Stored documents (and their results) waiting for one index commit, each already in the engine's form: built
+    as each is stored, while the readers work, not all at the commit (at a batch's end, with nothing else to do)."""
 
-    def __init__(self, documents: int, seconds: float) -> None:
+    def __init__(self, index: SearchIndex, documents: int, seconds: float) -> None:
+        self.index = index
         self.documents = documents
         self.seconds = seconds
         self.records: list[StoredRecord] = []
+        self.prepared: list[PreparedRecord] = []
         self.results: list[IngestResult] = []
         self.since = 0.0
 
     def hold(self, record: StoredRecord, result: IngestResult) -> None:
+        prepared = self.index.prepare(index_record(record))
         if not self.records:
             self.since = time.monotonic()
         self.records.append(record)
+        self.prepared.append(prepared)
         self.results.append(result)
 
     def full(self) -> bool:
         return len(self.records) >= self.documents or time.monotonic() - self.since >= self.seconds
 
-    def take(self) -> tuple[list[StoredRecord], list[IngestResult]]:
-        taken = self.records, self.results
-        self.records, self.results = [], []
+    def take(self) -> tuple[list[StoredRecord], list[PreparedRecord], list[IngestResult]]:
+        taken = self.records, self.prepared, self.results
+        self.records, self.prepared, self.results = [], [], []
         return taken
 
 
@@ -249,7 +254,7 @@ class ArchiveService:
         commit (`storage.ports.durable_in_groups`): a power cut inside a group may take back a pending mark with the
         rest, which the batch's rerun makes good (`BatchIngest` indexes again what its interrupted run stored)."""
         with durable_in_groups(self.store):  # the group's writes are made durable at once, before its commit
-            self._held.group = _HeldForIndex(documents, seconds)
+            self._held.group = _HeldForIndex(self.index, documents, seconds)
             try:
                 yield
             finally:
@@ -264,10 +269,10 @@ class ArchiveService:
         held = getattr(self._held, "group", None)
         if held is None or not held.records:
             return
-        records, results = held.take()
+        records, prepared, results = held.take()
         self.make_durable()  # the index never lists a document a power cut could take back
         try:
-            self.index.add([index_record(record) for record in records])
+            self.index.add(prepared)
         except IndexUnavailable as exc:
             self._pending_marked = True
             for result in results:

@@ -164,6 +164,7 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
         return None
     chains: set[str] = set()
     damaged: list[tuple[str, bool]] = []  # the damaged text, and whether it stands after the unit (a parent)
+    value_type = _unit_type(value)
     for index, line in enumerate(lines):
         below = lines[index + 1] if index + 1 < len(lines) and lines[index + 1].page == line.page else None
         joined = line.text + ("\n" + below.text if below is not None else "")
@@ -178,7 +179,7 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
                     damaged.append((after, True))
         for comma in re.finditer(",", line.text):
             after = joined[comma.end():]
-            if not _opens_with(after, value) or read_unit_name(after) != value:
+            if _unit_type(after) != value_type or read_unit_name(after) != value:
                 continue
             before = line.text[max(0, comma.start() - 30) : comma.start()]
             key, offsets = fold_map(before, iy=True)
@@ -194,7 +195,6 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
     return chain if any(_like(piece, other) for piece, is_parent in damaged if is_parent == (value == child)) else None
 
 
-def _opens_with(text: str, unit: str) -> bool:
-    """Whether `text` starts (past spaces) with `unit`'s type, however OCR marked it."""
-    unit_type = fold_iy(unit).lower().split()[:2]
-    return fold_iy(text).lower().split()[:2] == unit_type
+def _unit_type(text: str) -> list[str]:
+    """The first two words of `text` (past spaces), however OCR marked them: a unit's type ("trung doan")."""
+    return fold_iy(text).lower().split()[:2]

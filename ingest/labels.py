@@ -148,6 +148,11 @@ LABELS: tuple[Label, ...] = (
 _BY_KEY: dict[str, Label] = {label.key: label for label in LABELS}
 _SPACELESS: dict[str, Label] = {key.replace(" ", ""): label for key, label in _BY_KEY.items()}
 assert len(_SPACELESS) == len(_BY_KEY), "two labels differ only by spaces"
+# The labels of five letters or more by length (with their order above): a damaged label is compared only with
+# those within two letters of its own length.
+_SPACELESS_BY_LENGTH: dict[int, list[tuple[int, str, Label]]] = {}
+for _entry in ((order, folded, label) for order, (folded, label) in enumerate(_SPACELESS.items()) if len(folded) >= 5):
+    _SPACELESS_BY_LENGTH.setdefault(len(_entry[1]), []).append(_entry)
 
 
 def _label_pattern(key: str) -> str:
@@ -283,15 +288,15 @@ def _near_labels(spaceless: str, leader: bool) -> tuple[tuple[float, Label], ...
     """Labels within a letter or two of `spaceless`, nearest (and longest) first."""
     if len(spaceless) < 5 or len(spaceless) > 24:
         return ()
-    near: list[tuple[float, Label]] = []
-    for folded, label in _SPACELESS.items():
-        if len(folded) < 5 or abs(len(folded) - len(spaceless)) > 2:
-            continue
-        allowed = 2 if len(folded) >= 10 or (leader and len(folded) >= 8) else 1
-        distance = Levenshtein.distance(spaceless, folded, score_cutoff=allowed)
-        if distance <= allowed:
-            near.append((len(folded) - 3 * distance, label))
-    return tuple(sorted(near, key=lambda found: -found[0]))
+    near: list[tuple[float, int, Label]] = []
+    for length in range(len(spaceless) - 2, len(spaceless) + 3):
+        for order, folded, label in _SPACELESS_BY_LENGTH.get(length, ()):
+            allowed = 2 if length >= 10 or (leader and length >= 8) else 1
+            distance = Levenshtein.distance(spaceless, folded, score_cutoff=allowed)
+            if distance <= allowed:
+                near.append((length - 3 * distance, order, label))
+    near.sort(key=lambda found: (-found[0], found[1]))  # ties in the labels' own order
+    return tuple((score, label) for score, _order, label in near)
 
 
 def _value_fits(field: str, value: str) -> bool:

@@ -121,7 +121,7 @@ from search.query import (
     sort_facets,
     validate_query,
 )
-from search.types import Access, IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
+from search.types import Access, IndexRecord, PreparedRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
 
 __all__ = ["ElasticsearchIndex"]
 
@@ -329,7 +329,7 @@ class ElasticsearchIndex:
 
     # -- writes ----------------------------------------------------------------------
 
-    def add(self, records: Sequence[IndexRecord]) -> None:
+    def add(self, records: Sequence[IndexRecord | PreparedRecord]) -> None:
         if not records:
             return
         # Last one wins for an id given twice; chunks may be sent in parallel, so keep one.
@@ -396,10 +396,15 @@ class ElasticsearchIndex:
         answer = self._admin_lenient.indices.get_alias(name=self._alias)
         return [] if answer.meta.status == 404 else list(answer.body)
 
-    def _load(self, target: str, records: Iterable[IndexRecord], progress: Callable[[int], None] | None) -> int:
+    def prepare(self, record: IndexRecord) -> PreparedRecord:
+        return PreparedRecord(_checked_id(record), self._document(record))
+
+    def _load(self, target: str, records: Iterable[IndexRecord | PreparedRecord],
+              progress: Callable[[int], None] | None) -> int:
         """Bulk-index into `target`; documents are prepared lazily, so folding the next chunk in
         Python overlaps with Elasticsearch indexing the previous ones (two chunks in flight)."""
-        actions = ({"_index": target, "_id": record.document_id, "_source": self._document(record)}
+        actions = ({"_index": target, "_id": record.document_id,
+                    "_source": record.engine_form if isinstance(record, PreparedRecord) else self._document(record)}
                    for record in records)
         done = 0
         try:
@@ -864,7 +869,7 @@ def _no_sentinels(text: str | None) -> str:
     return text.translate(_NO_SENTINELS) if OPEN_SENTINEL in text or CLOSE_SENTINEL in text else text
 
 
-def _checked_id(record: IndexRecord) -> str:
+def _checked_id(record: IndexRecord | PreparedRecord) -> str:
     if not record.document_id:
         raise SearchError("an IndexRecord needs a document_id")
     return record.document_id

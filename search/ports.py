@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Protocol, Sequence
 
-from search.types import Access, IndexRecord, SearchPage, SearchQuery, SerialMatch
+from search.types import Access, IndexRecord, PreparedRecord, SearchPage, SearchQuery, SerialMatch
 
 
 class SearchIndex(Protocol):
-    def add(self, records: Sequence[IndexRecord]) -> None:
-        """Insert or replace (by document_id); searchable when this returns."""
+    def add(self, records: Sequence[IndexRecord | PreparedRecord]) -> None:
+        """Insert or replace (by document_id); searchable when this returns. Takes records as they are or as this
+        engine's `prepare` made them."""
+
+    def prepare(self, record: IndexRecord) -> PreparedRecord:
+        """`record` in this engine's own form (folded text, identifier keys): the work of `add` that needs no
+        engine, done ahead, so that a batch does it file by file while its files are read rather than all at once
+        at its group's commit, when nothing else runs."""
 
     def delete(self, document_id: str) -> None: ...
 

@@ -106,7 +106,9 @@ from search.query import (
     sort_facets,
     validate_query,
 )
-from search.types import Access, FacetCount, IndexRecord, SearchHit, SearchPage, SearchQuery, SerialMatch
+from search.types import (
+    Access, FacetCount, IndexRecord, PreparedRecord, SearchHit, SearchPage, SearchQuery, SerialMatch,
+)
 
 __all__ = ["TantivyIndex"]
 
@@ -268,10 +270,10 @@ class TantivyIndex:
 
     # -- writes ----------------------------------------------------------------------
 
-    def add(self, records: Sequence[IndexRecord]) -> None:
+    def add(self, records: Sequence[IndexRecord | PreparedRecord]) -> None:
         if not records:
             return
-        documents = [(record.document_id, self._document(record)) for record in records]
+        documents = [(prepared.document_id, prepared.engine_form) for prepared in map(self._prepared, records)]
         with self._writing("add") as writer:
             for document_id, document in documents:
                 writer.delete_documents_by_term("document_id", document_id)
@@ -303,6 +305,12 @@ class TantivyIndex:
         self._check_open()
         with _translated("count"):
             return self._index.searcher().num_docs
+
+    def prepare(self, record: IndexRecord) -> PreparedRecord:
+        return PreparedRecord(record.document_id, self._document(record))
+
+    def _prepared(self, record: IndexRecord | PreparedRecord) -> PreparedRecord:
+        return record if isinstance(record, PreparedRecord) else self.prepare(record)
 
     def _document(self, record: IndexRecord) -> tantivy.Document:
         if not record.document_id:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 FACET_FIELDS: tuple[str, ...] = ("doc_type", "unit", "designation")
 
@@ -34,6 +34,14 @@ class IndexRecord:
     # unit, from_unit and to_unit (`common.identifiers.unit_keys`).
     classification_rank: int = 3
     unit_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedRecord:
+    """An `IndexRecord` already in one engine's own form (`SearchIndex.prepare`), for that engine's `add`."""
+
+    document_id: str
+    engine_form: Any
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,20 @@ def test_add_replaces_a_document_with_the_same_id(index):
     assert ids(search(index, "hai")) == ["b"] and ids(search(index, "mot")) == []
 
 
+def test_prepared_records_are_indexed_as_the_records_themselves(index):
+    """A batch hands its group over prepared (`prepare`), mixed with plain records: the same search answers,
+    the same serial lookups, and the last of one id given twice wins."""
+    index.add([index.prepare(rec("a", "biên bản sửa chữa lớn xe BMP-1", serial_number="BMP1-7886", unit="Tiểu đoàn 3")),
+               rec("b", "biên bản kiểm tra định kỳ"),
+               index.prepare(rec("c", "bản cũ")), index.prepare(rec("c", "niêm cất dài hạn"))])
+
+    assert index.count() == 3
+    assert set(ids(search(index, "bien ban"))) == {"a", "b"}
+    assert ids(search(index, "sua chua lon")) == ["a"]
+    assert [match.document_ids for match in index.find_serial("bmp1 7886")] == [("a",)]
+    assert ids(search(index, "niem cat")) == ["c"] and ids(search(index, "ban cu")) == []
+
+
 def test_delete_removes_only_that_document(index):
     index.add(FILTER_CORPUS)
 

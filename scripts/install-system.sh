@@ -5,13 +5,16 @@
 # the process (tesserocr, built from source by `make install`), the very engine `tesseract` runs.
 # Installs them when run as root with apt; otherwise prints the exact command and carries on.
 # Chromium (Debian's package) for the browser tests of the web pages (tests/browser, driven by Playwright).
-# mmdebstrap builds the container image (`make image`, deploy/image/build.py) from Debian packages without Docker.
+# mmdebstrap builds the container image (`make image`, deploy/image/build.py) from Debian packages without Docker;
+# Podman, with runc, is the container engine that loads and runs the built image in tests/deploy (as `docker load`
+# and `docker run` would).
 # Then scripts/install-compose.sh provides `docker compose` (built once, cached) for tests/deploy.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng fonts-dejavu-core redis-server
-          libtesseract-dev libleptonica-dev g++ pkg-config chromium mmdebstrap)
+          libtesseract-dev libleptonica-dev g++ pkg-config chromium mmdebstrap
+          podman runc netavark aardvark-dns iptables)
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -25,6 +28,8 @@ command -v pkg-config >/dev/null 2>&1 && ! pkg-config --exists tesseract lept &&
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v runc >/dev/null 2>&1 || missing+=(runc)
 
 if [ ${#missing[@]} -eq 0 ]; then
   :
@@ -33,7 +38,7 @@ elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 else
-  echo "Tesseract with Vietnamese data and its headers, a C++ compiler, DejaVu fonts, Chromium and mmdebstrap are needed. Install them with:" >&2
+  echo "Tesseract with Vietnamese data and its headers, a C++ compiler, DejaVu fonts, Chromium, mmdebstrap, Podman and runc are needed. Install them with:" >&2
   echo "  sudo apt-get install -y ${packages[*]}" >&2
 fi
 

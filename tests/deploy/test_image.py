@@ -10,11 +10,13 @@ import calendar
 import hashlib
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -281,6 +283,85 @@ def test_the_image_runs_the_archive_ocr_ingest_search_and_serve(image, rootfs, d
         _ok(_in_image(rootfs, data_dir, config, probe_cmd))
     finally:
         stop_process_group(server)
+
+
+@pytest.fixture
+def podman(tmp_path: Path):
+    """Podman (Debian's package; scripts/install-system.sh installs it) with its own storage under `tmp_path`, run
+    with runc (crun refuses this kind of machine's hybrid cgroups) and with process limits a container host like
+    this one grants."""
+    missing = [tool for tool in ("podman", "runc") if shutil.which(tool) is None]
+    if missing:
+        message = f"{', '.join(missing)} not installed (scripts/install-system.sh installs them)"
+        pytest.fail(message, pytrace=False) if IN_CI else pytest.skip(message)
+    store = tmp_path / "podman"
+    run_root = Path(tempfile.mkdtemp(prefix="podman-", dir="/tmp"))  # podman takes at most 50 characters here
+    base = ["podman", "--root", str(store / "root"), "--runroot", str(run_root), "--runtime", "runc"]
+    # Limits no higher than this process's own: the engine's defaults (a million of each) are refused here.
+    limits = [f"--ulimit={name}={value}:{value}" for name, kind, cap in (("nofile", resource.RLIMIT_NOFILE, 65536),
+                                                                         ("nproc", resource.RLIMIT_NPROC, 4096))
+              for value in [min(resource.getrlimit(kind)[1], cap)]]
+
+    def podman_run(*argv: str, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([*base, *argv], capture_output=True, text=True, timeout=timeout, **kwargs)
+
+    podman_run.run_options = limits
+    yield podman_run
+    podman_run("rm", "--all", "--force", timeout=120)
+    podman_run("system", "reset", "--force", timeout=300)
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.rmtree(run_root, ignore_errors=True)
+
+
+def test_a_container_engine_loads_the_image_and_runs_it_as_uid_10001(image, podman, tmp_path: Path) -> None:
+    """What `docker load` and `docker run` would do, by a real engine: the tar loads under its tag, the command
+    runs as 10001, ingests and finds a PDF in the /data volume, and `archive serve` answers on a published port."""
+    loaded = podman("load", "--input", str(image["archive"]))
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    tag = f"equipment-archive:{_version()}"
+    assert f"Loaded image: docker.io/library/{tag}" in loaded.stdout + loaded.stderr, loaded.stdout + loaded.stderr
+    inspected = json.loads(podman("image", "inspect", tag).stdout)[0]
+    assert inspected["Config"]["User"] == f"{UID}:{UID}"
+    assert inspected["Config"]["Cmd"] == image["config"]["config"]["Cmd"]
+
+    data = tmp_path / "volume"
+    data.mkdir()
+    os.chown(data, UID, UID)
+    shutil.copyfile(CORPUS / PDF, tmp_path / PDF)
+    run = ["run", "--rm", *podman.run_options, "--volume", f"{data}:/data", "--volume", f"{tmp_path / PDF}:/in/{PDF}:ro"]
+    whoami = podman(*run, "--network", "none", tag, "id", "-u")
+    assert whoami.returncode == 0 and whoami.stdout.strip() == str(UID), whoami.stderr[-3000:]
+    ingest = podman(*run, "--network", "none", tag, "archive", "ingest", f"/in/{PDF}")
+    assert "ingested 1, duplicate 0, failed 0" in ingest.stdout + ingest.stderr, ingest.stderr[-3000:]
+    found = podman(*run, "--network", "none", tag, "archive", "search", "beautiful", "--json")
+    assert found.returncode == 0, found.stderr[-3000:]
+    assert json.loads(found.stdout)["total"] == 1
+    owners = {(path.stat().st_uid, path.stat().st_gid) for path in data.rglob("*")}
+    assert owners == {(UID, UID)}  # what the container wrote is the app user's, not root's
+
+    added = podman(*run, "--interactive", "--network", "none", tag, "archive", "users", "add", "officer",
+                   "--role", "records_officer", "--clearance", "top_secret", "--password-stdin",
+                   input="a-long-enough-password-2026\n")
+    assert added.returncode == 0, added.stderr[-3000:]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = podman("run", "--detach", "--name", "archive-under-test", *podman.run_options, "--volume", f"{data}:/data",
+                     "--publish", f"127.0.0.1:{port}:8000", tag)  # the image's own command: archive serve
+    assert started.returncode == 0, started.stderr[-3000:]
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, podman("logs", "archive-under-test").stderr[-3000:]
+            time.sleep(0.5)
+    assert answer.status_code == 200
+    refused = httpx.get(f"http://127.0.0.1:{port}/api/v1/search", params={"q": "beautiful"}, timeout=10)
+    assert refused.status_code == 401  # users exist: nothing without signing in
+    stopped = podman("stop", "--time", "20", "archive-under-test")
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
 
 
 def test_the_app_user_cannot_write_outside_data(image, rootfs, data_dir) -> None:

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages demo test bench clean lock image
+.PHONY: install system-packages demo test bench clean lock image image-s3
 
 # System packages first: tesserocr is compiled against the system's libtesseract.
 install: system-packages $(STAMP)
@@ -37,11 +37,16 @@ test: install
 	# unbuffered: a run stopped from outside still shows how far it got
 	PYTHONUNBUFFERED=1 $(PY) -m pytest -q
 
-# The container image (dist/equipment-archive-<version>.oci.tar; `docker load -i` or `podman load -i` it): Debian
-# packages from deploy/image/debian-packages.lock by mmdebstrap, Python from the locks, search/native as above.
-# Reproducible: the same inputs give the same digest (docs/deploy.md, "The image"). Needs root.
-image: install
+# The container images (dist/equipment-archive-<version>.oci.tar and dist/equipment-archive-s3-<version>.oci.tar;
+# `docker load -i` or `podman load -i` them). The archive's: Debian packages from deploy/image/debian-packages.lock by
+# mmdebstrap, Python from the locks, search/native as above. The S3 server's (image-s3): the `weed` scripts/services
+# builds for the tests, with bash and coreutils from deploy/s3/debian-packages.lock (its first build needs Go).
+# Reproducible: the same inputs give the same digest (docs/deploy.md, "The image"). Need root.
+image: install image-s3
 	$(PY) deploy/image/build.py
+
+image-s3: install
+	$(PY) deploy/s3/build.py
 
 bench: install
 	$(PY) bench/run_all.py

@@ -47,8 +47,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
+import httpx
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "services"
@@ -65,6 +66,23 @@ HOW_TO_GET = (
     "Keycloak needs Java 21+ (KEYCLOAK_JAVA_HOME) and Maven. "
     "Install those, then check with `scripts/services up` (and `scripts/services up keycloak`)."
 )
+
+
+def wait_until_healthy(url: str, seconds: float, why_down: Callable[[], Optional[str]] = lambda: None,
+                       detail: Callable[[], str] = lambda: "") -> None:
+    """Polls `url` until it answers 200. Fails at once when `why_down()` says why the server is gone, and after
+    `seconds` with `detail()` (its log, say)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        reason = why_down()
+        assert reason is None, reason
+        assert time.monotonic() < deadline, f"{url} did not answer 200 in {seconds:.0f} s\n{detail()}"
+        time.sleep(0.5)
 
 
 def stop_process_group(process: subprocess.Popen, timeout: float = 30) -> None:

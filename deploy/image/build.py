@@ -16,24 +16,25 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import gzip
 import hashlib
-import io
 import json
-import lzma
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import tomllib
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # imagebuild/, which deploy/s3/build.py shares
+
+from imagebuild import debian, oci  # noqa: E402
+from imagebuild.common import (BuildError, created, fetch, log, project_version, require_root,  # noqa: E402
+                               run, sha256_file, source_date_epoch, source_revision)
+from imagebuild.debian import ARCH, KEYRING, SUITE, SUITES, indices, mirrors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -42,9 +43,6 @@ BUILD_LOCK = HERE / "build-requirements.lock"
 DEBIAN_PYTHON_LOCK = HERE / "debian-python.lock"
 REQUIREMENTS = ROOT / "requirements.lock"
 NATIVE = ROOT / "search" / "native"
-KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
-SUITE = "bookworm"
-ARCH = "amd64"
 IMAGE_NAME = "equipment-archive"
 VENV = "/opt/archive"
 UID = GID = 10001
@@ -52,85 +50,21 @@ UID = GID = 10001
 RUNTIME_PACKAGES = ["python3", "python3-venv", "tesseract-ocr", "tesseract-ocr-vie", "tesseract-ocr-eng",
                     "fonts-dejavu-core", "ca-certificates"]
 BUILD_PACKAGES = ["libtesseract-dev", "libleptonica-dev", "g++", "pkg-config", "python3-dev"]
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
-DEFAULT_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
-# The archive (column of the lock) each suite comes from: security fixes are part of the pinned set.
-SUITES = (("debian", SUITE), ("debian", f"{SUITE}-updates"), ("debian-security", f"{SUITE}-security"))
 REFRESH_HINT = ("refresh the lock with `.venv/bin/python deploy/image/build.py --refresh-lock` (as root), "
                 "review the version changes in `git diff deploy/image/debian-packages.lock`, and commit it")
 HEALTHCHECK = ["CMD", "python", "-c",
                "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
 
-class BuildError(SystemExit):
-    def __init__(self, message: str) -> None:
-        super().__init__(f"build.py: {message}")
-
-
-def log(message: str) -> None:
-    print(f"[image {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
-    completed = subprocess.run(argv, **kwargs)
-    if completed.returncode != 0:
-        raise BuildError(f"`{shlex.join(map(str, argv))}` exited {completed.returncode}")
-    return completed
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def fetch(url: str, *, headers: dict[str, str] | None = None) -> bytes:
-    for attempt in range(4):
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=120) as answer:
-                return answer.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise
-            error: Exception = exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            error = exc
-        time.sleep(2 ** attempt)
-    raise BuildError(f"cannot fetch {url}: {error}")
-
-
 # -- inputs ----------------------------------------------------------------------------------------
-
-def project_version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-
-
-def source_date_epoch() -> int:
-    """SOURCE_DATE_EPOCH if given, else the last commit's time: the image's dates then belong to the source
-    revision it is built from, not to the day or the machine it was built on."""
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return int(os.environ["SOURCE_DATE_EPOCH"])
-    found = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True)
-    if found.returncode != 0 or not found.stdout.strip():
-        raise BuildError("no git history to date the image by: set SOURCE_DATE_EPOCH")
-    return int(found.stdout.strip())
-
-
-def source_revision() -> str:
-    found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
-    return found.stdout.strip() if found.returncode == 0 else "unknown"
-
 
 def read_lock() -> list[dict[str, str]]:
     """debian-packages.lock: package version architecture archive sha256 size filename role."""
-    if not LOCK.is_file():
-        raise BuildError(f"{LOCK.relative_to(ROOT)} is missing: {REFRESH_HINT}")
-    entries = []
-    for line in LOCK.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            package, version, arch, archive, sha256, size, filename, role = line.split()
-            entries.append({"package": package, "version": version, "arch": arch, "archive": archive,
-                            "sha256": sha256, "size": size, "filename": filename, "role": role})
-    return entries
+    return debian.read_lock(LOCK, REFRESH_HINT)
+
+
+def check_lock_against_mirror(lock: list[dict], index: dict[str, dict], cache: Path) -> dict[str, str]:
+    return debian.check_lock_against_mirror(lock, index, cache, REFRESH_HINT)
 
 
 def pip_requirements(path: Path) -> dict[str, str]:
@@ -146,124 +80,6 @@ def pip_requirements(path: Path) -> dict[str, str]:
         else:
             current = None
     return blocks
-
-
-# -- Debian: the signed index, the lock, the .debs -------------------------------------------------
-
-def signed_index(base: str, suite: str, cache: Path) -> dict[tuple[str, str, str], str]:
-    """The suite's main/binary-amd64 Packages, checked against its InRelease signed by Debian's archive key:
-    (package, version, arch) -> the stanza's text."""
-    inrelease = fetch(f"{base}/dists/{suite}/InRelease")
-    with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "InRelease").write_bytes(inrelease)
-        verified = subprocess.run(["gpgv", "--keyring", str(KEYRING), "--output", f"{scratch}/Release",
-                                   f"{scratch}/InRelease"], capture_output=True, text=True)
-        if verified.returncode != 0:
-            raise BuildError(f"{base}/dists/{suite}/InRelease is not signed by {KEYRING}:\n{verified.stderr}")
-        release = (Path(scratch) / "Release").read_text()
-    listed = re.search(r"^ ([0-9a-f]{64})\s+\d+\s+main/binary-" + ARCH + r"/Packages\.xz$",
-                       release.split("\nSHA256:", 1)[1], re.M)
-    if not listed:
-        raise BuildError(f"{base}/dists/{suite}/InRelease lists no main/binary-{ARCH}/Packages.xz")
-    expected = listed.group(1)
-    cached = cache / "indices" / f"{expected}.xz"
-    if not cached.is_file():
-        try:
-            data = fetch(f"{base}/dists/{suite}/main/binary-{ARCH}/by-hash/SHA256/{expected}")
-        except urllib.error.HTTPError:
-            data = fetch(f"{base}/dists/{suite}/main/binary-{ARCH}/Packages.xz")
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise BuildError(f"{base}/dists/{suite}: Packages.xz does not match its signed hash (mirror mid-update?)")
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.with_suffix(".tmp").write_bytes(data)
-        cached.with_suffix(".tmp").rename(cached)
-    index = {}
-    for stanza in lzma.decompress(cached.read_bytes()).decode().split("\n\n"):
-        fields = dict(re.findall(r"^(Package|Version|Architecture): (\S+)$", stanza, re.M))
-        if len(fields) == 3:
-            index[(fields["Package"], fields["Version"], fields["Architecture"])] = stanza.strip("\n")
-    return index
-
-
-def stanza_field(stanza: str, name: str) -> str:
-    return re.search(rf"^{name}: (\S+)$", stanza, re.M).group(1)
-
-
-def mirrors(args) -> dict[str, str]:
-    return {"debian": args.mirror.rstrip("/"), "debian-security": args.security_mirror.rstrip("/")}
-
-
-def indices(args, cache: Path) -> dict[str, dict]:
-    log("reading the signed package indices of " + ", ".join(f"{a}:{s}" for a, s in SUITES))
-    bases = mirrors(args)
-    return {f"{archive}:{suite}": signed_index(bases[archive], suite, cache) for archive, suite in SUITES}
-
-
-def check_lock_against_mirror(lock: list[dict], index: dict[str, dict], cache: Path) -> dict[str, str]:
-    """Every locked .deb is still on the mirror with the locked hash; its stanza, by package. A version the mirror
-    has since replaced is still built from the cache when both its stanza and its .deb are there under the locked
-    hash (they were checked against the signed index when they were first fetched): a security update published
-    today does not stop the build of a lock that this machine has built before."""
-    stanzas, missing = {}, []
-    kept = cache / "stanzas"
-    kept.mkdir(parents=True, exist_ok=True)
-    for entry in lock:
-        key = (entry["package"], entry["version"], entry["arch"])
-        found = [stanza for name, packages in index.items() if name.split(":")[0] == entry["archive"]
-                 for stanza in [packages.get(key)] if stanza]
-        cached_stanza = kept / entry["sha256"]
-        if not found:
-            cached_deb = cache / "debs" / Path(entry["filename"]).name
-            if cached_stanza.is_file() and cached_deb.is_file() and sha256_file(cached_deb) == entry["sha256"]:
-                stanzas[entry["package"]] = cached_stanza.read_text()
-                log(f"{entry['package']} {entry['version']}: no longer on the mirror, taken from the cache")
-                continue
-            now = sorted({version for packages in index.values() for (p, version, _) in packages if p == entry["package"]})
-            missing.append(f"  {entry['package']} {entry['version']} (the mirror has: {', '.join(now) or 'none'})")
-            continue
-        if stanza_field(found[0], "SHA256") != entry["sha256"]:
-            raise BuildError(f"{entry['package']} {entry['version']}: the mirror's signed index gives SHA-256 "
-                             f"{stanza_field(found[0], 'SHA256')}, the lock {entry['sha256']}: refusing to build")
-        if not cached_stanza.is_file():
-            cached_stanza.with_suffix(".tmp").write_text(found[0])
-            cached_stanza.with_suffix(".tmp").rename(cached_stanza)
-        stanzas[entry["package"]] = found[0]
-    if missing:
-        raise BuildError("the Debian mirror no longer has these locked packages (Debian replaced them, usually "
-                         "with security or point-release updates):\n" + "\n".join(missing) + f"\nTo build, {REFRESH_HINT}.")
-    return stanzas
-
-
-def fetch_debs(lock: list[dict], stanzas: dict[str, str], args, cache: Path, repo: Path) -> None:
-    """The locked .debs (from the cache when there, else the mirror), each checked against its SHA-256, as a
-    flat repository for apt: the build can then resolve nothing but what the lock names."""
-    bases = mirrors(args)
-    debs = cache / "debs"
-    debs.mkdir(parents=True, exist_ok=True)
-    repo.mkdir(parents=True)
-    packages = []
-    fetched = 0
-    for entry in lock:
-        name = Path(entry["filename"]).name
-        cached = debs / name
-        if not (cached.is_file() and sha256_file(cached) == entry["sha256"]):
-            data = fetch(f"{bases[entry['archive']]}/{entry['filename']}")
-            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                raise BuildError(f"{entry['filename']}: downloaded bytes do not match the lock's SHA-256")
-            cached.with_suffix(".tmp").write_bytes(data)
-            cached.with_suffix(".tmp").rename(cached)
-            fetched += 1
-        try:
-            os.link(cached, repo / name)
-        except OSError:
-            shutil.copyfile(cached, repo / name)
-        packages.append(re.sub(r"^Filename: .*$", f"Filename: ./{name}", stanzas[entry["package"]], flags=re.M))
-    index = ("\n\n".join(packages) + "\n").encode()
-    (repo / "Packages").write_bytes(index)
-    (repo / "Release").write_text(f"Suite: {SUITE}\nCodename: {SUITE}\nArchitectures: {ARCH}\nSHA256:\n"
-                                  f" {hashlib.sha256(index).hexdigest()} {len(index)} Packages\n")
-    log(f"{len(lock)} .debs checked against the lock ({fetched} downloaded)")
-
 
 # -- Python: wheels and the sdist, hash-checked; the native search and the project ------------------
 
@@ -413,10 +229,7 @@ def mmdebstrap(work: Path, cache: Path, epoch: int, mode: str, sources: list[str
     argv = ["unshare", "--mount", "--propagation", "private", "--",  # every mount ends with the build
             "mmdebstrap", "--mode=root", "--variant=apt", "--format=directory", "--architectures=" + ARCH,
             "--aptopt=APT::Install-Recommends \"false\"", "--aptopt=Acquire::Languages \"none\"",
-            # A server image: no manual pages, translations or documentation beyond the licences.
-            "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/info/*",
-            "--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
-            "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+            *debian.DPKG_EXCLUDES,
             "--include=" + ",".join(RUNTIME_PACKAGES + BUILD_PACKAGES),
             # merged /usr as bookworm has it, with usr-is-merged (not usrmerge, which would pull in perl)
             "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
@@ -450,95 +263,28 @@ def refresh_lock(args, cache: Path) -> None:
         sources = [f"deb {bases[archive]} {suite} main" for archive, suite in SUITES]
         mmdebstrap(work, cache, source_date_epoch(), "resolve", sources, keyring=True)
         everything, image = installed(work / "out" / "installed-build.txt"), installed(work / "out" / "installed-image.txt")
-    lines = []
-    for package, version, arch in sorted(everything):
-        found = [(name.split(":")[0], packages[(package, version, arch)]) for name, packages in index.items()
-                 if (package, version, arch) in packages]
-        if not found:
-            raise BuildError(f"{package} {version} {arch} was installed but is in no signed index")
-        archive, stanza = found[-1]  # the same file in two suites: the later (updates, security) is the source
-        role = "image" if (package, version, arch) in image else "build"
-        lines.append(" ".join([package, version, arch, archive, stanza_field(stanza, "SHA256"),
-                               stanza_field(stanza, "Size"), stanza_field(stanza, "Filename"), role]))
+    lines = debian.lock_lines(everything, image, index)
     header = (f"# Every .deb the image build installs ({len(lines)}): made by `deploy/image/build.py --refresh-lock` "
               f"on {datetime.date.today().isoformat()}\n"
               f"# from {SUITE}, {SUITE}-updates and {SUITE}-security (main, {ARCH}) for: {' '.join(RUNTIME_PACKAGES)}\n"
               f"# and, to compile tesserocr (role build: purged before the image is packed): {' '.join(BUILD_PACKAGES)}.\n"
               "# The build installs exactly these versions, each checked against its SHA-256 from the signed index.\n"
-              "# package version architecture archive sha256 size filename role\n")
+              + debian.LOCK_COLUMNS)
     LOCK.write_text(header + "\n".join(lines) + "\n")
     log(f"wrote {LOCK.relative_to(ROOT)}: {len(lines)} packages, {sum(1 for l in lines if l.endswith(' image'))} in the image")
 
 
 # -- the OCI image ---------------------------------------------------------------------------------
 
-class _Hashing(io.RawIOBase):
-    """A write-only stream that hashes and counts what passes through it to `target`."""
-
-    def __init__(self, target) -> None:
-        self.target, self.digest, self.size = target, hashlib.sha256(), 0
-
-    def writable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.size
-
-    def write(self, data) -> int:
-        self.digest.update(data)
-        self.size += len(data)
-        self.target.write(data)
-        return len(data)
-
-
-SKIPPED_CONTENTS = {"dev", "proc", "sys", "run", "tmp", "var/tmp"}  # the container engine provides these
-
-
-def write_layer(rootfs: Path, path: Path, epoch: int) -> tuple[str, str, int]:
-    """The root file system as a gzip'd tar: names sorted, numeric owners only, mtimes clamped to
-    SOURCE_DATE_EPOCH, no atime/ctime, gzip without name or time. Returns (diff_id, digest, size)."""
-    with path.open("wb") as raw:
-        compressed_hash = _Hashing(raw)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=compressed_hash, compresslevel=6, mtime=0) as gz:
-            plain_hash = _Hashing(gz)
-            with tarfile.open(fileobj=plain_hash, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8") as tar:
-                def add(full: Path, name: str) -> None:
-                    info = tar.gettarinfo(str(full), arcname=name)
-                    if info is None or not (info.isreg() or info.isdir() or info.issym() or info.islnk()):
-                        return  # device nodes and sockets: none belong in an image layer
-                    info.mtime = min(int(info.mtime), epoch)
-                    info.uname = info.gname = ""
-                    info.pax_headers = {}
-                    if info.isreg():
-                        with full.open("rb") as handle:
-                            tar.addfile(info, handle)
-                    else:
-                        tar.addfile(info)
-
-                def walk(directory: Path, prefix: str) -> None:
-                    for entry in sorted(os.listdir(directory)):
-                        full, name = directory / entry, prefix + entry
-                        add(full, name)
-                        if full.is_dir() and not full.is_symlink() and name not in SKIPPED_CONTENTS:
-                            walk(full, name + "/")
-
-                walk(rootfs, "")
-    return "sha256:" + plain_hash.digest.hexdigest(), "sha256:" + compressed_hash.digest.hexdigest(), compressed_hash.size
-
-
-def canonical(document: dict) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-
-
 def image_config(diff_id: str, epoch: int, version: str, revision: str) -> dict:
-    created = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created_at = created(epoch)
     labels = {"org.opencontainers.image.revision": revision,
               "org.opencontainers.image.version": version,
               "org.opencontainers.image.title": IMAGE_NAME,
-              "org.opencontainers.image.created": created,
+              "org.opencontainers.image.created": created_at,
               "org.opencontainers.image.base.name": f"debian:{SUITE} (mmdebstrap, deploy/image/debian-packages.lock)"}
     return {
-        "created": created, "architecture": ARCH, "os": "linux",
+        "created": created_at, "architecture": ARCH, "os": "linux",
         "config": {
             "User": f"{UID}:{GID}",
             "Env": [f"PATH={VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -554,61 +300,15 @@ def image_config(diff_id: str, epoch: int, version: str, revision: str) -> dict:
                             "StartPeriod": 20_000_000_000, "Retries": 3},
         },
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-        "history": [{"created": created, "created_by": "deploy/image/build.py: mmdebstrap bookworm from "
+        "history": [{"created": created_at, "created_by": "deploy/image/build.py: mmdebstrap bookworm from "
                      "debian-packages.lock; requirements.lock; search/native"}],
     }
 
 
-def write_oci_archive(out: Path, layer: Path, layer_digest: str, layer_size: int, config: dict, version: str,
-                      epoch: int) -> str:
-    config_bytes = canonical(config)
-    config_digest = "sha256:" + hashlib.sha256(config_bytes).hexdigest()
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest,
-                           "size": len(config_bytes)},
-                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest,
-                            "size": layer_size}]}
-    manifest_bytes = canonical(manifest)
-    manifest_digest = "sha256:" + hashlib.sha256(manifest_bytes).hexdigest()
-    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-             "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest,
-                            "size": len(manifest_bytes),
-                            "annotations": {"io.containerd.image.name": f"docker.io/library/{IMAGE_NAME}:{version}",
-                                            "org.opencontainers.image.ref.name": version}}]}
-    blob = lambda digest: "blobs/sha256/" + digest.split(":", 1)[1]
-    # Docker's own `docker save` layout: older engines read manifest.json, newer ones and podman index.json.
-    docker_manifest = [{"Config": blob(config_digest), "RepoTags": [f"{IMAGE_NAME}:{version}"],
-                        "Layers": [blob(layer_digest)]}]
-    members = [("blobs", None), ("blobs/sha256", None), (blob(config_digest), config_bytes),
-               (blob(layer_digest), layer), (blob(manifest_digest), manifest_bytes),
-               ("index.json", canonical(index)), ("manifest.json", canonical(docker_manifest)),
-               ("oci-layout", canonical({"imageLayoutVersion": "1.0.0"}))]
-    partial = out.with_name(out.name + ".partial")
-    with tarfile.open(partial, "w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, content in sorted(members, key=lambda member: member[0]):
-            info = tarfile.TarInfo(name)
-            info.mtime, info.uid, info.gid, info.uname, info.gname = epoch, 0, 0, "", ""
-            if content is None:
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tar.addfile(info)
-            elif isinstance(content, Path):
-                info.size, info.mode = content.stat().st_size, 0o644
-                with content.open("rb") as handle:
-                    tar.addfile(info, handle)
-            else:
-                info.size, info.mode = len(content), 0o644
-                tar.addfile(info, io.BytesIO(content))
-    partial.rename(out)
-    return manifest_digest
-
 
 def build(args, cache: Path) -> None:
     started = time.monotonic()
-    if os.geteuid() != 0:
-        raise BuildError("run as root: mmdebstrap's root mode and chroot need it")
-    for tool in ("mmdebstrap", "gpgv", "unshare"):
-        if shutil.which(tool) is None:
-            raise BuildError(f"{tool} is not installed (apt-get install mmdebstrap; scripts/install-system.sh does)")
+    require_root("mmdebstrap", "gpgv", "unshare")
     epoch, version = source_date_epoch(), project_version()
     revision = args.revision or source_revision()
     lock = read_lock()
@@ -619,7 +319,7 @@ def build(args, cache: Path) -> None:
         work = Path(scratch)
         work.chmod(0o755)  # apt reads the repository as _apt
         (work / "in" / "pypi").mkdir(parents=True)
-        fetch_debs(lock, stanzas, args, cache, work / "repo")
+        debian.fetch_debs(lock, stanzas, args, cache, work / "repo")
         fetch_python(cache, work)
         build_native(work, epoch)
         snapshot_project(Path(args.source).resolve(), work)
@@ -631,42 +331,16 @@ def build(args, cache: Path) -> None:
             if got != wanted:
                 raise BuildError(f"the packages {what} differ from the lock (not in the lock: "
                                  f"{sorted(got - wanted)}; in the lock, not {what}: {sorted(wanted - got)}): {REFRESH_HINT}")
-        log("packing the layer")
-        layer = work / "layer.tar.gz"
-        diff_id, layer_digest, layer_size = write_layer(rootfs, layer, epoch)
-        config = image_config(diff_id, epoch, version, revision)
-        target = out_dir / f"{IMAGE_NAME}-{version}.oci.tar"
-        digest = write_oci_archive(target, layer, layer_digest, layer_size, config, version, epoch)
-        rootfs_bytes = int(subprocess.run(["du", "-sb", str(rootfs)], capture_output=True, text=True).stdout.split()[0])
-        shutil.rmtree(rootfs)
-    log(f"{target} ({target.stat().st_size / 1e6:.0f} MB; root file system {rootfs_bytes / 1e6:.0f} MB; "
-        f"layer {layer_digest}) in {time.monotonic() - started:.0f} s")
-    print(f"{IMAGE_NAME}:{version} {digest}")
+        oci.pack_image(rootfs, work, out_dir, IMAGE_NAME, version, epoch,
+                       lambda diff_id: image_config(diff_id, epoch, version, revision), started, log)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--refresh-lock", action="store_true",
-                        help="resolve the packages anew from the mirror and rewrite debian-packages.lock")
-    parser.add_argument("--out", default=str(ROOT / "dist"), help="directory for the .oci.tar (default: dist/)")
-    parser.add_argument("--mirror", default=os.environ.get("ARCHIVE_DEBIAN_MIRROR", DEFAULT_MIRROR),
-                        help="Debian mirror (env ARCHIVE_DEBIAN_MIRROR; default %(default)s)")
-    parser.add_argument("--security-mirror",
-                        default=os.environ.get("ARCHIVE_DEBIAN_SECURITY_MIRROR", DEFAULT_SECURITY_MIRROR),
-                        help="Debian security mirror (env ARCHIVE_DEBIAN_SECURITY_MIRROR; default %(default)s)")
-    parser.add_argument("--cache", default=os.environ.get("ARCHIVE_IMAGE_CACHE",
-                                                          str(Path.home() / ".cache" / "equipment-archive" / "image")),
-                        help="downloaded .debs, wheels and indices, by hash (env ARCHIVE_IMAGE_CACHE)")
+    debian.add_arguments(parser, ROOT / "dist", "debian-packages.lock")
     parser.add_argument("--source", default=str(ROOT), help="where the project's Python packages are read from")
-    parser.add_argument("--revision", help="the org.opencontainers.image.revision label (default: git HEAD)")
-    args = parser.parse_args(argv)
-    cache = Path(args.cache).resolve()
-    cache.mkdir(parents=True, exist_ok=True)
-    if args.refresh_lock:
-        refresh_lock(args, cache)
-    else:
-        build(args, cache)
+    debian.run_builder(parser, argv, build, refresh_lock)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS
-from tests.servers import stop_process_group
+from tests.servers import stop_process_group, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILDER = ROOT / "deploy" / "image" / "build.py"
@@ -267,16 +267,8 @@ def test_the_image_runs_the_archive_ocr_ingest_search_and_serve(image, rootfs, d
     server = _in_image(rootfs, data_dir, config, ["archive", "serve", "--host", "127.0.0.1", "--port", str(port)],
                        extra_env={"ARCHIVE_AUTH": "off"}, popen=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read().decode()[-3000:]
-                assert time.monotonic() < deadline, "archive serve did not answer /healthz in 120 s"
-                time.sleep(0.5)
-        assert answer.status_code == 200
+        wait_until_healthy(f"http://127.0.0.1:{port}/healthz", 120,
+                           lambda: None if server.poll() is None else server.stdout.read().decode()[-3000:])
         # The image's own healthcheck command, as the engine would run it.
         check = config["Healthcheck"]["Test"][1:]
         probe_cmd = [part.replace("8000", str(port)) for part in check]
@@ -293,7 +285,9 @@ def podman(tmp_path: Path):
     missing = [tool for tool in ("podman", "runc") if shutil.which(tool) is None]
     if missing:
         message = f"{', '.join(missing)} not installed (scripts/install-system.sh installs them)"
-        pytest.fail(message, pytrace=False) if IN_CI else pytest.skip(message)
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     store = tmp_path / "podman"
     run_root = Path(tempfile.mkdtemp(prefix="podman-", dir="/tmp"))  # podman takes at most 50 characters here
     base = ["podman", "--root", str(store / "root"), "--runroot", str(run_root), "--runtime", "runc"]
@@ -328,7 +322,8 @@ def test_a_container_engine_loads_the_image_and_runs_it_as_uid_10001(image, podm
     data.mkdir()
     os.chown(data, UID, UID)
     shutil.copyfile(CORPUS / PDF, tmp_path / PDF)
-    run = ["run", "--rm", *podman.run_options, "--volume", f"{data}:/data", "--volume", f"{tmp_path / PDF}:/in/{PDF}:ro"]
+    run = ["run", "--rm", *podman.run_options, "--volume", f"{data}:/data",
+           "--volume", f"{tmp_path / PDF}:/in/{PDF}:ro"]
     whoami = podman(*run, "--network", "none", tag, "id", "-u")
     assert whoami.returncode == 0 and whoami.stdout.strip() == str(UID), whoami.stderr[-3000:]
     ingest = podman(*run, "--network", "none", tag, "archive", "ingest", f"/in/{PDF}")
@@ -346,18 +341,11 @@ def test_a_container_engine_loads_the_image_and_runs_it_as_uid_10001(image, podm
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    started = podman("run", "--detach", "--name", "archive-under-test", *podman.run_options, "--volume", f"{data}:/data",
-                     "--publish", f"127.0.0.1:{port}:8000", tag)  # the image's own command: archive serve
+    started = podman("run", "--detach", "--name", "archive-under-test", *podman.run_options,
+                     "--volume", f"{data}:/data", "--publish", f"127.0.0.1:{port}:8000", tag)  # its command: serve
     assert started.returncode == 0, started.stderr[-3000:]
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, podman("logs", "archive-under-test").stderr[-3000:]
-            time.sleep(0.5)
-    assert answer.status_code == 200
+    wait_until_healthy(f"http://127.0.0.1:{port}/healthz", 120,
+                       detail=lambda: podman("logs", "archive-under-test").stderr[-3000:])
     refused = httpx.get(f"http://127.0.0.1:{port}/api/v1/search", params={"q": "beautiful"}, timeout=10)
     assert refused.status_code == 401  # users exist: nothing without signing in
     stopped = podman("stop", "--time", "20", "archive-under-test")

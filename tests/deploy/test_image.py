@@ -10,13 +10,11 @@ import calendar
 import hashlib
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,23 +22,13 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS
+from tests.deploy.images import (
+    ROOT, UID, in_image, layer_differences, layout, ok, project_version, require_builder, sha256_file,
+)
 from tests.servers import stop_process_group, wait_until_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
 BUILDER = ROOT / "deploy" / "image" / "build.py"
-IN_CI = os.environ.get("CI") == "true"
-UID = 10001
 PDF = "011-google-doc-document_google-doc-document.pdf"  # a text PDF: "Beautiful is better than ugly."
-
-
-def _require_builder() -> None:
-    missing = [tool for tool in ("mmdebstrap", "gpgv", "unshare", "chroot") if shutil.which(tool) is None]
-    reason = (f"{', '.join(missing)} not installed (scripts/install-system.sh installs mmdebstrap)" if missing
-              else "the image build needs root (mmdebstrap's root mode, chroot)" if os.geteuid() != 0 else None)
-    if reason:
-        if IN_CI:
-            pytest.fail(f"the image cannot be built: {reason}", pytrace=False)
-        pytest.skip(reason)
 
 
 def _build(out: Path, source: Path, revision: str) -> dict:
@@ -48,41 +36,10 @@ def _build(out: Path, source: Path, revision: str) -> dict:
     result = subprocess.run([sys.executable, str(BUILDER), "--out", str(out), "--source", str(source),
                              "--revision", revision], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, f"build.py failed:\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
-    archive = out / f"equipment-archive-{_version()}.oci.tar"
+    archive = out / f"equipment-archive-{project_version()}.oci.tar"
     name, digest = result.stdout.split()
     return {"archive": archive, "digest": digest, "name": name, "seconds": time.monotonic() - started,
             "log": result.stderr}
-
-
-def _version() -> str:
-    import tomllib
-
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-
-
-def _blob(archive: tarfile.TarFile, digest: str) -> bytes:
-    return archive.extractfile("blobs/sha256/" + digest.split(":", 1)[1]).read()
-
-
-def _layout(path: Path) -> dict:
-    """The OCI layout's index, manifest and config, each checked against the digest that names it."""
-    with tarfile.open(path) as archive:
-        names = set(archive.getnames())
-        index = json.loads(archive.extractfile("index.json").read())
-        docker = json.loads(archive.extractfile("manifest.json").read())
-        layout = json.loads(archive.extractfile("oci-layout").read())
-        descriptor = index["manifests"][0]
-        manifest_bytes = _blob(archive, descriptor["digest"])
-        assert "sha256:" + hashlib.sha256(manifest_bytes).hexdigest() == descriptor["digest"]
-        manifest = json.loads(manifest_bytes)
-        config_bytes = _blob(archive, manifest["config"]["digest"])
-        assert "sha256:" + hashlib.sha256(config_bytes).hexdigest() == manifest["config"]["digest"]
-        layer = manifest["layers"][0]
-        layer_bytes = _blob(archive, layer["digest"])
-        assert "sha256:" + hashlib.sha256(layer_bytes).hexdigest() == layer["digest"]
-        assert len(layer_bytes) == layer["size"]
-    return {"names": names, "index": index, "docker": docker, "layout": layout, "manifest": manifest,
-            "manifest_digest": descriptor["digest"], "config": json.loads(config_bytes), "layer_digest": layer["digest"]}
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +56,9 @@ def source_snapshot(tmp_path_factory) -> tuple[Path, str]:
 
 @pytest.fixture(scope="session")
 def image(tmp_path_factory, source_snapshot) -> dict:
-    _require_builder()
+    require_builder()
     built = _build(tmp_path_factory.mktemp("image-1"), *source_snapshot)
-    built.update(_layout(built["archive"]))
+    built.update(layout(built["archive"]))
     print(f"\nimage build 1: {built['seconds']:.0f} s, {built['archive'].stat().st_size / 1e6:.0f} MB, {built['digest']}")
     return built
 
@@ -121,39 +78,18 @@ def rootfs(image, tmp_path_factory) -> Path:
 def test_two_builds_give_the_same_image(image, source_snapshot, tmp_path_factory) -> None:
     second = _build(tmp_path_factory.mktemp("image-2"), *source_snapshot)
     print(f"\nimage build 2: {second['seconds']:.0f} s, {second['digest']}")
-    again = _layout(second["archive"])
+    again = layout(second["archive"])
     if again["layer_digest"] != image["layer_digest"]:
-        pytest.fail("the layers differ:\n" + "\n".join(_layer_differences(image["archive"], second["archive"])[:40]))
+        pytest.fail("the layers differ:\n" + "\n".join(layer_differences(image["archive"], second["archive"])[:40]))
     assert second["digest"] == image["digest"] == again["manifest_digest"] == image["manifest_digest"]
     assert again["config"] == image["config"]
-    assert _sha256(second["archive"]) == _sha256(image["archive"])  # the whole file, byte for byte
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _layer_differences(first: Path, second: Path) -> list[str]:
-    def members(path: Path) -> dict[str, tuple]:
-        found = {}
-        with tarfile.open(path) as outer:
-            manifest = json.loads(outer.extractfile("manifest.json").read())
-            with tarfile.open(fileobj=outer.extractfile(manifest[0]["Layers"][0]), mode="r|gz") as layer:
-                for member in layer:
-                    content = layer.extractfile(member).read() if member.isreg() else b""
-                    found[member.name] = (member.mode, member.uid, member.mtime, member.linkname,
-                                          hashlib.sha256(content).hexdigest())
-        return found
-
-    a, b = members(first), members(second)
-    return [f"{name}: {a.get(name)} != {b.get(name)}" for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
+    assert sha256_file(second["archive"]) == sha256_file(image["archive"])  # the whole file, byte for byte
 
 
 def test_the_image_is_loadable_by_docker_and_podman_and_runs_as_uid_10001(image) -> None:
     assert {"oci-layout", "index.json", "manifest.json"} <= image["names"]
     assert image["layout"] == {"imageLayoutVersion": "1.0.0"}
-    version = _version()
+    version = project_version()
     assert image["docker"][0]["RepoTags"] == [f"equipment-archive:{version}"]
     assert image["docker"][0]["Config"] == "blobs/sha256/" + image["manifest"]["config"]["digest"].split(":")[1]
     assert image["index"]["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == version
@@ -201,51 +137,11 @@ def test_the_root_file_system_gives_the_app_user_nothing_to_escalate_or_overwrit
     assert cached == [], cached
 
 
-# -- the image runs ---------------------------------------------------------------------------------
-
-def _in_image(rootfs: Path, data: Path, config: dict, argv: list[str], *, extra_env: dict | None = None,
-              popen: bool = False, timeout: int = 900):
-    """argv in the image: own mount and pid namespaces, /proc, minimal /dev, /data bound from `data`, chrooted
-    as the image's User with its Env and WorkingDir (what a container engine does, minus the network)."""
-    env = [*config["Env"], *(f"{k}={v}" for k, v in (extra_env or {}).items())]
-    script = r"""
-set -eu
-root="$1"; data="$2"; shift 2
-mount -t proc proc "$root/proc"
-mount -t tmpfs -o mode=0755,nosuid tmpfs "$root/dev"
-for node in null zero full random urandom; do touch "$root/dev/$node"; mount --bind "/dev/$node" "$root/dev/$node"; done
-mkdir -m 1777 "$root/dev/shm"
-mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-mount --bind "$data" "$root/data"
-exec chroot --userspec={uid}:{uid} --groups={uid} "$root" "$@"
-""".replace("{uid}", str(UID))
-    command = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
-               "sh", "-c", script, "sh", str(rootfs), str(data),
-               "/usr/bin/env", "-i", "-C", config["WorkingDir"], *env, *argv]
-    if popen:
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    os.chown(data, UID, UID)
-    tmp_path.chmod(0o755)
-    return data
-
-
-def _ok(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
-    return result.stdout
-
-
 def test_the_image_runs_the_archive_ocr_ingest_search_and_serve(image, rootfs, data_dir) -> None:
     config = image["config"]["config"]
-    assert "Commands" in _ok(_in_image(rootfs, data_dir, config, ["archive", "--help"]))
-    assert _ok(_in_image(rootfs, data_dir, config, ["id", "-u"])).strip() == str(UID)
-    langs = _ok(_in_image(rootfs, data_dir, config, ["tesseract", "--list-langs"])).split()
+    assert "Commands" in ok(in_image(rootfs, data_dir, config, ["archive", "--help"]))
+    assert ok(in_image(rootfs, data_dir, config, ["id", "-u"])).strip() == str(UID)
+    langs = ok(in_image(rootfs, data_dir, config, ["tesseract", "--list-langs"])).split()
     assert {"vie", "eng"} <= set(langs)
 
     source = CORPUS / PDF
@@ -253,18 +149,18 @@ def test_the_image_runs_the_archive_ocr_ingest_search_and_serve(image, rootfs, d
         pytest.fail(f"the shared corpus is missing {source}")
     shutil.copyfile(source, data_dir / PDF)
     os.chown(data_dir / PDF, UID, UID)
-    ingest = _in_image(rootfs, data_dir, config, ["archive", "ingest", f"/data/{PDF}"])
-    _ok(ingest)
+    ingest = in_image(rootfs, data_dir, config, ["archive", "ingest", f"/data/{PDF}"])
+    ok(ingest)
     assert "ingested 1, duplicate 0, failed 0" in ingest.stdout + ingest.stderr, ingest.stdout + ingest.stderr
-    found = json.loads(_ok(_in_image(rootfs, data_dir, config, ["archive", "search", "beautiful", "--json"])))
+    found = json.loads(ok(in_image(rootfs, data_dir, config, ["archive", "search", "beautiful", "--json"])))
     assert found["total"] == 1 and "<mark>Beautiful</mark> is better than ugly" in found["hits"][0]["highlights"][0]
-    nothing = json.loads(_ok(_in_image(rootfs, data_dir, config, ["archive", "search", "zebrafoo", "--json"])))
+    nothing = json.loads(ok(in_image(rootfs, data_dir, config, ["archive", "search", "zebrafoo", "--json"])))
     assert nothing["total"] == 0
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = _in_image(rootfs, data_dir, config, ["archive", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    server = in_image(rootfs, data_dir, config, ["archive", "serve", "--host", "127.0.0.1", "--port", str(port)],
                        extra_env={"ARCHIVE_AUTH": "off"}, popen=True)
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/healthz", 120,
@@ -272,39 +168,9 @@ def test_the_image_runs_the_archive_ocr_ingest_search_and_serve(image, rootfs, d
         # The image's own healthcheck command, as the engine would run it.
         check = config["Healthcheck"]["Test"][1:]
         probe_cmd = [part.replace("8000", str(port)) for part in check]
-        _ok(_in_image(rootfs, data_dir, config, probe_cmd))
+        ok(in_image(rootfs, data_dir, config, probe_cmd))
     finally:
         stop_process_group(server)
-
-
-@pytest.fixture
-def podman(tmp_path: Path):
-    """Podman (Debian's package; scripts/install-system.sh installs it) with its own storage under `tmp_path`, run
-    with runc (crun refuses this kind of machine's hybrid cgroups) and with process limits a container host like
-    this one grants."""
-    missing = [tool for tool in ("podman", "runc") if shutil.which(tool) is None]
-    if missing:
-        message = f"{', '.join(missing)} not installed (scripts/install-system.sh installs them)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    store = tmp_path / "podman"
-    run_root = Path(tempfile.mkdtemp(prefix="podman-", dir="/tmp"))  # podman takes at most 50 characters here
-    base = ["podman", "--root", str(store / "root"), "--runroot", str(run_root), "--runtime", "runc"]
-    # Limits no higher than this process's own: the engine's defaults (a million of each) are refused here.
-    limits = [f"--ulimit={name}={value}:{value}" for name, kind, cap in (("nofile", resource.RLIMIT_NOFILE, 65536),
-                                                                         ("nproc", resource.RLIMIT_NPROC, 4096))
-              for value in [min(resource.getrlimit(kind)[1], cap)]]
-
-    def podman_run(*argv: str, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run([*base, *argv], capture_output=True, text=True, timeout=timeout, **kwargs)
-
-    podman_run.run_options = limits
-    yield podman_run
-    podman_run("rm", "--all", "--force", timeout=120)
-    podman_run("system", "reset", "--force", timeout=300)
-    shutil.rmtree(store, ignore_errors=True)
-    shutil.rmtree(run_root, ignore_errors=True)
 
 
 def test_a_container_engine_loads_the_image_and_runs_it_as_uid_10001(image, podman, tmp_path: Path) -> None:
@@ -312,7 +178,7 @@ def test_a_container_engine_loads_the_image_and_runs_it_as_uid_10001(image, podm
     runs as 10001, ingests and finds a PDF in the /data volume, and `archive serve` answers on a published port."""
     loaded = podman("load", "--input", str(image["archive"]))
     assert loaded.returncode == 0, loaded.stderr[-3000:]
-    tag = f"equipment-archive:{_version()}"
+    tag = f"equipment-archive:{project_version()}"
     assert f"Loaded image: docker.io/library/{tag}" in loaded.stdout + loaded.stderr, loaded.stdout + loaded.stderr
     inspected = json.loads(podman("image", "inspect", tag).stdout)[0]
     assert inspected["Config"]["User"] == f"{UID}:{UID}"
@@ -361,7 +227,7 @@ for target in /opt/archive/lib/python3.11/site-packages/archive/x /opt/archive/b
 done
 if (: > /data/probe) 2>/dev/null; then echo "data ok"; fi
 """
-    out = _ok(_in_image(rootfs, data_dir, config, ["sh", "-c", script]))
+    out = ok(in_image(rootfs, data_dir, config, ["sh", "-c", script]))
     assert "WROTE" not in out, out
     assert "data ok" in out
     assert (data_dir / "probe").stat().st_uid == UID

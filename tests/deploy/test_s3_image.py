@@ -24,17 +24,15 @@ from minio import Minio
 from minio.error import S3Error
 
 from storage.s3 import S3ObjectStore
-from tests.deploy.test_image import (  # noqa: F401 (podman: a fixture)
-    _in_image, _layer_differences, _layout, _ok, _require_builder, _sha256, _version, podman,
+from tests.deploy.images import (
+    ROOT, UID, in_image, layer_differences, layout, ok, project_version, require_builder, sha256_file,
 )
 from tests.servers import services, stop_process_group, wait_until_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
 BUILDER = ROOT / "deploy" / "s3" / "build.py"
 LOCK = ROOT / "deploy" / "s3" / "debian-packages.lock"
 ENTRYPOINT = ROOT / "deploy" / "s3" / "entrypoint.sh"
 COMPOSE = ROOT / "docker-compose.yml"
-UID = 10001
 ACCESS, SECRET = "archive-s3-user", "a-secret/with+signs-0123456789"
 
 
@@ -44,7 +42,7 @@ def _build(out: Path, revision: str, epoch: str) -> dict:
                             capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 0, f"deploy/s3/build.py failed:\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
     name, digest = result.stdout.split()
-    return {"archive": out / f"equipment-archive-s3-{_version()}.oci.tar", "name": name, "digest": digest,
+    return {"archive": out / f"equipment-archive-s3-{project_version()}.oci.tar", "name": name, "digest": digest,
             "seconds": time.monotonic() - started}
 
 
@@ -57,9 +55,9 @@ def s3_source() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def s3_image(tmp_path_factory, s3_source) -> dict:
-    _require_builder()
+    require_builder()
     built = _build(tmp_path_factory.mktemp("s3-image-1"), *s3_source)
-    built.update(_layout(built["archive"]))
+    built.update(layout(built["archive"]))
     size = built["archive"].stat().st_size / 1e6
     print(f"\nS3 image build 1: {built['seconds']:.0f} s, {size:.0f} MB, {built['digest']}")
     return built
@@ -85,27 +83,18 @@ def s3_rootfs(s3_image, tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture
-def s3_data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    os.chown(data, UID, UID)
-    tmp_path.chmod(0o755)
-    return data
-
-
 def test_two_builds_give_the_same_s3_image(s3_image, s3_source, tmp_path_factory) -> None:
     second = _build(tmp_path_factory.mktemp("s3-image-2"), *s3_source)
     print(f"\nS3 image build 2: {second['seconds']:.0f} s, {second['digest']}")
-    again = _layout(second["archive"])
+    again = layout(second["archive"])
     if again["layer_digest"] != s3_image["layer_digest"]:
-        pytest.fail("the layers differ:\n" + "\n".join(_layer_differences(s3_image["archive"], second["archive"])[:40]))
+        pytest.fail("the layers differ:\n" + "\n".join(layer_differences(s3_image["archive"], second["archive"])[:40]))
     assert second["digest"] == s3_image["digest"] == again["manifest_digest"]
-    assert _sha256(second["archive"]) == _sha256(s3_image["archive"])  # the whole file, byte for byte
+    assert sha256_file(second["archive"]) == sha256_file(s3_image["archive"])  # the whole file, byte for byte
 
 
 def test_the_s3_image_runs_its_entrypoint_as_uid_10001_with_the_port_and_the_volume(s3_image) -> None:
-    version = _version()
+    version = project_version()
     assert s3_image["name"] == f"equipment-archive-s3:{version}"
     assert s3_image["docker"][0]["RepoTags"] == [f"equipment-archive-s3:{version}"]
     assert s3_image["index"]["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == version
@@ -141,7 +130,7 @@ def test_the_s3_image_holds_the_tests_weed_and_nothing_to_escalate_or_overwrite(
 
     # the tests' own server, byte for byte, and the entrypoint as written
     weed = Path(services.ensure_seaweedfs())
-    assert _sha256(s3_rootfs / "usr" / "local" / "bin" / "weed") == _sha256(weed)
+    assert sha256_file(s3_rootfs / "usr" / "local" / "bin" / "weed") == sha256_file(weed)
     assert (s3_rootfs / "usr" / "local" / "bin" / "s3-entrypoint").read_bytes() == ENTRYPOINT.read_bytes()
     go = shutil.which("go") or "/usr/local/go/bin/go"
     about = subprocess.run([go, "version", "-m", str(weed)], capture_output=True, text=True, timeout=60).stdout
@@ -182,10 +171,10 @@ def _server_process(group: int) -> int:
     raise AssertionError("no weed process in the server's group")
 
 
-def test_the_s3_image_serves_the_archive_store_with_its_keys_only(s3_image, s3_rootfs, s3_data) -> None:
+def test_the_s3_image_serves_the_archive_store_with_its_keys_only(s3_image, s3_rootfs, data_dir) -> None:
     config = s3_image["config"]["config"]
     port = _free_s3_port()
-    server = _in_image(s3_rootfs, s3_data, config, config["Entrypoint"], popen=True,
+    server = in_image(s3_rootfs, data_dir, config, config["Entrypoint"], popen=True,
                        extra_env={"S3_ACCESS_KEY": ACCESS, "S3_SECRET_KEY": SECRET, "S3_PORT": str(port),
                                   "S3_BIND": "127.0.0.1"})
     try:
@@ -210,28 +199,28 @@ def test_the_s3_image_serves_the_archive_store_with_its_keys_only(s3_image, s3_r
         # the keys: in the server's /tmp (HOME), readable by its user only, and nowhere in the volume
         identities = Path(f"/proc/{weed}/root/tmp/s3-identities.json")
         assert identities.stat().st_uid == UID and identities.stat().st_mode & 0o077 == 0
-        assert not any(SECRET in path.read_text(errors="ignore") for path in s3_data.rglob("*") if path.is_file())
-        assert {(path.stat().st_uid, path.stat().st_gid) for path in s3_data.rglob("*")} == {(UID, UID)}
+        assert not any(SECRET in path.read_text(errors="ignore") for path in data_dir.rglob("*") if path.is_file())
+        assert {(path.stat().st_uid, path.stat().st_gid) for path in data_dir.rglob("*")} == {(UID, UID)}
 
         # the image's healthcheck (and so the compose file's), run in the image as the engine would
         check = [part.replace("8333", str(port)) for part in config["Healthcheck"]["Test"][1:]]
-        _ok(_in_image(s3_rootfs, s3_data, config, check, timeout=30))
+        ok(in_image(s3_rootfs, data_dir, config, check, timeout=30))
     finally:
         stop_process_group(server)
-    down = _in_image(s3_rootfs, s3_data, config, check, timeout=30)
+    down = in_image(s3_rootfs, data_dir, config, check, timeout=30)
     assert down.returncode != 0  # and it fails when the server is down
 
 
-def test_a_container_engine_loads_the_s3_image_and_serves_the_store_from_it(s3_image, podman, s3_data) -> None:
+def test_a_container_engine_loads_the_s3_image_and_serves_the_store_from_it(s3_image, podman, data_dir) -> None:
     """Loaded and run by a real engine as compose would run it: its own entrypoint and healthcheck, the keys from
     the environment, S3 on a published port, the objects in the /data volume."""
     loaded = podman("load", "--input", str(s3_image["archive"]))
-    tag = f"equipment-archive-s3:{_version()}"
+    tag = f"equipment-archive-s3:{project_version()}"
     assert f"Loaded image: docker.io/library/{tag}" in loaded.stdout + loaded.stderr, loaded.stderr[-3000:]
     port = _free_s3_port()
     started = podman("run", "--detach", "--name", "s3-under-test", *podman.run_options,
                      "--env", f"S3_ACCESS_KEY={ACCESS}", "--env", f"S3_SECRET_KEY={SECRET}",
-                     "--volume", f"{s3_data}:/data", "--publish", f"127.0.0.1:{port}:8333", tag)
+                     "--volume", f"{data_dir}:/data", "--publish", f"127.0.0.1:{port}:8333", tag)
     assert started.returncode == 0, started.stderr[-3000:]
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/healthz", 90,
@@ -245,21 +234,21 @@ def test_a_container_engine_loads_the_s3_image_and_serves_the_store_from_it(s3_i
         # format only; Docker runs it from this config)
         health = podman("exec", "s3-under-test", *s3_image["config"]["config"]["Healthcheck"]["Test"][1:])
         assert health.returncode == 0, health.stdout + health.stderr
-        assert {(path.stat().st_uid, path.stat().st_gid) for path in s3_data.rglob("*")} == {(UID, UID)}
+        assert {(path.stat().st_uid, path.stat().st_gid) for path in data_dir.rglob("*")} == {(UID, UID)}
     finally:
         podman("stop", "--time", "10", "s3-under-test", timeout=120)
 
 
-def test_the_s3_image_refuses_keys_it_cannot_write_safely(s3_image, s3_rootfs, s3_data) -> None:
+def test_the_s3_image_refuses_keys_it_cannot_write_safely(s3_image, s3_rootfs, data_dir) -> None:
     config = s3_image["config"]["config"]
-    refused = _in_image(s3_rootfs, s3_data, config, config["Entrypoint"], timeout=30,
+    refused = in_image(s3_rootfs, data_dir, config, config["Entrypoint"], timeout=30,
                         extra_env={"S3_ACCESS_KEY": 'bad"key', "S3_SECRET_KEY": "x" * 24})
     assert refused.returncode == 2 and "may not hold" in refused.stderr, refused.stderr
-    missing = _in_image(s3_rootfs, s3_data, config, config["Entrypoint"], timeout=30)
+    missing = in_image(s3_rootfs, data_dir, config, config["Entrypoint"], timeout=30)
     assert missing.returncode != 0 and "S3_ACCESS_KEY" in missing.stderr, missing.stderr
 
 
-def test_the_s3_server_user_cannot_write_outside_data(s3_image, s3_rootfs, s3_data) -> None:
+def test_the_s3_server_user_cannot_write_outside_data(s3_image, s3_rootfs, data_dir) -> None:
     config = s3_image["config"]["config"]
     script = r"""
 for target in /usr/local/bin/weed /usr/local/bin/x /usr/bin/x /etc/x /etc/passwd /x /var/lib/dpkg/x /root/x; do
@@ -268,7 +257,7 @@ done
 if (: > /data/probe) 2>/dev/null; then echo "data ok"; fi
 id -u
 """
-    out = _ok(_in_image(s3_rootfs, s3_data, config, ["bash", "-c", script], timeout=30))
+    out = ok(in_image(s3_rootfs, data_dir, config, ["bash", "-c", script], timeout=30))
     assert "WROTE" not in out, out
     assert "data ok" in out and out.split()[-1] == str(UID)
-    assert (s3_data / "probe").stat().st_uid == UID
+    assert (data_dir / "probe").stat().st_uid == UID

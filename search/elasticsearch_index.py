@@ -44,8 +44,9 @@ look-alike) until `archive reindex` (`behind` names such indices).
 
 Query semantics (the same as `search.tantivy_index`, see `search.query`): AND. Every typed
 term must match `folded` (`match_phrase`, so a word that analyses into several tokens such as
-"T-54B" is a phrase); `should` clauses only add score: the original field (×2, only for terms
-typed with marks), the title (×3), the designation / serial keyword (×4). Identifier-shaped
+"T-54B" is a phrase); `should` clauses only add score: the title (×3), the designation / serial
+keyword (×4), and for terms typed with marks the original field's exact spelling (`constant_score`
+of `EXACT_MARKS_SCORE`, ×3 in the title). Identifier-shaped
 stretches of the typed words make the text part a union (`bool.should`, one at least) of the words
 and, per stretch, its tiered keys (`constant_score` with `IDENTIFIER_SCORES`) with the other words. Filters go in
 `bool.filter` (unscored), and so does access: `range` on `classification_rank` and, when the
@@ -103,7 +104,7 @@ from search.lookalike import (
 from search.query import (
     FUZZY_MIN_KEY,
     KEYWORD_BOOST,
-    ORIGINAL_BOOST,
+    EXACT_MARKS_SCORE,
     SERIAL_FETCH,
     SNIPPET_CHARS,
     TITLE_BOOST,
@@ -734,10 +735,10 @@ def _term_clauses(term: QueryTerm) -> tuple[list[dict[str, Any]], list[dict[str,
     required = [_phrase("folded", term.folded, None, zero_terms="all")]
     optional = [_phrase("title_folded", term.folded, TITLE_BOOST)]
     if typed_with_marks(term.text):
-        # The folded copy already matches everything the original does; the original adds
-        # score to exact-diacritic matches. A term typed without marks skips it.
-        optional += [_phrase("text", term.text, ORIGINAL_BOOST),
-                     _phrase("title", term.text, ORIGINAL_BOOST * TITLE_BOOST)]
+        # The folded copy already matches everything the original does; the original adds a fixed
+        # score to exact-diacritic matches, as in Tantivy. A term typed without marks skips it.
+        optional += [{"constant_score": {"filter": _phrase(field, term.text, None), "boost": score}}
+                     for field, score in (("text", EXACT_MARKS_SCORE), ("title", EXACT_MARKS_SCORE * TITLE_BOOST))]
     if not term.phrase:
         if key := keyword_key(term.text):
             optional.append({"term": {"designation_key": {"value": key, "boost": KEYWORD_BOOST}}})

@@ -52,7 +52,9 @@ __all__ = [
 ]
 
 # Score-only boosts every engine applies the same way (see the adapters' docstrings).
-ORIGINAL_BOOST = 2.0  # the term as typed, diacritics included: exact marks rank first
+# A word typed with marks and found with exactly those marks adds this fixed score (times TITLE_BOOST in the title),
+# however often it occurs: how often the word occurs is scored once, on the folded copy. Exact marks rank first.
+EXACT_MARKS_SCORE = 2.0
 TITLE_BOOST = 3.0
 KEYWORD_BOOST = 4.0  # designation or serial typed whole
 SNIPPET_CHARS = 200

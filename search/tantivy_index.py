@@ -27,8 +27,9 @@ Schema, in short:
 
 Query semantics (see `search.query`): AND. Every typed term must match the folded copy (which
 holds every match the original field could give: "OR within a term" comes for free); optional
-clauses only add score: the original field (×2, so exact diacritics rank first; only for
-terms typed with marks), the title (×3), the designation / serial keyword (×4). A word that
+clauses only add score: the title (×3), the designation / serial keyword (×4), and for terms
+typed with marks a fixed `EXACT_MARKS_SCORE` where the original field holds the exact spelling
+(×3 in the title), so exact diacritics rank first. A word that
 tokenises into several tokens ("T-54B" → t, 54b) is a phrase. Filters are unscored. Empty text
 browses the filtered set, newest `document_date` first (undated last).
 
@@ -88,7 +89,7 @@ from search.lookalike import (
 from search.query import (
     FUZZY_MIN_KEY,
     KEYWORD_BOOST,
-    ORIGINAL_BOOST,
+    EXACT_MARKS_SCORE,
     SERIAL_FETCH,
     SNIPPET_CHARS,
     TITLE_BOOST,
@@ -471,22 +472,22 @@ class TantivyIndex:
         if required is None:  # a term the analyzer drops whole (too long) is in no document: it matches none
             return [(_OCCUR.Must, tq.nothing())]
         clauses = [(_OCCUR.Must, required)]
-        boosts = [("title_folded", self._tokens(term.folded), TITLE_BOOST)]
-        if typed_with_marks(term.text):
-            # The folded copy already matches everything the original does; the original adds
-            # score to exact-diacritic matches. A term typed without marks skips it.
-            original = self._tokens(term.text)
-            boosts += [("text", original, ORIGINAL_BOOST), ("title", original, ORIGINAL_BOOST * TITLE_BOOST)]
-        optional = [(field, self._field_query(field, tokens), boost) for field, tokens, boost in boosts]
+        optional = [(self._field_query("title_folded", self._tokens(term.folded)), TITLE_BOOST)]
         if not term.phrase:
             if key := keyword_key(term.text):
-                optional.append(("designation_key", tq.term(self._schema, "designation_key", key),
-                                 KEYWORD_BOOST))
+                optional.append((tq.term(self._schema, "designation_key", key), KEYWORD_BOOST))
             key = serial_key(term.text)
             if len(key) >= 3 and any(ch.isdigit() for ch in key):
-                optional.append(("serial_key", tq.term(self._schema, "serial_key", key),
-                                 KEYWORD_BOOST))
-        clauses += [(_OCCUR.Should, tq.boost(sub, boost)) for _f, sub, boost in optional if sub]
+                optional.append((tq.term(self._schema, "serial_key", key), KEYWORD_BOOST))
+        clauses += [(_OCCUR.Should, tq.boost(sub, boost)) for sub, boost in optional if sub]
+        if typed_with_marks(term.text):
+            # The folded copy already matches everything the original does, and scores how often; the
+            # original adds a fixed score to exact-diacritic matches (which the native ranked search
+            # prunes with). A term typed without marks skips it.
+            original = self._tokens(term.text)
+            exact = [(self._field_query("text", original), EXACT_MARKS_SCORE),
+                     (self._field_query("title", original), EXACT_MARKS_SCORE * TITLE_BOOST)]
+            clauses += [(_OCCUR.Should, tq.const_score(sub, score)) for sub, score in exact if sub]
         return clauses
 
     def _text_clauses(self, terms: Sequence[QueryTerm],

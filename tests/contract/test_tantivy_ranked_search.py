@@ -11,6 +11,7 @@ clauses, required and excluded), phrases, identifiers and filters.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -116,14 +117,9 @@ def test_native_ranked_search_answers_as_the_package_does(both, text, access, un
         assert _page(on_disk, after)[0].total == native.total
 
 
-def test_the_dense_walk_counts_what_the_package_counts_at_scale(tmp_path):
-    """Two words in nearly every document, a unit filter and a rank exclusion: the window walk, across
-    segments with deleted documents."""
-    rng = random.Random(7)
-    records = [IndexRecord(document_id=f"d{n}", text=f"biên bản {'trang bị' if rng.random() < 0.9 else 'khác'}"
-                                                     f"{' kiểm tra' * rng.randrange(3)}",
-                           unit="Kho K99" if n % 97 == 0 else rng.choice(UNITS), doc_type=rng.choice(DOC_TYPES),
-                           classification_rank=n % 4, unit_keys=(rng.choice(UNITS),)) for n in range(9000)]
+@contextmanager
+def _both_holding(tmp_path, records: list[IndexRecord]):
+    """An index on disk and one in RAM holding `records` in segments of 2,500, every 131st deleted."""
     on_disk = TantivyIndex(tmp_path / "index", writer_heap_bytes=32_000_000, writer_threads=1)
     in_ram = TantivyIndex(None, writer_heap_bytes=32_000_000, writer_threads=1)
     try:
@@ -132,6 +128,21 @@ def test_the_dense_walk_counts_what_the_package_counts_at_scale(tmp_path):
                 index.add(records[start:start + 2500])
             for record in records[::131]:
                 index.delete(record.document_id)
+        yield on_disk, in_ram
+    finally:
+        on_disk.close()
+        in_ram.close()
+
+
+def test_the_dense_walk_counts_what_the_package_counts_at_scale(tmp_path):
+    """Two words in nearly every document, a unit filter and a rank exclusion: the window walk, across
+    segments with deleted documents."""
+    rng = random.Random(7)
+    records = [IndexRecord(document_id=f"d{n}", text=f"biên bản {'trang bị' if rng.random() < 0.9 else 'khác'}"
+                                                     f"{' kiểm tra' * rng.randrange(3)}",
+                           unit="Kho K99" if n % 97 == 0 else rng.choice(UNITS), doc_type=rng.choice(DOC_TYPES),
+                           classification_rank=n % 4, unit_keys=(rng.choice(UNITS),)) for n in range(9000)]
+    with _both_holding(tmp_path, records) as (on_disk, in_ram):
         for query in (SearchQuery(text="bien ban trang bi"),
                       SearchQuery(text="bien ban", access=Access(max_rank=2)),
                       SearchQuery(text="bien ban", access=Access(max_rank=0)),
@@ -142,6 +153,29 @@ def test_the_dense_walk_counts_what_the_package_counts_at_scale(tmp_path):
             assert native.total == package.total > 30
             assert dict(native.facets) == dict(package.facets)
             assert [h.score for h in native.hits] == pytest.approx([h.score for h in package.hits], rel=1e-5)
-    finally:
-        on_disk.close()
-        in_ram.close()
+
+
+def test_words_typed_with_marks_rank_as_the_package_ranks_them_at_scale(tmp_path):
+    """Common words typed with their marks, in documents that hold them with those marks, with others, or without
+    any: the native search prunes with the fixed score the exact spelling adds, and must still find the best."""
+    rng = random.Random(11)
+
+    def spelled(*forms: str) -> str:
+        return rng.choices(forms, weights=(6, 1, 3))[0]
+
+    records = [IndexRecord(document_id=f"d{n}",
+                           text=f"{spelled('biên bản', 'biển bán', 'bien ban')} trang bị"
+                                + f" {spelled('kiểm tra', 'kiêm trà', 'kiem tra')}" * rng.randrange(1, 4)
+                                + " xe" * rng.randrange(4),
+                           title=rng.choice(["", "", "", "Biên bản"]) or None, doc_type=rng.choice(DOC_TYPES),
+                           classification_rank=n % 4, unit_keys=(rng.choice(UNITS),)) for n in range(9000)]
+    with _both_holding(tmp_path, records) as (on_disk, in_ram):
+        for query in (SearchQuery(text="biên bản"), SearchQuery(text="kiểm tra", limit=5),
+                      SearchQuery(text="biên bản kiểm tra", access=Access(max_rank=1)),
+                      SearchQuery(text="kiểm tra trang bị", limit=50, access=Access(max_rank=2, unit_keys=("Kho K12",)))):
+            native, package = on_disk.search(query), in_ram.search(query)
+            assert native.total == package.total > 100
+            assert [h.score for h in native.hits] == pytest.approx([h.score for h in package.hits], rel=1e-5)
+            words = query.text.split()
+            first = next(record for record in records if record.document_id == native.hits[0].document_id)
+            assert all(word in f"{first.title} {first.text}".lower() for word in words)

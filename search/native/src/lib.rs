@@ -130,38 +130,74 @@ fn build_query(schema: &Schema, spec: &Json) -> PyResult<Box<dyn Query>> {
     })
 }
 
-/// For `["bool", clauses]` of required and optional clauses that are each one term (boosted or not), with at least
-/// one optional term held by some document: the same clauses all optional (a union of terms, which Tantivy ranks
-/// with block-max WAND), and the required ones. A document holding every required term scores the same in both:
-/// the sum of its terms' scores. Tantivy ranks the clauses as given by scoring every document that holds the
-/// required terms: an optional clause turns its pruning off.
-fn as_term_union(schema: &Schema, spec: &Json, searcher: &Searcher)
-        -> PyResult<Option<(Box<dyn Query>, Vec<Box<dyn Query>>)>> {
+/// A score-only clause that adds a fixed score to the documents holding its one term (`["const", term, score]`,
+/// optional): the word typed with its exact marks.
+type Bonus = (Box<dyn Query>, Score);
+
+/// The clauses of a ranked search that Tantivy's block-max WAND can prune (see `segment_top`).
+struct TermUnion {
+    /// Every scored term, required or optional, as one union.
+    union: Box<dyn Query>,
+    /// The required terms, checked on the union's candidates as filters.
+    required: Vec<Box<dyn Query>>,
+    /// Fixed scores added to the candidates that hold their term; only the bonuses some document holds.
+    bonuses: Vec<Bonus>,
+}
+
+/// For `["bool", clauses]` of required and optional clauses that are each one term (boosted or not, or an optional
+/// fixed-score term), with at least one optional clause held by some document: the scored terms all optional (a
+/// union of terms, which Tantivy ranks with block-max WAND), the required ones, and the fixed-score ones apart; when
+/// no optional scored term is held, the required terms' intersection and the fixed-score ones. A document holding
+/// every required term scores the same: the sum of its terms' scores and of its bonuses. Tantivy ranks the clauses
+/// as given by scoring every document that holds the required terms: an optional clause turns its pruning off, and
+/// a fixed-score one is no term scorer that WAND can bound.
+fn as_term_union(schema: &Schema, spec: &Json, searcher: &Searcher) -> PyResult<Option<TermUnion>> {
     let clauses = spec.as_array().filter(|p| p.first().and_then(Json::as_str) == Some("bool")).and_then(|p| p.get(1));
     let Some(clauses) = clauses.and_then(Json::as_array) else { return Ok(None) };
     let mut union: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(clauses.len());
     let mut required = Vec::new();
+    let mut bonuses = Vec::new();
     let mut optional_held = false;
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for clause in clauses {
         let (Some(occur), Some(query)) = (clause.get(0).and_then(Json::as_str), clause.get(1)) else { return Ok(None) };
+        let kind = query.get(0).and_then(Json::as_str);
+        if kind == Some("const") && occur == "should" {
+            let (Some(inner), Some(score)) = (query.get(1), query.get(2)) else { return Ok(None) };
+            if inner.get(0).and_then(Json::as_str) != Some("term") {
+                return Ok(None);
+            }
+            let Some(term) = one_term(schema, inner)? else { return Ok(None) };
+            if searcher.doc_freq(&term).map_err(err)? > 0 {
+                bonuses.push((build_query(schema, inner)?, number_of(score)?));
+            }
+            continue;
+        }
         // A term, or a boosted one: what block-max WAND can rank.
-        let boosted = query.as_array().filter(|q| q.first().and_then(Json::as_str) == Some("boost")).and_then(|q| q.get(1));
+        let boosted = (kind == Some("boost")).then(|| query.get(1)).flatten();
         let plain = boosted.unwrap_or(query);
         if plain.get(0).and_then(Json::as_str) != Some("term") {
             return Ok(None);
         }
         let Some(term) = one_term(schema, plain)? else { return Ok(None) };
         match occur {
-            "must" => required.push(build_query(schema, query)?),
+            "must" => {
+                required.push(build_query(schema, query)?);
+                musts.push((Occur::Must, build_query(schema, query)?));
+            }
             "should" => optional_held |= searcher.doc_freq(&term).map_err(err)? > 0,
             _ => return Ok(None),
         }
         union.push((Occur::Should, build_query(schema, query)?));
     }
-    if required.is_empty() || !optional_held {
+    if required.is_empty() || !(optional_held || !bonuses.is_empty()) {
         return Ok(None);
     }
-    Ok(Some((Box::new(BooleanQuery::new(union)), required)))
+    if !optional_held {
+        // Only bonuses beside the required terms: their intersection is what WAND prunes, nothing to check.
+        return Ok(Some(TermUnion { union: Box::new(BooleanQuery::new(musts)), required: Vec::new(), bonuses }));
+    }
+    Ok(Some(TermUnion { union: Box::new(BooleanQuery::new(union)), required, bonuses }))
 }
 
 /// `[[occur, query], ...]` with occur "must" or "must_not": unscored filters.
@@ -498,13 +534,16 @@ impl FacetCounts<'_> {
 ///
 /// Usually the scoring clauses alone drive Tantivy's pruning (`Weight::for_each_pruning`: block-max WAND when they
 /// are a plain intersection or union of terms) and the filters, which add nothing to a score, are checked only on
-/// the candidates it lets through: left inside the query, a filter makes Tantivy score every match. But when a
+/// the candidates it lets through: left inside the query, a filter makes Tantivy score every match. `bonuses` (each
+/// `(weight, score)`) add their fixed score to the candidates holding their term: WAND prunes the scored terms
+/// against the threshold less every bonus the segment holds, the most any candidate can add. But when a
 /// required filter holds far fewer documents than the words (a unit's documents among half the archive), most
 /// candidates would fail it: then `combined` (the words and the filters in one query) runs, its intersection led
 /// by the filter's short list.
 fn segment_top(
     scoring: &dyn Weight,
     filters: &[(bool, Box<dyn Weight>)],
+    bonuses: &[(Box<dyn Weight>, Score)],
     combined: &dyn Weight,
     reader: &SegmentReader,
     k: usize,
@@ -513,6 +552,14 @@ fn segment_top(
         .iter()
         .map(|(required, weight)| weight.scorer(reader, 1.0).map(|scorer| (*required, scorer)))
         .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut extras = Vec::with_capacity(bonuses.len());
+    for (weight, score) in bonuses {
+        let scorer = weight.scorer(reader, 1.0)?;
+        if scorer.doc() != TERMINATED {
+            extras.push((scorer, *score));
+        }
+    }
+    let most_added: Score = extras.iter().map(|(_, score)| score).sum();
     let narrowest = checks.iter().filter(|(required, _)| *required).map(|(_, s)| s.size_hint()).min();
     let led_by_filter = narrowest.is_some_and(|narrowest| {
         let words = scoring.scorer(reader, 1.0).map_or(u32::MAX, |s| s.size_hint());
@@ -547,7 +594,16 @@ fn segment_top(
                     return threshold;
                 }
             }
-            threshold = keep(doc, score, &mut best);
+            let mut score = score;
+            for (scorer, bonus) in extras.iter_mut() {
+                let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
+                if at == doc {
+                    score += *bonus;
+                }
+            }
+            // What the scored terms alone must beat for a document to enter the top k.
+            let kth = keep(doc, score, &mut best);
+            threshold = if kth == Score::MIN { Score::MIN } else { kth - most_added };
             threshold
         })?;
     }
@@ -658,12 +714,12 @@ impl RankedSearch {
         let searcher = self.reader.searcher();
         // Required words with optional ones that some documents hold: ranked as a union of all the terms (which
         // block-max WAND prunes), the required ones checked on its candidates as filters.
-        let scoring = match as_term_union(&self.schema, &scoring_spec, &searcher)? {
-            Some((union, required)) => {
+        let (scoring, bonuses) = match as_term_union(&self.schema, &scoring_spec, &searcher)? {
+            Some(TermUnion { union, required, bonuses }) => {
                 filters.extend(required.into_iter().map(|query| (true, query)));
-                union
+                (union, bonuses)
             }
-            None => scoring,
+            None => (scoring, Vec::new()),
         };
         let conjunction =
             if facet_fields.is_empty() { None } else { Some(Conjunction::of(&self.schema, &matching_spec, &searcher)?) };
@@ -697,10 +753,14 @@ impl RankedSearch {
                 .iter()
                 .map(|(required, query)| query.weight(unscored()).map(|weight| (*required, weight)))
                 .collect::<tantivy::Result<Vec<_>>>()?;
+            let bonuses = bonuses
+                .iter()
+                .map(|(query, score)| query.weight(unscored()).map(|weight| (weight, *score)))
+                .collect::<tantivy::Result<Vec<_>>>()?;
             let combined = combined.weight(EnableScoring::enabled_from_searcher(&searcher))?;
             let mut ranked = Vec::new();
             for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-                let top = segment_top(&*scoring, &filters, &*combined, reader, limit + offset)?;
+                let top = segment_top(&*scoring, &filters, &bonuses, &*combined, reader, limit + offset)?;
                 ranked.extend(top.into_iter().map(|r| (r, ord as SegmentOrdinal)));
             }
             ranked.sort_by(|(a, a_ord), (b, b_ord)| {

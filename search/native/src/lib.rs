@@ -575,10 +575,22 @@ fn segment_top(
         }
         if best.len() == k { best.peek().map_or(Score::MIN, |worst| worst.0.score) } else { Score::MIN }
     };
+    // Adds the candidate's bonuses and keeps it if good enough; returns what the scored clauses alone must beat for a
+    // document to enter the top k.
+    let mut rank = |doc: DocId, mut score: Score, best: &mut BinaryHeap<Reverse<Ranked>>| {
+        for (scorer, bonus) in extras.iter_mut() {
+            let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
+            if at == doc {
+                score += *bonus;
+            }
+        }
+        let kth = keep(doc, score, best);
+        if kth == Score::MIN { Score::MIN } else { kth - most_added }
+    };
     if led_by_filter {
         combined.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
             if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                threshold = keep(doc, score, &mut best);
+                threshold = rank(doc, score, &mut best);
             }
             threshold
         })?;
@@ -594,16 +606,7 @@ fn segment_top(
                     return threshold;
                 }
             }
-            let mut score = score;
-            for (scorer, bonus) in extras.iter_mut() {
-                let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
-                if at == doc {
-                    score += *bonus;
-                }
-            }
-            // What the scored terms alone must beat for a document to enter the top k.
-            let kth = keep(doc, score, &mut best);
-            threshold = if kth == Score::MIN { Score::MIN } else { kth - most_added };
+            threshold = rank(doc, score, &mut best);
             threshold
         })?;
     }
@@ -700,15 +703,6 @@ impl RankedSearch {
         let scoring_spec: Json = serde_json::from_str(scoring).map_err(err)?;
         let scoring = build_query(&self.schema, &scoring_spec)?;
         let mut filters = parse_filters(&self.schema, filters)?;
-        let mut clauses = vec![(Occur::Must, scoring.box_clone())];
-        clauses.extend(filters.iter().map(|(required, q)| -> (Occur, Box<dyn Query>) {
-            if *required {
-                (Occur::Must, Box::new(ConstScoreQuery::new(q.box_clone(), 0.0)))  // a filter adds nothing to a score
-            } else {
-                (Occur::MustNot, q.box_clone())
-            }
-        }));
-        let combined = BooleanQuery::new(clauses);
         let matching_spec: Json = serde_json::from_str(matching).map_err(err)?;
         let matching = build_query(&self.schema, &matching_spec)?;
         let searcher = self.reader.searcher();
@@ -721,6 +715,16 @@ impl RankedSearch {
             }
             None => (scoring, Vec::new()),
         };
+        // The scored clauses and the filters in one query, for a filter that leads (see `segment_top`).
+        let mut clauses = vec![(Occur::Must, scoring.box_clone())];
+        clauses.extend(filters.iter().map(|(required, q)| -> (Occur, Box<dyn Query>) {
+            if *required {
+                (Occur::Must, Box::new(ConstScoreQuery::new(q.box_clone(), 0.0)))  // a filter adds nothing to a score
+            } else {
+                (Occur::MustNot, q.box_clone())
+            }
+        }));
+        let combined = BooleanQuery::new(clauses);
         let conjunction =
             if facet_fields.is_empty() { None } else { Some(Conjunction::of(&self.schema, &matching_spec, &searcher)?) };
         self.ordinals.keep_only(&searcher);

@@ -136,7 +136,8 @@ type Bonus = (Box<dyn Query>, Score);
 
 /// The clauses of a ranked search that Tantivy's block-max WAND can prune (see `segment_top`).
 struct TermUnion {
-    /// Every scored term, required or optional, as one union.
+    /// Every scored term, required or optional, as one union; the required terms' intersection when no optional
+    /// scored term is held.
     union: Box<dyn Query>,
     /// The required terms, checked on the union's candidates as filters.
     required: Vec<Box<dyn Query>>,
@@ -707,7 +708,8 @@ impl RankedSearch {
         let matching = build_query(&self.schema, &matching_spec)?;
         let searcher = self.reader.searcher();
         // Required words with optional ones that some documents hold: ranked as a union of all the terms (which
-        // block-max WAND prunes), the required ones checked on its candidates as filters.
+        // block-max WAND prunes), the required ones checked on its candidates as filters; fixed scores (the exact
+        // spelling of words typed with marks) added to the candidates apart.
         let (scoring, bonuses) = match as_term_union(&self.schema, &scoring_spec, &searcher)? {
             Some(TermUnion { union, required, bonuses }) => {
                 filters.extend(required.into_iter().map(|query| (true, query)));

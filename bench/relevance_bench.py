@@ -10,7 +10,8 @@ bench/work/relevance/, indexed in an in-RAM Tantivy index as the service would i
   6→G, 2→Z), as it is read off a worn plate;
 - `serial_spaced`: the serial's groups separated by spaces ("KB 15 84"; one group is cut in two);
 - `designation`: the model ("PT-76"), every document of every dossier of that model relevant;
-- `name`: the equipment's name without diacritics ("may vo tuyen dien prc-25"), same relevance as designation.
+- `name`: the equipment's name without diacritics ("may vo tuyen dien prc-25"), same relevance as designation;
+- `name_marks`: the same name typed with its diacritics ("máy vô tuyến điện prc-25"), same relevance.
 
 A serial query's relevant documents are those of its dossier. P@5 is the relevant share of the first five
 hits, out of min(5, relevant) so that a dossier of three documents can score 1; recall@20 the share of the
@@ -120,6 +121,7 @@ def queries(corpus: list[dict[str, Any]]) -> list[tuple[str, str, set[str]]]:
     asked: list[tuple[str, str, set[str]]] = []
     by_model: dict[str, set[str]] = defaultdict(set)
     by_name: dict[str, set[str]] = defaultdict(set)
+    by_name_marks: dict[str, set[str]] = defaultdict(set)
     for entries in by_dossier.values():
         members = {entry["file"] for entry in entries}
         truths = [entry["truth"] for entry in entries]
@@ -133,9 +135,11 @@ def queries(corpus: list[dict[str, Any]]) -> list[tuple[str, str, set[str]]]:
             by_model[designation] |= members
         if name := next((t["name"] for t in truths if t.get("name")), None):
             by_name[fold(name)] |= members
+            by_name_marks[name.lower()] |= members
     asked += [("designation", model, members) for model, members in sorted(by_model.items())]
     asked += [("name", name, members) for name, members in sorted(by_name.items())]
-    assert all(serial_key(text) or kind == "name" for kind, text, _m in asked)
+    asked += [("name_marks", name, members) for name, members in sorted(by_name_marks.items())]
+    assert all(serial_key(text) or kind.startswith("name") for kind, text, _m in asked)
     return asked
 
 

@@ -102,9 +102,9 @@ from search.lookalike import (
     text_identifiers,
 )
 from search.query import (
+    EXACT_MARKS_SCORE,
     FUZZY_MIN_KEY,
     KEYWORD_BOOST,
-    EXACT_MARKS_SCORE,
     SERIAL_FETCH,
     SNIPPET_CHARS,
     TITLE_BOOST,

@@ -25,7 +25,7 @@ use tantivy::collector::Count;
 use tantivy::columnar::{Cardinality, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, Weight,
+    RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::index::SegmentId;
 use tantivy::schema::document::Value;
@@ -159,7 +159,6 @@ fn as_term_union(schema: &Schema, spec: &Json, searcher: &Searcher) -> PyResult<
     let mut required = Vec::new();
     let mut bonuses = Vec::new();
     let mut optional_held = false;
-    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for clause in clauses {
         let (Some(occur), Some(query)) = (clause.get(0).and_then(Json::as_str), clause.get(1)) else { return Ok(None) };
         let kind = query.get(0).and_then(Json::as_str);
@@ -182,10 +181,7 @@ fn as_term_union(schema: &Schema, spec: &Json, searcher: &Searcher) -> PyResult<
         }
         let Some(term) = one_term(schema, plain)? else { return Ok(None) };
         match occur {
-            "must" => {
-                required.push(build_query(schema, query)?);
-                musts.push((Occur::Must, build_query(schema, query)?));
-            }
+            "must" => required.push(build_query(schema, query)?),
             "should" => optional_held |= searcher.doc_freq(&term).map_err(err)? > 0,
             _ => return Ok(None),
         }
@@ -196,6 +192,7 @@ fn as_term_union(schema: &Schema, spec: &Json, searcher: &Searcher) -> PyResult<
     }
     if !optional_held {
         // Only bonuses beside the required terms: their intersection is what WAND prunes, nothing to check.
+        let musts = required.into_iter().map(|query| (Occur::Must, query)).collect();
         return Ok(Some(TermUnion { union: Box::new(BooleanQuery::new(musts)), required: Vec::new(), bonuses }));
     }
     Ok(Some(TermUnion { union: Box::new(BooleanQuery::new(union)), required, bonuses }))
@@ -580,8 +577,7 @@ fn segment_top(
     // document to enter the top k.
     let mut rank = |doc: DocId, mut score: Score, best: &mut BinaryHeap<Reverse<Ranked>>| {
         for (scorer, bonus) in extras.iter_mut() {
-            let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
-            if at == doc {
+            if holds(scorer.as_mut(), doc) {
                 score += *bonus;
             }
         }
@@ -602,8 +598,7 @@ fn segment_top(
             }
             // Candidates come in increasing document order: each filter's scorer only moves forward.
             for (required, scorer) in checks.iter_mut() {
-                let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
-                if (at == doc) != *required {
+                if holds(scorer.as_mut(), doc) != *required {
                     return threshold;
                 }
             }
@@ -612,6 +607,12 @@ fn segment_top(
         })?;
     }
     Ok(best.into_iter().map(|Reverse(ranked)| ranked).collect())
+}
+
+/// Whether `scorer` holds `doc`, moving it forward only: candidates come in increasing document order.
+fn holds(scorer: &mut dyn Scorer, doc: DocId) -> bool {
+    let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
+    at == doc
 }
 
 /// A required filter leads the ranking when it holds this many times fewer documents than the words.

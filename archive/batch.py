@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from archive.batch_journal import BatchJournal
 from archive.inputs import IngestInput, display_name, expand_inputs, read_input
-from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, worker_count
+from archive.isolation import extraction_outcome, extraction_pool, schedule_extraction, stop_in_background, worker_count
 from archive.manifest import MANIFEST_SOURCE, Disagreement, Manifest, ManifestMatch, match_inputs
 from archive.models import IngestResult
 from archive.service import ArchiveService, sha256_hex
 
 if TYPE_CHECKING:
+    from threading import Thread
+
     from archive.identity import Principal
     from archive.usecases import Archive
 
@@ -112,9 +114,11 @@ class BatchIngest:
         seen: set[str] = set()
         pending: deque[tuple[IngestInput, bytes, str, Future]] = deque()
         held_bytes = 0  # the originals read for the files in `pending`, kept until each is stored
+        pool = extraction_pool(self.workers, options.limits)
+        stopping: Thread | None = None
         try:
             audit_in_groups = self.archive.audit_in_groups() if self.archive is not None else nullcontext()
-            with self.service.index_in_groups(), audit_in_groups, extraction_pool(self.workers, options.limits) as pool:
+            with self.service.index_in_groups(), audit_in_groups:
                 for item in items:
                     earlier = journal.done(item) if journal else None
                     if earlier is not None:
@@ -142,6 +146,7 @@ class BatchIngest:
                         emit(pending[0][0], *self._finish(pending.popleft(), journal))
                 while pending:
                     emit(pending[0][0], *self._finish(pending.popleft(), journal))
+                stopping = stop_in_background(pool)  # every file is read: the readers end beside the last commit
             release()  # the last group is committed
             self._reconfirm_serials(finished, on_final, journal)
             if any(result.index_pending for result in results):
@@ -149,6 +154,11 @@ class BatchIngest:
             if journal:
                 journal.finish()
         finally:
+            if stopping is not None:
+                stopping.join()
+            else:  # cut short: as a pool leaving its `with` block, the files in flight are read to the end
+                pool.close()
+                pool.join()
             # A batch cut short still reports what it stored; the journal is not told (the group may not have been
             # made durable): the rerun finds those files stored by this batch. Their entries: audit_in_groups.
             release(committed=False)

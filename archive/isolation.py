@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
 from concurrent.futures import Future, TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,16 @@ def extraction_pool(workers: int, limits: ExtractionLimits) -> ProcessPool:
 
     return ProcessPool(max_workers=worker_count(workers), initializer=_worker_init,
                        initargs=(limits.worker_memory_bytes, configured_format()), context=reader_context())
+
+
+def stop_in_background(pool: ProcessPool) -> threading.Thread:
+    """Stops a pool whose every task is done, in a thread of its own, for the caller to join later: pebble's
+    managers notice the stop on their next tick (every 0.1 s), so waiting for them at once idled both cores for
+    some 85 ms at the end of every batch, in place of storing its last group."""
+    pool.stop()
+    closing = threading.Thread(target=pool.join, name="reader-pool-stop", daemon=True)
+    closing.start()
+    return closing
 
 
 def _extract_in_worker(source: IngestInput | bytes, options: ExtractionOptions) -> Extraction | str:

@@ -90,6 +90,12 @@ def _document_number_key(number: str | None) -> str:
     return "".join((number or "").split()).upper()
 
 
+def _rescan_key(document: Document) -> tuple:
+    """What a document shares with its rescans: serial, doc type, date and document number."""
+    return (serial_key(document.serial_number or ""), document.doc_type, document.document_date,
+            _document_number_key(document.document_number))
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -110,6 +116,7 @@ class _HeldForIndex:
         self.records: list[StoredRecord] = []
         self.prepared: list[PreparedRecord] = []
         self.results: list[IngestResult] = []
+        self.by_rescan_key: dict[tuple, list[str]] = {}  # a lookup per document stored: a scan of the group was quadratic
         self.since = 0.0
 
     def hold(self, record: StoredRecord, result: IngestResult) -> None:
@@ -119,6 +126,8 @@ class _HeldForIndex:
         self.records.append(record)
         self.prepared.append(prepared)
         self.results.append(result)
+        if record.document.serial_number:
+            self.by_rescan_key.setdefault(_rescan_key(record.document), []).append(record.document.document_id)
 
     def full(self) -> bool:
         return len(self.records) >= self.documents or time.monotonic() - self.since >= self.seconds
@@ -126,6 +135,7 @@ class _HeldForIndex:
     def take(self) -> tuple[list[StoredRecord], list[PreparedRecord], list[IngestResult]]:
         taken = self.records, self.prepared, self.results
         self.records, self.prepared, self.results = [], [], []
+        self.by_rescan_key = {}
         return taken
 
 
@@ -316,9 +326,10 @@ class ArchiveService:
         held = getattr(self._held, "group", None)
         return len(held.records) if held is not None else 0
 
-    def _held_documents(self) -> list[Document]:
+    def _held_rescans_of(self, document: Document) -> list[str]:
+        """Documents this thread holds for the next group commit that share the document's rescan key."""
         held = getattr(self._held, "group", None)
-        return [record.document for record in held.records] if held is not None else []
+        return held.by_rescan_key.get(_rescan_key(document), []) if held is not None else []
 
     # ---- files staged for queue workers -------------------------------------------------------
 
@@ -351,11 +362,8 @@ class ArchiveService:
         except IndexUnavailable:
             return []  # cannot tell without the index; the document is stored unflagged
         number = _document_number_key(document.document_number)
-        found = [other.document_id for other in self._held_documents()  # stored by this batch, not yet committed
-                 if other.document_id != document.document_id and other.doc_type == document.doc_type
-                 and other.document_date == document.document_date and other.serial_number
-                 and serial_key(other.serial_number) == serial_key(document.serial_number)
-                 and _document_number_key(other.document_number) == number]
+        found = [other_id for other_id in self._held_rescans_of(document)  # stored by this batch, not yet committed
+                 if other_id != document.document_id]
         for hit in hits:
             try:
                 other = self.document(hit.document_id)

@@ -16,7 +16,7 @@ from pathlib import Path
 from archive.batch import BatchIngest
 from search.tantivy_index import TantivyIndex
 from search.types import SearchQuery
-from tests.conftest import DOSSIER_KB_15_84, text_pdf
+from tests.conftest import DOSSIER_KB_15_84, header, text_pdf
 
 
 def _dossier(folder: Path, extra: dict[str, list[str]] | None = None) -> Path:
@@ -48,6 +48,26 @@ def test_a_rescan_in_the_same_group_as_its_first_copy_is_flagged(service, tmp_pa
     first = results["inspection.pdf"]
     assert results["zz-inspection-rescan.pdf"].document.likely_duplicate_of == [first.document_id]
     assert [entry.document_id for entry in service.likely_duplicates()] == [results["zz-inspection-rescan.pdf"].document_id]
+
+
+def test_within_a_group_only_a_paper_with_the_same_serial_type_date_and_number_is_taken_for_a_rescan(service, tmp_path):
+    body = DOSSIER_KB_15_84["inspection.pdf"][5:]  # the lines after the header
+    variants = {
+        "zz-serial-spaced.pdf": header("LỮ ĐOÀN 201", "47/BB-KT", "Hà Nội, ngày 05 tháng 01 năm 2015",
+                                       "BIÊN BẢN KIỂM TRA KỸ THUẬT") + [line.replace("KB-15-84", "KB 15 84") for line in body],
+        "zz-other-number.pdf": header("LỮ ĐOÀN 201", "48/BB-KT", "Hà Nội, ngày 05 tháng 01 năm 2015",
+                                      "BIÊN BẢN KIỂM TRA KỸ THUẬT") + body,
+        "zz-other-date.pdf": header("LỮ ĐOÀN 201", "47/BB-KT", "Hà Nội, ngày 06 tháng 01 năm 2015",
+                                    "BIÊN BẢN KIỂM TRA KỸ THUẬT") + body,
+    }
+    folder = _dossier(tmp_path / "in", variants)
+
+    results = {Path(r.path).name: r for r in BatchIngest(service, workers=1).run([folder])}
+
+    first = results["inspection.pdf"].document_id
+    assert results["zz-serial-spaced.pdf"].document.likely_duplicate_of == [first]
+    assert results["zz-other-number.pdf"].document.likely_duplicate_of == []
+    assert results["zz-other-date.pdf"].document.likely_duplicate_of == []
 
 
 def test_documents_held_when_the_process_dies_are_indexed_by_the_next_run(settings, tmp_path):

@@ -1,0 +1,67 @@
+"""A batch's reading processes end with the batch: when it returns, and when it is cut short by an error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from archive.batch import BatchIngest
+from tests.conftest import DOSSIER_KB_15_84, text_pdf
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, lines in DOSSIER_KB_15_84.items():
+        (folder / name).write_bytes(text_pdf(lines))
+    return folder
+
+
+def _forked_readers() -> list[int]:
+    """The processes the readers' server (a child of this process, see archive.reader_server) has forked and that
+    still run."""
+    readers = []
+    for child in _children(os.getpid()):
+        if b"multiprocessing.forkserver" in Path(f"/proc/{child}/cmdline").read_bytes():
+            readers += [pid for pid in _children(child) if _state(pid) not in ("Z", "X", None)]
+    return readers
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children += map(int, Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+        except OSError:
+            continue
+    return children
+
+
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def test_no_reading_process_is_left_when_a_batch_returns(service, tmp_path):
+    seen_during: list[int] = []
+
+    results = BatchIngest(service, workers=2).run(
+        [_folder(tmp_path)], on_result=lambda result, pages: seen_during.extend(_forked_readers()))
+
+    assert [r.status for r in results] == ["ingested"] * len(DOSSIER_KB_15_84)
+    assert seen_during  # the readers were there while files were read, so the check below can see them
+    assert _forked_readers() == []
+
+
+def test_no_reading_process_is_left_when_a_batch_is_cut_short(service, tmp_path):
+    def stop(result, pages):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        BatchIngest(service, workers=2).run([_folder(tmp_path)], on_result=stop)
+
+    assert _forked_readers() == []

@@ -13,16 +13,12 @@ from minio import Minio
 from archive.errors import BackendUnavailable
 from search.types import SearchQuery
 from storage import layout
-from tests.conftest import DOSSIER_KB_15_84, run_archive as run, text_pdf
+from tests.conftest import DOSSIER_KB_15_84, run_archive as run, text_pdf, write_dossier
 
 
 @pytest.fixture
 def dossier(tmp_path: Path) -> Path:
-    folder = tmp_path / "dossier"
-    folder.mkdir()
-    for name, lines in DOSSIER_KB_15_84.items():
-        (folder / name).write_bytes(text_pdf(lines))
-    return folder
+    return write_dossier(tmp_path / "dossier")
 
 
 def raw_minio(settings) -> Minio:

@@ -16,18 +16,11 @@ from pathlib import Path
 from archive.batch import BatchIngest
 from search.tantivy_index import TantivyIndex
 from search.types import SearchQuery
-from tests.conftest import DOSSIER_KB_15_84, header, text_pdf
-
-
-def _dossier(folder: Path, extra: dict[str, list[str]] | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, lines in {**DOSSIER_KB_15_84, **(extra or {})}.items():
-        (folder / name).write_bytes(text_pdf(lines))
-    return folder
+from tests.conftest import DOSSIER_KB_15_84, header, text_pdf, write_dossier
 
 
 def test_every_document_of_a_batch_is_searchable_when_it_returns_and_none_stays_pending(service, tmp_path):
-    folder = _dossier(tmp_path / "in")
+    folder = write_dossier(tmp_path / "in")
     finals = []
 
     results = BatchIngest(service, workers=1).run([folder], on_final=finals.append)
@@ -41,7 +34,7 @@ def test_every_document_of_a_batch_is_searchable_when_it_returns_and_none_stays_
 
 def test_a_rescan_in_the_same_group_as_its_first_copy_is_flagged(service, tmp_path):
     rescan = {"zz-inspection-rescan.pdf": DOSSIER_KB_15_84["inspection.pdf"] + ["Bản sao lưu"]}
-    folder = _dossier(tmp_path / "in", rescan)
+    folder = write_dossier(tmp_path / "in", rescan)
 
     results = {Path(r.path).name: r for r in BatchIngest(service, workers=1).run([folder])}
 
@@ -60,7 +53,7 @@ def test_within_a_group_only_a_paper_with_the_same_serial_type_date_and_number_i
         "zz-other-date.pdf": header("LỮ ĐOÀN 201", "47/BB-KT", "Hà Nội, ngày 06 tháng 01 năm 2015",
                                     "BIÊN BẢN KIỂM TRA KỸ THUẬT") + body,
     }
-    folder = _dossier(tmp_path / "in", variants)
+    folder = write_dossier(tmp_path / "in", variants)
 
     results = {Path(r.path).name: r for r in BatchIngest(service, workers=1).run([folder])}
 
@@ -71,7 +64,7 @@ def test_within_a_group_only_a_paper_with_the_same_serial_type_date_and_number_i
 
 
 def test_documents_held_when_the_process_dies_are_indexed_by_the_next_run(settings, tmp_path):
-    folder = _dossier(tmp_path / "in")
+    folder = write_dossier(tmp_path / "in")
     # A real process stores the dossier inside a group that never fills and dies (SIGKILL) after the group's writes
     # are made, before its commit. (Writes not made yet when a batch dies are the batch's rerun's: its journal.)
     script = textwrap.dedent(f"""
@@ -107,7 +100,7 @@ def test_documents_held_when_the_process_dies_are_indexed_by_the_next_run(settin
 
 
 def test_an_index_that_stops_answering_leaves_the_group_pending_and_reported(service, settings, tmp_path):
-    folder = _dossier(tmp_path / "in")
+    folder = write_dossier(tmp_path / "in")
     service.index.close()  # the engine stops answering before the group commits
     finals = []
 
@@ -127,7 +120,7 @@ def test_a_document_a_power_cut_left_stored_but_unindexed_and_unmarked_is_indexe
     # A batch's writes are made durable a group at a time: a power cut before its group's commit may keep a
     # document's record while losing its pending mark, its index entry and the journal's "done" (not its
     # "started", which is synced first). Running the same command again must still make it searchable.
-    folder = _dossier(tmp_path / "in")
+    folder = write_dossier(tmp_path / "in")
     journal = tmp_path / "batches.sqlite3"
     first = {Path(r.path).name: r for r in BatchIngest(service, workers=1, journal_path=journal).run([folder])}
     cut = first["inspection.pdf"]
@@ -148,7 +141,7 @@ def test_the_rerun_of_an_interrupted_batch_sweeps_the_writes_its_killed_process_
     from archive.batch_journal import BatchJournal
     from archive.inputs import expand_inputs
 
-    folder = _dossier(tmp_path / "in")
+    folder = write_dossier(tmp_path / "in")
     BatchJournal(settings.data_dir / "batches.sqlite3", list(expand_inputs([folder], max_bytes=1 << 30))).close()  # began, never ended
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stray = settings.data_dir / "objects" / "records" / "ab" / f".tmp-{int(finished.stdout)}-3.part"

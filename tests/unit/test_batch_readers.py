@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.batch import BatchIngest
-from tests.conftest import DOSSIER_KB_15_84, text_pdf
-
-
-def _folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, lines in DOSSIER_KB_15_84.items():
-        (folder / name).write_bytes(text_pdf(lines))
-    return folder
+from tests.conftest import DOSSIER_KB_15_84, write_dossier
 
 
 def _forked_readers() -> list[int]:
@@ -50,7 +42,7 @@ def test_no_reading_process_is_left_when_a_batch_returns(service, tmp_path):
     seen_during: list[int] = []
 
     results = BatchIngest(service, workers=2).run(
-        [_folder(tmp_path)], on_result=lambda result, pages: seen_during.extend(_forked_readers()))
+        [write_dossier(tmp_path / "in")], on_result=lambda result, pages: seen_during.extend(_forked_readers()))
 
     assert [r.status for r in results] == ["ingested"] * len(DOSSIER_KB_15_84)
     assert seen_during  # the readers were there while files were read, so the check below can see them
@@ -62,6 +54,6 @@ def test_no_reading_process_is_left_when_a_batch_is_cut_short(service, tmp_path)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        BatchIngest(service, workers=2).run([_folder(tmp_path)], on_result=stop)
+        BatchIngest(service, workers=2).run([write_dossier(tmp_path / "in")], on_result=stop)
 
     assert _forked_readers() == []

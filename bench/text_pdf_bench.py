@@ -12,7 +12,7 @@ Every round is warm (the files were just written and are in the page cache).
 
 Nothing is deleted before or between the measurements: the inputs are written over in place (the same seed gives the
 same files) and each round's data directory is removed only after the last round. On an ext4 without a journal (this
-machine's), each file created within a minute or so of a mass deletion has its inode looked for past the freed ones
+machine's), each file created within one to five minutes of a mass deletion has its inode looked for past the freed ones
 (`recently_deleted`): 1,348 stores took 0.54 s of CPU a minute after 8,000 files were deleted, 0.06 s with no recent
 deletion. The ingest creates some four files per document and raw pypdf none, so a bench that deleted its previous
 data just before would charge its own clean-up to the ingest.

@@ -164,7 +164,7 @@ DOSSIER_KB_15_84 = {
 
 
 def write_dossier(folder: Path, extra: dict[str, list[str]] | None = None) -> Path:
-    """The four documents of tank KB-15-84 (and `extra` ones) as text PDFs in `folder`, made if missing."""
+    """The four documents of tank KB-15-84 (and `extra` ones) written as text PDFs into `folder` (made if missing)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, lines in {**DOSSIER_KB_15_84, **(extra or {})}.items():
         (folder / name).write_bytes(text_pdf(lines))

@@ -116,7 +116,7 @@ class _HeldForIndex:
         self.records: list[StoredRecord] = []
         self.prepared: list[PreparedRecord] = []
         self.results: list[IngestResult] = []
-        self.by_rescan_key: dict[tuple, list[str]] = {}  # a lookup per document stored: a scan of the group was quadratic
+        self.by_rescan_key: dict[tuple, list[str]] = {}  # one lookup per document (a scan was quadratic)
         self.since = 0.0
 
     def hold(self, record: StoredRecord, result: IngestResult) -> None:

@@ -16,14 +16,22 @@ def _forked_readers() -> list[int]:
     still run."""
     readers = []
     for child in _children(os.getpid()):
-        if b"multiprocessing.forkserver" in Path(f"/proc/{child}/cmdline").read_bytes():
+        try:
+            server = b"multiprocessing.forkserver" in Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:  # a child that ended while it was listed
+            continue
+        if server:
             readers += [pid for pid in _children(child) if _state(pid) not in ("Z", "X", None)]
     return readers
 
 
 def _children(pid: int) -> list[int]:
     children = []
-    for task in os.listdir(f"/proc/{pid}/task"):
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:  # the process ended
+        return []
+    for task in tasks:
         try:
             children += map(int, Path(f"/proc/{pid}/task/{task}/children").read_text().split())
         except OSError:

@@ -90,8 +90,9 @@ def _chain_extended(value: str, lines: list[Line]) -> str | None:
     wanted = fold_iy(value).lower()
     own_type = wanted.rsplit(" ", 1)[0]
     parents: set[str] = set()
+    alone = re.compile(r"\b" + re.escape(wanted) + r"(?![\w])")
     for line in lines:
-        for at in (match.end() for match in re.finditer(r"\b" + re.escape(wanted) + r"(?![\w])", line.key)):
+        for at in (match.end() for match in alone.finditer(line.key)):
             gap = _AFTER_CHAIN_COMMA.match(line.key, at)
             parent = read_unit_name(line.original(gap.end(), len(line.key))) if gap else None
             if parent and "," not in parent and not fold_iy(parent).lower().startswith(own_type):
@@ -197,4 +198,9 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
 
 def _unit_type(text: str) -> list[str]:
     """The first two words of `text` (past spaces), however OCR marked them: a unit's type ("trung doan")."""
-    return fold_iy(text).lower().split()[:2]
+    words: list[str] = []
+    for word in text.split():  # folded word by word up to the second: `text` runs to the end of the next line
+        words += fold_iy(word).lower().split()
+        if len(words) >= 2:
+            break
+    return words[:2]

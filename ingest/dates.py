@@ -151,7 +151,10 @@ def _score(prefix: str, line: str, kind: str, top: bool) -> float | None:
 
 
 def _line_starts(text: str) -> list[int]:
-    return [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    return [0, *(match.end() for match in _NEWLINE.finditer(text))]
+
+
+_NEWLINE = re.compile("\n")
 
 
 def find_document_date(text: str) -> tuple[date, float, int] | None:

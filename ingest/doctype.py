@@ -46,6 +46,7 @@ _KIND_WORDS = tuple(
     merge_iy(word)
     for word in ("bien ban", "quyet dinh", "lenh", "phieu", "ly lich", "so ly lich", "so theo doi", "to trinh", "bao cao", "ke hoach", "giay")
 )
+_KIND_WORD_OPENINGS = tuple(re.compile(rf"{word}\b") for word in _KIND_WORDS)
 _FOLLOW_ON = re.compile(r"^\W*(ve\s+viec|v\s*/\s*v|\()")
 _HEADER = re.compile(
     merge_iy(r"bo\s+quoc\s+phong|cong\s+hoa|xa\s+hoi\s+chu\s+nghia|doc\s+lap|hanh\s+phuc|^\W*so\s*[:.]|ngay\s.*thang|^\W*$")
@@ -69,12 +70,14 @@ def _upper_ratio(line: str) -> float:
     return sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
 
 
+_LEADING_NON_LETTERS = re.compile(r"^[\W\d_]+")
+
+
 def _kind_word(folded: str) -> tuple[bool, bool] | None:
     """(matched, fuzzy) when the folded line opens with a document-kind word."""
-    head = re.sub(r"^[\W\d_]+", "", folded)
-    for word in _KIND_WORDS:
-        if re.match(rf"{word}\b", head):
-            return True, False
+    head = _LEADING_NON_LETTERS.sub("", folded)
+    if any(opening.match(head) for opening in _KIND_WORD_OPENINGS):
+        return True, False
     for word in _KIND_WORDS:
         if len(word) >= 6 and Levenshtein.distance(head[: len(word)], word) <= 1 and head[len(word) : len(word) + 1] in ("", " "):
             return True, True

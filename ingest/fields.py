@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
 
 from rapidfuzz.distance import Levenshtein
@@ -99,6 +100,7 @@ _ALNUM = re.compile(r"[^\W_]")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]")
 
 
+@lru_cache(maxsize=8192)
 def line_noise(text: str) -> float:
     """Share of a line's words that are OCR specks or garbage (leaders do not count)."""
     words = [w for w in text.split() if not _LEADER_TOKEN.match(w)]
@@ -260,15 +262,14 @@ def _grade_in_line(line: Line) -> Iterator[tuple[int, float]]:
 
 
 def _grade_in_key(key: str) -> Iterator[tuple[int, float]]:
-    line = Line(0, 0, 0, key, key, tuple(range(len(key) + 1)), 0)
-    for match in _GRADE_LABELLED.finditer(line.key):
+    for match in _GRADE_LABELLED.finditer(key):
         words = set(match["qual"].split())
         if words & _NOT_A_GRADE_CONTEXT:
             continue
         confidence = 0.55 if words & EARLIER_QUALIFIERS else 0.9 if words & LATER_QUALIFIERS else 0.85
         yield grade_number(match["g"]), confidence - 0.15 * (match["g"] == "l")
-    if "chat luong" in line.key and not _GRADE_LABELLED.search(line.key):
-        for match in _GRADE_BARE.finditer(line.key):
+    if "chat luong" in key and not _GRADE_LABELLED.search(key):
+        for match in _GRADE_BARE.finditer(key):
             yield grade_number(match["g"]), 0.7
 
 

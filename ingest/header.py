@@ -185,11 +185,14 @@ def _stamp_level(line: Line, match: re.Match[str]) -> tuple[str, float] | None:
     return None
 
 
+_NOT_SECRET = re.compile(r"do\s+mat\s*[:\-]?\s*(khong|thuong)")
+
+
 def classification(lines: list[Line]) -> Iterator[HeaderValue]:
     """The secrecy level a stamp or a "Độ mật" line states. No default: a stamp that was not read leaves the
     classification unknown, which the archive treats as the highest level until a person decides."""
     for line in lines:
-        if re.search(r"do\s+mat\s*[:\-]?\s*(khong|thuong)", line.key):
+        if _NOT_SECRET.search(line.key):
             yield HeaderValue("classification", "unclassified", 0.85, line.page, line.order)
         for match in _STAMP.finditer(line.key):
             stamp = _stamp_level(line, match)

@@ -44,12 +44,20 @@ def split_lines(pages: Sequence[str]) -> list[Line]:
     lines: list[Line] = []
     for page_number, page in enumerate(pages, start=1):
         rank = 0
-        for number, text in enumerate((page or "").splitlines()):
-            text = repair_doan_types(text)
-            key, offsets = fold_map(text, iy=True)
-            lines.append(Line(page_number, number, len(lines), text, key, tuple(offsets), rank))
+        for number, printed in enumerate((page or "").splitlines()):
+            text, key, offsets = _line_forms(printed)
+            lines.append(Line(page_number, number, len(lines), text, key, offsets, rank))
             rank += bool(text.strip())
     return lines
+
+
+@lru_cache(maxsize=8192)
+def _line_forms(printed: str) -> tuple[str, str, tuple[int, ...]]:
+    """A line as the rules read it: unit types repaired, folded, and where each folded character came from. Forms
+    repeat their headings and labels on every paper (six lines in ten of a batch of dossiers), so each is made once."""
+    text = repair_doan_types(printed)
+    key, offsets = fold_map(text, iy=True)
+    return text, key, tuple(offsets)
 
 
 # --- the label table -----------------------------------------------------------------------

@@ -181,7 +181,7 @@ class _PdfiumText:
         finally:
             page.close()
         # PDFium ends lines with CR LF and marks a hyphen it took for a line-end break with U+0002 / U+FFFE
-        return _PDFIUM_MARKS.sub(lambda m: "\n" if m.group(0) in ("\r\n", "\r") else "-", raw) or None
+        return raw.replace("\r\n", "\n").replace("\r", "\n").translate(_PDFIUM_HYPHENS) or None
 
     def close(self) -> None:
         if self._document is not None:
@@ -189,7 +189,7 @@ class _PdfiumText:
 
 
 _EVERYWHERE = (-1e6, -1e6, 1e6, 1e6)  # left, bottom, right, top in points
-_PDFIUM_MARKS = re.compile("\r\n|\r|[\x02\ufffe]")
+_PDFIUM_HYPHENS = {0x02: "-", 0xFFFE: "-"}
 
 
 def _text_layer(page: pypdf.PageObject) -> str | None:

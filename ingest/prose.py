@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 from ingest.values import (
@@ -75,10 +76,7 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
         orders: list[int] = []
         position = 0
         for line in page.splitlines():
-            text = repair_doan_types(_LINE_SPECKS.sub("", line.strip()))
-            # A reference opens its line capitalised; "theo cho Trung đoàn 291" is a sentence wrapped onto it.
-            if _REFERENCE_LINE.match(fold_iy(text)) and text[:1].isupper():
-                text = " " * len(text)
+            text = _prose_line(line)
             starts.append(position)
             orders.append(order)
             order += 1
@@ -89,6 +87,17 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
         key, offsets = fold_map(flat, iy=True)
         result.append(_Page(number, flat, key, offsets, starts or [0], orders or [order]))
     return result
+
+
+@lru_cache(maxsize=8192)
+def _prose_line(line: str) -> str:
+    """A line as prose reads it: specks opening it dropped, unit types repaired, a reference blanked (forms repeat
+    their lines on every paper, so each is made once)."""
+    text = repair_doan_types(_LINE_SPECKS.sub("", line.strip()))
+    # A reference opens its line capitalised; "theo cho Trung đoàn 291" is a sentence wrapped onto it.
+    if _REFERENCE_LINE.match(fold_iy(text)) and text[:1].isupper():
+        text = " " * len(text)
+    return text
 
 
 def _lowercase_at(page: _Page, key_position: int) -> bool:

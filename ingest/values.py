@@ -94,19 +94,28 @@ def _drop_trailing_debris(words: list[str]) -> list[str]:
     return words
 
 
+_GLUED_MODEL = re.compile(r"(?<=[a-zà-ỹđ]{2})(?=[A-Z]{1,5}-\d)")
+_COLON_TO_END = re.compile(r":\s.*$")
+_COLON_IN_WORDS = re.compile(r"(?<=[^\W\d_])[:;]+-?(?=[^\W\d_])")
+_QUOTED_WORD = re.compile(r"(?<!\S)[‘'`“]([^\W\d_]+)[’'`”](?!\S)")
+_LEADING_UNDERSCORES = re.compile(r"(?<!\S)_+(?=\w)")
+_DOT_OR_DASH_IN_WORDS = re.compile(r"(?<=[a-zà-ỹđ])[.\-](?=[a-zà-ỹđ]|[A-Z]{1,5}-?\d)")
+_SIX_FOR_O = re.compile(r"(?:[°º]|(?<![\w°º]))6(?=\s+t[ôo]\b)")
+
+
 def tidy_text(value: str) -> str:
     """A printed value with OCR's spacing damage undone; letters are kept as printed."""
-    value = re.sub(r"(?<=[a-zà-ỹđ]{2})(?=[A-Z]{1,5}-\d)", " ", value)  # "Đài ra đaP-18"
-    value = re.sub(r":\s.*$", "", value)  # "Nizhny Novgorod: 3 x12 9x An": a colon ends a value
-    value = re.sub(r"(?<=[^\W\d_])[:;]+-?(?=[^\W\d_])", " ", value)  # "Nhà máy:-ô tô"
-    value = re.sub(r"(?<!\S)[‘'`“]([^\W\d_]+)[’'`”](?!\S)", r"\1", value)  # "‘Nha’ máy"
+    value = _GLUED_MODEL.sub(" ", value)  # "Đài ra đaP-18"
+    value = _COLON_TO_END.sub("", value)  # "Nizhny Novgorod: 3 x12 9x An": a colon ends a value
+    value = _COLON_IN_WORDS.sub(" ", value)  # "Nhà máy:-ô tô"
+    value = _QUOTED_WORD.sub(r"\1", value)  # "‘Nha’ máy"
     value = _STRAY_DOT.sub(" ", value)
-    value = re.sub(r"(?<!\S)_+(?=\w)", "", value)  # "_VRS-2M"
+    value = _LEADING_UNDERSCORES.sub("", value)  # "_VRS-2M"
     value = _CALIBRE_DASH.sub(r"\1 ", value)
     for _ in range(2):
         value = _MODEL_DASH.sub(r"\1-", value)
-    value = re.sub(r"(?<=[a-zà-ỹđ])[.\-](?=[a-zà-ỹđ]|[A-Z]{1,5}-?\d)", " ", value)  # "Máy-thông tin", "57mm.S-60"
-    value = re.sub(r"(?:[°º]|(?<![\w°º]))6(?=\s+t[ôo]\b)", " ô", value)  # "Xe 6 tô", "Xe°6 tô": ô read as 6
+    value = _DOT_OR_DASH_IN_WORDS.sub(" ", value)  # "Máy-thông tin", "57mm.S-60"
+    value = _SIX_FOR_O.sub(" ô", value)  # "Xe 6 tô", "Xe°6 tô": ô read as 6
     words = [w for w in value.split() if w]
     words = _drop_trailing_debris(_drop_leading_debris(words))
     return _EDGE_JUNK.sub("", " ".join(words)).strip()
@@ -575,21 +584,32 @@ def read_unit_name(value: str, marks: bool | None = None) -> str | None:
 _BROKEN_DASH = re.compile(r"(?<=[^\W\d_])\s*[-–](?:\s*[1lI|]?\s*[-–])\s*(?=[^\W\d_])")
 
 
+_GLUED_NUMBER = re.compile(r"(?<=[^\W\d_]{3})(?=\d)")
+_GLUED_DOAN_WORD = re.compile(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)")
+_COLON_BEFORE_NUMBER = re.compile(r"(?<=[^\W\d_]{3}):(?=\d)")
+_COLON_SPECK = re.compile(r"(?<=[^\W\d_])[\s.'‘’`_¿]*:\s*(?=[^\W\d_A-ZĐ])")
+_COMMA_SPECKS = re.compile(r"(?<=[^\W_])[\s.'‘’`_¿]*[,;:][\s,;:.'‘’`_¿]*(?=[^\W_])")
+_DOT_SPECKS = re.compile(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])")
+_UNDERSCORE_GAP = re.compile(r"\s+_+\s+")
+_RULE_BETWEEN_WORDS = re.compile(r"(?<=[^\W\d_])\s*\|\s*(?=[^\W\d_])")
+_BO_MISREAD = re.compile(r"(?i)(?<=đoàn )bộ [a-z]{2,3}(?= \d)")
+
+
 def _untangle_unit(value: str) -> tuple[str, bool]:
     """OCR's spacing and punctuation damage inside a unit name undone, a damaged type put right; (value, repaired)."""
     value = repair_doan_types(value)
     value = _BROKEN_DASH.sub("-", value)  # "ra- -đa", "ra- 1-da": a printed dash read twice, or with a stroke
-    value = re.sub(r"(?<=[^\W\d_]{3})(?=\d)", " ", value)  # "Sư đoàn363", "Quân khu3"
-    value = re.sub(r"(?<=[^\W\d_])(?=[đĐ](?:oàn|OÀN)\b)", " ", value)  # "Lữđoàn"
-    value = re.sub(r"(?<=[^\W\d_]{3}):(?=\d)", " ", value)  # "Lữ đoàn công binh:229": a colon for a space
-    value = re.sub(r"(?<=[^\W\d_])[\s.'‘’`_¿]*:\s*(?=[^\W\d_A-ZĐ])", " ", value)  # "Lữ đoàn xe:\ntăng 203": a speck
-    value = re.sub(r"(?<=[^\W_])[\s.'‘’`_¿]*[,;:][\s,;:.'‘’`_¿]*(?=[^\W_])", ", ", value)  # "293,: Sư", "24; Sư", "291,'Sư"
-    value = re.sub(r"(?<=[^\W_])\s*[.'‘’`_¿]+\s*(?=[^\W_])", " ", value)  # "Trung. doan", "Su 'đoàn"
-    value = re.sub(r"\s+_+\s+", " ", value)
-    value = re.sub(r"(?<=[^\W\d_])\s*\|\s*(?=[^\W\d_])", " ", value)  # "Quan | khu 3": a rule read between two words
+    value = _GLUED_NUMBER.sub(" ", value)  # "Sư đoàn363", "Quân khu3"
+    value = _GLUED_DOAN_WORD.sub(" ", value)  # "Lữđoàn"
+    value = _COLON_BEFORE_NUMBER.sub(" ", value)  # "Lữ đoàn công binh:229": a colon for a space
+    value = _COLON_SPECK.sub(" ", value)  # "Lữ đoàn xe:\ntăng 203": a speck
+    value = _COMMA_SPECKS.sub(", ", value)  # "293,: Sư", "24; Sư", "291,'Sư"
+    value = _DOT_SPECKS.sub(" ", value)  # "Trung. doan", "Su 'đoàn"
+    value = _UNDERSCORE_GAP.sub(" ", value)
+    value = _RULE_BETWEEN_WORDS.sub(" ", value)  # "Quan | khu 3": a rule read between two words
     # "Trung đoàn bộ sp 36": after a unit's type, "bộ" and a word of two or three letters that is no Vietnamese word is
     # the infantry's "bộ binh" misread (no other branch opens with "bộ").
-    value = re.sub(r"(?i)(?<=đoàn )bộ [a-z]{2,3}(?= \d)", "bộ binh", value)
+    value = _BO_MISREAD.sub("bộ binh", value)
     value = _DAMAGED_DOAN.sub(_doan_repaired, value)
     return _repair_unit_types(value)
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from itertools import islice
-from typing import Iterable
+from typing import Iterable, Sequence
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 
@@ -86,9 +86,16 @@ def merge_iy(folded: str) -> str:
     return folded.replace("y", "i")
 
 
+_FOLD_IY_TABLE = {**{code: merge_iy(folded) for code, folded in _FOLD_TABLE.items()}, ord("y"): "i"}
+
+
 def fold_iy(text: str) -> str:
     """Folded text with y→i; used for label matching, not display."""
-    return merge_iy(fold(text))
+    if not text:
+        return ""
+    # `merge_iy(fold(text))` in one pass: the fold table with y→i in every entry (and for y itself)
+    folded = text.translate(_FOLD_IY_TABLE)
+    return folded if folded.isascii() else merge_iy(_fold_fully(text))
 
 
 @lru_cache(maxsize=4096)
@@ -96,10 +103,10 @@ def _fold_char(ch: str, iy: bool) -> str:
     return fold_iy(ch) if iy else fold(ch)
 
 
-def fold_map(text: str, iy: bool = False) -> tuple[str, list[int]]:
+def fold_map(text: str, iy: bool = False) -> tuple[str, Sequence[int]]:
     """Fold `text` character by character and say where each folded character came from.
 
-    Returns the folded string and a list one longer than it: entry k is the index in `text`
+    Returns the folded string and a sequence one longer than it: entry k is the index in `text`
     of folded character k, the last entry is len(text). A match at folded[a:b] is
     text[offsets[a]:offsets[b]] in the original, which is how extractors match on folded
     text but return the printed value.
@@ -107,7 +114,7 @@ def fold_map(text: str, iy: bool = False) -> tuple[str, list[int]]:
     if text:
         folded = text.translate(_FOLD_ONE_TO_ONE)
         if folded.isascii():  # every character folded to one: positions are unchanged
-            return (merge_iy(folded) if iy else folded), list(range(len(text) + 1))
+            return (merge_iy(folded) if iy else folded), range(len(text) + 1)
     parts: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text or ""):

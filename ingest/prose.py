@@ -40,7 +40,7 @@ class _Page:
     number: int
     flat: str
     key: str
-    offsets: list[int]
+    offsets: Sequence[int]
     starts: list[int]  # flat offset of each line start
     orders: list[int]  # document line order of each line
 

@@ -473,15 +473,22 @@ _BRANCH_KEYS = sorted(((tuple(fold_iy(w) for w in re.split(r"[\s\-]+", entry) if
                       key=lambda pair: -len(pair[0]))
 
 
+# (word count, letters, entry) of the branches long enough to be trusted with a letter misread, in _BRANCH_KEYS' order
+_BRANCH_LETTERS = [(len(keys), "".join(keys), entry) for keys, entry in _BRANCH_KEYS if len("".join(keys)) >= 6]
+
+
 def _misread_branch_at(words: list[_Word], at: int) -> tuple[str, int] | None:
     """A branch with one letter misread ("Trung đoàn hộ binh 36"), trusted only between a unit type and its
     number: the words must be followed by the number."""
-    for keys, entry in _BRANCH_KEYS:
-        count = len(keys)
-        if at + count >= len(words) or not _IDENTIFIER.fullmatch(words[at + count].text):
-            continue
-        printed, wanted = "".join(w.key for w in words[at : at + count]), "".join(keys)
-        if len(wanted) >= 6 and Levenshtein.distance(printed, wanted, weights=(9, 9, 1), score_cutoff=1) <= 1:
+    printed_by_count: dict[int, str | None] = {}  # the words' letters, None when no number follows them
+    for count, wanted, entry in _BRANCH_LETTERS:
+        if count not in printed_by_count:
+            numbered = at + count < len(words) and _IDENTIFIER.fullmatch(words[at + count].text)
+            printed_by_count[count] = "".join(w.key for w in words[at : at + count]) if numbered else None
+        printed = printed_by_count[count]
+        # one letter replaced, none added or lost (an insertion or deletion costs 9): the lengths must agree
+        if printed is not None and len(printed) == len(wanted) and \
+                Levenshtein.distance(printed, wanted, weights=(9, 9, 1), score_cutoff=1) <= 1:
             return entry, count
     return None
 

@@ -71,3 +71,14 @@ def test_fold_ignores_normalisation(text):
 def test_fold_map_agrees_with_fold_on_nfc_text(text):
     nfc = normalize_text(text)
     assert fold_map(nfc)[0] == fold(nfc)
+
+
+@given(st.text())
+def test_fold_iy_is_fold_with_y_read_as_i(text):
+    # fold_iy folds through its own table in one pass; it must stay exactly fold followed by y→i, whatever the text
+    assert fold_iy(text) == fold(text).replace("y", "i")
+
+
+@given(st.text(alphabet=VIETNAMESE + "YyÝýỲỳ .:-0123456789", max_size=40))
+def test_fold_iy_on_vietnamese_text(text):
+    assert fold_iy(text) == fold(text).replace("y", "i")

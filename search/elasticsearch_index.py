@@ -330,11 +330,14 @@ class ElasticsearchIndex:
 
     # -- writes ----------------------------------------------------------------------
 
-    def add(self, records: Sequence[IndexRecord | PreparedRecord]) -> None:
+    def add(self, records: Sequence[IndexRecord | PreparedRecord], *,
+            before_commit: Callable[[], None] | None = None) -> None:
         if not records:
             return
         # Last one wins for an id given twice; chunks may be sent in parallel, so keep one.
         latest = {_checked_id(record): record for record in records}
+        if before_commit is not None:
+            before_commit()  # a bulk request is searchable as it lands: nothing can be sent ahead
         self._ensure()
         with self._translated("add"):
             for target in self._targets():

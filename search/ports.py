@@ -8,9 +8,11 @@ from search.types import Access, IndexRecord, PreparedRecord, SearchPage, Search
 
 
 class SearchIndex(Protocol):
-    def add(self, records: Sequence[IndexRecord | PreparedRecord]) -> None:
+    def add(self, records: Sequence[IndexRecord | PreparedRecord], *,
+            before_commit: Callable[[], None] | None = None) -> None:
         """Insert or replace (by document_id); searchable when this returns. Takes records as they are or as this
-        engine's `prepare` made them."""
+        engine's `prepare` made them. `before_commit` runs before any of them can be searched, while the engine
+        may already be indexing them; what it raises is raised as it is, and then none of them is added."""
 
     def prepare(self, record: IndexRecord) -> PreparedRecord:
         """`record` in this engine's own form (folded text, identifier keys): the work of `add` that needs no

@@ -271,14 +271,24 @@ class TantivyIndex:
 
     # -- writes ----------------------------------------------------------------------
 
-    def add(self, records: Sequence[IndexRecord | PreparedRecord]) -> None:
+    def add(self, records: Sequence[IndexRecord | PreparedRecord], *,
+            before_commit: Callable[[], None] | None = None) -> None:
         if not records:
             return
         documents = [(prepared.document_id, prepared.engine_form) for prepared in map(self._prepared, records)]
-        with self._writing("add") as writer:
-            for document_id, document in documents:
-                writer.delete_documents_by_term("document_id", document_id)
-                writer.add_document(document)
+        try:
+            with self._writing("add") as writer:
+                for document_id, document in documents:
+                    writer.delete_documents_by_term("document_id", document_id)
+                    writer.add_document(document)
+                if before_commit is not None:
+                    # The writer's threads index the documents meanwhile; nothing is searchable before the commit.
+                    try:
+                        before_commit()
+                    except BaseException as exc:
+                        raise _CallerFailed(exc) from exc  # through the engine's translation, then rolled back
+        except _CallerFailed as failed:
+            raise failed.cause from None
 
     def delete(self, document_id: str) -> None:
         with self._writing("delete") as writer:
@@ -769,12 +779,20 @@ def _opening(where: pathlib.Path) -> Iterator[None]:
         raise _unopenable(where, exc) from exc
 
 
+class _CallerFailed(Exception):
+    """What a caller's code run inside a write raised, carried past `_translated` unchanged."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 @contextmanager
 def _translated(action: str) -> Iterator[None]:
     """Tantivy raises ValueError (and pyo3 PanicException, a BaseException) for engine failures."""
     try:
         yield
-    except SearchError:
+    except (SearchError, _CallerFailed):
         raise
     except BaseException as exc:
         if _is_fatal(exc):

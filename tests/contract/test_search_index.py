@@ -917,3 +917,33 @@ def test_tantivy_index_of_an_older_schema_is_set_aside_for_a_rebuild(tmp_path):
         assert again.replaced is None and again.count() == 1
     finally:
         again.close()
+
+
+# -- writes that wait for the caller ------------------------------------------------------------
+
+
+def test_documents_are_not_searchable_before_the_callers_step_before_commit_and_are_after(index):
+    seen_during: list[list[str]] = []
+    index.add([rec("early", "biên bản kiểm tra pháo")])
+
+    def before_commit():  # what a batch does here: make the stored files durable
+        seen_during.append(ids(search(index, "kiểm tra")))
+
+    index.add([rec("held", "biên bản kiểm tra xe tăng")], before_commit=before_commit)
+    assert seen_during == [["early"]]
+    assert sorted(ids(search(index, "kiểm tra"))) == ["early", "held"]
+
+
+class _StorageDown(Exception):
+    pass
+
+
+def test_a_failure_before_commit_is_raised_as_it_is_and_adds_nothing(index):
+    def before_commit():
+        raise _StorageDown("disk full")
+
+    with pytest.raises(_StorageDown, match="disk full"):
+        index.add([rec("lost", "biên bản bàn giao xe tăng")], before_commit=before_commit)
+    assert ids(search(index, "bàn giao")) == []
+    index.add([rec("next", "biên bản bàn giao xe tăng")])  # the engine takes the next write
+    assert ids(search(index, "bàn giao")) == ["next"]

@@ -5,9 +5,10 @@
 
 Two checks, over a fixed seeded set:
 - whole extraction (`ingest.pipeline.extract`) of generated text PDFs: page texts and every field;
+- the text layers of the real-world PDFs in ../shared/corpus, as the PDF reader gives them;
 - the field rules alone (`ingest.fields.extract_fields`) over page texts as OCR reads scans (generated hard scans,
   OCRed once and cached in bench/work/identity/ocr_texts.json, since the OCR is not what is checked), the Decree's
-  real wording, and noised copies of all of them (characters dropped, look-alikes swapped, accents stripped, lines
+  real wording, the corpus' text layers, and noised copies of all of them (characters dropped, look-alikes swapped, accents stripped, lines
   joined and split), so the rules' fallbacks are walked too.
 `--compare` prints each document whose output differs and exits 1. `--seconds` reports the time of each part, so
 one run is also the before/after timing of the field rules.
@@ -71,6 +72,26 @@ def _page_texts(path: Path) -> list[str]:
     return [page.text for page in extract(path.read_bytes()).pages]
 
 
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def _corpus_layers() -> dict[str, list[str] | str]:
+    """The text layers of the shared corpus' real-world PDFs, as the PDF reader gives them (never OCRed): the page
+    texts of each, or the reason it was refused."""
+    from ingest.errors import IngestError
+    from ingest.limits import ExtractionLimits
+    from ingest.pdf import iter_pdf_pages
+
+    layers: dict[str, list[str] | str] = {}
+    for path in sorted(CORPUS.rglob("*.pdf")):
+        try:
+            layers[f"corpus/{path.name}"] = [page.text_layer or "" for _, page in
+                                             zip(range(30), iter_pdf_pages(path.read_bytes(), ExtractionLimits()))]
+        except IngestError as exc:
+            layers[f"corpus/{path.name}"] = f"{type(exc).__name__}: {exc}"
+    return layers
+
+
 def _decree_pages() -> dict[str, list[str]]:
     pages = {}
     for path in sorted((ROOT / "bench" / "real" / "texts").glob("*.txt")):
@@ -125,8 +146,12 @@ def run(seconds: bool) -> dict:
         results[f"extract/{name}"] = {"pages": [hashlib.sha256(t.encode()).hexdigest()[:16] for t in text_pages[name]],
                                       "fields": _fields_json(extraction.fields)}
     timing["extract_text_pdfs_s"] = time.perf_counter() - started
+    corpus_layers = _corpus_layers()
+    for name, layers in corpus_layers.items():
+        results[f"layers/{name}"] = layers if isinstance(layers, str) else [
+            hashlib.sha256(layer.encode()).hexdigest()[:16] for layer in layers]
     corpus = {**{f"text/{k}": v for k, v in text_pages.items()}, **{f"ocr/{k}": v for k, v in _ocr_texts().items()},
-              **_decree_pages()}
+              **_decree_pages(), **{name: layers for name, layers in corpus_layers.items() if not isinstance(layers, str)}}
     rng = random.Random(20261204)
     for name, pages in list(corpus.items()):
         for copy in range(NOISED_COPIES):

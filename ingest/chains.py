@@ -166,10 +166,15 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
     chains: set[str] = set()
     damaged: list[tuple[str, bool]] = []  # the damaged text, and whether it stands after the unit (a parent)
     value_type = _unit_type(value)
+    # A unit's number is read as printed (a speck before it dropped): text without the value's digits cannot read
+    # as the value, nor as a chain holding it, and is not read at all (most units a document names are others).
+    numbers = _DIGITS.findall(value)
     for index, line in enumerate(lines):
         below = lines[index + 1] if index + 1 < len(lines) and lines[index + 1].page == line.page else None
         joined = line.text + ("\n" + below.text if below is not None else "")
         for start in (match.start() for match in _UNIT_START.finditer(line.key)):
+            if not all(number in joined[line.offsets[start]:] for number in numbers):
+                continue
             chain = read_unit_name(joined[line.offsets[start]:])
             if chain is not None and chain.count(",") == 1 and value in [part.strip() for part in chain.split(",")]:
                 chains.add(chain)
@@ -180,7 +185,8 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
                     damaged.append((after, True))
         for comma in re.finditer(",", line.text):
             after = joined[comma.end():]
-            if _unit_type(after) != value_type or read_unit_name(after) != value:
+            if _unit_type(after) != value_type or not all(number in after for number in numbers) or \
+                    read_unit_name(after) != value:
                 continue
             before = line.text[max(0, comma.start() - 30) : comma.start()]
             key, offsets = fold_map(before, iy=True)
@@ -194,6 +200,9 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
         return None
     other = parent if value == child else child
     return chain if any(_like(piece, other) for piece, is_parent in damaged if is_parent == (value == child)) else None
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def _unit_type(text: str) -> list[str]:

@@ -309,9 +309,14 @@ def _near_labels(spaceless: str, leader: bool) -> tuple[tuple[float, Label], ...
 
 def _value_fits(field: str, value: str) -> bool:
     """A year's or a grade's label is followed by a year or a grade (or by nothing on its line)."""
-    parse = {"year_of_manufacture": parse_year, "quality_grade": parse_grade}.get(field)
+    parse = _SHAPE_PARSERS.get(field)
+    if parse is None:
+        return True
     value = clean_value(value)
-    return parse is None or not value or parse(value) is not None
+    return not value or parse(value) is not None
+
+
+_SHAPE_PARSERS = {"year_of_manufacture": parse_year, "quality_grade": parse_grade}
 
 
 # A colon, a leader, a ruled form's cell rule; before a unit's name, a full stop (the colon as OCR reads it:
@@ -393,6 +398,8 @@ def _fuzzy_opening(line: Line) -> _Raw | None:
     for first in firsts:
         for count in range(first + (1 if abbreviated else 2), len(words) + 1):
             spaceless = _NOT_LETTER.sub("", line.key[words[first][0] : words[count - 1][1]])
+            if not _near_labels(spaceless, False):
+                continue  # no label near these letters (most lines): the value after them is not needed
             found = _closest_label(spaceless, False, line.original(words[count - 1][1], len(line.key)))
             if found is not None and found[1].field in _SHAPED_FIELDS and (best is None or found[0] > best[0]):
                 best = (found[0], found[1], first, count)

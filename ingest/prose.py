@@ -66,6 +66,10 @@ _TYPE_STOP_BEFORE_NUMBER = re.compile(r"(?i)(đoàn|doan|khu|đội|doi)\.(?= \d
 _SPECKS_IN_TYPE = re.compile(r"(?i)\b(tiểu|tieu|trung|sư|su|lữ|lu)((?:\s*[:;,.]){1,2}\s+)(đoàn|doan)\b")
 
 
+_STOP_BEFORE_DIGIT = re.compile(r"\. \d")
+_SPECK_BEFORE_DOAN = re.compile(r"[:;,.]\s+[đĐdD][oO]")
+
+
 def _pages(pages: Sequence[str]) -> list[_Page]:
     """Each page as one line of prose, with the "Căn cứ ..." references blanked out."""
     result = []
@@ -82,8 +86,13 @@ def _pages(pages: Sequence[str]) -> list[_Page]:
             order += 1
             parts.append(text)
             position += len(text) + 1
-        flat = _TYPE_STOP_BEFORE_NUMBER.sub(r"\1 ", " ".join(parts))
-        flat = _SPECKS_IN_TYPE.sub(lambda m: m[1] + " " * len(m[2]) + m[3], flat)
+        flat = " ".join(parts)
+        # Both repairs need what their guards find (". 738"; a stop or colon, spaces, "đo"), which few pages hold:
+        # a literal search is some fifty times cheaper than either pattern's case-blind scan.
+        if _STOP_BEFORE_DIGIT.search(flat):
+            flat = _TYPE_STOP_BEFORE_NUMBER.sub(r"\1 ", flat)
+        if _SPECK_BEFORE_DOAN.search(flat):
+            flat = _SPECKS_IN_TYPE.sub(lambda m: m[1] + " " * len(m[2]) + m[3], flat)
         key, offsets = fold_map(flat, iy=True)
         result.append(_Page(number, flat, key, offsets, starts or [0], orders or [order]))
     return result

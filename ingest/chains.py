@@ -183,7 +183,7 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
                 after = joined[line.offsets[start] + comma.end():][:30] if comma else ""
                 if after.strip() and read_unit_name(after) is None:
                     damaged.append((after, True))
-        for comma in re.finditer(",", line.text):
+        for comma in _COMMA.finditer(line.text):
             after = joined[comma.end():]
             if _unit_type(after) != value_type or not all(number in after for number in numbers) or \
                     read_unit_name(after) != value:
@@ -202,6 +202,7 @@ def _chain_printed_elsewhere(value: str, lines: list[Line]) -> str | None:
     return chain if any(_like(piece, other) for piece, is_parent in damaged if is_parent == (value == child)) else None
 
 
+_COMMA = re.compile(",")
 _DIGITS = re.compile(r"\d+")
 
 

@@ -100,6 +100,9 @@ def _one_letter_off(letters: str, position: int, key: str, halves: tuple[str, st
         letters[position : position + len(key)], key, weights=(9, 9, 1), score_cutoff=1) <= 1
 
 
+_A_DIGIT = re.compile(r"\d")
+
+
 def _header_columns(text: str) -> list[str] | None:
     """Column kinds named by a one-line header, or None when the line is not a header."""
     kinds = _header_kinds(text)
@@ -108,7 +111,7 @@ def _header_columns(text: str) -> list[str] | None:
 
 @lru_cache(maxsize=16384)  # letterheads, titles and table heads come back on page after page of a batch
 def _header_kinds(text: str) -> tuple[str, ...] | None:
-    if len(re.findall(r"\d", text)) > 1:
+    if len(_A_DIGIT.findall(text)) > 1:
         return None
     # A colon marks a label line ("Số hiệu: ..."); OCR also hangs one on a header cell ("Cấp: Số lượng"), so a
     # line with one counts as a header only when header words cover it almost wholly.
@@ -142,7 +145,7 @@ def _header_kinds(text: str) -> tuple[str, ...] | None:
 def _cell_kind(text: str) -> str | None:
     """The column kind of a line holding a single header cell ("Ký hiệu", "Số lượng")."""
     letters = _letters(text)
-    if not letters or len(letters) > 20 or re.search(r"\d", text):
+    if not letters or len(letters) > 20 or _A_DIGIT.search(text):
         return None
     for key, kind in _KEYS:
         if letters == key or (len(key) >= 6 and Levenshtein.distance(letters, key, score_cutoff=1) <= 1):

@@ -80,9 +80,21 @@ def _drop_leading_debris(words: list[str]) -> list[str]:
     return [core, *words[run + 1 :]]
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_A_DIGIT = re.compile(r"\d")
+_CHEVRON_DASH = re.compile(r"(?<=\w)[›‹»«](?=\w)")
+_SPECK_BESIDE_DASH = re.compile(r"(?<=\w)(?:-[+*„`'~]|[+*„`'~]-)(?=\w)")
+_COLON_DASH = re.compile(r"^(\w{1,3}):\s(?=\d{3})")
+_STOP_WITHOUT_SPACE = re.compile(r"(?<=[A-Z0-9])([.,;])(?=[^\W\d_A-Z])")
+_SPECK_BEFORE_CALIBRE = re.compile(r"(?<=\s)[.,'`‘’]+(?=\d)")
+_MIN_FOR_MM = re.compile(r"(?<=\d)min\b")
+_SPECK_WORD = re.compile(r"(?<=[^\W\d_]{2})\s+[.,:;'`‘’_]+(?=\s+\S)")
+_TRAILING_UNDERSCORES = re.compile(r"(?<=[A-Za-z0-9])_+$")
+
+
 def _drop_trailing_debris(words: list[str]) -> list[str]:
     """"Xe tăng T-55 gi", "Đài đo cao PRV-13.0)": specks after the model that ends a name."""
-    models = [i for i, w in enumerate(words) if re.search(r"[A-Za-z]", w) and re.search(r"\d", w) and "-" in w]
+    models = [i for i, w in enumerate(words) if _ASCII_LETTER.search(w) and _A_DIGIT.search(w) and "-" in w]
     if not models:
         return words
     last = models[-1]
@@ -132,12 +144,12 @@ _COUNT = re.compile(r"^\d{1,3}\s*(?:\([^)]{0,12}\)\s*)?(?:(?:chiếc|khẩu|bộ
 def parse_name(value: str) -> str | None:
     """The item's name without a leading count: "01 chiếc xe tăng T-54B" → "xe tăng T-54B"."""
     name = _COUNT.sub("", value).strip()
-    name = re.sub(r"(?<=\s)[.,'`‘’]+(?=\d)", "", name)  # "Pháo nòng dài .130mm": a speck glued to the calibre
-    name = re.sub(r"(?<=\d)min\b", "mm", name)  # a calibre's "mm" read as "min": "130min"
+    name = _SPECK_BEFORE_CALIBRE.sub("", name)  # "Pháo nòng dài .130mm": a speck glued to the calibre
+    name = _MIN_FOR_MM.sub("mm", name)  # a calibre's "mm" read as "min": "130min"
     # A speck read as a word of its own between two words ("vô tuyến điện . R-123M"), or glued after the model as
     # an underscore ("VRC-811_").
-    name = re.sub(r"(?<=[^\W\d_]{2})\s+[.,:;'`‘’_]+(?=\s+\S)", "", name)
-    name = re.sub(r"(?<=[A-Za-z0-9])_+$", "", name)
+    name = _SPECK_WORD.sub("", name)
+    name = _TRAILING_UNDERSCORES.sub("", name)
     name = re.sub(r"(?<=\w{2})\s+[^\W\d_]$", "", name)  # "BM-21 Grad j": a speck read as a letter at the end
     name = re.sub(r"(?<=[^\W\d_]{2})-(?=\d+\s?mm\b)", " ", name)  # "Pháo lựu-122mm": a dash for the space
     # A register whose model column's header was lost: the model cell joins the name, the model twice.
@@ -224,10 +236,10 @@ _SERIAL_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-–./|:]*$")
 def serial_tokens(value: str) -> str:
     """The leading run of serial-shaped tokens: "KB 15 84, năm ..." → "KB 15 84"."""
     tokens = []
-    value = re.sub(r"(?<=\w)[›‹»«](?=\w)", "-", value)  # "T55›6486": a dash read as a chevron
-    value = re.sub(r"(?<=\w)(?:-[+*„`'~]|[+*„`'~]-)(?=\w)", "-", value)  # "4130-+VD": a speck beside the dash
-    value = re.sub(r"^(\w{1,3}):\s(?=\d{3})", r"\1-", value)  # "6K: 5895": the dash read as a colon and a space
-    value = re.sub(r"(?<=[A-Z0-9])([.,;])(?=[^\W\d_A-Z])", r"\1 ", value)  # "QB-16-23.của": the space after it lost
+    value = _CHEVRON_DASH.sub("-", value)  # "T55›6486": a dash read as a chevron
+    value = _SPECK_BESIDE_DASH.sub("-", value)  # "4130-+VD": a speck beside the dash
+    value = _COLON_DASH.sub(r"\1-", value)  # "6K: 5895": the dash read as a colon and a space
+    value = _STOP_WITHOUT_SPACE.sub(r"\1 ", value)  # "QB-16-23.của": the space after it lost
     for word in value.split():
         token = word.rstrip(",;.:)")
         if not _SERIAL_TOKEN.match(token) or not (any(ch.isdigit() for ch in token) or token.isupper()):

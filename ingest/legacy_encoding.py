@@ -353,17 +353,25 @@ _MIN_GAIN_SHARE = 0.3  # of the changed words, (valid after - valid before)
 _DECODERS: dict[str, Callable[[str], str]] = {"tcvn3": _decode_tcvn3_token, "vni": _decode_vni_token}
 
 
-def _score(tokens: set[str], decode: Callable[[str], str]) -> tuple[int, int, int]:
+def _score(tokens: set[str], encoding: str) -> tuple[int, int, int]:
     """(changed, valid before, valid after): distinct words with an ASCII letter and a Latin-1 one."""
     changed = before = after = 0
     for token in tokens:
-        decoded = decode(token)
-        if decoded == token:
-            continue
-        changed += 1
-        before += is_vietnamese_syllable(token)
-        after += is_vietnamese_syllable(unicodedata.normalize("NFC", decoded))
+        verdict = _token_verdict(token, encoding)
+        if verdict is not None:
+            changed += 1
+            before += verdict[0]
+            after += verdict[1]
     return changed, before, after
+
+
+@lru_cache(maxsize=65536)  # the same words come back page after page ("và", "Hòa", "máy")
+def _token_verdict(token: str, encoding: str) -> tuple[bool, bool] | None:
+    """(valid before, valid after) of a word the encoding's conversion changes; None when it changes nothing."""
+    decoded = _DECODERS[encoding](token)
+    if decoded == token:
+        return None
+    return is_vietnamese_syllable(token), is_vietnamese_syllable(unicodedata.normalize("NFC", decoded))
 
 
 def _candidate_tokens(text: str) -> set[str]:
@@ -397,8 +405,8 @@ def detect_legacy_encoding(text: str | None) -> LegacyEncoding | None:
         return None
     best: LegacyEncoding | None = None
     best_gain = 0
-    for name, decode in _DECODERS.items():
-        changed, before, after = _score(tokens, decode)
+    for name in _DECODERS:
+        changed, before, after = _score(tokens, name)
         if changed < _MIN_WORDS or after < _MIN_WORDS:
             continue
         gain = after - before

@@ -54,5 +54,7 @@ def _compiled_by_first_page(warm: bool) -> int:
 
 def test_after_the_warm_up_a_first_page_compiles_almost_nothing():
     cold, warm = _compiled_by_first_page(False), _compiled_by_first_page(True)
-    assert cold >= 20  # the rules do compile on first use: without the warm-up, every pool process pays it
+    # the rules do compile on first use (18 patterns once the hot ones were compiled at import): without the
+    # warm-up, every pool process pays it
+    assert cold >= 12
     assert warm <= 5

@@ -246,12 +246,16 @@ def _second_cell(line: Line, start: int, label: Label) -> bool:
             and bool(_AFTER_CELL.search(line.key[:start])))
 
 
+_LABEL_GAPS = re.compile(r"[\s.\-:]+")
+_STRONG_DELIMITER = re.compile(rf"[:：;]|{_LEADER}")
+
+
 def _exact_hits(line: Line) -> list[_Raw]:
     found: list[_Raw] = []
     for match in _LABEL_RE.finditer(line.key):
-        label = _SPACELESS[re.sub(r"[\s.\-:]+", "", match["label"])]
+        label = _SPACELESS[_LABEL_GAPS.sub("", match["label"])]
         delim = match["delim"] if match["delim"] is not None else match["qdelim"]
-        strong = bool(re.search(rf"[:：;]|{_LEADER}", delim))  # OCR reads a colon as ";" ("Tên trang bị; Xe tăng")
+        strong = bool(_STRONG_DELIMITER.search(delim))  # OCR reads a colon as ";" ("Tên trang bị; Xe tăng")
         weak = match["weak"] is not None
         before = line.key[: match.start()]
         if weak:

@@ -165,15 +165,8 @@ def measure(text: str | None, confidence: float | None = None) -> Plausibility:
     raw_tokens = (text or "").split()
     if not raw_tokens:
         return Plausibility(0.0, 0, 0.0, 0.0, 0.0, 1.0, 0, "none", confidence)
-    junk = syllables = accented = english = words = latin = 0
-    for raw in raw_tokens:
-        verdict = _token_verdict(raw)
-        junk += verdict[0]
-        words += verdict[1]
-        syllables += verdict[2]
-        accented += verdict[3]
-        english += verdict[4]
-        latin += verdict[5]
+    # each count summed over the tokens' verdicts at C speed (a page holds some five hundred tokens)
+    junk, words, syllables, accented, english, latin = map(sum, zip(*map(_token_verdict, raw_tokens)))
     tokens = len(raw_tokens)
     good = syllables + latin
     syllable_share = syllables / words if words else 0.0

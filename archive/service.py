@@ -280,12 +280,22 @@ class ArchiveService:
         if held is None or not held.records:
             return
         records, prepared, results = held.take()
+        asked = False
+
+        def durable_first() -> None:
+            nonlocal asked
+            asked = True
+            self.make_durable()
+
         try:
             # The index never lists a document a power cut could take back: the group's writes are made durable
             # before the commit, while the engine indexes the documents (some 40 ms each at a batch's end).
-            self.index.add(prepared, before_commit=self.make_durable)
-        except IndexUnavailable as exc:
-            self.make_durable()  # the engine failed before it asked: the documents are stored, and pending
+            self.index.add(prepared, before_commit=durable_first)
+        except Exception as exc:
+            if not asked:
+                self.make_durable()  # the engine failed before it asked: the documents stay stored, and pending
+            if not isinstance(exc, IndexUnavailable):
+                raise
             self._pending_marked = True
             for result in results:
                 result.index_pending = True

@@ -3,15 +3,16 @@
     python bench/fields_identity.py --save bench/work/identity/before.json    # on the code before
     python bench/fields_identity.py --compare bench/work/identity/before.json # on the code after
 
-Two checks, over a fixed seeded set:
+Three checks, over a fixed seeded set:
 - whole extraction (`ingest.pipeline.extract`) of generated text PDFs: page texts and every field;
 - the text layers of the real-world PDFs in ../shared/corpus, as the PDF reader gives them;
 - the field rules alone (`ingest.fields.extract_fields`) over page texts as OCR reads scans (generated hard scans,
   OCRed once and cached in bench/work/identity/ocr_texts.json, since the OCR is not what is checked), the Decree's
-  real wording, the corpus' text layers, and noised copies of all of them (characters dropped, look-alikes swapped, accents stripped, lines
-  joined and split), so the rules' fallbacks are walked too.
+  real wording, the corpus' text layers, and noised copies of all of them (characters dropped, look-alikes swapped,
+  accents stripped, lines joined and split), so the rules' fallbacks are walked too.
 `--compare` prints each document whose output differs and exits 1. `--seconds` reports the time of each part, so
-one run is also the before/after timing of the field rules.
+one run is also the before/after timing of the field rules. For an older commit, `--save` in a `git worktree` of it
+(its own bench/work; copy the OCR cache there so that both sides read the same OCR texts).
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ CLOSED_NUCLEI = frozenset({
 })
 _PALATAL_NUCLEI = frozenset({"a", "ê", "i", "y", "oa", "uê", "uy"})  # the only ones before "ch" / "nh"
 _NOT_BEFORE_VELAR = frozenset({"ê", "i", "y", "uê", "uy"})  # "c" / "ng" after these is "ch" / "nh"
-_NEED_FINAL = frozenset({"ă", "â", "iê", "yê", "uô", "ươ", "oă", "uâ", "uyê", "oo"})
 
 # Enough of English to recognise an English sentence or label: function words and the vocabulary
 # of equipment records. Unaccented text made mostly of these is English, not stripped Vietnamese.
